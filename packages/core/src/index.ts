@@ -11,3 +11,4 @@ export * from "./iam.ts";
 export * from "./secret-patterns.ts";
 export * from "./permission-map.ts";
 export * from "./release.ts";
+export * from "./plan.ts";

@@ -1,0 +1,45 @@
+/**
+ * The plan document `airlock plan --json` prints: the resources a Pulumi program would register
+ * (recorded offline under Pulumi's mocks), the compiled agent models, the permission map and the
+ * findings. Ordering is stable so two plans diff cleanly; secret inputs are replaced by
+ * `"[secret]"` and never printed.
+ */
+import type { AgentModel, Finding, PermissionEntry } from "./model.ts";
+
+export const PLAN_VERSION = 1;
+
+export interface PlannedResource {
+  /** Pulumi URN, unique in the plan. */
+  readonly urn: string;
+  /** Type token, e.g. `aws:iam/role:Role` or `airlock:agent:AgentDeployment`. */
+  readonly type: string;
+  /** Logical name. */
+  readonly name: string;
+  /** URN of the parent resource, or null for a top-level resource. */
+  readonly parent: string | null;
+  /** Whether it is a cloud resource (true) or a component (false). */
+  readonly custom: boolean;
+  /** The inputs as the provider would receive them (JSON strings stay strings). */
+  readonly inputs: Readonly<Record<string, unknown>>;
+}
+
+export interface PlannedPermission extends PermissionEntry {
+  readonly agent: string;
+}
+
+export interface PlanDocument {
+  readonly version: number;
+  readonly project: string;
+  readonly stack: string;
+  /** Sorted by URN. */
+  readonly resources: readonly PlannedResource[];
+  /** Compiled models of the agents deployed, sorted by name. */
+  readonly agents: readonly AgentModel[];
+  /** Sorted by agent, tool, system. */
+  readonly permissions: readonly PlannedPermission[];
+  /** Compile findings and guardrail findings, sorted by rule then subject. */
+  readonly findings: readonly Finding[];
+}
+
+/** The placeholder that stands for any secret value in a plan. */
+export const SECRET_PLACEHOLDER = "[secret]";
