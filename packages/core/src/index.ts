@@ -12,3 +12,6 @@ export * from "./secret-patterns.ts";
 export * from "./permission-map.ts";
 export * from "./release.ts";
 export * from "./plan.ts";
+export * from "./required-wildcards.ts";
+export * from "./scan.ts";
+export * from "./evals/index.ts";

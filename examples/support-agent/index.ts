@@ -1,0 +1,41 @@
+/**
+ * The support agent on its own platform. `pulumi up` from the repository root runs this program
+ * (Pulumi.yaml `main`); `npm run plan` plans it offline.
+ *
+ * Stack config (stacks/Pulumi.<stack>.yaml):
+ *   airlock-support-agent:releases       map of release id → { image, environment?, description? }
+ *   airlock-support-agent:activeRelease  the release the service runs
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { loadManifest } from "@airlock/core";
+import { AgentDeployment, AgentPlatform, type ReleaseSpec } from "@airlock/pulumi";
+
+export default async function program() {
+  const config = new pulumi.Config();
+  const model = await loadManifest(new URL("./agent.yaml", import.meta.url).pathname);
+
+  const platform = new AgentPlatform("acme-agents", {
+    agents: [model],
+    natGateways: pulumi.getStack() === "prod" ? "per-zone" : "one",
+  });
+
+  const releases = config.getObject<Record<string, ReleaseSpec>>("releases");
+  const agent = new AgentDeployment(model.name, {
+    platform,
+    model,
+    ...(releases ? { releases } : {}),
+    ...(config.get("activeRelease") ? { activeRelease: config.get("activeRelease")! } : {}),
+    desiredCount: config.getNumber("desiredCount") ?? model.runtime.desiredCount,
+  });
+
+  return {
+    cluster: platform.clusterName,
+    service: agent.serviceName,
+    activeRelease: agent.activeRelease,
+    activeTaskDefinition: agent.activeTaskDefinitionArn,
+    releases: agent.releaseTaskDefinitionArns,
+    secrets: agent.secretArns,
+    alarmTopic: agent.alarmTopicArn,
+    permissionMap: model.permissions,
+  };
+}

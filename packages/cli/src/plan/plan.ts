@@ -1,0 +1,77 @@
+/**
+ * `airlock plan`: a Pulumi program (or a bare agent.yaml) planned offline into a PlanDocument.
+ */
+import { existsSync, statSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { PLAN_VERSION, loadManifest, type Finding, type PlanDocument, type PlannedPermission } from "@airlock/core";
+import { readPulumiProject } from "./project.ts";
+import { UsageError } from "../io.ts";
+
+export interface PlanOptions {
+  /** Stack whose config is used. @default "dev" */
+  readonly stack?: string;
+  /** Run the guardrails over the plan. @default true */
+  readonly guardrails?: boolean;
+}
+
+/** Plans `target`: a directory with Pulumi.yaml, or an agent.yaml (deployed with Airlock's defaults). */
+export async function planTarget(target: string, options: PlanOptions = {}): Promise<PlanDocument> {
+  const path = resolve(target);
+  if (!existsSync(path)) throw new UsageError(`${target} does not exist; pass a Pulumi project directory or an agent.yaml`);
+  const stack = options.stack ?? "dev";
+  const { recordProgram } = await import("@airlock/pulumi");
+  let recording;
+  let project: string;
+  if (statSync(path).isFile()) {
+    if (!/\.ya?ml$/.test(path)) throw new UsageError(`${target} is not a directory or an agent.yaml`);
+    project = basename(resolve(path, ".."));
+    const model = await loadManifest(path);
+    const { AgentPlatform, AgentDeployment } = await import("@airlock/pulumi");
+    recording = await recordProgram({
+      project,
+      stack,
+      program: () => {
+        const platform = new AgentPlatform(`${model.name}-platform`, { agents: [model] });
+        new AgentDeployment(model.name, { platform, model });
+      },
+    });
+  } else {
+    const p = readPulumiProject(path, stack);
+    project = p.name;
+    recording = await recordProgram({
+      project: p.name,
+      stack,
+      config: p.config,
+      secretKeys: p.secretKeys,
+      program: async () => {
+        const mod = (await import(pathToFileURL(p.main).href)) as { default?: unknown };
+        return typeof mod.default === "function" ? await (mod.default as () => unknown)() : undefined;
+      },
+    });
+  }
+
+  const permissions: PlannedPermission[] = recording.agents
+    .flatMap((a) => a.permissions.map((p) => ({ agent: a.name, ...p })))
+    .sort((a, b) => a.agent.localeCompare(b.agent) || a.tool.localeCompare(b.tool) || a.system.localeCompare(b.system));
+  const base: PlanDocument = {
+    version: PLAN_VERSION,
+    project,
+    stack,
+    resources: recording.resources,
+    agents: recording.agents,
+    permissions,
+    findings: recording.agents.flatMap((a) => a.findings.map((f) => ({ ...f, subject: `${a.name}: ${f.subject}` }))),
+  };
+  const findings: Finding[] = [...base.findings];
+  if (options.guardrails ?? true) findings.push(...(await guardrailFindings(base)));
+  return { ...base, findings: findings.sort((a, b) => a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject) || a.message.localeCompare(b.message)) };
+}
+
+async function guardrailFindings(plan: PlanDocument): Promise<Finding[]> {
+  // Loaded by name so that the CLI runs even where the guardrails package is not installed.
+  const specifier = "@airlock/guardrails";
+  const mod = (await import(specifier).catch(() => undefined)) as { evaluatePlan?: (p: PlanDocument) => Finding[] | Promise<Finding[]> } | undefined;
+  if (mod?.evaluatePlan === undefined) return [];
+  return await mod.evaluatePlan(plan);
+}

@@ -1,0 +1,37 @@
+/** Text rendering of a plan: the resource tree, the permission map, the findings. */
+import { renderPermissionMap, type PlanDocument, type PlannedResource } from "@airlock/core";
+
+export function renderPlan(plan: PlanDocument): string {
+  const lines: string[] = [];
+  const custom = plan.resources.filter((r) => r.custom).length;
+  lines.push(`Plan for ${plan.project} (stack ${plan.stack}): ${custom} resources in ${plan.resources.length - custom} components`);
+  lines.push("");
+  lines.push("Resources:");
+  const children = new Map<string | null, PlannedResource[]>();
+  const urns = new Set(plan.resources.map((r) => r.urn));
+  for (const r of plan.resources) {
+    const parent = r.parent !== null && urns.has(r.parent) ? r.parent : null;
+    const list = children.get(parent) ?? [];
+    list.push(r);
+    children.set(parent, list);
+  }
+  const walk = (parent: string | null, depth: number) => {
+    for (const r of (children.get(parent) ?? []).sort((a, b) => Number(a.custom) - Number(b.custom) || a.type.localeCompare(b.type) || a.name.localeCompare(b.name))) {
+      lines.push(`${"  ".repeat(depth + 1)}${r.custom ? "+" : "□"} ${r.type}  ${r.name}`);
+      walk(r.urn, depth + 1);
+    }
+  };
+  walk(null, 0);
+  for (const agent of plan.agents) {
+    lines.push("");
+    lines.push(renderPermissionMap(agent));
+  }
+  lines.push("");
+  if (plan.findings.length === 0) {
+    lines.push("Findings: none");
+  } else {
+    lines.push(`Findings (${plan.findings.length}):`);
+    for (const f of plan.findings) lines.push(`  ${f.severity.toUpperCase().padEnd(7)} ${f.rule}  ${f.subject}: ${f.message}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,505 @@
+/**
+ * AgentDeployment: one agent on an AgentPlatform. The task role holds exactly the compiled
+ * statements; the execution role reads exactly this agent's secrets; every release is a retained
+ * task definition revision and the service runs the active one, in private subnets with no public
+ * IP, no ingress and egress only to the allowlist. Code-executing tools run in a separate sandbox
+ * task with no route out of the VPC.
+ */
+import * as aws from "@pulumi/aws";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { findSecrets, imageDigestOf, type AgentModel } from "@airlock/core";
+import type { AgentPlatform } from "../platform/agent-platform.ts";
+import { policyJson, serviceTrustPolicy, type StatementInput } from "../policy.ts";
+import { agentTags, ROLE_TAG } from "../tags.ts";
+import { AgentSecrets, kmsViaSecretsManager, logStatement } from "../secrets/agent-secrets.ts";
+import { AgentObservability } from "../observability/agent-observability.ts";
+import { recordAgentModel } from "../registry.ts";
+import { hardenedContainer, parseEcrImage, SCRATCH_VOLUME } from "./container.ts";
+
+export const AGENT_DEPLOYMENT_TOKEN = "airlock:agent:AgentDeployment";
+/** Name of the agent's container in every task definition. */
+export const AGENT_CONTAINER = "agent";
+export const SANDBOX_CONTAINER = "sandbox";
+
+/** One release: an image by digest plus its release-specific configuration. */
+export interface ReleaseSpec {
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<digest>`. @default - the manifest's image (or the image built from its context) */
+  readonly image?: string;
+  /** Plain, non-secret environment added for this release. @default - none */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** What changed, for people reading the plan. @default - none */
+  readonly description?: string;
+}
+
+export interface AgentDeploymentArgs {
+  readonly platform: AgentPlatform;
+  /** The agent's compiled model (`await compile(manifest)` or `await loadManifest("agent.yaml")`). */
+  readonly model: AgentModel;
+  /**
+   * Releases to keep, by id. Each keeps its own task definition revision (never deleted), so a
+   * rollback only moves the service's pointer.
+   * @default - one release `current` running the manifest's image
+   */
+  readonly releases?: Readonly<Record<string, ReleaseSpec>>;
+  /** The release the service runs. @default - the only release; required when there are several */
+  readonly activeRelease?: string;
+  /** Tasks to run. @default - the manifest's `agent.runtime.desiredCount` */
+  readonly desiredCount?: number;
+  /** Agent log retention in days. @default 90 */
+  readonly logRetentionDays?: number;
+  /** Tags merged into every taggable child. @default - agent, owner, managed-by */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+const RELEASE_ID = /^[a-z0-9][a-z0-9.-]{0,30}$/;
+
+/** Pure checks that run before any resource is created. */
+export function validateDeploymentArgs(args: AgentDeploymentArgs): { releases: Record<string, ReleaseSpec>; active: string } {
+  const { model } = args;
+  args.platform.assertHosts(model);
+  const releases: Record<string, ReleaseSpec> = { ...(args.releases ?? { current: {} }) };
+  const ids = Object.keys(releases).sort();
+  if (ids.length === 0) throw new Error("`releases`: declare at least one release, e.g. `{ v1: { image: \"…@sha256:…\" } }`");
+  for (const id of ids) {
+    if (!RELEASE_ID.test(id)) throw new Error(`\`releases.${id}\`: release ids are lowercase letters, digits, \`.\` and \`-\` (at most 31 characters), e.g. \`v2\` or \`2026-11-25.1\``);
+    const r = releases[id]!;
+    if (r.image !== undefined) {
+      if (imageDigestOf(r.image) === undefined) throw new Error(`\`releases.${id}.image\`: "${r.image}" is not pinned by digest; use <repository>@sha256:<digest> (tags move)`);
+      checkEcr(r.image, `releases.${id}.image`, args.platform.aws.region);
+    } else if (model.image.kind === "digest") {
+      checkEcr(model.image.ref, "agent.image.digest", args.platform.aws.region);
+    }
+    for (const [k, v] of Object.entries(r.environment ?? {})) {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(k)) throw new Error(`\`releases.${id}.environment.${k}\`: environment names are SCREAMING_SNAKE_CASE`);
+      if (k.startsWith("AIRLOCK_")) throw new Error(`\`releases.${id}.environment.${k}\`: AIRLOCK_* variables are set by Airlock; rename it`);
+      if (model.secrets.some((s) => s.envName === k)) throw new Error(`\`releases.${id}.environment.${k}\`: ${k} is a secret's variable; secrets come from Secrets Manager only`);
+      if (findSecrets(v).length > 0) {
+        throw new Error(`\`releases.${id}.environment.${k}\`: the value looks like a credential; put it in Secrets Manager and declare it under \`secrets\` in the manifest`);
+      }
+    }
+  }
+  let active = args.activeRelease;
+  if (active === undefined) {
+    if (ids.length > 1) throw new Error(`\`activeRelease\`: there are ${ids.length} releases (${ids.join(", ")}); say which one the service runs`);
+    active = ids[0]!;
+  }
+  if (!(active in releases)) throw new Error(`\`activeRelease\`: "${active}" is not a declared release; declared: ${ids.join(", ")}`);
+  if (model.sandbox) checkEcr(model.sandbox.image, "sandbox.image", args.platform.aws.region);
+  if (args.desiredCount !== undefined && (!Number.isInteger(args.desiredCount) || args.desiredCount < 0)) {
+    throw new Error("`desiredCount`: must be a whole number of tasks, 0 or more");
+  }
+  return { releases, active };
+}
+
+function checkEcr(ref: string, field: string, region: string): void {
+  const ecr = parseEcrImage(ref);
+  if (ecr === undefined) {
+    throw new Error(`\`${field}\`: "${ref}" is not an ECR image by digest; agents pull only from ECR through the VPC endpoint (<account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<digest>)`);
+  }
+  if (ecr.region !== region) {
+    throw new Error(`\`${field}\`: the image is in ${ecr.region} but the platform is in ${region}; replicate the repository to ${region}`);
+  }
+}
+
+export class AgentDeployment extends pulumi.ComponentResource {
+  readonly serviceName: pulumi.Output<string>;
+  readonly serviceArn: pulumi.Output<string>;
+  readonly taskRoleArn: pulumi.Output<string>;
+  readonly executionRoleArn: pulumi.Output<string>;
+  readonly securityGroupId: pulumi.Output<string>;
+  /** Task definition ARN (with revision) of each release. */
+  readonly releaseTaskDefinitionArns: Readonly<Record<string, pulumi.Output<string>>>;
+  readonly activeRelease: string;
+  readonly activeTaskDefinitionArn: pulumi.Output<string>;
+  readonly secretArns: Readonly<Record<string, pulumi.Output<string>>>;
+  readonly logGroupName: pulumi.Output<string>;
+  readonly alarmTopicArn: pulumi.Output<string>;
+  readonly sandboxTaskDefinitionArn?: pulumi.Output<string>;
+  readonly model: AgentModel;
+
+  constructor(name: string, args: AgentDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(AGENT_DEPLOYMENT_TOKEN, name, {}, opts);
+    const { releases, active } = validateDeploymentArgs(args);
+    const { model, platform } = args;
+    const ctx = platform.aws;
+    const tags = agentTags(model, { ...platform.tags, ...args.tags });
+    this.model = model;
+    this.activeRelease = active;
+    recordAgentModel(model);
+
+    const observability = new AgentObservability(
+      `${name}-observability`,
+      { model, kmsKeyArn: platform.kmsKeyArn, ...(args.logRetentionDays !== undefined ? { logRetentionDays: args.logRetentionDays } : {}), tags },
+      { parent: this },
+    );
+    this.logGroupName = observability.logGroupName;
+    this.alarmTopicArn = observability.alarmTopicArn;
+
+    // --- Roles (policies attach below, once the resources they name exist) -------------------
+    const taskRole = new aws.iam.Role(
+      `${name}-task`,
+      { description: `${model.name}: what the agent's tools may do`, assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ctx.accountId), maxSessionDuration: 3600, tags: { ...tags, [ROLE_TAG]: "task" } },
+      { parent: this },
+    );
+    const executionRole = new aws.iam.Role(
+      `${name}-execution`,
+      { description: `${model.name}: pull the image, write logs, read the agent's secrets`, assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ctx.accountId), tags: { ...tags, [ROLE_TAG]: "execution" } },
+      { parent: this },
+    );
+
+    const secrets = new AgentSecrets(
+      `${name}-secrets`,
+      { model, aws: ctx, kmsKeyArn: platform.kmsKeyArn, readerRoleArns: [executionRole.arn], alarmTopicArn: observability.alarmTopicArn, ...(args.logRetentionDays !== undefined ? { logRetentionDays: args.logRetentionDays } : {}), tags },
+      { parent: this },
+    );
+    this.secretArns = secrets.arns;
+    const runtimeSecrets = model.secrets.filter((s) => s.consumers.length > 0);
+
+    // --- Image: by digest, or built from the manifest's context and pushed to ECR --------------
+    const builtImage = model.image.kind === "build" ? this.buildImage(name, model, tags) : undefined;
+    const imageOf = (id: string): pulumi.Output<string> => {
+      const explicit = releases[id]!.image;
+      if (explicit !== undefined) return pulumi.output(explicit);
+      if (model.image.kind === "digest") return pulumi.output(model.image.ref);
+      return builtImage!.image;
+    };
+    const repositoryArns = Object.keys(releases).map((id) => {
+      const explicit = releases[id]!.image ?? (model.image.kind === "digest" ? model.image.ref : undefined);
+      if (explicit !== undefined) {
+        const ecr = parseEcrImage(explicit)!;
+        return pulumi.interpolate`arn:${ctx.partition}:ecr:${ecr.region}:${ecr.account}:repository/${ecr.repository}`;
+      }
+      return builtImage!.repositoryArn;
+    });
+
+    // --- Network: no ingress, egress only to the allowlist --------------------------------
+    const sg = new aws.ec2.SecurityGroup(
+      `${name}-agent`,
+      {
+        vpcId: platform.vpcId,
+        description: `${model.name}: no ingress; egress only to the allowlist`,
+        ingress: [],
+        egress: agentEgressRules(model, platform),
+        tags: { ...tags, Name: `${model.name}-agent` },
+      },
+      { parent: this },
+    );
+    this.securityGroupId = sg.id;
+
+    // --- Sandbox for code-executing tools --------------------------------------------------
+    const sandbox = model.sandbox ? this.sandbox(name, model, platform, observability.logGroupName, observability.logGroupArn, tags) : undefined;
+    this.sandboxTaskDefinitionArn = sandbox?.taskDefinitionArn;
+
+    // --- Policies --------------------------------------------------------------------------
+    const taskStatements: StatementInput[] = model.taskRoleStatements.map((s) => ({ Sid: s.Sid, Effect: s.Effect, Action: s.Action, Resource: [...s.Resource], ...(s.Condition ? { Condition: s.Condition as StatementInput["Condition"] } : {}) }));
+    if (model.model.provider === "bedrock") {
+      taskStatements.push({
+        Sid: "ModelInvokeBedrock",
+        Effect: "Allow",
+        Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+        Resource: [pulumi.interpolate`arn:${ctx.partition}:bedrock:${ctx.region}::foundation-model/${model.model.id}`],
+      });
+    }
+    if (sandbox) {
+      taskStatements.push(
+        {
+          Sid: "SandboxRunTask",
+          Effect: "Allow",
+          Action: ["ecs:RunTask"],
+          Resource: [sandbox.taskDefinitionArn],
+          Condition: { ArnEquals: { "ecs:cluster": platform.clusterArn } },
+        },
+        {
+          Sid: "SandboxPassRoles",
+          Effect: "Allow",
+          Action: ["iam:PassRole"],
+          Resource: [sandbox.taskRoleArn, sandbox.executionRoleArn],
+          Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+        },
+      );
+    }
+    const policies: pulumi.Resource[] = [];
+    if (taskStatements.length > 0) {
+      policies.push(new aws.iam.RolePolicy(`${name}-task`, { role: taskRole.name, policy: policyJson(taskStatements) }, { parent: this }));
+    }
+    policies.push(
+      new aws.iam.RolePolicy(
+        `${name}-execution`,
+        {
+          role: executionRole.name,
+          policy: policyJson([
+            { Sid: "EcrAuthorizationToken", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+            { Sid: "PullAgentImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: repositoryArns },
+            logStatement(observability.logGroupArn),
+            ...(runtimeSecrets.length > 0
+              ? [
+                  { Sid: "ReadAgentSecrets", Effect: "Allow" as const, Action: ["secretsmanager:GetSecretValue"], Resource: secrets.arnsOf(runtimeSecrets.map((s) => s.name)) },
+                  kmsViaSecretsManager(platform.kmsKeyArn, ctx, ["kms:Decrypt"]),
+                ]
+              : []),
+          ]),
+        },
+        { parent: this },
+      ),
+    );
+    // Role outputs resolve only once their policies are attached.
+    this.taskRoleArn = pulumi.all([taskRole.arn, ...policies.map((p) => p.urn)]).apply(([a]) => a as string);
+    this.executionRoleArn = pulumi.all([executionRole.arn, ...policies.map((p) => p.urn)]).apply(([a]) => a as string);
+
+    // --- One retained task definition per release ------------------------------------------
+    const baseEnv: Record<string, pulumi.Input<string>> = {
+      ...model.runtime.environment,
+      AIRLOCK_AGENT: model.name,
+      AIRLOCK_MODEL: `${model.model.provider}/${model.model.id}`,
+      AIRLOCK_MODEL_HASH: model.hash,
+      AIRLOCK_APPROVAL_TIERS: JSON.stringify(Object.fromEntries(model.approvals.map((a) => [a.actionType, a.tier]))),
+      ...(model.github.length > 0 ? { AIRLOCK_GITHUB_SCOPE: JSON.stringify(model.github) } : {}),
+      ...(sandbox
+        ? {
+            AIRLOCK_SANDBOX_CLUSTER: platform.clusterArn,
+            AIRLOCK_SANDBOX_TASK_DEFINITION: sandbox.taskDefinitionArn,
+            AIRLOCK_SANDBOX_SUBNETS: platform.isolatedSubnetIds.apply((ids) => ids.join(",")),
+            AIRLOCK_SANDBOX_SECURITY_GROUP: sandbox.securityGroupId,
+          }
+        : {}),
+    };
+    const secretRefs: Record<string, pulumi.Output<string>> = Object.fromEntries(runtimeSecrets.map((s) => [s.envName, secrets.arns[s.name]!]));
+    const releaseArns: Record<string, pulumi.Output<string>> = {};
+    for (const id of Object.keys(releases).sort()) {
+      const r = releases[id]!;
+      const containerDefinitions = pulumi
+        .all([imageOf(id), pulumi.output(baseEnv), pulumi.output(secretRefs), observability.logGroupName])
+        .apply(([image, env, secretArns, logGroupName]) =>
+          JSON.stringify([
+            hardenedContainer({
+              name: AGENT_CONTAINER,
+              image,
+              user: model.runtime.user,
+              ...(model.runtime.command ? { command: model.runtime.command } : {}),
+              environment: { ...env, ...r.environment, AIRLOCK_RELEASE: id },
+              secrets: secretArns,
+              logGroupName,
+              region: ctx.region,
+              streamPrefix: id,
+            }),
+          ]),
+        );
+      const td = new aws.ecs.TaskDefinition(
+        `${name}-release-${id}`,
+        {
+          family: model.name,
+          containerDefinitions,
+          cpu: String(model.runtime.cpu),
+          memory: String(model.runtime.memory),
+          networkMode: "awsvpc",
+          requiresCompatibilities: ["FARGATE"],
+          runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: model.runtime.architecture },
+          executionRoleArn: this.executionRoleArn,
+          taskRoleArn: this.taskRoleArn,
+          volumes: [{ name: SCRATCH_VOLUME }],
+          skipDestroy: true,
+          tags: { ...tags, "airlock:release": id, ...(r.description ? { "airlock:release-description": r.description.slice(0, 250) } : {}) },
+        },
+        { parent: this },
+      );
+      releaseArns[id] = td.arn;
+    }
+    this.releaseTaskDefinitionArns = releaseArns;
+    this.activeTaskDefinitionArn = releaseArns[active]!;
+
+    // --- The service ------------------------------------------------------------------------
+    const service = new aws.ecs.Service(
+      `${name}-service`,
+      {
+        name: model.name,
+        cluster: platform.clusterArn,
+        taskDefinition: this.activeTaskDefinitionArn,
+        desiredCount: args.desiredCount ?? model.runtime.desiredCount,
+        launchType: "FARGATE",
+        platformVersion: "LATEST",
+        networkConfiguration: { subnets: platform.privateSubnetIds, securityGroups: [sg.id], assignPublicIp: false },
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        deploymentMinimumHealthyPercent: 100,
+        deploymentMaximumPercent: 200,
+        enableExecuteCommand: false,
+        enableEcsManagedTags: true,
+        propagateTags: "SERVICE",
+        tags,
+      },
+      { parent: this },
+    );
+    this.serviceName = service.name;
+    this.serviceArn = service.arn;
+
+    this.registerOutputs({
+      serviceName: this.serviceName,
+      taskRoleArn: this.taskRoleArn,
+      executionRoleArn: this.executionRoleArn,
+      securityGroupId: this.securityGroupId,
+      releaseTaskDefinitionArns: this.releaseTaskDefinitionArns,
+      activeRelease: this.activeRelease,
+      secretArns: this.secretArns,
+      logGroupName: this.logGroupName,
+      alarmTopicArn: this.alarmTopicArn,
+      sandboxTaskDefinitionArn: this.sandboxTaskDefinitionArn,
+      permissions: model.permissions,
+    });
+  }
+
+  private buildImage(name: string, model: AgentModel, tags: Record<string, string>): { image: pulumi.Output<string>; repositoryArn: pulumi.Output<string> } {
+    if (model.image.kind !== "build") throw new Error("unreachable: buildImage without a build context");
+    const repo = new aws.ecr.Repository(
+      `${name}-image`,
+      { name: `airlock/${model.name}`, imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "KMS" }], tags },
+      { parent: this },
+    );
+    const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
+    const image = new docker.Image(
+      `${name}-image`,
+      {
+        imageName: pulumi.interpolate`${repo.repositoryUrl}:${model.hash.slice(0, 12)}`,
+        build: {
+          context: model.image.context,
+          ...(model.image.dockerfile ? { dockerfile: model.image.dockerfile } : {}),
+          platform: model.image.platform ?? (model.runtime.architecture === "ARM64" ? "linux/arm64" : "linux/amd64"),
+        },
+        registry: { server: repo.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
+      },
+      { parent: this },
+    );
+    return { image: image.repoDigest, repositoryArn: repo.arn };
+  }
+
+  private sandbox(
+    name: string,
+    model: AgentModel,
+    platform: AgentPlatform,
+    logGroupName: pulumi.Output<string>,
+    logGroupArn: pulumi.Output<string>,
+    tags: Record<string, string>,
+  ): { taskDefinitionArn: pulumi.Output<string>; taskRoleArn: pulumi.Output<string>; executionRoleArn: pulumi.Output<string>; securityGroupId: pulumi.Output<string> } {
+    const spec = model.sandbox!;
+    const ctx = platform.aws;
+    const ecr = parseEcrImage(spec.image)!;
+    const sg = new aws.ec2.SecurityGroup(
+      `${name}-sandbox`,
+      {
+        vpcId: platform.vpcId,
+        description: `${model.name} sandbox: no ingress; egress only to the AWS endpoints it needs to start`,
+        ingress: [],
+        egress: endpointEgressRules(platform, ["s3"]),
+        tags: { ...tags, Name: `${model.name}-sandbox` },
+      },
+      { parent: this },
+    );
+    // The sandbox's own task role holds no policy: sandboxed code gets no AWS access at all.
+    const taskRole = new aws.iam.Role(
+      `${name}-sandbox-task`,
+      { description: `${model.name} sandbox: no permissions`, assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ctx.accountId), tags: { ...tags, [ROLE_TAG]: "sandbox-task" } },
+      { parent: this },
+    );
+    const executionRole = new aws.iam.Role(
+      `${name}-sandbox-execution`,
+      { description: `${model.name} sandbox: pull the image, write logs`, assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ctx.accountId), tags: { ...tags, [ROLE_TAG]: "sandbox-execution" } },
+      { parent: this },
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-sandbox-execution`,
+      {
+        role: executionRole.name,
+        policy: policyJson([
+          { Sid: "EcrAuthorizationToken", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+          {
+            Sid: "PullSandboxImage",
+            Effect: "Allow",
+            Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            Resource: [pulumi.interpolate`arn:${ctx.partition}:ecr:${ecr.region}:${ecr.account}:repository/${ecr.repository}`],
+          },
+          logStatement(logGroupArn),
+        ]),
+      },
+      { parent: this },
+    );
+    const td = new aws.ecs.TaskDefinition(
+      `${name}-sandbox`,
+      {
+        family: `${model.name}-sandbox`,
+        containerDefinitions: logGroupName.apply((lg) =>
+          JSON.stringify([
+            hardenedContainer({
+              name: SANDBOX_CONTAINER,
+              image: spec.image,
+              user: model.runtime.user,
+              environment: { AIRLOCK_AGENT: model.name, AIRLOCK_SANDBOX: "true" },
+              secrets: {},
+              logGroupName: lg,
+              region: ctx.region,
+              streamPrefix: "sandbox",
+            }),
+          ]),
+        ),
+        cpu: String(spec.cpu),
+        memory: String(spec.memory),
+        networkMode: "awsvpc",
+        requiresCompatibilities: ["FARGATE"],
+        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: model.runtime.architecture },
+        executionRoleArn: executionRole.arn,
+        taskRoleArn: taskRole.arn,
+        volumes: [{ name: SCRATCH_VOLUME }],
+        skipDestroy: true,
+        tags: { ...tags, "airlock:sandbox": "true" },
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+    return { taskDefinitionArn: td.arn, taskRoleArn: taskRole.arn, executionRoleArn: executionRole.arn, securityGroupId: sg.id };
+  }
+}
+
+type EgressRule = aws.types.input.ec2.SecurityGroupEgress;
+
+/** HTTPS to the interface endpoints and the given gateway endpoints, and DNS to the VPC resolver. */
+function endpointEgressRules(platform: AgentPlatform, gateways: readonly string[]): EgressRule[] {
+  const rules: EgressRule[] = [
+    { protocol: "tcp", fromPort: 443, toPort: 443, securityGroups: [platform.endpointSecurityGroupId], description: "HTTPS to the AWS interface endpoints" },
+  ];
+  for (const g of gateways) {
+    const pl = platform.gatewayPrefixListIds[g];
+    if (pl) rules.push({ protocol: "tcp", fromPort: 443, toPort: 443, prefixListIds: [pl], description: `HTTPS to the ${g} gateway endpoint` });
+  }
+  const resolver = `${platform.resolverAddress}/32`;
+  rules.push(
+    { protocol: "udp", fromPort: 53, toPort: 53, cidrBlocks: [resolver], description: "DNS to the VPC resolver (filtered by the DNS firewall)" },
+    { protocol: "tcp", fromPort: 53, toPort: 53, cidrBlocks: [resolver], description: "DNS over TCP to the VPC resolver" },
+  );
+  return rules;
+}
+
+/** The agent's egress: the endpoints, each allowed host's published ranges on 443, DNS. */
+export function agentEgressRules(model: AgentModel, platform: AgentPlatform): EgressRule[] {
+  const gateways = model.egress.awsServices.filter((s) => s === "s3" || s === "dynamodb");
+  const rules = endpointEgressRules(platform, gateways);
+  for (const [host, ranges] of Object.entries(model.egress.rangesByHost).sort(([a], [b]) => a.localeCompare(b))) {
+    const v4 = ranges.filter((c) => !c.includes(":"));
+    const v6 = ranges.filter((c) => c.includes(":"));
+    rules.push({
+      protocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      ...(v4.length > 0 ? { cidrBlocks: v4 } : {}),
+      ...(v6.length > 0 ? { ipv6CidrBlocks: v6 } : {}),
+      description: `HTTPS to ${host}`,
+    });
+  }
+  if (model.egress.anyIpOn443) {
+    rules.push({
+      protocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrBlocks: ["0.0.0.0/0"],
+      ipv6CidrBlocks: ["::/0"],
+      description: `OPT-OUT anyIpOn443 (DNS firewall only): ${model.egress.anyIpOn443.reason}`.slice(0, 255),
+    });
+  }
+  return rules;
+}

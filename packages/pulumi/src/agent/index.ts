@@ -1,0 +1,2 @@
+export * from "./agent-deployment.ts";
+export * from "./container.ts";

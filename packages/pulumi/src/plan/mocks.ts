@@ -1,0 +1,132 @@
+/**
+ * Deterministic mocks for planning offline: every resource gets stable, realistic outputs (ARNs,
+ * ids, names) derived from its type and name, so plans are reproducible and diff cleanly.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+export interface MockContext {
+  readonly accountId: string;
+  readonly region: string;
+}
+
+const SERVICE_OF: Record<string, string> = {
+  "aws:iam/role:Role": "iam",
+  "aws:cloudwatch/logGroup:LogGroup": "logs",
+  "aws:secretsmanager/secret:Secret": "secretsmanager",
+  "aws:ecs/taskDefinition:TaskDefinition": "ecs",
+  "aws:ecs/cluster:Cluster": "ecs",
+  "aws:ecs/service:Service": "ecs",
+  "aws:sns/topic:Topic": "sns",
+  "aws:lambda/function:Function": "lambda",
+  "aws:kms/key:Key": "kms",
+  "aws:ecr/repository:Repository": "ecr",
+  "aws:cloudwatch/metricAlarm:MetricAlarm": "cloudwatch",
+  "aws:cloudwatch/eventRule:EventRule": "events",
+};
+
+/** Unmocked invokes are collected here and reported with a clear message. */
+export class DeterministicMocks implements pulumi.runtime.Mocks {
+  readonly unmockedCalls: string[] = [];
+  private readonly revisions = new Map<string, number>();
+
+  constructor(private readonly ctx: MockContext) {}
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    const { accountId, region } = this.ctx;
+    switch (args.token) {
+      case "aws:index/getCallerIdentity:getCallerIdentity":
+        return { accountId, arn: `arn:aws:iam::${accountId}:user/airlock-plan`, userId: "AIDAAIRLOCKPLAN", id: accountId };
+      case "aws:index/getPartition:getPartition":
+        return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
+      case "aws:index/getRegion:getRegion":
+        return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
+      case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+        return { userName: "AWS", password: "planned-registry-password", authorizationToken: "planned", proxyEndpoint: `https://${accountId}.dkr.ecr.${region}.amazonaws.com`, id: region };
+      default:
+        this.unmockedCalls.push(args.token);
+        return {};
+    }
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+    const { accountId, region } = this.ctx;
+    const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+    const physicalName = typeof inputs.name === "string" ? inputs.name : args.name;
+    const id = args.custom === false ? "" : `${args.name}-id`;
+    const state: Record<string, unknown> = { ...inputs, id };
+    const svc = SERVICE_OF[args.type];
+    switch (args.type) {
+      case "aws:iam/role:Role":
+        state.name = physicalName;
+        state.arn = `arn:aws:iam::${accountId}:role/${physicalName}`;
+        state.uniqueId = `AROA${hashish(args.name)}`;
+        break;
+      case "aws:cloudwatch/logGroup:LogGroup":
+        state.arn = `arn:aws:logs:${region}:${accountId}:log-group:${physicalName}`;
+        break;
+      case "aws:secretsmanager/secret:Secret":
+        state.arn = `arn:aws:secretsmanager:${region}:${accountId}:secret:${physicalName}-${hashish(physicalName).slice(0, 6)}`;
+        break;
+      case "aws:ecs/taskDefinition:TaskDefinition": {
+        const family = String(inputs.family ?? args.name);
+        const rev = (this.revisions.get(family) ?? 0) + 1;
+        this.revisions.set(family, rev);
+        state.revision = rev;
+        state.arn = `arn:aws:ecs:${region}:${accountId}:task-definition/${family}:${rev}`;
+        state.arnWithoutRevision = `arn:aws:ecs:${region}:${accountId}:task-definition/${family}`;
+        break;
+      }
+      case "aws:ecs/cluster:Cluster":
+        state.name = physicalName;
+        state.arn = `arn:aws:ecs:${region}:${accountId}:cluster/${physicalName}`;
+        break;
+      case "aws:ecs/service:Service":
+        state.arn = `arn:aws:ecs:${region}:${accountId}:service/${physicalName}`;
+        break;
+      case "aws:sns/topic:Topic":
+        state.name = physicalName;
+        state.arn = `arn:aws:sns:${region}:${accountId}:${physicalName}`;
+        break;
+      case "aws:lambda/function:Function":
+        state.name = physicalName;
+        state.arn = `arn:aws:lambda:${region}:${accountId}:function:${physicalName}`;
+        state.invokeArn = `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${state.arn}/invocations`;
+        break;
+      case "aws:kms/key:Key":
+        state.keyId = `${hashish(args.name)}-key`;
+        state.arn = `arn:aws:kms:${region}:${accountId}:key/${state.keyId}`;
+        break;
+      case "aws:ecr/repository:Repository":
+        state.arn = `arn:aws:ecr:${region}:${accountId}:repository/${physicalName}`;
+        state.repositoryUrl = `${accountId}.dkr.ecr.${region}.amazonaws.com/${physicalName}`;
+        state.registryId = accountId;
+        break;
+      case "aws:ec2/vpcEndpoint:VpcEndpoint":
+        state.prefixListId = `pl-${hashish(args.name).slice(0, 8).toLowerCase()}`;
+        break;
+      case "aws:cloudwatch/metricAlarm:MetricAlarm":
+        state.arn = `arn:aws:cloudwatch:${region}:${accountId}:alarm:${physicalName}`;
+        break;
+      case "aws:cloudwatch/eventRule:EventRule":
+        state.arn = `arn:aws:events:${region}:${accountId}:rule/${physicalName}`;
+        break;
+      case "random:index/randomPassword:RandomPassword":
+        state.result = "planned-random-value";
+        break;
+      case "docker:index/image:Image":
+        state.repoDigest = `${String(inputs.imageName ?? "").split(":")[0]}@sha256:${"0".repeat(64)}`;
+        break;
+      default:
+        if (svc !== undefined) state.arn = `arn:aws:${svc}:${region}:${accountId}:${physicalName}`;
+        else if (args.type.startsWith("aws:")) state.arn = `arn:aws:${args.type.split(":")[1]!.split("/")[0]}:${region}:${accountId}:${args.name}`;
+    }
+    return { id, state };
+  }
+}
+
+/** A short stable uppercase token derived from a string (not a security hash). */
+function hashish(s: string): string {
+  let h = 2166136261;
+  for (const ch of s) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  return h.toString(36).toUpperCase().padStart(7, "0");
+}

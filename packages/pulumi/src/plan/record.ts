@@ -1,0 +1,165 @@
+/**
+ * Runs a Pulumi program under Pulumi's own mocks, with no engine, no credentials and no CLI, and
+ * records every resource it registers: type, name, parent and inputs. This is what `airlock plan`
+ * prints and what the component tests assert on.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { SECRET_PLACEHOLDER, sha256, type PlannedResource } from "@airlock/core";
+import { DeterministicMocks } from "./mocks.ts";
+import { resetRecordedAgentModels, recordedAgentModels } from "../registry.ts";
+import type { AgentModel } from "@airlock/core";
+
+export interface RecordOptions {
+  readonly project: string;
+  readonly stack: string;
+  /** Flat config as Pulumi holds it: `"<namespace>:<key>"` → string (objects as JSON). */
+  readonly config?: Readonly<Record<string, string>>;
+  /** Config keys whose values are secret. */
+  readonly secretKeys?: readonly string[];
+  /** @default "123456789012" */
+  readonly accountId?: string;
+  /** The program: creates resources; may return stack outputs. */
+  readonly program: () => unknown;
+}
+
+export interface Recording {
+  /** Sorted by URN. */
+  readonly resources: PlannedResource[];
+  readonly outputs: Record<string, unknown>;
+  readonly agents: AgentModel[];
+}
+
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
+const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+let running = false;
+
+/** Runs `program` under mocks and returns what it registered. One recording at a time per process. */
+export async function recordProgram(options: RecordOptions): Promise<Recording> {
+  if (running) throw new Error("recordProgram: another recording is running in this process; await it first");
+  running = true;
+  const failures: unknown[] = [];
+  const onRejection = (reason: unknown) => failures.push(reason);
+  process.on("unhandledRejection", onRejection);
+  try {
+    const config = options.config ?? {};
+    const region = config["aws:region"] ?? "us-east-1";
+    pulumi.runtime.setAllConfig({ "aws:region": region, ...config }, [...(options.secretKeys ?? [])]);
+    const mocks = new DeterministicMocks({ accountId: options.accountId ?? "123456789012", region });
+    await pulumi.runtime.setMocks(mocks, options.project, options.stack, false, "organization");
+    resetRecordedAgentModels();
+
+    const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
+    const recorded = new Map<string, PlannedResource>();
+    const duplicates: string[] = [];
+    let inFlight = 0;
+    let registrations = 0;
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+      inFlight++;
+      registrations++;
+      const type = req.getType();
+      const name = req.getName();
+      const parent = req.getParent() || null;
+      const urn = monitor.newUrn(parent ?? "", type, name);
+      if (recorded.has(urn)) duplicates.push(urn);
+      const inputs = normaliseValue(pulumi.runtime.deserializeProperties(req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0])) as Record<string, unknown>;
+      recorded.set(urn, { urn, type, name, parent, custom: req.getCustom(), inputs: sortKeys(inputs) as Record<string, unknown> });
+      return original(req, (err: unknown, res: unknown) => {
+        inFlight--;
+        callback(err, res);
+      });
+    };
+
+    let outputs: Record<string, unknown> = {};
+    const result = await options.program();
+    if (result !== undefined && result !== null && typeof result === "object") {
+      outputs = (await resolveOutputs(result as Record<string, unknown>)) as Record<string, unknown>;
+    }
+    await settle(() => inFlight, () => registrations);
+
+    if (failures.length > 0) throw failures[0];
+    if (duplicates.length > 0) {
+      throw new Error(`two resources have the same URN (${duplicates[0]}); the Pulumi engine would reject the program: give them distinct names`);
+    }
+    if (mocks.unmockedCalls.length > 0) {
+      throw new Error(`the program calls provider functions airlock plan cannot answer offline: ${[...new Set(mocks.unmockedCalls)].join(", ")}`);
+    }
+    return {
+      resources: [...recorded.values()].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)),
+      outputs,
+      agents: recordedAgentModels(),
+    };
+  } finally {
+    process.off("unhandledRejection", onRejection);
+    running = false;
+  }
+}
+
+interface MockMonitorLike {
+  registerResource(req: RegisterRequest, callback: (err: unknown, res: unknown) => void): unknown;
+  newUrn(parent: string, type: string, name: string): string;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): unknown;
+}
+
+/** Waits until no registration is in flight and none has started for a few turns of the event loop. */
+async function settle(inFlight: () => number, count: () => number): Promise<void> {
+  const waitForRpcs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
+  let quiet = 0;
+  let last = -1;
+  while (quiet < 3) {
+    if (waitForRpcs) await waitForRpcs();
+    await new Promise((r) => setTimeout(r, 2));
+    if (inFlight() === 0 && count() === last) quiet++;
+    else quiet = 0;
+    last = count();
+  }
+}
+
+async function resolveOutputs(value: Record<string, unknown>): Promise<unknown> {
+  const out = pulumi.output(value as pulumi.Input<Record<string, unknown>>);
+  return normaliseValue(await new Promise((resolve) => out.apply(resolve)));
+}
+
+/** Secrets become a placeholder, assets a digest, resource references their URN. */
+export function normaliseValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normaliseValue);
+  if (value === null || typeof value !== "object") return value;
+  const obj = value as Record<string, unknown>;
+  const sig = obj[SIG_KEY];
+  if (sig === SECRET_SIG) return SECRET_PLACEHOLDER;
+  if (sig === ASSET_SIG) {
+    if (typeof obj.text === "string") return { asset: "string", sha256: sha256(obj.text), bytes: Buffer.byteLength(obj.text) };
+    return { asset: "file", path: String(obj.path ?? obj.uri ?? "") };
+  }
+  if (sig === ARCHIVE_SIG) {
+    const assets = obj.assets as Record<string, unknown> | undefined;
+    return assets ? { archive: Object.fromEntries(Object.entries(assets).map(([k, v]) => [k, normaliseValue(v)])) } : { archive: String(obj.path ?? obj.uri ?? "") };
+  }
+  if (sig === RESOURCE_SIG) return { resource: obj.urn };
+  if (pulumi.asset.Asset.isInstance(value as never)) return { asset: "object" };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) out[k] = normaliseValue(v);
+  return out;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.keys(value as object)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+  );
+}

@@ -1,0 +1,368 @@
+/**
+ * AgentPlatform: what many agents share. A VPC with private subnets (egress through NAT, filtered
+ * by security groups and a fail-closed DNS firewall) and isolated sandbox subnets (no route out),
+ * interface and gateway endpoints for the AWS APIs the agents call, an ECS cluster and a KMS key.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  endpointsForServices,
+  subdivide,
+  vpcResolverAddress,
+  type AgentModel,
+  type EndpointSpec,
+} from "@airlock/core";
+import { awsContext, type AwsContext } from "../aws-context.ts";
+import { policyJson } from "../policy.ts";
+
+export const AGENT_PLATFORM_TOKEN = "airlock:platform:AgentPlatform";
+
+/** An existing network to deploy into instead of a new VPC. */
+export interface ExistingNetwork {
+  readonly vpcId: pulumi.Input<string>;
+  /** The VPC's IPv4 CIDR (plain: it decides the resolver address). */
+  readonly vpcCidr: string;
+  /** Private subnets whose default route leads to a NAT gateway. */
+  readonly privateSubnetIds: pulumi.Input<string>[];
+  /** Route tables of those subnets (for the S3 and DynamoDB gateway endpoints). */
+  readonly privateRouteTableIds: pulumi.Input<string>[];
+  /** Subnets with no route out of the VPC, for sandbox tasks. @default - the private subnets (then the sandbox relies on its security group alone) */
+  readonly isolatedSubnetIds?: pulumi.Input<string>[];
+  readonly isolatedRouteTableIds?: pulumi.Input<string>[];
+}
+
+export interface AgentPlatformArgs {
+  /** Compiled models of every agent that will run here: they decide the endpoints and the DNS allowlist. */
+  readonly agents: readonly AgentModel[];
+  /** @default - the `aws:region` config */
+  readonly region?: string;
+  /** Deploy into an existing VPC. @default - a new VPC */
+  readonly network?: ExistingNetwork;
+  /** CIDR of the new VPC. @default "10.40.0.0/16" */
+  readonly vpcCidr?: string;
+  /** Availability zones for the new VPC's subnets. @default - `<region>a` and `<region>b` */
+  readonly availabilityZones?: readonly string[];
+  /** NAT gateways: one shared (cheaper) or one per zone (zone-independent). @default "one" */
+  readonly natGateways?: "one" | "per-zone";
+  /**
+   * Opt-out: let DNS queries through when the DNS firewall cannot be reached (fail open).
+   * @default false - fail closed: no answer, no connection
+   */
+  readonly dnsFirewallFailOpen?: boolean;
+  /** Extra domains every agent may resolve (beyond the agents' hosts and AWS endpoints). @default - none */
+  readonly extraAllowedDomains?: readonly string[];
+  /** CloudWatch Container Insights on the cluster. @default true */
+  readonly containerInsights?: boolean;
+  /** Days before a deleted KMS key is gone. @default 30 */
+  readonly kmsDeletionWindowDays?: number;
+  /** Tags merged into every taggable child. @default - `airlock:managed-by` */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Domain names an endpoint answers to inside the VPC (private DNS), for the DNS firewall. */
+function endpointDomains(e: EndpointSpec, region: string): string[] {
+  switch (e.suffix) {
+    case "ecr.api":
+      return [`api.ecr.${region}.amazonaws.com`];
+    case "ecr.dkr":
+      return [`dkr.ecr.${region}.amazonaws.com`, `*.dkr.ecr.${region}.amazonaws.com`];
+    case "s3":
+      return [`s3.${region}.amazonaws.com`, `*.s3.${region}.amazonaws.com`];
+    default:
+      return [`${e.suffix}.${region}.amazonaws.com`];
+  }
+}
+
+function validate(args: AgentPlatformArgs): void {
+  if (args.agents.length === 0) throw new Error("`agents`: list the compiled model of at least one agent (`await compile(manifest)`)");
+  const names = new Set<string>();
+  for (const [i, a] of args.agents.entries()) {
+    if (names.has(a.name)) throw new Error(`\`agents[${i}]\`: agent \`${a.name}\` is listed twice; agent names must be unique on a platform`);
+    names.add(a.name);
+  }
+  if (args.network && args.vpcCidr) throw new Error("`vpcCidr`: only applies to a new VPC; with `network`, give `network.vpcCidr`");
+  if (args.availabilityZones !== undefined && args.availabilityZones.length < 2) {
+    throw new Error("`availabilityZones`: give at least two zones so the service survives a zone outage");
+  }
+  for (const d of args.extraAllowedDomains ?? []) {
+    if (!/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,63}$/.test(d)) throw new Error(`\`extraAllowedDomains\`: "${d}" is not a DNS name such as api.example.com`);
+  }
+}
+
+export class AgentPlatform extends pulumi.ComponentResource {
+  readonly vpcId: pulumi.Output<string>;
+  /** Plain: the VPC CIDR. */
+  readonly vpcCidr: string;
+  /** Plain: the VPC's DNS resolver address (CIDR base + 2). */
+  readonly resolverAddress: string;
+  readonly privateSubnetIds: pulumi.Output<string[]>;
+  readonly isolatedSubnetIds: pulumi.Output<string[]>;
+  readonly clusterArn: pulumi.Output<string>;
+  readonly clusterName: pulumi.Output<string>;
+  readonly kmsKeyArn: pulumi.Output<string>;
+  readonly endpointSecurityGroupId: pulumi.Output<string>;
+  /** Managed prefix lists of the gateway endpoints, by endpoint suffix (`s3`, `dynamodb`). */
+  readonly gatewayPrefixListIds: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Interface endpoint suffixes deployed (`secretsmanager`, `logs`, …). */
+  readonly endpointSuffixes: readonly string[];
+  readonly firewallRuleGroupId: pulumi.Output<string>;
+  /** Domains the DNS firewall allows, sorted. */
+  readonly allowedDomains: readonly string[];
+  /** Names of the agents this platform was built for. */
+  readonly agentNames: readonly string[];
+  readonly aws: AwsContext;
+  readonly name: string;
+  readonly tags: Readonly<Record<string, string>>;
+
+  constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(AGENT_PLATFORM_TOKEN, name, {}, opts);
+    validate(args);
+    this.name = name;
+    const ctx = awsContext(this, args.region);
+    this.aws = ctx;
+    const tags = { "airlock:platform": name, "airlock:managed-by": "airlock", ...args.tags };
+    this.tags = tags;
+    this.agentNames = args.agents.map((a) => a.name).sort();
+    const natMode = args.natGateways ?? "one";
+    const failOpen = args.dnsFirewallFailOpen ?? false;
+
+    // --- KMS key for logs, secrets and alarm topics ---------------------------------------
+    const keyPolicy = policyJson([
+      {
+        Sid: "AccountAdministers",
+        Effect: "Allow",
+        Principal: { AWS: pulumi.interpolate`arn:${ctx.partition}:iam::${ctx.accountId}:root` },
+        Action: ["kms:*"],
+        Resource: "*",
+      },
+      {
+        Sid: "CloudWatchLogsUsesKeyForAirlockGroups",
+        Effect: "Allow",
+        Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
+        Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+        Resource: "*",
+        Condition: {
+          ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:/airlock/*` },
+        },
+      },
+      {
+        Sid: "CloudWatchAlarmsPublishToEncryptedTopics",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": ctx.accountId } },
+      },
+    ]);
+    const key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: `Airlock platform ${name}: logs, secrets and alarm topics`,
+        enableKeyRotation: true,
+        deletionWindowInDays: args.kmsDeletionWindowDays ?? 30,
+        policy: keyPolicy,
+        tags,
+      },
+      { parent: this },
+    );
+    new aws.kms.Alias(`${name}-key-alias`, { name: `alias/airlock/${name}`, targetKeyId: key.keyId }, { parent: this });
+    this.kmsKeyArn = key.arn;
+
+    // --- Network ---------------------------------------------------------------------------
+    let vpcId: pulumi.Output<string>;
+    let privateSubnetIds: pulumi.Output<string>[];
+    let privateRouteTableIds: pulumi.Output<string>[];
+    let isolatedSubnetIds: pulumi.Output<string>[];
+    let isolatedRouteTableIds: pulumi.Output<string>[];
+    if (args.network) {
+      this.vpcCidr = args.network.vpcCidr;
+      vpcId = pulumi.output(args.network.vpcId);
+      privateSubnetIds = args.network.privateSubnetIds.map((s) => pulumi.output(s));
+      privateRouteTableIds = args.network.privateRouteTableIds.map((s) => pulumi.output(s));
+      isolatedSubnetIds = (args.network.isolatedSubnetIds ?? args.network.privateSubnetIds).map((s) => pulumi.output(s));
+      isolatedRouteTableIds = (args.network.isolatedRouteTableIds ?? []).map((s) => pulumi.output(s));
+    } else {
+      this.vpcCidr = args.vpcCidr ?? "10.40.0.0/16";
+      const zones = [...(args.availabilityZones ?? [`${ctx.region}a`, `${ctx.region}b`])];
+      const [publicCidrs, privateCidrs, isolatedCidrs] = chunk(subdivide(this.vpcCidr, prefixFor(this.vpcCidr), zones.length * 3), zones.length);
+      const vpc = new aws.ec2.Vpc(
+        `${name}-vpc`,
+        { cidrBlock: this.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags, Name: `${name}` } },
+        { parent: this },
+      );
+      vpcId = vpc.id;
+      // The VPC's default security group allows all traffic between its members; empty it.
+      new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, ingress: [], egress: [], tags: { ...tags, Name: `${name}-default-locked` } }, { parent: this });
+      const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags }, { parent: this });
+      const publicRt = new aws.ec2.RouteTable(
+        `${name}-public-rt`,
+        { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: { ...tags, Name: `${name}-public` } },
+        { parent: this },
+      );
+      const nats: aws.ec2.NatGateway[] = [];
+      privateSubnetIds = [];
+      privateRouteTableIds = [];
+      isolatedSubnetIds = [];
+      const isolatedRt = new aws.ec2.RouteTable(`${name}-isolated-rt`, { vpcId: vpc.id, tags: { ...tags, Name: `${name}-isolated` } }, { parent: this });
+      isolatedRouteTableIds = [isolatedRt.id];
+      zones.forEach((zone, i) => {
+        const pub = new aws.ec2.Subnet(
+          `${name}-public-${zone}`,
+          { vpcId: vpc.id, cidrBlock: publicCidrs![i]!, availabilityZone: zone, mapPublicIpOnLaunch: false, tags: { ...tags, Name: `${name}-public-${zone}`, "airlock:tier": "public" } },
+          { parent: this },
+        );
+        new aws.ec2.RouteTableAssociation(`${name}-public-${zone}`, { subnetId: pub.id, routeTableId: publicRt.id }, { parent: this });
+        if (natMode === "per-zone" || i === 0) {
+          const eip = new aws.ec2.Eip(`${name}-nat-${zone}`, { domain: "vpc", tags }, { parent: this });
+          nats.push(new aws.ec2.NatGateway(`${name}-nat-${zone}`, { subnetId: pub.id, allocationId: eip.id, tags: { ...tags, Name: `${name}-nat-${zone}` } }, { parent: this }));
+        }
+        const nat = nats[natMode === "per-zone" ? i : 0]!;
+        const priv = new aws.ec2.Subnet(
+          `${name}-private-${zone}`,
+          { vpcId: vpc.id, cidrBlock: privateCidrs![i]!, availabilityZone: zone, tags: { ...tags, Name: `${name}-private-${zone}`, "airlock:tier": "private" } },
+          { parent: this },
+        );
+        const rt = new aws.ec2.RouteTable(
+          `${name}-private-${zone}`,
+          { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: { ...tags, Name: `${name}-private-${zone}` } },
+          { parent: this },
+        );
+        new aws.ec2.RouteTableAssociation(`${name}-private-${zone}`, { subnetId: priv.id, routeTableId: rt.id }, { parent: this });
+        privateSubnetIds.push(priv.id);
+        privateRouteTableIds.push(rt.id);
+        const iso = new aws.ec2.Subnet(
+          `${name}-isolated-${zone}`,
+          { vpcId: vpc.id, cidrBlock: isolatedCidrs![i]!, availabilityZone: zone, tags: { ...tags, Name: `${name}-isolated-${zone}`, "airlock:tier": "isolated" } },
+          { parent: this },
+        );
+        new aws.ec2.RouteTableAssociation(`${name}-isolated-${zone}`, { subnetId: iso.id, routeTableId: isolatedRt.id }, { parent: this });
+        isolatedSubnetIds.push(iso.id);
+      });
+    }
+    this.vpcId = vpcId;
+    this.resolverAddress = vpcResolverAddress(this.vpcCidr);
+    this.privateSubnetIds = pulumi.all(privateSubnetIds);
+    this.isolatedSubnetIds = pulumi.all(isolatedSubnetIds);
+
+    // --- VPC endpoints: agents reach AWS only through these --------------------------------
+    const services = new Set<string>(args.agents.flatMap((a) => a.egress.awsServices));
+    const endpoints = endpointsForServices(services);
+    const endpointSg = new aws.ec2.SecurityGroup(
+      `${name}-endpoints`,
+      {
+        vpcId,
+        description: "Airlock VPC interface endpoints: HTTPS from inside the VPC only",
+        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [this.vpcCidr], description: "HTTPS from the VPC" }],
+        egress: [],
+        tags: { ...tags, Name: `${name}-endpoints` },
+      },
+      { parent: this },
+    );
+    this.endpointSecurityGroupId = endpointSg.id;
+    const prefixLists: Record<string, pulumi.Output<string>> = {};
+    for (const e of endpoints) {
+      const serviceName = `com.amazonaws.${ctx.region}.${e.suffix}`;
+      if (e.type === "Gateway") {
+        const ep = new aws.ec2.VpcEndpoint(
+          `${name}-${e.suffix}`,
+          { vpcId, serviceName, vpcEndpointType: "Gateway", routeTableIds: [...privateRouteTableIds, ...isolatedRouteTableIds], tags: { ...tags, Name: `${name}-${e.suffix}` } },
+          { parent: this },
+        );
+        prefixLists[e.suffix] = ep.prefixListId;
+      } else {
+        new aws.ec2.VpcEndpoint(
+          `${name}-${e.suffix}`,
+          {
+            vpcId,
+            serviceName,
+            vpcEndpointType: "Interface",
+            privateDnsEnabled: true,
+            subnetIds: privateSubnetIds,
+            securityGroupIds: [endpointSg.id],
+            tags: { ...tags, Name: `${name}-${e.suffix}` },
+          },
+          { parent: this },
+        );
+      }
+    }
+    this.gatewayPrefixListIds = prefixLists;
+    this.endpointSuffixes = endpoints.filter((e) => e.type === "Interface").map((e) => e.suffix);
+
+    // --- DNS firewall: allow the agents' hosts and the endpoints, block everything else ---
+    const allowed = new Set<string>(args.extraAllowedDomains ?? []);
+    for (const a of args.agents) for (const h of a.egress.hosts) allowed.add(h);
+    for (const e of endpoints) for (const d of endpointDomains(e, ctx.region)) allowed.add(d);
+    this.allowedDomains = [...allowed].sort();
+    const allowList = new aws.route53.ResolverFirewallDomainList(
+      `${name}-allowed`,
+      { name: `${name}-allowed`, domains: [...this.allowedDomains], tags },
+      { parent: this },
+    );
+    const everything = new aws.route53.ResolverFirewallDomainList(`${name}-everything`, { name: `${name}-everything`, domains: ["*"], tags }, { parent: this });
+    const group = new aws.route53.ResolverFirewallRuleGroup(`${name}-dns`, { name: `${name}-dns`, tags }, { parent: this });
+    new aws.route53.ResolverFirewallRule(
+      `${name}-allow`,
+      { name: `${name}-allow`, firewallRuleGroupId: group.id, firewallDomainListId: allowList.id, action: "ALLOW", priority: 100 },
+      { parent: this },
+    );
+    new aws.route53.ResolverFirewallRule(
+      `${name}-block-rest`,
+      { name: `${name}-block-rest`, firewallRuleGroupId: group.id, firewallDomainListId: everything.id, action: "BLOCK", blockResponse: "NXDOMAIN", priority: 200 },
+      { parent: this },
+    );
+    new aws.route53.ResolverFirewallRuleGroupAssociation(
+      `${name}-dns`,
+      { name: `${name}-dns`, firewallRuleGroupId: group.id, vpcId, priority: 101, mutationProtection: "ENABLED", tags },
+      { parent: this },
+    );
+    new aws.route53.ResolverFirewallConfig(`${name}-dns`, { resourceId: vpcId, firewallFailOpen: failOpen ? "ENABLED" : "DISABLED" }, { parent: this });
+    this.firewallRuleGroupId = group.id;
+
+    // --- ECS cluster ---------------------------------------------------------------------
+    const cluster = new aws.ecs.Cluster(
+      `${name}-cluster`,
+      { settings: [{ name: "containerInsights", value: (args.containerInsights ?? true) ? "enabled" : "disabled" }], tags },
+      { parent: this },
+    );
+    new aws.ecs.ClusterCapacityProviders(
+      `${name}-cluster`,
+      { clusterName: cluster.name, capacityProviders: ["FARGATE"], defaultCapacityProviderStrategies: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }] },
+      { parent: this },
+    );
+    this.clusterArn = cluster.arn;
+    this.clusterName = cluster.name;
+
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      privateSubnetIds: this.privateSubnetIds,
+      isolatedSubnetIds: this.isolatedSubnetIds,
+      clusterArn: this.clusterArn,
+      kmsKeyArn: this.kmsKeyArn,
+      endpointSecurityGroupId: this.endpointSecurityGroupId,
+      firewallRuleGroupId: this.firewallRuleGroupId,
+      allowedDomains: this.allowedDomains,
+    });
+  }
+
+  /** Throws unless `model` was among the agents this platform was built for. */
+  assertHosts(model: AgentModel): void {
+    if (!this.agentNames.includes(model.name)) {
+      throw new Error(`\`platform\`: agent \`${model.name}\` is not in platform \`${this.name}\`'s \`agents\`; add its compiled model there so its hosts and endpoints are allowed`);
+    }
+    const missing = model.egress.hosts.filter((h) => !this.allowedDomains.includes(h));
+    if (missing.length > 0) {
+      throw new Error(`\`platform\`: hosts ${missing.join(", ")} of agent \`${model.name}\` are not in the DNS allowlist; rebuild the platform with the agent's current model`);
+    }
+  }
+}
+
+function prefixFor(vpcCidr: string): number {
+  const prefix = Number(vpcCidr.split("/")[1]);
+  return Math.min(prefix + 4, 28);
+}
+
+function chunk<T>(xs: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
