@@ -32,22 +32,10 @@ function dimensionValue(value: string): string {
   return trimmed.trim() === "" ? "(unnamed)" : trimmed;
 }
 
-/** The EMF document for one call. `includeArgs` adds the redacted tool arguments as `Args`. */
-export function emfDocument(record: CallRecord, namespace: string, includeArgs: boolean): EmfDocument {
+/** The members of a line besides `_aws`: dimensions, metrics, then context (kind, ids, outcome, error, args). */
+function members(record: CallRecord, includeArgs: boolean): Record<string, unknown> {
   const isTool = record.kind === "tool";
-  const doc: Record<string, unknown> = {
-    _aws: {
-      Timestamp: Math.trunc(record.startedAt),
-      CloudWatchMetrics: [
-        {
-          Namespace: namespace,
-          Dimensions: isTool ? DIMENSION_SETS.tool : DIMENSION_SETS.model,
-          Metrics: METRIC_DEFINITIONS,
-        },
-      ],
-    },
-    [DIMENSIONS.agent]: dimensionValue(record.agent),
-  };
+  const doc: Record<string, unknown> = { [DIMENSIONS.agent]: dimensionValue(record.agent) };
   if (isTool) doc[DIMENSIONS.tool] = dimensionValue(record.name);
   else doc[DIMENSIONS.model] = dimensionValue(record.model ?? record.name);
 
@@ -76,10 +64,32 @@ export function emfDocument(record: CallRecord, namespace: string, includeArgs: 
     doc.ErrorMessage = record.error.message;
   }
   if (isTool && includeArgs) doc.Args = record.input;
-  return doc as EmfDocument;
+  return doc;
 }
 
-/** One line: the document as JSON and a newline. */
+function directive(namespace: string, kind: CallRecord["kind"]) {
+  return [{ Namespace: namespace, Dimensions: kind === "tool" ? DIMENSION_SETS.tool : DIMENSION_SETS.model, Metrics: METRIC_DEFINITIONS }];
+}
+
+/** The EMF document for one call. `includeArgs` adds the redacted tool arguments as `Args`. */
+export function emfDocument(record: CallRecord, namespace: string, includeArgs: boolean): EmfDocument {
+  return {
+    _aws: { Timestamp: Math.trunc(record.startedAt), CloudWatchMetrics: directive(namespace, record.kind) },
+    ...members(record, includeArgs),
+  };
+}
+
+/** The directive never changes for a namespace and kind, so its JSON is built once. */
+const directiveJson = new Map<string, string>();
+
+/** One line: `JSON.stringify(emfDocument(…))` and a newline, without re-serialising the constant directive. */
 export function emfLine(record: CallRecord, namespace: string, includeArgs: boolean): string {
-  return `${JSON.stringify(emfDocument(record, namespace, includeArgs))}\n`;
+  const key = `${record.kind}\u0000${namespace}`;
+  let json = directiveJson.get(key);
+  if (json === undefined) {
+    json = JSON.stringify(directive(namespace, record.kind));
+    if (directiveJson.size < 64) directiveJson.set(key, json);
+  }
+  const rest = JSON.stringify(members(record, includeArgs));
+  return `{"_aws":{"Timestamp":${Math.trunc(record.startedAt)},"CloudWatchMetrics":${json}},${rest.slice(1)}\n`;
 }

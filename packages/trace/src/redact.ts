@@ -1,4 +1,4 @@
-import { redactSecrets } from "@airlock/core";
+import { SECRET_PATTERNS, redactSecrets } from "@airlock/core";
 
 /**
  * Deep redaction of anything a tool or model call takes or returns, before it leaves the process
@@ -59,8 +59,14 @@ export function resolveLimits(limits: RedactLimits | undefined): Resolved {
   };
 }
 
+/**
+ * All the shared patterns in one alternation: one scan tells whether a string needs
+ * `redactSecrets` at all (most keys and values don't), which halves the cost of redaction.
+ */
+const ANY_SECRET = new RegExp(SECRET_PATTERNS.map((p) => `(?:${p.regex})`).join("|"));
+
 function redactString(value: string, limits: Resolved): string {
-  const clean = redactSecrets(value);
+  const clean = ANY_SECRET.test(value) ? redactSecrets(value) : value;
   return clean.length > limits.maxStringLength
     ? `${clean.slice(0, limits.maxStringLength)}…[${clean.length - limits.maxStringLength} more chars]`
     : clean;

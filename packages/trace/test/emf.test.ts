@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
-import { DIMENSIONS, DIMENSION_SETS, EMF_NAMESPACE, METRICS, METRIC_UNITS, createTracer } from "@airlock/trace";
+import { DIMENSIONS, DIMENSION_SETS, EMF_NAMESPACE, METRICS, METRIC_UNITS, createTracer, emfDocument, emfLine, type CallRecord } from "@airlock/trace";
 import { lineCollector, steppingClock } from "./helpers/receiver.ts";
 
 /** Units the EMF specification accepts (CloudWatch MetricDatum units). */
@@ -203,6 +203,21 @@ describe("EMF lines", () => {
     assert.equal(doc.ErrorClass, "UpstreamError");
     assert.equal(doc.ErrorMessage, "401 from upstream with key [REDACTED:AnthropicApiKey]");
     assert.ok(!sink.lines[0]!.includes(key));
+  });
+
+  test("the fast line writer produces exactly the serialised document", async () => {
+    const records: CallRecord[] = [];
+    const tracer = createTracer({ agent: "a", release: "r", emf: false, onRecord: (r) => records.push(r) });
+    await tracer.wrapToolCall("t", { a: [1, "x"] }, () => ({ ok: true }));
+    await tracer.wrapModelCall({ model: "claude-haiku-4-5" }, async () => ({ type: "message", content: [], usage: { input_tokens: 3, output_tokens: 4 } }));
+    await tracer.wrapToolCall("bad", {}, () => Promise.reject(new Error("no"))).catch(() => {});
+
+    assert.equal(records.length, 3);
+    for (const record of records) {
+      for (const [namespace, includeArgs] of [["Airlock/Agents", true], ["Other/NS", false]] as const) {
+        assert.equal(emfLine(record, namespace, includeArgs), `${JSON.stringify(emfDocument(record, namespace, includeArgs))}\n`);
+      }
+    }
   });
 
   test("given an unknown model, when it is called, then CostUsd is 0 and CostKnown is false", async () => {
