@@ -8,25 +8,24 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadManifest } from "@airlock/core";
-import { AgentDeployment, AgentPlatform, type ReleaseSpec } from "@airlock/pulumi";
+import * as aws from "@pulumi/aws";
+import { AgentDeployment, AgentPlatform, validateReleases, type ReleaseSpec } from "@airlock/pulumi";
 
 export default async function program() {
   const config = new pulumi.Config();
   const model = await loadManifest(new URL("./agent.yaml", import.meta.url).pathname);
+  const releases = config.getObject<Record<string, ReleaseSpec>>("releases");
+  const activeRelease = config.get("activeRelease");
+  const desiredCount = config.getNumber("desiredCount") ?? model.runtime.desiredCount;
+  // Everything is validated before the first resource exists: bad config makes nothing.
+  validateReleases(model, { releases, activeRelease, desiredCount }, aws.config.requireRegion());
 
   const platform = new AgentPlatform("acme-agents", {
     agents: [model],
     natGateways: pulumi.getStack() === "prod" ? "per-zone" : "one",
   });
 
-  const releases = config.getObject<Record<string, ReleaseSpec>>("releases");
-  const agent = new AgentDeployment(model.name, {
-    platform,
-    model,
-    ...(releases ? { releases } : {}),
-    ...(config.get("activeRelease") ? { activeRelease: config.get("activeRelease")! } : {}),
-    desiredCount: config.getNumber("desiredCount") ?? model.runtime.desiredCount,
-  });
+  const agent = new AgentDeployment(model.name, { platform, model, releases, activeRelease, desiredCount });
 
   return {
     cluster: platform.clusterName,

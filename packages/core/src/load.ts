@@ -8,7 +8,7 @@ import type { AgentModel } from "./model.ts";
 
 /** Parses YAML text into a plain object, or throws `ManifestError` pointing at the bad line. */
 export function parseYaml(text: string, source: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ManifestError(
       doc.errors.map((e) => {

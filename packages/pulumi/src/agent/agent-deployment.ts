@@ -54,26 +54,40 @@ export interface AgentDeploymentArgs {
 
 const RELEASE_ID = /^[a-z0-9][a-z0-9.-]{0,30}$/;
 
-/** Pure checks that run before any resource is created. */
-export function validateDeploymentArgs(args: AgentDeploymentArgs): { releases: Record<string, ReleaseSpec>; active: string } {
-  const { model } = args;
-  args.platform.assertHosts(model);
+/** What `validateReleases` checks: the release-related arguments of an AgentDeployment. */
+export interface ReleaseArgs {
+  readonly releases?: Readonly<Record<string, ReleaseSpec>>;
+  readonly activeRelease?: string;
+  readonly desiredCount?: number;
+}
+
+/**
+ * Pure checks of the releases, run before any resource is created. Call it at the top of a
+ * program (before the platform) so bad config fails the preview with nothing made.
+ */
+export function validateReleases(model: AgentModel, args: ReleaseArgs, region: string): { releases: Record<string, ReleaseSpec>; active: string } {
   const releases: Record<string, ReleaseSpec> = { ...(args.releases ?? { current: {} }) };
   const ids = Object.keys(releases).sort();
   if (ids.length === 0) throw new Error("`releases`: declare at least one release, e.g. `{ v1: { image: \"…@sha256:…\" } }`");
   for (const id of ids) {
     if (!RELEASE_ID.test(id)) throw new Error(`\`releases.${id}\`: release ids are lowercase letters, digits, \`.\` and \`-\` (at most 31 characters), e.g. \`v2\` or \`2026-11-25.1\``);
-    const r = releases[id]!;
+    const r = releases[id];
+    if (r === null || typeof r !== "object") throw new Error(`\`releases.${id}\`: must be a mapping with \`image\` (and optionally \`environment\`, \`description\`)`);
+    const unknown = Object.keys(r).filter((k) => !["image", "environment", "description"].includes(k));
+    if (unknown.length > 0) throw new Error(`\`releases.${id}.${unknown[0]}\`: unknown field; a release has \`image\`, \`environment\` and \`description\``);
     if (r.image !== undefined) {
-      if (imageDigestOf(r.image) === undefined) throw new Error(`\`releases.${id}.image\`: "${r.image}" is not pinned by digest; use <repository>@sha256:<digest> (tags move)`);
-      checkEcr(r.image, `releases.${id}.image`, args.platform.aws.region);
+      if (typeof r.image !== "string" || imageDigestOf(r.image) === undefined) {
+        throw new Error(`\`releases.${id}.image\`: "${String(r.image)}" is not pinned by digest; use <repository>@sha256:<digest> (tags move)`);
+      }
+      checkEcr(r.image, `releases.${id}.image`, region);
     } else if (model.image.kind === "digest") {
-      checkEcr(model.image.ref, "agent.image.digest", args.platform.aws.region);
+      checkEcr(model.image.ref, "agent.image.digest", region);
     }
     for (const [k, v] of Object.entries(r.environment ?? {})) {
       if (!/^[A-Z][A-Z0-9_]*$/.test(k)) throw new Error(`\`releases.${id}.environment.${k}\`: environment names are SCREAMING_SNAKE_CASE`);
       if (k.startsWith("AIRLOCK_")) throw new Error(`\`releases.${id}.environment.${k}\`: AIRLOCK_* variables are set by Airlock; rename it`);
       if (model.secrets.some((s) => s.envName === k)) throw new Error(`\`releases.${id}.environment.${k}\`: ${k} is a secret's variable; secrets come from Secrets Manager only`);
+      if (typeof v !== "string") throw new Error(`\`releases.${id}.environment.${k}\`: must be a string`);
       if (findSecrets(v).length > 0) {
         throw new Error(`\`releases.${id}.environment.${k}\`: the value looks like a credential; put it in Secrets Manager and declare it under \`secrets\` in the manifest`);
       }
@@ -85,7 +99,7 @@ export function validateDeploymentArgs(args: AgentDeploymentArgs): { releases: R
     active = ids[0]!;
   }
   if (!(active in releases)) throw new Error(`\`activeRelease\`: "${active}" is not a declared release; declared: ${ids.join(", ")}`);
-  if (model.sandbox) checkEcr(model.sandbox.image, "sandbox.image", args.platform.aws.region);
+  if (model.sandbox) checkEcr(model.sandbox.image, "sandbox.image", region);
   if (args.desiredCount !== undefined && (!Number.isInteger(args.desiredCount) || args.desiredCount < 0)) {
     throw new Error("`desiredCount`: must be a whole number of tasks, 0 or more");
   }
@@ -120,7 +134,8 @@ export class AgentDeployment extends pulumi.ComponentResource {
 
   constructor(name: string, args: AgentDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super(AGENT_DEPLOYMENT_TOKEN, name, {}, opts);
-    const { releases, active } = validateDeploymentArgs(args);
+    args.platform.assertHosts(args.model);
+    const { releases, active } = validateReleases(args.model, args, args.platform.aws.region);
     const { model, platform } = args;
     const ctx = platform.aws;
     const tags = agentTags(model, { ...platform.tags, ...args.tags });

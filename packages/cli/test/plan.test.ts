@@ -1,0 +1,104 @@
+import { strict as assert } from "node:assert";
+import { mkdtempSync, readFileSync, writeFileSync, cpSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { main } from "../src/main.ts";
+import { bufferIo } from "../src/io.ts";
+
+const ROOT = new URL("../../../", import.meta.url).pathname;
+const EXAMPLE = join(ROOT, "examples/support-agent");
+
+describe("airlock plan", () => {
+  it("plans the root Pulumi project offline and prints a stable JSON document", async () => {
+    const first = bufferIo(ROOT);
+    assert.equal(await main(["plan", ".", "--json", "--no-guardrails"], first), 0, first.stderr);
+    const second = bufferIo(ROOT);
+    assert.equal(await main(["plan", ".", "--json", "--no-guardrails"], second), 0, second.stderr);
+    assert.equal(first.stdout, second.stdout, "two plans of the same program must be identical");
+
+    const plan = JSON.parse(first.stdout);
+    assert.deepEqual(Object.keys(plan), ["version", "project", "stack", "resources", "agents", "permissions", "findings"]);
+    assert.equal(plan.project, "airlock-support-agent");
+    assert.equal(plan.stack, "dev");
+    for (const r of plan.resources) assert.deepEqual(Object.keys(r), ["urn", "type", "name", "parent", "custom", "inputs"]);
+    const urns = plan.resources.map((r: any) => r.urn);
+    assert.deepEqual(urns, [...urns].sort(), "resources are sorted by URN");
+    const service = plan.resources.find((r: any) => r.type === "aws:ecs/service:Service");
+    assert.equal(service.parent, plan.resources.find((r: any) => r.type === "airlock:agent:AgentDeployment").urn);
+    assert.equal(service.inputs.taskDefinition, plan.resources.find((r: any) => r.name === "support-agent-release-v2").urn.length > 0 ? "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent:2" : "");
+    // The permission map covers every tool, tool → system → actions → resources.
+    assert.deepEqual([...new Set(plan.permissions.map((p: any) => p.tool))], ["issue_refund", "read_ticket", "record_reply", "search_knowledge_base", "send_customer_reply"]);
+    assert.deepEqual(plan.permissions.find((p: any) => p.tool === "read_ticket"), {
+      agent: "support-agent",
+      tool: "read_ticket",
+      system: "aws:dynamodb",
+      access: "read",
+      actions: ["dynamodb:GetItem", "dynamodb:Query"],
+      resources: ["arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets", "arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets/index/by-customer"],
+    });
+    // Secret values never appear: the generated password is a placeholder.
+    const version = plan.resources.find((r: any) => r.type === "aws:secretsmanager/secretVersion:SecretVersion");
+    assert.equal(version.inputs.secretString, "[secret]");
+    assert.ok(!first.stdout.includes("planned-random-value"));
+  });
+
+  it("prints the resource tree, the permission map and the findings as text", async () => {
+    const io = bufferIo(ROOT);
+    assert.equal(await main(["plan", "--stack", "prod", "--no-guardrails"], io), 0, io.stderr);
+    assert.match(io.stdout, /^Plan for airlock-support-agent \(stack prod\): \d+ resources in 4 components/);
+    assert.match(io.stdout, /\n {2}□ airlock:agent:AgentDeployment {2}support-agent\n/);
+    assert.match(io.stdout, /\n {4}\+ aws:ecs\/service:Service {2}support-agent-service\n/);
+    assert.match(io.stdout, /\n {2}read_ticket \[read\]\n {4}aws:dynamodb \(read\)\n {6}actions: {3}dynamodb:GetItem, dynamodb:Query\n/);
+    assert.match(io.stdout, /\nFindings: none\n$/);
+    // prod runs a NAT gateway per zone.
+    assert.equal(io.stdout.match(/aws:ec2\/natGateway:NatGateway/g)?.length, 2);
+  });
+
+  it("plans a bare agent.yaml with Airlock's defaults", async () => {
+    const io = bufferIo(ROOT);
+    assert.equal(await main(["plan", join(EXAMPLE, "agent.yaml"), "--json", "--no-guardrails"], io), 0, io.stderr);
+    const plan = JSON.parse(io.stdout);
+    assert.ok(plan.resources.some((r: any) => r.type === "airlock:platform:AgentPlatform" && r.name === "support-agent-platform"));
+    assert.ok(plan.resources.some((r: any) => r.name === "support-agent-release-current"));
+  });
+
+  it("exits non-zero with every problem and no stack trace when the manifest is invalid", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "airlock-plan-"));
+    cpSync(EXAMPLE, dir, { recursive: true });
+    const file = join(dir, "agent.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("actions: [dynamodb:GetItem, dynamodb:Query]", "actions: [dynamodb:GetItem, dynamodb:DeleteItem]").replace("owner: support-platform@example.com", "owner: ''"));
+    const io = bufferIo(dir);
+    assert.equal(await main(["plan", "agent.yaml"], io), 2);
+    assert.equal(io.stdout, "");
+    assert.match(io.stderr, /^invalid agent manifest \(.*agent\.yaml\): 1 problem\n {2}agent\.owner: name the team or person accountable for the agent\n$/);
+    writeFileSync(file, readFileSync(file, "utf8").replace("owner: ''", "owner: team"));
+    const again = bufferIo(dir);
+    assert.equal(await main(["plan", "agent.yaml"], again), 2);
+    assert.match(again.stderr, /tools\[0\]\.aws\[0\]\.actions\[1\]: "dynamodb:DeleteItem" is a write action but the tool is declared read/);
+    assert.ok(!/\n\s+at /.test(again.stderr), "no stack trace");
+  });
+
+  it("reports YAML syntax errors with their line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "airlock-plan-"));
+    writeFileSync(join(dir, "agent.yaml"), "apiVersion: airlock/v1\nagent:\n  name: [unclosed\n");
+    const io = bufferIo(dir);
+    assert.equal(await main(["plan", "agent.yaml"], io), 2);
+    assert.match(io.stderr, /line \d+, column \d+: .*; fix the YAML syntax/);
+  });
+
+  it("names the missing stack and the usage", async () => {
+    const io = bufferIo(ROOT);
+    assert.equal(await main(["plan", "--stack", "staging"], io), 2);
+    assert.match(io.stderr, /^airlock plan: stack "staging" has no config file .*stacks\/Pulumi\.staging\.yaml; pass --stack with one of the stacks in .*stacks\n/);
+  });
+
+  it("rejects unknown options and commands", async () => {
+    const io = bufferIo(ROOT);
+    assert.equal(await main(["plan", "--jsn"], io), 2);
+    assert.match(io.stderr, /^airlock plan: Unknown option '--jsn'/);
+    const io2 = bufferIo(ROOT);
+    assert.equal(await main(["plna"], io2), 2);
+    assert.match(io2.stderr, /^airlock: unknown command "plna"/);
+  });
+});

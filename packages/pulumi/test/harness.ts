@@ -1,0 +1,52 @@
+/** Test helpers: record a program under mocks and look resources up by type and name. */
+import { strict as assert } from "node:assert";
+import { compile, loadManifest, type AgentModel, type PlannedResource } from "@airlock/core";
+import { recordProgram, type Recording } from "../src/plan/record.ts";
+import { AgentPlatform, type AgentPlatformArgs } from "../src/platform/agent-platform.ts";
+import { AgentDeployment, type AgentDeploymentArgs } from "../src/agent/agent-deployment.ts";
+
+export const EXAMPLE_MANIFEST = new URL("../../../examples/support-agent/agent.yaml", import.meta.url).pathname;
+
+export function exampleModel(): Promise<AgentModel> {
+  return loadManifest(EXAMPLE_MANIFEST);
+}
+
+export async function modelOf(manifest: unknown): Promise<AgentModel> {
+  return compile(manifest);
+}
+
+export interface DeployOptions {
+  readonly platform?: Partial<AgentPlatformArgs>;
+  readonly deployment?: Partial<Omit<AgentDeploymentArgs, "platform" | "model">>;
+  readonly config?: Record<string, string>;
+}
+
+/** Records one platform and one deployment of `model`. */
+export function recordDeployment(model: AgentModel, options: DeployOptions = {}): Promise<Recording> {
+  return recordProgram({
+    project: "airlock-test",
+    stack: "test",
+    config: { "aws:region": "us-east-1", ...options.config },
+    program: () => {
+      const platform = new AgentPlatform("platform", { agents: [model], ...options.platform });
+      new AgentDeployment(model.name, { platform, model, ...options.deployment });
+    },
+  });
+}
+
+export function find(rec: Recording, type: string, name: string): PlannedResource {
+  const r = rec.resources.find((x) => x.type === type && x.name === name);
+  assert.ok(r, `no ${type} named ${name}; have: ${rec.resources.filter((x) => x.type === type).map((x) => x.name).join(", ")}`);
+  return r;
+}
+
+export function all(rec: Recording, type: string): PlannedResource[] {
+  return rec.resources.filter((x) => x.type === type);
+}
+
+/** The resource's input `key`, parsed when it is a JSON string. */
+export function json(r: PlannedResource, key: string): any {
+  const v = r.inputs[key];
+  assert.equal(typeof v, "string", `${r.name}.${key} should be a JSON string`);
+  return JSON.parse(v as string);
+}
