@@ -1,0 +1,66 @@
+/**
+ * The Airlock guardrails pack: every rule with its id, severity and the explanation a reviewer
+ * reads. Ids are public (they appear in plans, diffs and CI logs): add, never renumber.
+ */
+import type { Rule } from "./rule.ts";
+import { IamNoWildcardActions } from "./rules/iam/IamNoWildcardActions.ts";
+import { IamNoWildcardResources } from "./rules/iam/IamNoWildcardResources.ts";
+import { IamNoAdminManagedPolicies } from "./rules/iam/IamNoAdminManagedPolicies.ts";
+import { IamActionsExist } from "./rules/iam/IamActionsExist.ts";
+import { IamResourcesMatchActions } from "./rules/iam/IamResourcesMatchActions.ts";
+import { TaskDefinitionNoSecretEnv } from "./rules/ecs/TaskDefinitionNoSecretEnv.ts";
+import { ContainerReadOnlyRootFs } from "./rules/ecs/ContainerReadOnlyRootFs.ts";
+import { ContainerNonRootUser } from "./rules/ecs/ContainerNonRootUser.ts";
+import { ContainerDropAllCapabilities } from "./rules/ecs/ContainerDropAllCapabilities.ts";
+import { ContainerNotPrivileged } from "./rules/ecs/ContainerNotPrivileged.ts";
+import { TaskDefinitionRetained } from "./rules/ecs/TaskDefinitionRetained.ts";
+import { ServiceNoPublicIp } from "./rules/ecs/ServiceNoPublicIp.ts";
+import { LambdaNoSecretEnv } from "./rules/lambda/LambdaNoSecretEnv.ts";
+import { SecurityGroupNoOpenEgress } from "./rules/ec2/SecurityGroupNoOpenEgress.ts";
+import { SecretEncryptedWithKms } from "./rules/secretsmanager/SecretEncryptedWithKms.ts";
+import { SecretRotatedOrAlarmed } from "./rules/secretsmanager/SecretRotatedOrAlarmed.ts";
+import { LogGroupRetention } from "./rules/cloudwatch/LogGroupRetention.ts";
+import { LogGroupEncrypted } from "./rules/cloudwatch/LogGroupEncrypted.ts";
+import { LogGroupDataProtection } from "./rules/cloudwatch/LogGroupDataProtection.ts";
+import { OutwardToolsApproved } from "./rules/airlock/OutwardToolsApproved.ts";
+
+export type Severity = "error" | "warning" | "info";
+
+export interface PackEntry {
+  /** `AIR-G0xx`. */
+  readonly id: string;
+  readonly rule: Rule;
+  readonly severity: Severity;
+  /** Why the rule exists, for reviewers and the policy engine's description. */
+  readonly explanation: string;
+}
+
+export const PACK_NAME = "airlock-guardrails";
+
+export const PACK: readonly PackEntry[] = [
+  { id: "AIR-G001", rule: IamNoWildcardActions, severity: "error", explanation: "Identity policies allow exact actions only: a wildcard action grants whatever AWS adds to the service later." },
+  { id: "AIR-G002", rule: IamNoWildcardResources, severity: "error", explanation: "Identity policies name exact resources; `*` only for actions with no resource-level permissions and Airlock's required log-stream wildcard." },
+  { id: "AIR-G003", rule: IamNoAdminManagedPolicies, severity: "error", explanation: "No AWS-managed AdministratorAccess, PowerUserAccess or *FullAccess policy: they grant far more than any agent tool needs." },
+  { id: "AIR-G004", rule: IamActionsExist, severity: "error", explanation: "Every action exists in the IAM dataset: AWS silently ignores a misspelt action, so the policy does not do what its reviewer read." },
+  { id: "AIR-G005", rule: IamResourcesMatchActions, severity: "error", explanation: "Every resource ARN is of a type its actions act on (IAM dataset): a mismatch grants nothing and hides a mistake." },
+  { id: "AIR-G010", rule: TaskDefinitionNoSecretEnv, severity: "error", explanation: "No credential in a task definition's plain environment: anyone who can describe the task definition reads it, in every revision forever." },
+  { id: "AIR-G011", rule: LambdaNoSecretEnv, severity: "error", explanation: "No credential in a Lambda function's environment variables: they are readable with lambda:GetFunctionConfiguration." },
+  { id: "AIR-G012", rule: ContainerReadOnlyRootFs, severity: "error", explanation: "Containers have a read-only root file system, so a compromised agent cannot modify its own code." },
+  { id: "AIR-G013", rule: ContainerNonRootUser, severity: "error", explanation: "Containers run as a non-root user." },
+  { id: "AIR-G014", rule: ContainerDropAllCapabilities, severity: "error", explanation: "Containers drop every Linux capability and add none back." },
+  { id: "AIR-G015", rule: ContainerNotPrivileged, severity: "error", explanation: "No container runs privileged." },
+  { id: "AIR-G016", rule: TaskDefinitionRetained, severity: "error", explanation: "Task definitions are retained (`skipDestroy`) so a rollback has something to return to and an incident can be traced to what ran." },
+  { id: "AIR-G017", rule: ServiceNoPublicIp, severity: "error", explanation: "ECS services get no public IP; egress goes through NAT and the allowlist." },
+  { id: "AIR-G020", rule: SecurityGroupNoOpenEgress, severity: "error", explanation: "No egress to 0.0.0.0/0 or ::/0 except through an explicit opt-out with a reason (tag `airlock:egress-opt-out` or an `OPT-OUT …: reason` rule description)." },
+  { id: "AIR-G030", rule: SecretEncryptedWithKms, severity: "error", explanation: "Secrets are encrypted with a customer-managed KMS key." },
+  { id: "AIR-G031", rule: SecretRotatedOrAlarmed, severity: "error", explanation: "Every secret rotates automatically or has a max-age alarm." },
+  { id: "AIR-G040", rule: LogGroupRetention, severity: "error", explanation: "Log groups expire events: agent logs hold customer data." },
+  { id: "AIR-G041", rule: LogGroupEncrypted, severity: "error", explanation: "Log groups are encrypted with a customer-managed KMS key." },
+  { id: "AIR-G042", rule: LogGroupDataProtection, severity: "error", explanation: "Log groups have a data protection policy that masks credentials." },
+  { id: "AIR-G050", rule: OutwardToolsApproved, severity: "error", explanation: "Outward tools whose tier is not `auto` are wired to a human approval gateway." },
+];
+
+/** The pack entry of a rule id, or undefined. */
+export function packEntry(id: string): PackEntry | undefined {
+  return PACK.find((e) => e.id === id);
+}

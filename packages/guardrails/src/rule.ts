@@ -1,0 +1,68 @@
+/**
+ * What a guardrail rule is. Resource rules are pure functions over one resource's type and
+ * properties (the same shape the Pulumi policy engine passes and `airlock plan --json` records);
+ * stack rules see every resource at once, for guarantees that span resources (a secret and its
+ * rotation, a log group and its data protection policy). The pack (`pack.ts`) gives each rule its
+ * id, severity and explanation.
+ */
+import type { ToolSummary } from "@airlock/core";
+
+export type RuleResult =
+  | { readonly status: "compliant" }
+  | { readonly status: "non-compliant"; readonly messages: readonly string[] }
+  | { readonly status: "not-applicable" };
+
+export const COMPLIANT: RuleResult = { status: "compliant" };
+export const NOT_APPLICABLE: RuleResult = { status: "not-applicable" };
+
+/** Non-compliant with these messages, or compliant when there are none. */
+export function verdict(messages: readonly string[]): RuleResult {
+  return messages.length === 0 ? COMPLIANT : { status: "non-compliant", messages };
+}
+
+export type Props = Readonly<Record<string, unknown>>;
+
+export interface ResourceRule {
+  readonly kind: "resource";
+  /** File name of the rule, e.g. `IamNoWildcardActions`. */
+  readonly name: string;
+  /** Resource type tokens the rule reads; anything else is not applicable. */
+  readonly resourceTypes: readonly string[];
+  check(type: string, props: Props): RuleResult | Promise<RuleResult>;
+}
+
+/** One resource as a stack rule sees it. */
+export interface StackResource {
+  readonly urn: string;
+  readonly type: string;
+  /** Logical name. */
+  readonly name: string;
+  /** Inputs (plan) or properties (Pulumi policy engine). */
+  readonly props: Props;
+}
+
+/** What stack rules read of an agent: a compiled `AgentModel` satisfies it. */
+export interface AgentView {
+  readonly name: string;
+  readonly tools: readonly Pick<ToolSummary, "name" | "outward" | "tier" | "actionType">[];
+}
+
+export interface StackInput {
+  readonly resources: readonly StackResource[];
+  /** The agents, when known: the plan has their compiled models; the Pulumi engine reads them from task definitions. */
+  readonly agents?: readonly AgentView[];
+}
+
+export interface StackViolation {
+  /** URN of the resource at fault, or a plan path such as `agents[support-agent].tools[send_customer_reply]`. */
+  readonly subject: string;
+  readonly message: string;
+}
+
+export interface StackRule {
+  readonly kind: "stack";
+  readonly name: string;
+  check(input: StackInput): readonly StackViolation[];
+}
+
+export type Rule = ResourceRule | StackRule;

@@ -1,0 +1,35 @@
+/**
+ * Every outward tool (email, posts, payments: anything a customer or the world sees) whose risk
+ * tier is not `auto` is wired to a human approval: the stack has an approval gateway
+ * (`airlock:approvals:ApprovalGateway`), or the agent's deployment (`airlock:agent:AgentDeployment`)
+ * declares `approvals`. Without one, an `approve` tier is a promise nothing keeps.
+ * Needs the compiled agent models (the plan has them); without them it checks nothing.
+ */
+import { isRecord } from "../../support.ts";
+import type { StackInput, StackRule, StackViolation } from "../../rule.ts";
+
+export const APPROVAL_GATEWAY = "airlock:approvals:ApprovalGateway";
+export const AGENT_DEPLOYMENT = "airlock:agent:AgentDeployment";
+
+export const OutwardToolsApproved: StackRule = {
+  kind: "stack",
+  name: "OutwardToolsApproved",
+  check({ resources, agents }: StackInput): StackViolation[] {
+    if (agents === undefined) return [];
+    const gateway = resources.some((r) => r.type === APPROVAL_GATEWAY);
+    const out: StackViolation[] = [];
+    for (const agent of agents) {
+      const declared = resources.some(
+        (r) => r.type === AGENT_DEPLOYMENT && isRecord(r.props.approvals) && (r.props.agent === undefined || r.props.agent === agent.name),
+      );
+      if (gateway || declared) continue;
+      for (const tool of agent.tools.filter((t) => t.outward && t.tier !== "auto")) {
+        out.push({
+          subject: `agents[${agent.name}].tools[${tool.name}]`,
+          message: `outward tool \`${tool.name}\` of agent \`${agent.name}\` needs \`${tool.tier}\` (action type \`${tool.actionType ?? "-"}\`) but no approval gateway is deployed; add an ApprovalGateway to the stack so its calls wait for a human`,
+        });
+      }
+    }
+    return out;
+  },
+};
