@@ -101,6 +101,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
+  const loadBefore = os.loadavg()[0]!;
   const receiver = await startReceiver();
   const emfOnly = tracerWith(undefined);
   const full = tracerWith(receiver.url);
@@ -167,7 +168,8 @@ async function main(): Promise<void> {
     "",
     `Machine: ${cpu}, ${os.cpus().length} cores (shared), Node ${process.version}, ${os.platform()} ${os.arch()}. ` +
       `${ROUNDS * PER_ROUND} timed calls per scenario after ${WARMUP} warm-up calls, scenarios alternating in ${ROUNDS} rounds; ` +
-      `${fmt(seconds)} s timed. Run with \`node --import tsx bench/trace.ts\`.`,
+      `${fmt(seconds)} s timed; 1-minute load average ${loadBefore.toFixed(2)} when it started (other work on the same cores ` +
+      `widens p99). Run with \`node --import tsx bench/trace.ts\`.`,
     "",
     "| Scenario | median µs | p99 µs | ops/s (one caller) | overhead vs bare, median / p99 µs |",
     "|---|---:|---:|---:|---:|",
