@@ -65,10 +65,16 @@ export function resolveLimits(limits: RedactLimits | undefined): Resolved {
  */
 const ANY_SECRET = new RegExp(SECRET_PATTERNS.map((p) => `(?:${p.regex})`).join("|"));
 
+/** Room past the cut that is still scanned, so a secret starting before the cut is matched whole. */
+const SCAN_MARGIN = 4096;
+
 function redactString(value: string, limits: Resolved): string {
-  const clean = ANY_SECRET.test(value) ? redactSecrets(value) : value;
-  return clean.length > limits.maxStringLength
-    ? `${clean.slice(0, limits.maxStringLength)}…[${clean.length - limits.maxStringLength} more chars]`
+  // A 5 MB tool result is not scanned to the end only to be cut at 8 KB.
+  const scanned = value.length > limits.maxStringLength + SCAN_MARGIN ? value.slice(0, limits.maxStringLength + SCAN_MARGIN) : value;
+  const clean = ANY_SECRET.test(scanned) ? redactSecrets(scanned) : scanned;
+  const dropped = value.length - scanned.length;
+  return clean.length > limits.maxStringLength || dropped > 0
+    ? `${clean.slice(0, limits.maxStringLength)}…[${Math.max(0, clean.length - limits.maxStringLength) + dropped} more chars]`
     : clean;
 }
 

@@ -94,6 +94,14 @@ describe("redactValue", () => {
   test("given a long string with a key at its end, when cut to the limit, then the key is redacted before the cut", () => {
     const text = `${"x".repeat(20)}${ANTHROPIC}`;
     assert.equal(redactValue(text, { maxStringLength: 30 }), `${"x".repeat(20)}[REDACTED:…[16 more chars]`);
+    // 5 MB: only the first 8192 + 4096 characters are scanned, and the key inside them is caught whole.
+    const huge = `${"y".repeat(8180)}${ANTHROPIC} ${"z".repeat(5_000_000)}`;
+    const cut = redactValue(huge) as string;
+    assert.equal(cut, `${"y".repeat(8180)}[REDACTED:An…[${26 - 12 + 1 + 5_000_000} more chars]`);
+    assert.ok(!cut.includes("sk-ant"));
+    // Redaction shortened the scanned part below the limit: what was never scanned is still counted.
+    const shrunk = redactValue(`${ANTHROPIC} ${"z".repeat(12_300)}`, { maxStringLength: 100 }) as string;
+    assert.equal(shrunk, `[REDACTED:AnthropicApiKey] ${"z".repeat(73)}…[${12_300 - 73} more chars]`);
     assert.deepEqual(redactValue([1, 2, 3, 4], { maxEntries: 2 }), [1, 2, "[2 more items]"]);
     assert.deepEqual(redactValue({ a: { b: { c: 1 } } }, { maxDepth: 2 }), { a: { b: "[Truncated]" } });
   });
