@@ -15,3 +15,4 @@ export * from "./plan.ts";
 export * from "./required-wildcards.ts";
 export * from "./scan.ts";
 export * from "./evals/index.ts";
+export * from "./diff.ts";

@@ -16,4 +16,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     usage: "airlock plan [dir|agent.yaml] [--stack dev] [--json] [--out plan.json]",
     load: () => import("./plan.ts"),
   },
+  diff: {
+    summary: "semantic diff of two plans for reviewers: permissions, egress, secrets, approvals, findings (exit 1 when anything widens)",
+    usage: "airlock diff <old-plan.json> <new-plan.json> [--format text|markdown|json]",
+    load: () => import("./diff.ts"),
+  },
 };
