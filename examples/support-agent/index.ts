@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadManifest } from "@airlock/core";
 import * as aws from "@pulumi/aws";
-import { AgentDeployment, AgentPlatform, validateReleases, type ReleaseSpec } from "@airlock/pulumi";
+import { AgentDeployment, AgentPlatform, validateDeploymentArgs, type ReleaseSpec } from "@airlock/pulumi";
 
 export default async function program() {
   const config = new pulumi.Config();
@@ -18,7 +18,7 @@ export default async function program() {
   const activeRelease = config.get("activeRelease");
   const desiredCount = config.getNumber("desiredCount") ?? model.runtime.desiredCount;
   // Everything is validated before the first resource exists: bad config makes nothing.
-  validateReleases(model, { releases, activeRelease, desiredCount }, aws.config.requireRegion());
+  validateDeploymentArgs(model, { releases, activeRelease, desiredCount }, aws.config.requireRegion());
 
   const platform = new AgentPlatform("acme-agents", {
     agents: [model],

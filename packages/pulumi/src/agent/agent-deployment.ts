@@ -13,7 +13,9 @@ import type { AgentPlatform } from "../platform/agent-platform.ts";
 import { policyJson, serviceTrustPolicy, type StatementInput } from "../policy.ts";
 import { agentTags, ROLE_TAG } from "../tags.ts";
 import { AgentSecrets, kmsViaSecretsManager, logStatement } from "../secrets/agent-secrets.ts";
-import { AgentObservability } from "../observability/agent-observability.ts";
+import { AgentObservability, validateAlerts, type AlertTargets } from "../observability/agent-observability.ts";
+import { resolveAlarmSettings, type AlarmSettings } from "../observability/alarms.ts";
+import { checkRetention } from "../observability/secure-log-group.ts";
 import { recordAgentModel } from "../registry.ts";
 import { hardenedContainer, parseEcrImage, SCRATCH_VOLUME } from "./container.ts";
 
@@ -30,6 +32,8 @@ export interface ReleaseSpec {
   readonly environment?: Readonly<Record<string, string>>;
   /** What changed, for people reading the plan. @default - none */
   readonly description?: string;
+  /** Marks a release that must not run again (the reason); `airlock rollback` skips it. @default - a good release */
+  readonly bad?: string;
 }
 
 export interface AgentDeploymentArgs {
@@ -48,11 +52,36 @@ export interface AgentDeploymentArgs {
   readonly desiredCount?: number;
   /** Agent log retention in days. @default 90 */
   readonly logRetentionDays?: number;
+  /** Alarm thresholds. @default - 10% errors over 2×5 min, $20/hour, a 3σ cost anomaly band */
+  readonly alarms?: AlarmSettings;
+  /** Where alarms are delivered (Slack through AWS Chatbot, email). @default - the SNS topic only */
+  readonly alerts?: AlertTargets;
+  /**
+   * Opt-out: leave the error-rate alarm off the service's deployment alarms (no automatic rollback
+   * of a release that trips it). @default false
+   */
+  readonly disableAlarmRollback?: boolean;
   /** Tags merged into every taggable child. @default - agent, owner, managed-by */
   readonly tags?: Readonly<Record<string, string>>;
 }
 
 const RELEASE_ID = /^[a-z0-9][a-z0-9.-]{0,30}$/;
+const RELEASE_FIELDS = ["image", "environment", "description", "bad"];
+
+/** Everything `validateDeploymentArgs` checks. */
+export type DeploymentChecks = ReleaseArgs & Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays">;
+
+/**
+ * All pure checks of an AgentDeployment's arguments. The component runs them before creating
+ * anything; a program can run them before creating the platform, so bad config makes nothing.
+ */
+export function validateDeploymentArgs(model: AgentModel, args: DeploymentChecks, region: string): { releases: Record<string, ReleaseSpec>; active: string } {
+  const result = validateReleases(model, args, region);
+  resolveAlarmSettings(args.alarms);
+  validateAlerts(args.alerts);
+  if (args.logRetentionDays !== undefined) checkRetention(args.logRetentionDays, "logRetentionDays");
+  return result;
+}
 
 /** What `validateReleases` checks: the release-related arguments of an AgentDeployment. */
 export interface ReleaseArgs {
@@ -73,8 +102,9 @@ export function validateReleases(model: AgentModel, args: ReleaseArgs, region: s
     if (!RELEASE_ID.test(id)) throw new Error(`\`releases.${id}\`: release ids are lowercase letters, digits, \`.\` and \`-\` (at most 31 characters), e.g. \`v2\` or \`2026-11-25.1\``);
     const r = releases[id];
     if (r === null || typeof r !== "object") throw new Error(`\`releases.${id}\`: must be a mapping with \`image\` (and optionally \`environment\`, \`description\`)`);
-    const unknown = Object.keys(r).filter((k) => !["image", "environment", "description"].includes(k));
-    if (unknown.length > 0) throw new Error(`\`releases.${id}.${unknown[0]}\`: unknown field; a release has \`image\`, \`environment\` and \`description\``);
+    const unknown = Object.keys(r).filter((k) => !RELEASE_FIELDS.includes(k));
+    if (unknown.length > 0) throw new Error(`\`releases.${id}.${unknown[0]}\`: unknown field; a release has ${RELEASE_FIELDS.map((f) => `\`${f}\``).join(", ")}`);
+    if (r.bad !== undefined && (typeof r.bad !== "string" || r.bad.trim().length < 3)) throw new Error(`\`releases.${id}.bad\`: say why the release is bad, e.g. "doubled refund amounts"`);
     if (r.image !== undefined) {
       if (typeof r.image !== "string" || imageDigestOf(r.image) === undefined) {
         throw new Error(`\`releases.${id}.image\`: "${String(r.image)}" is not pinned by digest; use <repository>@sha256:<digest> (tags move)`);
@@ -99,6 +129,7 @@ export function validateReleases(model: AgentModel, args: ReleaseArgs, region: s
     active = ids[0]!;
   }
   if (!(active in releases)) throw new Error(`\`activeRelease\`: "${active}" is not a declared release; declared: ${ids.join(", ")}`);
+  if (releases[active]!.bad !== undefined) throw new Error(`\`activeRelease\`: "${active}" is marked bad (${releases[active]!.bad}); run another release (\`airlock rollback\`)`);
   if (model.sandbox) checkEcr(model.sandbox.image, "sandbox.image", region);
   if (args.desiredCount !== undefined && (!Number.isInteger(args.desiredCount) || args.desiredCount < 0)) {
     throw new Error("`desiredCount`: must be a whole number of tasks, 0 or more");
@@ -135,7 +166,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: AgentDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super(AGENT_DEPLOYMENT_TOKEN, name, {}, opts);
     args.platform.assertHosts(args.model);
-    const { releases, active } = validateReleases(args.model, args, args.platform.aws.region);
+    const { releases, active } = validateDeploymentArgs(args.model, args, args.platform.aws.region);
     const { model, platform } = args;
     const ctx = platform.aws;
     const tags = agentTags(model, { ...platform.tags, ...args.tags });
@@ -145,7 +176,18 @@ export class AgentDeployment extends pulumi.ComponentResource {
 
     const observability = new AgentObservability(
       `${name}-observability`,
-      { model, kmsKeyArn: platform.kmsKeyArn, ...(args.logRetentionDays !== undefined ? { logRetentionDays: args.logRetentionDays } : {}), tags },
+      {
+        model,
+        aws: ctx,
+        kmsKeyArn: platform.kmsKeyArn,
+        clusterArn: platform.clusterArn,
+        clusterName: platform.clusterName,
+        serviceName: model.name,
+        ...(args.logRetentionDays !== undefined ? { logRetentionDays: args.logRetentionDays } : {}),
+        ...(args.alarms ? { alarms: args.alarms } : {}),
+        ...(args.alerts ? { alerts: args.alerts } : {}),
+        tags,
+      },
       { parent: this },
     );
     this.logGroupName = observability.logGroupName;
@@ -335,6 +377,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
         platformVersion: "LATEST",
         networkConfiguration: { subnets: platform.privateSubnetIds, securityGroups: [sg.id], assignPublicIp: false },
         deploymentCircuitBreaker: { enable: true, rollback: true },
+        alarms: { alarmNames: [observability.errorRateAlarmName], enable: !(args.disableAlarmRollback ?? false), rollback: !(args.disableAlarmRollback ?? false) },
         deploymentMinimumHealthyPercent: 100,
         deploymentMaximumPercent: 200,
         enableExecuteCommand: false,

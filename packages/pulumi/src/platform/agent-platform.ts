@@ -146,9 +146,9 @@ export class AgentPlatform extends pulumi.ComponentResource {
         },
       },
       {
-        Sid: "CloudWatchAlarmsPublishToEncryptedTopics",
+        Sid: "AlarmsAndEventsPublishToEncryptedTopics",
         Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
         Action: ["kms:Decrypt", "kms:GenerateDataKey"],
         Resource: "*",
         Condition: { StringEquals: { "aws:SourceAccount": ctx.accountId } },

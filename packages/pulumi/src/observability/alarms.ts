@@ -1,0 +1,84 @@
+/**
+ * The alarm definitions, as pure data built from the tracer's metric names, so tests (and
+ * reviewers) read the exact thresholds and metric math.
+ */
+import { DIMENSIONS, EMF_NAMESPACE, METRICS } from "@airlock/trace/constants";
+
+export interface AlarmSettings {
+  /** Error rate (percent of calls) that alarms and, as a deployment alarm, rolls a release back. @default 10 */
+  readonly errorRatePercent?: number;
+  /** Calls needed in a period before the error rate counts (quiet periods never alarm). @default 5 */
+  readonly minCallsForErrorRate?: number;
+  /** Period of the error-rate alarm in seconds. @default 300 */
+  readonly errorRatePeriodSeconds?: number;
+  /** Periods in a row above the threshold before the error-rate alarm fires. @default 2 */
+  readonly errorRateEvaluationPeriods?: number;
+  /** Spend in USD per hour that alarms. @default 20 */
+  readonly maxCostPerHourUsd?: number;
+  /** Width of the cost anomaly band in standard deviations. @default 3 */
+  readonly costAnomalyBandWidth?: number;
+}
+
+export interface ResolvedAlarmSettings {
+  readonly errorRatePercent: number;
+  readonly minCallsForErrorRate: number;
+  readonly errorRatePeriodSeconds: number;
+  readonly errorRateEvaluationPeriods: number;
+  readonly maxCostPerHourUsd: number;
+  readonly costAnomalyBandWidth: number;
+}
+
+export function resolveAlarmSettings(s: AlarmSettings = {}): ResolvedAlarmSettings {
+  const r = {
+    errorRatePercent: s.errorRatePercent ?? 10,
+    minCallsForErrorRate: s.minCallsForErrorRate ?? 5,
+    errorRatePeriodSeconds: s.errorRatePeriodSeconds ?? 300,
+    errorRateEvaluationPeriods: s.errorRateEvaluationPeriods ?? 2,
+    maxCostPerHourUsd: s.maxCostPerHourUsd ?? 20,
+    costAnomalyBandWidth: s.costAnomalyBandWidth ?? 3,
+  };
+  if (!(r.errorRatePercent > 0 && r.errorRatePercent <= 100)) throw new Error("`alarms.errorRatePercent`: must be more than 0 and at most 100");
+  if (!Number.isInteger(r.minCallsForErrorRate) || r.minCallsForErrorRate < 1) throw new Error("`alarms.minCallsForErrorRate`: must be a whole number, 1 or more");
+  if (![60, 300, 900, 3600].includes(r.errorRatePeriodSeconds)) throw new Error("`alarms.errorRatePeriodSeconds`: use 60, 300, 900 or 3600");
+  if (!Number.isInteger(r.errorRateEvaluationPeriods) || r.errorRateEvaluationPeriods < 1 || r.errorRateEvaluationPeriods > 10) {
+    throw new Error("`alarms.errorRateEvaluationPeriods`: must be a whole number from 1 to 10");
+  }
+  if (!(r.maxCostPerHourUsd > 0)) throw new Error("`alarms.maxCostPerHourUsd`: must be more than 0 (USD per hour)");
+  if (!(r.costAnomalyBandWidth >= 1 && r.costAnomalyBandWidth <= 10)) throw new Error("`alarms.costAnomalyBandWidth`: must be from 1 to 10 standard deviations");
+  return r;
+}
+
+export interface MetricQuery {
+  readonly id: string;
+  readonly expression?: string;
+  readonly label?: string;
+  readonly returnData: boolean;
+  readonly metric?: {
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly dimensions: Record<string, string>;
+    readonly period: number;
+    readonly stat: string;
+  };
+}
+
+function agentMetric(agent: string, id: string, metricName: string, period: number): MetricQuery {
+  return { id, returnData: false, metric: { namespace: EMF_NAMESPACE, metricName, dimensions: { [DIMENSIONS.agent]: agent }, period, stat: "Sum" } };
+}
+
+/** Error rate in percent over all of the agent's calls, counted only when there were enough calls. */
+export function errorRateQueries(agent: string, s: ResolvedAlarmSettings): MetricQuery[] {
+  return [
+    agentMetric(agent, "errors", METRICS.errors, s.errorRatePeriodSeconds),
+    agentMetric(agent, "calls", METRICS.calls, s.errorRatePeriodSeconds),
+    { id: "error_rate", expression: `IF(calls >= ${s.minCallsForErrorRate}, 100 * errors / calls, 0)`, label: "Error rate (%)", returnData: true },
+  ];
+}
+
+/** Cost per hour against an anomaly-detection band. */
+export function costAnomalyQueries(agent: string, s: ResolvedAlarmSettings): MetricQuery[] {
+  return [
+    { ...agentMetric(agent, "cost", METRICS.costUsd, 3600), returnData: true },
+    { id: "cost_band", expression: `ANOMALY_DETECTION_BAND(cost, ${s.costAnomalyBandWidth})`, label: "Expected cost", returnData: true },
+  ];
+}

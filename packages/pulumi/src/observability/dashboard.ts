@@ -1,0 +1,59 @@
+/** The agent's CloudWatch dashboard: calls, errors, latency, cost and the release that is running. */
+import { DIMENSIONS, EMF_NAMESPACE, METRICS } from "@airlock/trace/constants";
+
+export interface DashboardInputs {
+  readonly agent: string;
+  readonly region: string;
+  readonly logGroupName: string;
+  readonly clusterName: string;
+  readonly serviceName: string;
+  readonly alarmArns: readonly string[];
+}
+
+export function dashboardBody(d: DashboardInputs): string {
+  const m = (name: string, stat: string, label?: string) => [EMF_NAMESPACE, name, DIMENSIONS.agent, d.agent, { stat, ...(label ? { label } : {}) }];
+  const widget = (x: number, y: number, w: number, h: number, properties: Record<string, unknown>, type = "metric") => ({ type, x, y, width: w, height: h, properties });
+  const widgets = [
+    widget(0, 0, 12, 6, { title: "Calls and errors", region: d.region, view: "timeSeries", stat: "Sum", period: 300, metrics: [m(METRICS.calls, "Sum", "Calls"), m(METRICS.errors, "Sum", "Errors")] }),
+    widget(12, 0, 12, 6, {
+      title: "Error rate (%)",
+      region: d.region,
+      view: "timeSeries",
+      period: 300,
+      metrics: [
+        [{ expression: "IF(calls > 0, 100 * errors / calls, 0)", label: "Error rate (%)", id: "rate" }],
+        [EMF_NAMESPACE, METRICS.errors, DIMENSIONS.agent, d.agent, { stat: "Sum", id: "errors", visible: false }],
+        [EMF_NAMESPACE, METRICS.calls, DIMENSIONS.agent, d.agent, { stat: "Sum", id: "calls", visible: false }],
+      ],
+    }),
+    widget(0, 6, 12, 6, { title: "Latency (ms)", region: d.region, view: "timeSeries", period: 300, metrics: [m(METRICS.latencyMs, "p50", "p50"), m(METRICS.latencyMs, "p90", "p90"), m(METRICS.latencyMs, "p99", "p99")] }),
+    widget(12, 6, 12, 6, { title: "Cost (USD per hour)", region: d.region, view: "timeSeries", period: 3600, metrics: [m(METRICS.costUsd, "Sum", "Cost")] }),
+    widget(0, 12, 12, 6, { title: "Tokens", region: d.region, view: "timeSeries", period: 300, metrics: [m(METRICS.inputTokens, "Sum", "Input"), m(METRICS.outputTokens, "Sum", "Output")] }),
+    widget(12, 12, 12, 6, {
+      title: "Running tasks",
+      region: d.region,
+      view: "timeSeries",
+      period: 60,
+      metrics: [
+        ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", d.clusterName, "ServiceName", d.serviceName, { stat: "Average", label: "Running" }],
+        ["ECS/ContainerInsights", "DesiredTaskCount", "ClusterName", d.clusterName, "ServiceName", d.serviceName, { stat: "Average", label: "Desired" }],
+      ],
+    }),
+    // The running release comes from the trace lines themselves, so switching releases changes nothing here.
+    widget(
+      0,
+      18,
+      12,
+      6,
+      {
+        title: "Running release (calls per release, last hour)",
+        region: d.region,
+        view: "table",
+        query: `SOURCE '${d.logGroupName}' | filter ispresent(Release) | stats count(*) as calls, sum(Errors) as errors by Release | sort calls desc`,
+      },
+      "log",
+    ),
+    widget(12, 18, 12, 6, { title: "Alarms", alarms: [...d.alarmArns] }, "alarm"),
+  ];
+  return JSON.stringify({ widgets });
+}

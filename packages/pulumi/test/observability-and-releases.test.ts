@@ -1,0 +1,166 @@
+import { strict as assert } from "node:assert";
+import { before, describe, it } from "node:test";
+import type { AgentModel } from "@airlock/core";
+import { SECRET_PATTERNS } from "@airlock/core";
+import type { Recording } from "../src/plan/record.ts";
+import { all, exampleModel, find, json, recordDeployment } from "./harness.ts";
+
+const IMAGE = (n: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:${n.repeat(64)}`;
+const RELEASES = { v1: { image: IMAGE("1") }, v2: { image: IMAGE("2") }, v3: { image: IMAGE("3"), bad: "doubled refund amounts" } };
+
+describe("releases and rollback", () => {
+  let model: AgentModel;
+  let atV2: Recording;
+  let atV1: Recording;
+  before(async () => {
+    model = await exampleModel();
+    atV2 = await recordDeployment(model, { deployment: { releases: RELEASES, activeRelease: "v2" } });
+    atV1 = await recordDeployment(model, { deployment: { releases: RELEASES, activeRelease: "v1" } });
+  });
+
+  it("keeps every release as its own retained task definition", () => {
+    const tds = all(atV2, "aws:ecs/taskDefinition:TaskDefinition").filter((t) => t.name.includes("-release-"));
+    assert.deepEqual(
+      tds.map((t) => [t.name, t.inputs.skipDestroy, JSON.parse(t.inputs.containerDefinitions as string)[0].image]),
+      [
+        ["support-agent-release-v1", true, IMAGE("1")],
+        ["support-agent-release-v2", true, IMAGE("2")],
+        ["support-agent-release-v3", true, IMAGE("3")],
+      ],
+    );
+  });
+
+  it("rolling back from v2 to v1 changes only the service's task definition: nothing replaced, nothing else updated", () => {
+    assert.deepEqual(atV1.resources.map((r) => r.urn), atV2.resources.map((r) => r.urn), "the same resources exist");
+    const changed: string[] = [];
+    for (const [i, r] of atV2.resources.entries()) {
+      const other = atV1.resources[i]!;
+      for (const key of new Set([...Object.keys(r.inputs), ...Object.keys(other.inputs)])) {
+        if (JSON.stringify(r.inputs[key]) !== JSON.stringify(other.inputs[key])) changed.push(`${r.type} ${r.name}.${key}`);
+      }
+    }
+    assert.deepEqual(changed, ["aws:ecs/service:Service support-agent-service.taskDefinition"]);
+    assert.equal(find(atV2, "aws:ecs/service:Service", "support-agent-service").inputs.taskDefinition, "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent:2");
+    assert.equal(find(atV1, "aws:ecs/service:Service", "support-agent-service").inputs.taskDefinition, "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent:1");
+  });
+
+  it("turns on the circuit breaker and the error-rate alarm as a deployment alarm with rollback", () => {
+    const service = find(atV2, "aws:ecs/service:Service", "support-agent-service");
+    assert.deepEqual(service.inputs.deploymentCircuitBreaker, { enable: true, rollback: true });
+    assert.deepEqual(service.inputs.alarms, { alarmNames: ["airlock-support-agent-error-rate"], enable: true, rollback: true });
+  });
+
+  it("refuses to run a release marked bad", async () => {
+    await assert.rejects(recordDeployment(model, { deployment: { releases: RELEASES, activeRelease: "v3" } }), {
+      message: '`activeRelease`: "v3" is marked bad (doubled refund amounts); run another release (`airlock rollback`)',
+    });
+  });
+});
+
+describe("alarms, dashboard and log masking", () => {
+  let rec: Recording;
+  before(async () => {
+    rec = await recordDeployment(await exampleModel(), {
+      deployment: {
+        alarms: { errorRatePercent: 5, maxCostPerHourUsd: 12.5 },
+        alerts: { slack: { workspaceId: "T0123ABCD", channelId: "C0456EFGH" }, emails: ["oncall@example.com"] },
+      },
+    });
+  });
+
+  it("alarms on the error rate with metric math over the tracer's Calls and Errors", () => {
+    const alarm = find(rec, "aws:cloudwatch/metricAlarm:MetricAlarm", "support-agent-observability-error-rate");
+    assert.equal(alarm.inputs.threshold, 5);
+    assert.equal(alarm.inputs.comparisonOperator, "GreaterThanThreshold");
+    assert.equal(alarm.inputs.evaluationPeriods, 2);
+    assert.equal(alarm.inputs.datapointsToAlarm, 2);
+    assert.equal(alarm.inputs.treatMissingData, "notBreaching");
+    assert.deepEqual(alarm.inputs.metricQueries, [
+      { id: "errors", metric: { dimensions: { Agent: "support-agent" }, metricName: "Errors", namespace: "Airlock/Agents", period: 300, stat: "Sum" }, returnData: false },
+      { id: "calls", metric: { dimensions: { Agent: "support-agent" }, metricName: "Calls", namespace: "Airlock/Agents", period: 300, stat: "Sum" }, returnData: false },
+      { expression: "IF(calls >= 5, 100 * errors / calls, 0)", id: "error_rate", label: "Error rate (%)", returnData: true },
+    ]);
+    assert.deepEqual(alarm.inputs.alarmActions, ["arn:aws:sns:us-east-1:123456789012:airlock-support-agent-alarms"]);
+  });
+
+  it("alarms on cost per hour and on a cost anomaly band", () => {
+    const cost = find(rec, "aws:cloudwatch/metricAlarm:MetricAlarm", "support-agent-observability-cost-per-hour");
+    assert.deepEqual([cost.inputs.metricName, cost.inputs.statistic, cost.inputs.period, cost.inputs.threshold], ["CostUsd", "Sum", 3600, 12.5]);
+    const anomaly = find(rec, "aws:cloudwatch/metricAlarm:MetricAlarm", "support-agent-observability-cost-anomaly");
+    assert.equal(anomaly.inputs.thresholdMetricId, "cost_band");
+    assert.equal(anomaly.inputs.comparisonOperator, "GreaterThanUpperThreshold");
+    assert.deepEqual((anomaly.inputs.metricQueries as any[])[1], { expression: "ANOMALY_DETECTION_BAND(cost, 3)", id: "cost_band", label: "Expected cost", returnData: true });
+  });
+
+  it("alarms when fewer tasks run than desired, and reports every task that stops on its own", () => {
+    const restarts = find(rec, "aws:cloudwatch/metricAlarm:MetricAlarm", "support-agent-observability-task-restarts");
+    assert.deepEqual((restarts.inputs.metricQueries as any[]).map((q) => q.expression ?? q.metric.metricName), ["RunningTaskCount", "DesiredTaskCount", "desired - running"]);
+    const rule = find(rec, "aws:cloudwatch/eventRule:EventRule", "support-agent-observability-task-stopped");
+    assert.deepEqual(json(rule, "eventPattern").detail, {
+      clusterArn: ["arn:aws:ecs:us-east-1:123456789012:cluster/platform-cluster"],
+      group: ["service:support-agent"],
+      lastStatus: ["STOPPED"],
+      stopCode: ["EssentialContainerExited", "TaskFailedToStart"],
+    });
+  });
+
+  it("delivers alarms to Slack through Chatbot with a deny-all guardrail, and to email", () => {
+    const slack = find(rec, "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration", "support-agent-observability-slack");
+    assert.deepEqual([slack.inputs.slackTeamId, slack.inputs.slackChannelId, slack.inputs.guardrailPolicyArns], ["T0123ABCD", "C0456EFGH", ["arn:aws:iam::aws:policy/AWSDenyAll"]]);
+    assert.deepEqual(slack.inputs.snsTopicArns, ["arn:aws:sns:us-east-1:123456789012:airlock-support-agent-alarms"]);
+    const email = find(rec, "aws:sns/topicSubscription:TopicSubscription", "support-agent-observability-email-oncall-example-com");
+    assert.deepEqual([email.inputs.protocol, email.inputs.endpoint], ["email", "oncall@example.com"]);
+    assert.match(String(find(rec, "aws:sns/topic:Topic", "support-agent-observability-alarms").inputs.kmsMasterKeyId), /^arn:aws:kms:/);
+  });
+
+  it("masks credentials with AWS's managed identifiers and Airlock's own patterns", () => {
+    const dp = json(find(rec, "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy", "support-agent-observability-logs-masking"), "policyDocument");
+    const custom = dp.Configuration.CustomDataIdentifier.map((c: any) => c.Name);
+    assert.deepEqual(custom, ["AnthropicApiKey", "GitHubToken", "GitHubFineGrainedToken", "SlackToken", "SlackAppToken", "SlackWebhookUrl", "PostHogPersonalApiKey", "PrivateKey", "JsonWebToken"]);
+    for (const c of dp.Configuration.CustomDataIdentifier) {
+      assert.equal(c.Regex, SECRET_PATTERNS.find((p) => p.id === c.Name)!.regex);
+      assert.ok(c.Regex.length <= 200);
+    }
+    const ids = [
+      "arn:aws:dataprotection::aws:data-identifier/AwsSecretKey",
+      "arn:aws:dataprotection::aws:data-identifier/OpenSshPrivateKey",
+      "arn:aws:dataprotection::aws:data-identifier/PgpPrivateKey",
+      "arn:aws:dataprotection::aws:data-identifier/PkcsPrivateKey",
+      "arn:aws:dataprotection::aws:data-identifier/PuttyPrivateKey",
+      ...custom,
+    ];
+    assert.deepEqual(dp.Statement, [
+      { Sid: "audit-credentials", DataIdentifier: ids, Operation: { Audit: { FindingsDestination: {} } } },
+      { Sid: "mask-credentials", DataIdentifier: ids, Operation: { Deidentify: { MaskConfig: {} } } },
+    ]);
+    // Every Airlock log group carries the same masking.
+    const groups = all(rec, "aws:cloudwatch/logGroup:LogGroup").map((g) => g.name);
+    const masked = all(rec, "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy").map((p) => p.name.replace(/-masking$/, ""));
+    assert.deepEqual(masked.sort(), groups.sort());
+  });
+
+  it("draws a dashboard of calls, errors, latency, cost and the running release", () => {
+    const body = json(find(rec, "aws:cloudwatch/dashboard:Dashboard", "support-agent-observability-dashboard"), "dashboardBody");
+    assert.deepEqual(body.widgets.map((w: any) => w.properties.title), [
+      "Calls and errors",
+      "Error rate (%)",
+      "Latency (ms)",
+      "Cost (USD per hour)",
+      "Tokens",
+      "Running tasks",
+      "Running release (calls per release, last hour)",
+      "Alarms",
+    ]);
+    assert.match(body.widgets[6].properties.query, /^SOURCE '\/airlock\/support-agent\/agent' \| filter ispresent\(Release\)/);
+    assert.equal(body.widgets[7].properties.alarms.length, 4);
+  });
+
+  it("rejects bad alarm settings and alert targets with the field named", async () => {
+    const model = await exampleModel();
+    await assert.rejects(recordDeployment(model, { deployment: { alarms: { errorRatePercent: 0 } } }), { message: "`alarms.errorRatePercent`: must be more than 0 and at most 100" });
+    await assert.rejects(recordDeployment(model, { deployment: { alerts: { emails: ["oncall"] } } }), { message: '`alerts.emails[0]`: "oncall" is not an email address' });
+    await assert.rejects(recordDeployment(model, { deployment: { alerts: { slack: { workspaceId: "acme", channelId: "#alerts" } } } }), {
+      message: "`alerts.slack`: give the Slack workspace id (T…) and channel id (C…), as shown in Slack's channel details",
+    });
+  });
+});
