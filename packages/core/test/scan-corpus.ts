@@ -53,6 +53,9 @@ export function fakeCredentials(r: () => number): { patternId: string; value: st
   ];
 }
 
+/** A PEM header, assembled so this source file does not itself hold one. */
+export const pemHeader = (kind: string): string => `-----BEGIN ${kind}PRIVATE KEY-----`;
+
 export interface Planted {
   readonly file: string;
   readonly line: number;
@@ -118,14 +121,14 @@ export function writeLeakyCorpus(root: string, seed = 20261125): Planted[] {
   add("logs/conversation.jsonl", msg(`session ${jwt!.value}`), jwt);
   add("logs/export.json", "[");
   add("logs/export.json", `  {"role": "assistant", "content": "The deploy key is ${ghs!.value}"},`, ghs);
-  add("logs/export.json", '  {"role": "user", "content": "-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNzaC1rZXktdjEAAAAA\\n-----END OPENSSH PRIVATE KEY-----"}', {
+  add("logs/export.json", `  {"role": "user", "content": "${pemHeader("OPENSSH ")}\\nb3BlbnNzaC1rZXktdjEAAAAA\\n-----END OPENSSH PRIVATE KEY-----"}`, {
     patternId: "PrivateKey",
-    value: "-----BEGIN OPENSSH PRIVATE KEY-----",
+    value: pemHeader("OPENSSH "),
   });
   add("logs/export.json", "]");
 
   // A PEM file.
-  add("keys/deploy.pem", "-----BEGIN RSA PRIVATE KEY-----", { patternId: "PrivateKey", value: "-----BEGIN RSA PRIVATE KEY-----" });
+  add("keys/deploy.pem", pemHeader("RSA "), { patternId: "PrivateKey", value: pemHeader("RSA ") });
   for (let i = 0; i < 3; i++) add("keys/deploy.pem", chars(r, B64, 64));
   add("keys/deploy.pem", "-----END RSA PRIVATE KEY-----");
 

@@ -99,6 +99,12 @@ describe("scan: high-entropy values in assignments", () => {
     ];
     for (const [k, v] of cases) assert.equal(isHighEntropySecret(k, v), false, `${k}=${v}`);
   });
+  it("given a line marked airlock-scan:allow, or a signature constant, when scanned, then it is not reported", () => {
+    const key = fakeCredentials(rng(9))[0]!.value;
+    assert.deepEqual(scanText(`const fixture = "${key}"; // airlock-scan:allow`, "a.ts"), []);
+    assert.equal(scanText(`const fixture = "${key}";`, "a.ts").length, 1);
+    assert.deepEqual(scanText('const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";', "a.ts"), []);
+  });
   it("given an assignment in code without quotes, when scanned, then it is a reference and not flagged; quoted it is", () => {
     const v = chars(rng(3), ALNUM, 40);
     assert.deepEqual(scanText(`const fallback = ${v};`, "a.ts"), []);

