@@ -13,6 +13,8 @@ export interface PlanOptions {
   readonly stack?: string;
   /** Run the guardrails over the plan. @default true */
   readonly guardrails?: boolean;
+  /** Config values that replace the stack file's (`"<namespace>:<key>"` → string), e.g. to plan a rollback. */
+  readonly configOverrides?: Readonly<Record<string, string>>;
 }
 
 /** Plans `target`: a directory with Pulumi.yaml, or an agent.yaml (deployed with Airlock's defaults). */
@@ -42,7 +44,7 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
     recording = await recordProgram({
       project: p.name,
       stack,
-      config: p.config,
+      config: { ...p.config, ...options.configOverrides },
       secretKeys: p.secretKeys,
       program: async () => {
         const mod = (await import(pathToFileURL(p.main).href)) as { default?: unknown };
