@@ -16,6 +16,11 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     usage: "airlock plan [dir|agent.yaml] [--stack dev] [--json] [--out plan.json]",
     load: () => import("./plan.ts"),
   },
+  rollback: {
+    summary: "point the service back at the previous good release (only the task definition changes; verified offline)",
+    usage: "airlock rollback [dir] [--stack dev] [--to <release>] [--write | --print-only] [--skip-verify]",
+    load: () => import("./rollback.ts"),
+  },
   diff: {
     summary: "semantic diff of two plans for reviewers: permissions, egress, secrets, approvals, findings (exit 1 when anything widens)",
     usage: "airlock diff <old-plan.json> <new-plan.json> [--format text|markdown|json]",
