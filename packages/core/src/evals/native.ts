@@ -71,7 +71,7 @@ export function parseAirlockEvalReport(doc: unknown, source?: string): EvalRepor
     if (!(RELEASE_FIELDS as readonly string[]).includes(key)) fail(["release", key], `is not a fingerprint field; use ${RELEASE_FIELDS.join(", ")}`);
   }
   if (doc.createdAt !== undefined && typeof doc.createdAt !== "string") fail(["createdAt"], `must be an ISO 8601 string, not ${describeJson(doc.createdAt)}`);
-  if (!Array.isArray(doc.cases)) return fail(["cases"], `is required: the list of eval cases (got ${doc.cases === undefined ? "nothing" : describeJson(doc.cases)})`);
+  if (!Array.isArray(doc.cases)) return fail(["cases"], `is required: the list of eval cases (got ${describeJson(doc.cases)})`);
   if (doc.cases.length === 0) fail(["cases"], "is empty: the evals ran no cases; add cases and re-run them");
 
   const seen = new Map<string, number>();
@@ -86,7 +86,7 @@ export function parseAirlockEvalReport(doc: unknown, source?: string): EvalRepor
     const first = seen.get(id);
     if (first !== undefined) fail(at("id"), `"${id}" is also the id of cases[${first}]; give each case a unique id, and record repeated runs in \`repeats\``);
     seen.set(id, i);
-    if (typeof raw.pass !== "boolean") return fail(at("pass"), `must be true or false, not ${raw.pass === undefined ? "missing" : describeJson(raw.pass)}`);
+    if (typeof raw.pass !== "boolean") return fail(at("pass"), `must be true or false, not ${describeJson(raw.pass)}`);
     let runs = 1;
     let passes = raw.pass ? 1 : 0;
     if (raw.repeats !== undefined) {
