@@ -1,0 +1,308 @@
+/**
+ * Mutation tests: for each guarantee, take the example plan, break that one guarantee, and the
+ * pack must report it — and nothing else new. The unbroken example plan is clean, and every IAM
+ * action and ARN in it passes the dataset check.
+ */
+import { describe, it, before } from "node:test";
+import assert from "node:assert/strict";
+import type { Finding, PlanDocument, PlannedResource } from "@airlock/core";
+import { evaluatePlan, PACK, resourceMismatch, unknownAction } from "@airlock/guardrails";
+import { statementsOf, permissionPolicies } from "../packages/guardrails/src/support.ts";
+import { copyPlan, examplePlan } from "./example-plan.ts";
+
+type Mutable = { inputs: Record<string, any> };
+const key = (f: Finding) => `${f.rule}|${f.subject}|${f.message}`;
+
+function resource(plan: PlanDocument, type: string, name?: string): PlannedResource & Mutable {
+  const r = plan.resources.find((x) => x.type === type && (name === undefined || x.name === name));
+  assert.ok(r, `the example plan has no ${type}${name ? ` named ${name}` : ""}`);
+  return r as PlannedResource & Mutable;
+}
+
+function editJson(r: Mutable, field: string, edit: (v: any) => void): void {
+  const v = JSON.parse(r.inputs[field]);
+  edit(v);
+  r.inputs[field] = JSON.stringify(v);
+}
+
+const TASK_POLICY = ["aws:iam/rolePolicy:RolePolicy", "support-agent-task"] as const;
+const TASK_DEF = "aws:ecs/taskDefinition:TaskDefinition";
+const agentContainer = (v: any[]) => v.find((c) => c.name === "agent");
+const ghToken = () => ["ghp", "Zq3vR8tY2wX6nB1mK5pL9sD4fG7hJ0aQ2cE4"].join("_");
+
+interface Mutation {
+  readonly rule: string;
+  readonly what: string;
+  /** Breaks the plan; returns the resource (or subject) the finding must be about. */
+  readonly apply: (plan: PlanDocument) => string;
+  /** Expected count of new findings (one per broken thing). */
+  readonly count?: number;
+}
+
+const MUTATIONS: Mutation[] = [
+  {
+    rule: "AIR-G001",
+    what: "a wildcard action in the task role",
+    apply: (p) => {
+      const r = resource(p, ...TASK_POLICY);
+      editJson(r, "policy", (d) => d.Statement[0].Action.push("dynamodb:*"));
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G002",
+    what: "a wildcard resource in the task role",
+    apply: (p) => {
+      const r = resource(p, ...TASK_POLICY);
+      editJson(r, "policy", (d) => (d.Statement[0].Resource = "*"));
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G003",
+    what: "AdministratorAccess attached to the task role",
+    apply: (p) => {
+      const r = resource(p, "aws:iam/role:Role", "support-agent-task");
+      r.inputs.managedPolicyArns = ["arn:aws:iam::aws:policy/AdministratorAccess"];
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G004",
+    what: "a misspelt action in the task role",
+    apply: (p) => {
+      const r = resource(p, ...TASK_POLICY);
+      editJson(r, "policy", (d) => (d.Statement[0].Action = ["dynamodb:GetItems"]));
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G005",
+    what: "an ARN the action does not act on",
+    apply: (p) => {
+      const r = resource(p, ...TASK_POLICY);
+      editJson(r, "policy", (d) => d.Statement[0].Resource.push("arn:aws:ses:us-east-1:123456789012:identity/acme.example.com"));
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G010",
+    what: "a GitHub token in the task definition's environment",
+    apply: (p) => {
+      const r = resource(p, TASK_DEF);
+      editJson(r, "containerDefinitions", (v) => agentContainer(v).environment.push({ name: "GITHUB_TOKEN", value: ghToken() }));
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G011",
+    what: "a token in a Lambda function's environment",
+    apply: (p) => {
+      const r = resource(p, "aws:lambda/function:Function", "support-agent-secrets-rotation");
+      r.inputs.environment = { variables: { ...(r.inputs.environment?.variables ?? {}), GITHUB_TOKEN: ghToken() } };
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G012",
+    what: "a writable root file system",
+    apply: (p) => {
+      const r = resource(p, TASK_DEF);
+      editJson(r, "containerDefinitions", (v) => (agentContainer(v).readonlyRootFilesystem = false));
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G013",
+    what: "the container running as root",
+    apply: (p) => {
+      const r = resource(p, TASK_DEF);
+      editJson(r, "containerDefinitions", (v) => (agentContainer(v).user = "0:0"));
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G014",
+    what: "capabilities not dropped",
+    apply: (p) => {
+      const r = resource(p, TASK_DEF);
+      editJson(r, "containerDefinitions", (v) => (agentContainer(v).linuxParameters.capabilities.drop = []));
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G015",
+    what: "a privileged container",
+    apply: (p) => {
+      const r = resource(p, TASK_DEF);
+      editJson(r, "containerDefinitions", (v) => (agentContainer(v).privileged = true));
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G016",
+    what: "task definitions not retained",
+    apply: (p) => {
+      const r = resource(p, TASK_DEF);
+      r.inputs.skipDestroy = false;
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G017",
+    what: "a public IP on the service",
+    apply: (p) => {
+      const r = resource(p, "aws:ecs/service:Service");
+      r.inputs.networkConfiguration.assignPublicIp = true;
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G020",
+    what: "egress to 0.0.0.0/0 without the opt-out",
+    apply: (p) => {
+      const r = resource(p, "aws:ec2/securityGroup:SecurityGroup", "support-agent-agent");
+      r.inputs.egress.push({ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS anywhere" });
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G020",
+    what: "egress to ::/0 without the opt-out",
+    apply: (p) => {
+      const r = resource(p, "aws:ec2/securityGroup:SecurityGroup", "support-agent-agent");
+      r.inputs.egress.push({ protocol: "tcp", fromPort: 443, toPort: 443, ipv6CidrBlocks: ["::/0"] });
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G030",
+    what: "a secret without a customer-managed key",
+    apply: (p) => {
+      const r = resource(p, "aws:secretsmanager/secret:Secret", "support-agent-secrets-github-token");
+      delete r.inputs.kmsKeyId;
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G031",
+    what: "the generated secret's rotation removed",
+    apply: (p) => {
+      const rotation = resource(p, "aws:secretsmanager/secretRotation:SecretRotation");
+      (p as { resources: PlannedResource[] }).resources = p.resources.filter((r) => r !== rotation);
+      return resource(p, "aws:secretsmanager/secret:Secret", "support-agent-secrets-billing-api-token").urn;
+    },
+  },
+  {
+    rule: "AIR-G031",
+    what: "a hand-rotated secret's max-age alarm removed",
+    apply: (p) => {
+      const alarm = p.resources.find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && (r.inputs as any).dimensions?.Secret === "github-token");
+      assert.ok(alarm, "the example plan has no age alarm for github-token");
+      (p as { resources: PlannedResource[] }).resources = p.resources.filter((r) => r !== alarm);
+      return resource(p, "aws:secretsmanager/secret:Secret", "support-agent-secrets-github-token").urn;
+    },
+  },
+  {
+    rule: "AIR-G040",
+    what: "a log group that keeps events forever",
+    apply: (p) => {
+      const r = resource(p, "aws:cloudwatch/logGroup:LogGroup", "support-agent-observability-logs");
+      delete r.inputs.retentionInDays;
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G041",
+    what: "a log group without a customer-managed key",
+    apply: (p) => {
+      const r = resource(p, "aws:cloudwatch/logGroup:LogGroup", "support-agent-observability-logs");
+      delete r.inputs.kmsKeyId;
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-G042",
+    what: "the agent log group's data protection policy removed",
+    apply: (p) => {
+      const policy = resource(p, "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy", "support-agent-observability-logs-masking");
+      (p as { resources: PlannedResource[] }).resources = p.resources.filter((r) => r !== policy);
+      return resource(p, "aws:cloudwatch/logGroup:LogGroup", "support-agent-observability-logs").urn;
+    },
+  },
+  {
+    rule: "AIR-G050",
+    what: "the approval gateway removed while customer.reply needs approval",
+    apply: (p) => {
+      (p as { resources: PlannedResource[] }).resources = p.resources.filter((r) => r.type !== "airlock:approvals:ApprovalGateway");
+      return "agents[support-agent].tools[send_customer_reply]";
+    },
+    count: 2,
+  },
+];
+
+describe("guardrails on the example plan", () => {
+  let plan: PlanDocument;
+  let baseline: Finding[];
+  before(async () => {
+    plan = await examplePlan();
+    baseline = await evaluatePlan(plan);
+  });
+
+  it("given the example plan, then no rule but the approvals rule reports anything", () => {
+    assert.deepEqual(baseline.filter((f) => f.rule !== "AIR-G050"), []);
+  });
+
+  it("given the example plan, then its outward tools are wired to approvals (AIR-G050)", { todo: "the example deploys no airlock:approvals:ApprovalGateway yet; reported to the lead" }, () => {
+    assert.deepEqual(baseline.filter((f) => f.rule === "AIR-G050"), []);
+  });
+
+  it("covers every rule of the pack with at least one mutation", () => {
+    assert.deepEqual([...new Set(MUTATIONS.map((m) => m.rule))].sort(), PACK.map((e) => e.id).sort());
+  });
+
+  for (const m of MUTATIONS) {
+    it(`given ${m.what}, then ${m.rule} reports it, and nothing else is new`, async () => {
+      const broken = copyPlan(plan);
+      const subject = m.apply(broken);
+      const before = new Set(baseline.map(key));
+      const after = await evaluatePlan(broken);
+      const fresh = after.filter((f) => !before.has(key(f)));
+      const expectedNew = m.rule === "AIR-G050" ? after.filter((f) => f.rule === "AIR-G050") : fresh;
+      assert.ok(expectedNew.length > 0, `${m.rule} did not report ${m.what}`);
+      assert.deepEqual([...new Set(expectedNew.map((f) => f.rule))], [m.rule], JSON.stringify(fresh, null, 1));
+      assert.ok(expectedNew.some((f) => f.subject === subject), `no ${m.rule} finding on ${subject}: ${JSON.stringify(expectedNew, null, 1)}`);
+      assert.equal(expectedNew.length, m.count ?? 1, JSON.stringify(expectedNew, null, 1));
+    });
+  }
+
+  it("given every identity policy in the example plan, then every action exists and every ARN is of a type its action acts on (IAM dataset)", async () => {
+    const checked: string[] = [];
+    for (const r of plan.resources) {
+      for (const { doc } of permissionPolicies(r.type, r.inputs)) {
+        for (const s of statementsOf(doc)) {
+          for (const a of s.actions) {
+            assert.equal(await unknownAction(a), undefined, `${r.name}: ${a}`);
+            for (const res of s.resources) {
+              assert.equal(await resourceMismatch(a, res), undefined, `${r.name}: ${a} on ${res}`);
+              checked.push(`${r.name} ${a} ${res}`);
+            }
+          }
+        }
+      }
+    }
+    // The task role: exactly the manifest's actions on exactly its resources.
+    assert.deepEqual(
+      checked.filter((c) => c.startsWith("support-agent-task ")).sort(),
+      [
+        "support-agent-task dynamodb:GetItem arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
+        "support-agent-task dynamodb:Query arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
+        "support-agent-task dynamodb:Query arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets/index/by-customer",
+        "support-agent-task dynamodb:UpdateItem arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
+        "support-agent-task ses:SendEmail arn:aws:ses:us-east-1:123456789012:configuration-set/support-replies",
+        "support-agent-task ses:SendEmail arn:aws:ses:us-east-1:123456789012:identity/acme.example.com",
+      ],
+    );
+    assert.ok(checked.length >= 20, `only ${checked.length} (action, resource) pairs checked`);
+  });
+});
