@@ -31,4 +31,11 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     usage: "airlock scan [paths...] [--json]",
     load: () => import("./scan.ts"),
   },
+  evals: {
+    summary: "check offline whether a release passes its eval gate (exit 0 pass, 1 fail, 2 bad input), or print its fingerprint",
+    usage:
+      "airlock evals check <report.json> --release <id> [--manifest agent.yaml] [--image <ref>] [--previous <report.json>] [--min-pass-rate 0.9] [--max-regression 0] [--require-all-repeats <case>]... [--repeats 3] [--json]\n" +
+      "       airlock evals fingerprint [--manifest agent.yaml] [--image <ref>] [--format env|json]",
+    load: () => import("./evals.ts"),
+  },
 };
