@@ -19,6 +19,11 @@ function resource(plan: PlanDocument, type: string, name?: string): PlannedResou
   return r as PlannedResource & Mutable;
 }
 
+/** Removes the resources matching `drop` from a plan copy. */
+function removeResources(plan: PlanDocument, drop: (r: PlannedResource) => boolean): void {
+  (plan as unknown as { resources: PlannedResource[] }).resources = plan.resources.filter((r) => !drop(r));
+}
+
 function editJson(r: Mutable, field: string, edit: (v: any) => void): void {
   const v = JSON.parse(r.inputs[field]);
   edit(v);
@@ -189,7 +194,7 @@ const MUTATIONS: Mutation[] = [
     what: "the generated secret's rotation removed",
     apply: (p) => {
       const rotation = resource(p, "aws:secretsmanager/secretRotation:SecretRotation");
-      (p as { resources: PlannedResource[] }).resources = p.resources.filter((r) => r !== rotation);
+      removeResources(p, (r) => r === rotation);
       return resource(p, "aws:secretsmanager/secret:Secret", "support-agent-secrets-billing-api-token").urn;
     },
   },
@@ -199,7 +204,7 @@ const MUTATIONS: Mutation[] = [
     apply: (p) => {
       const alarm = p.resources.find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && (r.inputs as any).dimensions?.Secret === "github-token");
       assert.ok(alarm, "the example plan has no age alarm for github-token");
-      (p as { resources: PlannedResource[] }).resources = p.resources.filter((r) => r !== alarm);
+      removeResources(p, (r) => r === alarm);
       return resource(p, "aws:secretsmanager/secret:Secret", "support-agent-secrets-github-token").urn;
     },
   },
@@ -226,7 +231,7 @@ const MUTATIONS: Mutation[] = [
     what: "the agent log group's data protection policy removed",
     apply: (p) => {
       const policy = resource(p, "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy", "support-agent-observability-logs-masking");
-      (p as { resources: PlannedResource[] }).resources = p.resources.filter((r) => r !== policy);
+      removeResources(p, (r) => r === policy);
       return resource(p, "aws:cloudwatch/logGroup:LogGroup", "support-agent-observability-logs").urn;
     },
   },
@@ -234,7 +239,7 @@ const MUTATIONS: Mutation[] = [
     rule: "AIR-G050",
     what: "the approval gateway removed while customer.reply needs approval",
     apply: (p) => {
-      (p as { resources: PlannedResource[] }).resources = p.resources.filter((r) => r.type !== "airlock:approvals:ApprovalGateway");
+      removeResources(p, (r) => r.type === "airlock:approvals:ApprovalGateway");
       return "agents[support-agent].tools[send_customer_reply]";
     },
     count: 2,
