@@ -64,13 +64,13 @@ const WHAT_CHANGED: Readonly<Record<keyof ReleaseFingerprint, string>> = {
 const EPSILON = 1e-9;
 const MAX_LISTED = 5;
 
-/** Problems with a policy, each `<path>.<field>: <what to do>`; empty when it is valid. */
+/** Problems with a policy, each `` `<path>.<field>`: <what to do> ``; empty when it is valid. */
 export function validateEvalPolicy(policy: EvalPolicy, path = "policy"): string[] {
   const problems: string[] = [];
   const fraction = (v: unknown, field: string) => {
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > 1) {
       const hint = typeof v === "number" && v > 1 && v <= 100 ? `; write ${v / 100} for ${v}%` : "";
-      problems.push(`${path}.${field}: must be a fraction from 0 to 1, not ${JSON.stringify(v)}${hint}`);
+      problems.push(`\`${path}.${field}\`: must be a fraction from 0 to 1, not ${JSON.stringify(v)}${hint}`);
     }
   };
   fraction(policy.minPassRate, "minPassRate");
@@ -78,10 +78,10 @@ export function validateEvalPolicy(policy: EvalPolicy, path = "policy"): string[
   const strict = policy.requireAllRepeats;
   if (strict !== undefined) {
     if (!Number.isInteger(strict.repeats) || strict.repeats < 1) {
-      problems.push(`${path}.requireAllRepeats.repeats: must be a whole number of at least 1, not ${JSON.stringify(strict.repeats)}`);
+      problems.push(`\`${path}.requireAllRepeats.repeats\`: must be a whole number of at least 1, not ${JSON.stringify(strict.repeats)}`);
     }
     strict.cases.forEach((c, i) => {
-      if (typeof c !== "string" || c.trim() === "") problems.push(`${path}.requireAllRepeats.cases[${i}]: must be a case id, not ${JSON.stringify(c)}`);
+      if (typeof c !== "string" || c.trim() === "") problems.push(`\`${path}.requireAllRepeats.cases[${i}]\`: must be a case id, not ${JSON.stringify(c)}`);
     });
   }
   return problems;
@@ -207,7 +207,7 @@ export class EvalGateError extends Error {
       reasons.length === 1
         ? reasons[0]!
         : `release "${releaseId}" failed ${reasons.length} eval gate checks:\n${reasons.map((r) => `  - ${r}`).join("\n")}`;
-    return new EvalGateError(field, `${field}: ${body}`, reasons);
+    return new EvalGateError(field, `\`${field}\`: ${body}`, reasons);
   }
 }
 
@@ -228,7 +228,7 @@ export interface AssertEvalGateInput extends Omit<EvalGateInput, "report" | "pre
 
 /**
  * Loads the report (when given as a path) and runs the gate; throws `EvalGateError` whose message
- * starts with the field path (`releases.v2.evalReport: …`) when the release does not pass, the
+ * starts with the field path in backticks (`` `releases.v2.evalReport`: … ``) when the release does not pass, the
  * report cannot be read or is invalid, or the policy is invalid. Returns the passing result.
  * Call it before creating any resource.
  */
@@ -238,7 +238,7 @@ export function assertEvalGate(input: AssertEvalGateInput): EvalGateResult {
   const previousField = input.previousField ?? `releases.${input.releaseId}.previousEvalReport`;
   const policyProblems = validateEvalPolicy(input.policy, policyField);
   if (policyProblems.length > 0) {
-    // Each problem already starts with `<policyField>.<name>: `.
+    // Each problem already starts with `<policyField>.<name>`.
     throw new EvalGateError(policyField, policyProblems.join("\n"), policyProblems);
   }
 
@@ -249,7 +249,7 @@ export function assertEvalGate(input: AssertEvalGateInput): EvalGateResult {
     try {
       return loadEvalReport(path);
     } catch (e) {
-      if (e instanceof EvalReportError) throw new EvalGateError(at, `${at}: ${e.message}`, [e.message]);
+      if (e instanceof EvalReportError) throw new EvalGateError(at, `\`${at}\`: ${e.message}`, [e.message]);
       throw e;
     }
   };
@@ -262,7 +262,7 @@ export function assertEvalGate(input: AssertEvalGateInput): EvalGateResult {
       : read(input.previous, previousField, () => {
           throw new EvalGateError(
             previousField,
-            `${previousField}: ${resolve(input.baseDir ?? ".", input.previous as string)} does not exist; pass the eval report of the last release that deployed, or leave it out to skip the regression check`,
+            `\`${previousField}\`: ${resolve(input.baseDir ?? ".", input.previous as string)} does not exist; pass the eval report of the last release that deployed, or leave it out to skip the regression check`,
           );
         });
 
