@@ -1,0 +1,273 @@
+/**
+ * The audit log: append-only and hash-chained. Row n's hash is
+ * sha256(canonicalJson(content of row n) + "\n" + hash of row n-1), starting from 64 zeros, and
+ * seq is gapless from 1. Appends serialise on a transaction-scoped advisory lock, so concurrent
+ * writers (several service instances) still build one chain. `verifyAuditLog` recomputes the
+ * chain and names the first row of every break.
+ */
+import { canonicalJson, sha256 } from "@airlock/core";
+import type { Queryable } from "./db.ts";
+
+/** `prev_hash` of the first row. */
+export const GENESIS_HASH = "0".repeat(64);
+/** Advisory lock key that serialises appends (the same constant in every process). */
+export const AUDIT_LOCK = 7_231_002;
+
+export type AuditKind =
+  | "approval.requested"
+  | "approval.decided"
+  | "approval.refused"
+  | "action.auto"
+  | "incident";
+
+export interface AuditEntry {
+  readonly kind: AuditKind;
+  readonly agent: string;
+  readonly actionType?: string;
+  readonly requestId?: string;
+  /** Who caused the row: a Slack user id, `agent:<name>`, or an operator. */
+  readonly actor: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+export interface AuditRow extends AuditEntry {
+  readonly seq: number;
+  readonly at: Date;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+interface DbRow {
+  seq: string | number | bigint;
+  at: Date | string;
+  kind: string;
+  agent: string;
+  action_type: string | null;
+  request_id: string | null;
+  actor: string;
+  payload: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The exact text hashed for a row (everything but its own hash). */
+export function canonicalRowContent(row: Omit<AuditRow, "hash" | "prevHash">): string {
+  return canonicalJson({
+    seq: row.seq,
+    at: row.at.toISOString(),
+    kind: row.kind,
+    agent: row.agent,
+    actionType: row.actionType ?? null,
+    requestId: row.requestId ?? null,
+    actor: row.actor,
+    payload: row.payload,
+  });
+}
+
+export function rowHash(row: Omit<AuditRow, "hash" | "prevHash">, prevHash: string): string {
+  return sha256(`${canonicalRowContent(row)}\n${prevHash}`);
+}
+
+/**
+ * Appends one row inside the caller's transaction (so the row commits with the change it
+ * records). Takes the chain lock until that transaction ends.
+ */
+export async function appendAudit(tx: Queryable, entry: AuditEntry, at: Date = new Date()): Promise<AuditRow> {
+  await tx.query("SELECT pg_advisory_xact_lock($1)", [AUDIT_LOCK]);
+  const { rows } = await tx.query<{ seq: string | number; hash: string }>(
+    "SELECT seq, hash FROM airlock.audit_log ORDER BY seq DESC LIMIT 1",
+  );
+  const head = rows[0];
+  const seq = head === undefined ? 1 : Number(head.seq) + 1;
+  const prevHash = head?.hash ?? GENESIS_HASH;
+  // Timestamps are kept to the millisecond so the value read back hashes the same.
+  const when = new Date(Math.floor(at.getTime()));
+  const payload = JSON.parse(JSON.stringify(entry.payload)) as Record<string, unknown>;
+  const row: AuditRow = {
+    seq,
+    at: when,
+    kind: entry.kind,
+    agent: entry.agent,
+    actionType: entry.actionType,
+    requestId: entry.requestId,
+    actor: entry.actor,
+    payload,
+    prevHash,
+    hash: "",
+  };
+  const hash = rowHash(row, prevHash);
+  await tx.query(
+    `INSERT INTO airlock.audit_log (seq, at, kind, agent, action_type, request_id, actor, payload, prev_hash, hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [seq, when.toISOString(), entry.kind, entry.agent, entry.actionType ?? null, entry.requestId ?? null, entry.actor, JSON.stringify(payload), prevHash, hash],
+  );
+  return { ...row, hash };
+}
+
+function fromDb(r: DbRow): AuditRow {
+  return {
+    seq: Number(r.seq),
+    at: r.at instanceof Date ? r.at : new Date(r.at),
+    kind: r.kind as AuditKind,
+    agent: r.agent,
+    ...(r.action_type === null ? {} : { actionType: r.action_type }),
+    ...(r.request_id === null ? {} : { requestId: r.request_id }),
+    actor: r.actor,
+    payload: r.payload,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+const COLUMNS = "seq, at, kind, agent, action_type, request_id, actor, payload, prev_hash, hash";
+
+/** Audit rows in seq order, read in pages (`afterSeq` exclusive). */
+export async function readAudit(
+  db: Queryable,
+  filter: { readonly agent?: string; readonly kinds?: readonly AuditKind[]; readonly afterSeq?: number; readonly limit?: number } = {},
+): Promise<AuditRow[]> {
+  const where: string[] = ["seq > $1"];
+  const params: unknown[] = [filter.afterSeq ?? 0];
+  if (filter.agent !== undefined) {
+    params.push(filter.agent);
+    where.push(`agent = $${params.length}`);
+  }
+  if (filter.kinds !== undefined) {
+    params.push([...filter.kinds]);
+    where.push(`kind = ANY($${params.length}::text[])`);
+  }
+  params.push(filter.limit ?? 1_000_000);
+  const { rows } = await db.query<DbRow>(
+    `SELECT ${COLUMNS} FROM airlock.audit_log WHERE ${where.join(" AND ")} ORDER BY seq LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(fromDb);
+}
+
+export type AuditProblemKind = "edited" | "missing" | "reordered" | "unrecorded";
+
+export interface AuditProblem {
+  /** The row where the chain breaks (for `unrecorded`, the last row of the log). */
+  readonly seq: number;
+  readonly kind: AuditProblemKind;
+  readonly message: string;
+}
+
+export interface AuditVerification {
+  readonly ok: boolean;
+  readonly rows: number;
+  /** The last row's seq and hash: record them elsewhere to detect a truncated tail later. */
+  readonly head: { readonly seq: number; readonly hash: string } | null;
+  readonly problems: readonly AuditProblem[];
+}
+
+export interface VerifyOptions {
+  /** A head recorded earlier (seq and hash); the log must still contain it unchanged. */
+  readonly expectHead?: { readonly seq: number; readonly hash: string };
+  /** Rows read per page. @default 5000 */
+  readonly pageSize?: number;
+}
+
+/**
+ * Recomputes the chain. Finds edited rows (content no longer matches its hash), deleted rows (a
+ * gap in seq, or a prev_hash that matches no predecessor), reordered rows (a row whose prev_hash
+ * is the hash of another row than the one before it), and decisions or requests that have no
+ * audit row at all (rows removed from the end of the log).
+ */
+export async function verifyAuditLog(db: Queryable, options: VerifyOptions = {}): Promise<AuditVerification> {
+  const pageSize = options.pageSize ?? 5000;
+  const problems: AuditProblem[] = [];
+  const seenHashes = new Map<string, number>();
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  let count = 0;
+  let last: AuditRow | undefined;
+  for (let after = 0; ; ) {
+    const page = await readAudit(db, { afterSeq: after, limit: pageSize });
+    for (const row of page) {
+      count++;
+      const where = describe(row);
+      if (row.seq !== expectedSeq) {
+        const gap = row.seq - expectedSeq;
+        problems.push({
+          seq: row.seq,
+          kind: "missing",
+          message: `row ${row.seq} (${where}): ${gap === 1 ? `row ${expectedSeq} is` : `rows ${expectedSeq}..${row.seq - 1} are`} missing; seq must have no gaps`,
+        });
+      }
+      const computed = rowHash(row, row.prevHash);
+      if (computed !== row.hash) {
+        problems.push({
+          seq: row.seq,
+          kind: "edited",
+          message: `row ${row.seq} (${where}): content does not match its hash; the row was edited after it was written`,
+        });
+      }
+      if (row.prevHash !== prevHash && row.seq === expectedSeq) {
+        const other = seenHashes.get(row.prevHash);
+        problems.push(
+          other !== undefined
+            ? {
+                seq: row.seq,
+                kind: "reordered",
+                message: `row ${row.seq} (${where}): its prev_hash is the hash of row ${other}, not of row ${row.seq - 1}; rows were reordered`,
+              }
+            : last === undefined || last.seq !== row.seq - 1
+              ? {
+                  seq: row.seq,
+                  kind: "edited",
+                  message: `row ${row.seq} (${where}): prev_hash is not the ${row.seq === 1 ? "genesis hash" : `hash of row ${row.seq - 1}`}; the chain was rewritten here`,
+                }
+              : {
+                  seq: last.seq,
+                  kind: "edited",
+                  message: `row ${last.seq} (${describe(last)}): its hash is not the prev_hash stored in row ${row.seq}; row ${last.seq} was rewritten together with its hash`,
+                },
+        );
+      }
+      seenHashes.set(row.hash, row.seq);
+      prevHash = row.hash;
+      expectedSeq = row.seq + 1;
+      last = row;
+    }
+    if (page.length < pageSize) break;
+    after = page[page.length - 1]!.seq;
+  }
+
+  // Requests and decisions each wrote an audit row in the same transaction; one without is a row
+  // removed from the log (the only removal the chain alone cannot see is at its end).
+  const unrecorded = await db.query<{ id: string; what: string }>(
+    `SELECT r.id::text AS id, 'request' AS what FROM airlock.approval_requests r
+       WHERE NOT EXISTS (SELECT 1 FROM airlock.audit_log a WHERE a.request_id = r.id AND a.kind = 'approval.requested')
+     UNION ALL
+     SELECT d.request_id::text, 'decision' FROM airlock.approval_decisions d
+       WHERE NOT EXISTS (SELECT 1 FROM airlock.audit_log a WHERE a.request_id = d.request_id AND a.kind = 'approval.decided')
+     ORDER BY 1, 2 LIMIT 100`,
+  );
+  for (const u of unrecorded.rows) {
+    problems.push({
+      seq: last?.seq ?? 0,
+      kind: "unrecorded",
+      message: `${u.what} for request ${u.id} has no audit row; audit rows were deleted (the log ends at row ${last?.seq ?? 0})`,
+    });
+  }
+  if (options.expectHead !== undefined) {
+    const want = options.expectHead;
+    const found = [...seenHashes.entries()].find(([, seq]) => seq === want.seq)?.[0];
+    if (found !== want.hash) {
+      problems.push({
+        seq: want.seq,
+        kind: found === undefined ? "missing" : "edited",
+        message:
+          found === undefined
+            ? `row ${want.seq} recorded earlier as the head is no longer in the log; rows were deleted from its end`
+            : `row ${want.seq} no longer has the hash recorded earlier (${want.hash.slice(0, 12)}…); the chain was rewritten`,
+      });
+    }
+  }
+  return { ok: problems.length === 0, rows: count, head: last === undefined ? null : { seq: last.seq, hash: last.hash }, problems };
+}
+
+function describe(row: AuditRow): string {
+  return [row.kind, row.actionType, row.requestId === undefined ? undefined : `request ${row.requestId}`].filter((x) => x !== undefined).join(", ");
+}
