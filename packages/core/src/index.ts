@@ -16,3 +16,4 @@ export * from "./required-wildcards.ts";
 export * from "./scan.ts";
 export * from "./evals/index.ts";
 export * from "./diff.ts";
+export * from "./runbook.ts";

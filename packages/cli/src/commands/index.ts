@@ -31,6 +31,11 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     usage: "airlock scan [paths...] [--json]",
     load: () => import("./scan.ts"),
   },
+  runbook: {
+    summary: "write the agent's runbook (Markdown): incident response with real names, permission map, autonomy evidence, diagram",
+    usage: "airlock runbook [dir|agent.yaml] [--plan plan.json] [--evidence autonomy.json] [--region us-east-1] [--out RUNBOOK.md]",
+    load: () => import("./runbook.ts"),
+  },
   evals: {
     summary: "check offline whether a release passes its eval gate (exit 0 pass, 1 fail, 2 bad input), or print its fingerprint",
     usage:
