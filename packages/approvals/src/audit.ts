@@ -177,7 +177,6 @@ export interface VerifyOptions {
 export async function verifyAuditLog(db: Queryable, options: VerifyOptions = {}): Promise<AuditVerification> {
   const pageSize = options.pageSize ?? 5000;
   const problems: AuditProblem[] = [];
-  const seenHashes = new Map<string, number>();
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let count = 0;
@@ -204,13 +203,13 @@ export async function verifyAuditLog(db: Queryable, options: VerifyOptions = {})
         });
       }
       if (row.prevHash !== prevHash && row.seq === expectedSeq) {
-        const other = seenHashes.get(row.prevHash);
+        const other = await seqOfHash(db, row.prevHash);
         problems.push(
           other !== undefined
             ? {
                 seq: row.seq,
                 kind: "reordered",
-                message: `row ${row.seq} (${where}): its prev_hash is the hash of row ${other}, not of row ${row.seq - 1}; rows were reordered`,
+                message: `row ${row.seq} (${where}): its prev_hash is the hash of row ${other}, not of ${row.seq === 1 ? "the genesis" : `row ${row.seq - 1}`}; rows were reordered`,
               }
             : last === undefined || last.seq !== row.seq - 1
               ? {
@@ -225,7 +224,6 @@ export async function verifyAuditLog(db: Queryable, options: VerifyOptions = {})
                 },
         );
       }
-      seenHashes.set(row.hash, row.seq);
       prevHash = row.hash;
       expectedSeq = row.seq + 1;
       last = row;
@@ -253,7 +251,8 @@ export async function verifyAuditLog(db: Queryable, options: VerifyOptions = {})
   }
   if (options.expectHead !== undefined) {
     const want = options.expectHead;
-    const found = [...seenHashes.entries()].find(([, seq]) => seq === want.seq)?.[0];
+    const { rows } = await db.query<{ hash: string }>("SELECT hash FROM airlock.audit_log WHERE seq = $1", [want.seq]);
+    const found = rows[0]?.hash;
     if (found !== want.hash) {
       problems.push({
         seq: want.seq,
@@ -266,6 +265,12 @@ export async function verifyAuditLog(db: Queryable, options: VerifyOptions = {})
     }
   }
   return { ok: problems.length === 0, rows: count, head: last === undefined ? null : { seq: last.seq, hash: last.hash }, problems };
+}
+
+/** The seq of the row whose hash is `hash` (only asked when the chain breaks). */
+async function seqOfHash(db: Queryable, hash: string): Promise<number | undefined> {
+  const { rows } = await db.query<{ seq: string | number }>("SELECT seq FROM airlock.audit_log WHERE hash = $1 LIMIT 1", [hash]);
+  return rows[0] === undefined ? undefined : Number(rows[0].seq);
 }
 
 function describe(row: AuditRow): string {
