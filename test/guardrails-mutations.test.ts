@@ -13,11 +13,16 @@ import { copyPlan, examplePlan } from "./example-plan.ts";
 type Mutable = { inputs: Record<string, any> };
 const key = (f: Finding) => `${f.rule}|${f.subject}|${f.message}`;
 
-function resource(plan: PlanDocument, type: string, name?: string): PlannedResource & Mutable {
-  const r = plan.resources.find((x) => x.type === type && (name === undefined || x.name === name));
-  assert.ok(r, `the example plan has no ${type}${name ? ` named ${name}` : ""}`);
-  return r as PlannedResource & Mutable;
+/** The resource of `type` (the first, or the one `pick` accepts; by what it is, not by its logical name). */
+function resource(plan: PlanDocument, type: string, pick: (r: PlannedResource & Mutable) => boolean = () => true, what = ""): PlannedResource & Mutable {
+  const r = (plan.resources as (PlannedResource & Mutable)[]).find((x) => x.type === type && pick(x));
+  assert.ok(r, `the example plan has no ${type}${what ? ` ${what}` : ""}`);
+  return r;
 }
+
+const named = (name: string) => (r: Mutable) => r.inputs.name === name;
+const tagged = (key: string, value: string) => (r: Mutable) => r.inputs.tags?.[key] === value;
+const AGENT_LOGS = "/airlock/support-agent/agent";
 
 /** Removes the resources matching `drop` from a plan copy. */
 function removeResources(plan: PlanDocument, drop: (r: PlannedResource) => boolean): void {
@@ -30,7 +35,8 @@ function editJson(r: Mutable, field: string, edit: (v: any) => void): void {
   r.inputs[field] = JSON.stringify(v);
 }
 
-const TASK_POLICY = ["aws:iam/rolePolicy:RolePolicy", "support-agent-task"] as const;
+/** The task role's policy: the one that grants the manifest's DynamoDB actions. */
+const TASK_POLICY = ["aws:iam/rolePolicy:RolePolicy", (r: Mutable) => String(r.inputs.policy).includes("dynamodb:GetItem"), "granting the tools' actions"] as const;
 const TASK_DEF = "aws:ecs/taskDefinition:TaskDefinition";
 const agentContainer = (v: any[]) => v.find((c) => c.name === "agent");
 const ghToken = () => ["ghp", "Zq3vR8tY2wX6nB1mK5pL9sD4fG7hJ0aQ2cE4"].join("_");
@@ -67,7 +73,7 @@ const MUTATIONS: Mutation[] = [
     rule: "AIR-G003",
     what: "AdministratorAccess attached to the task role",
     apply: (p) => {
-      const r = resource(p, "aws:iam/role:Role", "support-agent-task");
+      const r = resource(p, "aws:iam/role:Role", tagged("airlock:role", "task"), "tagged airlock:role=task");
       r.inputs.managedPolicyArns = ["arn:aws:iam::aws:policy/AdministratorAccess"];
       return r.urn;
     },
@@ -103,7 +109,7 @@ const MUTATIONS: Mutation[] = [
     rule: "AIR-G011",
     what: "a token in a Lambda function's environment",
     apply: (p) => {
-      const r = resource(p, "aws:lambda/function:Function", "support-agent-secrets-rotation");
+      const r = resource(p, "aws:lambda/function:Function");
       r.inputs.environment = { variables: { ...(r.inputs.environment?.variables ?? {}), GITHUB_TOKEN: ghToken() } };
       return r.urn;
     },
@@ -166,7 +172,7 @@ const MUTATIONS: Mutation[] = [
     rule: "AIR-G020",
     what: "egress to 0.0.0.0/0 without the opt-out",
     apply: (p) => {
-      const r = resource(p, "aws:ec2/securityGroup:SecurityGroup", "support-agent-agent");
+      const r = resource(p, "aws:ec2/securityGroup:SecurityGroup", tagged("Name", "support-agent-agent"), "named support-agent-agent");
       r.inputs.egress.push({ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS anywhere" });
       return r.urn;
     },
@@ -175,7 +181,7 @@ const MUTATIONS: Mutation[] = [
     rule: "AIR-G020",
     what: "egress to ::/0 without the opt-out",
     apply: (p) => {
-      const r = resource(p, "aws:ec2/securityGroup:SecurityGroup", "support-agent-agent");
+      const r = resource(p, "aws:ec2/securityGroup:SecurityGroup", tagged("Name", "support-agent-agent"), "named support-agent-agent");
       r.inputs.egress.push({ protocol: "tcp", fromPort: 443, toPort: 443, ipv6CidrBlocks: ["::/0"] });
       return r.urn;
     },
@@ -184,7 +190,7 @@ const MUTATIONS: Mutation[] = [
     rule: "AIR-G030",
     what: "a secret without a customer-managed key",
     apply: (p) => {
-      const r = resource(p, "aws:secretsmanager/secret:Secret", "support-agent-secrets-github-token");
+      const r = resource(p, "aws:secretsmanager/secret:Secret", tagged("airlock:secret", "github-token"), "for github-token");
       delete r.inputs.kmsKeyId;
       return r.urn;
     },
@@ -195,7 +201,7 @@ const MUTATIONS: Mutation[] = [
     apply: (p) => {
       const rotation = resource(p, "aws:secretsmanager/secretRotation:SecretRotation");
       removeResources(p, (r) => r === rotation);
-      return resource(p, "aws:secretsmanager/secret:Secret", "support-agent-secrets-billing-api-token").urn;
+      return resource(p, "aws:secretsmanager/secret:Secret", tagged("airlock:secret", "billing-api-token"), "for billing-api-token").urn;
     },
   },
   {
@@ -205,14 +211,14 @@ const MUTATIONS: Mutation[] = [
       const alarm = p.resources.find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && (r.inputs as any).dimensions?.Secret === "github-token");
       assert.ok(alarm, "the example plan has no age alarm for github-token");
       removeResources(p, (r) => r === alarm);
-      return resource(p, "aws:secretsmanager/secret:Secret", "support-agent-secrets-github-token").urn;
+      return resource(p, "aws:secretsmanager/secret:Secret", tagged("airlock:secret", "github-token"), "for github-token").urn;
     },
   },
   {
     rule: "AIR-G040",
     what: "a log group that keeps events forever",
     apply: (p) => {
-      const r = resource(p, "aws:cloudwatch/logGroup:LogGroup", "support-agent-observability-logs");
+      const r = resource(p, "aws:cloudwatch/logGroup:LogGroup", named(AGENT_LOGS), AGENT_LOGS);
       delete r.inputs.retentionInDays;
       return r.urn;
     },
@@ -221,7 +227,7 @@ const MUTATIONS: Mutation[] = [
     rule: "AIR-G041",
     what: "a log group without a customer-managed key",
     apply: (p) => {
-      const r = resource(p, "aws:cloudwatch/logGroup:LogGroup", "support-agent-observability-logs");
+      const r = resource(p, "aws:cloudwatch/logGroup:LogGroup", named(AGENT_LOGS), AGENT_LOGS);
       delete r.inputs.kmsKeyId;
       return r.urn;
     },
@@ -230,9 +236,9 @@ const MUTATIONS: Mutation[] = [
     rule: "AIR-G042",
     what: "the agent log group's data protection policy removed",
     apply: (p) => {
-      const policy = resource(p, "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy", "support-agent-observability-logs-masking");
+      const policy = resource(p, "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy", (r) => r.inputs.logGroupName === AGENT_LOGS, `on ${AGENT_LOGS}`);
       removeResources(p, (r) => r === policy);
-      return resource(p, "aws:cloudwatch/logGroup:LogGroup", "support-agent-observability-logs").urn;
+      return resource(p, "aws:cloudwatch/logGroup:LogGroup", named(AGENT_LOGS), AGENT_LOGS).urn;
     },
   },
   {
@@ -283,6 +289,7 @@ describe("guardrails on the example plan", () => {
 
   it("given every identity policy in the example plan, then every action exists and every ARN is of a type its action acts on (IAM dataset)", async () => {
     const checked: string[] = [];
+    const taskPolicy = resource(plan, ...TASK_POLICY);
     for (const r of plan.resources) {
       for (const { doc } of permissionPolicies(r.type, r.inputs)) {
         for (const s of statementsOf(doc)) {
@@ -298,14 +305,14 @@ describe("guardrails on the example plan", () => {
     }
     // The task role: exactly the manifest's actions on exactly its resources.
     assert.deepEqual(
-      checked.filter((c) => c.startsWith("support-agent-task ")).sort(),
+      checked.filter((c) => c.startsWith(`${taskPolicy.name} `)).map((c) => c.slice(taskPolicy.name.length + 1)).sort(),
       [
-        "support-agent-task dynamodb:GetItem arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
-        "support-agent-task dynamodb:Query arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
-        "support-agent-task dynamodb:Query arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets/index/by-customer",
-        "support-agent-task dynamodb:UpdateItem arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
-        "support-agent-task ses:SendEmail arn:aws:ses:us-east-1:123456789012:configuration-set/support-replies",
-        "support-agent-task ses:SendEmail arn:aws:ses:us-east-1:123456789012:identity/acme.example.com",
+        "dynamodb:GetItem arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
+        "dynamodb:Query arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
+        "dynamodb:Query arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets/index/by-customer",
+        "dynamodb:UpdateItem arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
+        "ses:SendEmail arn:aws:ses:us-east-1:123456789012:configuration-set/support-replies",
+        "ses:SendEmail arn:aws:ses:us-east-1:123456789012:identity/acme.example.com",
       ],
     );
     assert.ok(checked.length >= 20, `only ${checked.length} (action, resource) pairs checked`);

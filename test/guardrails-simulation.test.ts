@@ -59,7 +59,8 @@ describe("simulation table: what each tool of the example can and cannot do (tas
   let policy: object;
   before(async () => {
     plan = await examplePlan();
-    const rp = plan.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "support-agent-task");
+    // The task role's policy: the one that grants the tools' DynamoDB actions.
+    const rp = plan.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && String(r.inputs.policy).includes("dynamodb:GetItem"));
     assert.ok(rp, "the example plan has no task role policy");
     policy = JSON.parse(String(rp.inputs.policy));
   });
