@@ -46,7 +46,7 @@ describe("airlock plan", () => {
   it("prints the resource tree, the permission map and the findings as text", async () => {
     const io = bufferIo(ROOT);
     assert.equal(await main(["plan", "--stack", "prod", "--no-guardrails"], io), 0, io.stderr);
-    assert.match(io.stdout, /^Plan for airlock-support-agent \(stack prod\): \d+ resources in 4 components/);
+    assert.match(io.stdout, /^Plan for airlock-support-agent \(stack prod\): \d+ resources in 6 components/);
     assert.match(io.stdout, /\n {2}□ airlock:agent:AgentDeployment {2}support-agent\n/);
     assert.match(io.stdout, /\n {4}\+ aws:ecs\/service:Service {2}support-agent-service\n/);
     assert.match(io.stdout, /\n {2}read_ticket \[read\]\n {4}aws:dynamodb \(read\)\n {6}actions: {3}dynamodb:GetItem, dynamodb:Query\n/);

@@ -1,6 +1,6 @@
 /**
  * The only wildcards Airlock itself writes, each forced by AWS and confined to a role the agent's
- * code never holds (execution, rotation and monitor roles). The agent's task role never has one
+ * code never holds (execution, sandbox execution, rotation and monitor roles). The agent's task role never has one
  * unless its manifest allows it with a reason. Guardrails accept exactly these.
  */
 
@@ -16,6 +16,11 @@ export const REQUIRED_WILDCARDS: readonly RequiredWildcard[] = [
     actions: ["ecr:GetAuthorizationToken"],
     resource: "*",
     reason: "ECR registry tokens are per account; the action has no resource-level permissions",
+  },
+  {
+    actions: ["secretsmanager:ListSecrets"],
+    resource: "*",
+    reason: "the platform's age monitor finds hand-rotated secrets by tag; listing metadata has no resource-level permissions, and it never reads a value",
   },
   {
     actions: ["logs:CreateLogStream", "logs:PutLogEvents"],

@@ -105,17 +105,30 @@ describe("AgentDeployment for the support agent", () => {
     const generated = json(find(rec, T.secretPolicy, "support-agent-secrets-billing-api-token"), "policy");
     assert.deepEqual(generated.Statement[0].Condition.StringNotEquals["aws:PrincipalArn"], [
       "arn:aws:iam::123456789012:role/support-agent-execution",
-      "arn:aws:iam::123456789012:role/support-agent-secrets-rotation",
+      "arn:aws:iam::123456789012:role/platform-secret-functions-rotation",
     ]);
     for (const s of all(rec, T.secret)) assert.equal(s.inputs.kmsKeyId, "arn:aws:kms:us-east-1:123456789012:key/" + String(s.inputs.kmsKeyId).split("/")[1]);
   });
 
-  it("rotates the generated secret with the built-in function and alarms on the age of hand-rotated keys", () => {
+  it("rotates the generated secret with the platform's function, granted exactly this agent's secret", () => {
     const rotations = all(rec, T.rotation);
     assert.deepEqual(
       rotations.map((r) => [r.name, r.inputs.rotationLambdaArn, r.inputs.rotationRules]),
-      [["support-agent-secrets-billing-api-token", "arn:aws:lambda:us-east-1:123456789012:function:airlock-support-agent-rotate", { automaticallyAfterDays: 30 }]],
+      [["support-agent-secrets-billing-api-token", "arn:aws:lambda:us-east-1:123456789012:function:airlock-platform-rotate-secrets", { automaticallyAfterDays: 30 }]],
     );
+    const grant = find(rec, T.rolePolicy, "support-agent-secrets-rotation");
+    assert.equal(grant.inputs.role, "platform-secret-functions-rotation");
+    assert.deepEqual(json(grant, "policy").Statement[0], {
+      Sid: "RotateSupportAgentSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
+      Resource: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock/support-agent/billing-api-token-01UR6O"],
+    });
+    const permission = find(rec, "aws:lambda/permission:Permission", "platform-secret-functions-rotation");
+    assert.deepEqual([permission.inputs.principal, permission.inputs.sourceAccount], ["secretsmanager.amazonaws.com", "123456789012"]);
+  });
+
+  it("alarms on the age of hand-rotated keys, measured by the platform's monitor", () => {
     const alarms = all(rec, T.alarm).filter((a) => a.name.endsWith("-age"));
     assert.deepEqual(
       alarms.map((a) => [a.inputs.dimensions, a.inputs.threshold, a.inputs.comparisonOperator, a.inputs.treatMissingData]),
@@ -124,9 +137,19 @@ describe("AgentDeployment for the support agent", () => {
         [{ Agent: "support-agent", Secret: "github-token" }, 60, "GreaterThanThreshold", "breaching"],
       ],
     );
-    const monitor = json(find(rec, T.rolePolicy, "support-agent-secrets-age-monitor"), "policy");
-    assert.deepEqual(monitor.Statement[0].Action, ["secretsmanager:ListSecretVersionIds"]);
-    assert.equal(monitor.Statement[0].Resource.length, 2);
+    assert.equal((find(rec, T.secret, "support-agent-secrets-github-token").inputs.tags as Record<string, string>)["airlock:max-age-days"], "60");
+    const grant = json(find(rec, T.rolePolicy, "support-agent-secrets-age-monitor"), "policy");
+    assert.deepEqual(grant.Statement[0].Action, ["secretsmanager:ListSecretVersionIds"]);
+    assert.deepEqual(grant.Statement[0].Resource, [
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock/support-agent/anthropic-api-key-1AOTCU",
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock/support-agent/github-token-13KCX5",
+    ]);
+    // The monitor itself may only list metadata (no resource-level permission exists) and write its logs.
+    const monitor = json(find(rec, T.rolePolicy, "platform-secret-functions-age-monitor-logs"), "policy");
+    assert.deepEqual(monitor.Statement.map((s: any) => [s.Action, s.Resource]), [
+      [["secretsmanager:ListSecrets"], "*"],
+      [["logs:CreateLogStream", "logs:PutLogEvents"], ["arn:aws:logs:us-east-1:123456789012:log-group:/airlock/platform/platform:log-stream:*"]],
+    ]);
   });
 
   it("hardens the container: read-only root, non-root user, no capabilities, secrets only by reference", () => {

@@ -95,22 +95,36 @@ describe("alarms, dashboard and log masking", () => {
   it("alarms when fewer tasks run than desired, and reports every task that stops on its own", () => {
     const restarts = find(rec, "aws:cloudwatch/metricAlarm:MetricAlarm", "support-agent-observability-task-restarts");
     assert.deepEqual((restarts.inputs.metricQueries as any[]).map((q) => q.expression ?? q.metric.metricName), ["RunningTaskCount", "DesiredTaskCount", "desired - running"]);
-    const rule = find(rec, "aws:cloudwatch/eventRule:EventRule", "support-agent-observability-task-stopped");
-    assert.deepEqual(json(rule, "eventPattern").detail, {
+    // The agent has its own channel, so its own rule reports its tasks; the platform's covers the cluster.
+    const own = find(rec, "aws:cloudwatch/eventRule:EventRule", "support-agent-task-stopped");
+    assert.deepEqual(json(own, "eventPattern").detail, {
       clusterArn: ["arn:aws:ecs:us-east-1:123456789012:cluster/platform-cluster"],
       group: ["service:support-agent"],
       lastStatus: ["STOPPED"],
       stopCode: ["EssentialContainerExited", "TaskFailedToStart"],
     });
+    assert.equal(find(rec, "aws:cloudwatch/eventTarget:EventTarget", "support-agent-task-stopped").inputs.arn, "arn:aws:sns:us-east-1:123456789012:airlock-support-agent-alarms");
+    const platformRule = find(rec, "aws:cloudwatch/eventRule:EventRule", "platform-task-stopped");
+    assert.equal(json(platformRule, "eventPattern").detail.group, undefined);
   });
 
-  it("delivers alarms to Slack through Chatbot with a deny-all guardrail, and to email", () => {
-    const slack = find(rec, "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration", "support-agent-observability-slack");
+  it("delivers the agent's alarms to its own Slack channel through Chatbot with a deny-all guardrail, and to email", () => {
+    const slack = find(rec, "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration", "support-agent-alerts-slack");
     assert.deepEqual([slack.inputs.slackTeamId, slack.inputs.slackChannelId, slack.inputs.guardrailPolicyArns], ["T0123ABCD", "C0456EFGH", ["arn:aws:iam::aws:policy/AWSDenyAll"]]);
     assert.deepEqual(slack.inputs.snsTopicArns, ["arn:aws:sns:us-east-1:123456789012:airlock-support-agent-alarms"]);
-    const email = find(rec, "aws:sns/topicSubscription:TopicSubscription", "support-agent-observability-email-oncall-example-com");
+    const email = find(rec, "aws:sns/topicSubscription:TopicSubscription", "support-agent-alerts-email-oncall-example-com");
     assert.deepEqual([email.inputs.protocol, email.inputs.endpoint], ["email", "oncall@example.com"]);
-    assert.match(String(find(rec, "aws:sns/topic:Topic", "support-agent-observability-alarms").inputs.kmsMasterKeyId), /^arn:aws:kms:/);
+    assert.match(String(find(rec, "aws:sns/topic:Topic", "support-agent-alerts-topic").inputs.kmsMasterKeyId), /^arn:aws:kms:/);
+    for (const a of all(rec, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((x) => x.name.startsWith("support-agent"))) {
+      assert.deepEqual(a.inputs.alarmActions, ["arn:aws:sns:us-east-1:123456789012:airlock-support-agent-alarms"], a.name);
+    }
+  });
+
+  it("without its own alerts, an agent's alarms go to the platform's channel", async () => {
+    const shared = await recordDeployment(await exampleModel(), { platform: { alerts: { emails: ["platform@example.com"] } } });
+    assert.equal(all(shared, "aws:sns/topic:Topic").length, 1);
+    const alarm = find(shared, "aws:cloudwatch/metricAlarm:MetricAlarm", "support-agent-observability-error-rate");
+    assert.deepEqual(alarm.inputs.alarmActions, ["arn:aws:sns:us-east-1:123456789012:airlock-platform-alarms"]);
   });
 
   it("masks credentials with AWS's managed identifiers and Airlock's own patterns", () => {

@@ -13,7 +13,8 @@ import type { AgentPlatform } from "../platform/agent-platform.ts";
 import { policyJson, serviceTrustPolicy, type StatementInput } from "../policy.ts";
 import { agentTags, ROLE_TAG } from "../tags.ts";
 import { AgentSecrets, kmsViaSecretsManager, logStatement } from "../secrets/agent-secrets.ts";
-import { AgentObservability, validateAlerts, type AlertTargets } from "../observability/agent-observability.ts";
+import { AgentObservability } from "../observability/agent-observability.ts";
+import { AlertChannel, taskStoppedRule, validateAlerts, type AlertTargets } from "../observability/alert-channel.ts";
 import { resolveAlarmSettings, type AlarmSettings } from "../observability/alarms.ts";
 import { checkRetention } from "../observability/secure-log-group.ts";
 import { recordAgentModel } from "../registry.ts";
@@ -54,7 +55,7 @@ export interface AgentDeploymentArgs {
   readonly logRetentionDays?: number;
   /** Alarm thresholds. @default - 10% errors over 2×5 min, $20/hour, a 3σ cost anomaly band */
   readonly alarms?: AlarmSettings;
-  /** Where alarms are delivered (Slack through AWS Chatbot, email). @default - the SNS topic only */
+  /** The agent's own alert channel (Slack through AWS Chatbot, email). @default - the platform's channel */
   readonly alerts?: AlertTargets;
   /**
    * Opt-out: leave the error-rate alarm off the service's deployment alarms (no automatic rollback
@@ -174,6 +175,14 @@ export class AgentDeployment extends pulumi.ComponentResource {
     this.activeRelease = active;
     recordAgentModel(model);
 
+    let alarmTopicArn = platform.alertTopicArn;
+    if (args.alerts) {
+      const channel = new AlertChannel(`${name}-alerts`, { topicName: model.name, aws: ctx, kmsKeyArn: platform.kmsKeyArn, targets: args.alerts, tags }, { parent: this });
+      taskStoppedRule(`${name}-task-stopped`, { clusterArn: platform.clusterArn, group: `service:${model.name}`, topicArn: channel.topicArn, label: model.name, tags }, this);
+      alarmTopicArn = channel.topicArn;
+    }
+    this.alarmTopicArn = alarmTopicArn;
+
     const observability = new AgentObservability(
       `${name}-observability`,
       {
@@ -185,13 +194,12 @@ export class AgentDeployment extends pulumi.ComponentResource {
         serviceName: model.name,
         ...(args.logRetentionDays !== undefined ? { logRetentionDays: args.logRetentionDays } : {}),
         ...(args.alarms ? { alarms: args.alarms } : {}),
-        ...(args.alerts ? { alerts: args.alerts } : {}),
+        alarmTopicArn,
         tags,
       },
       { parent: this },
     );
     this.logGroupName = observability.logGroupName;
-    this.alarmTopicArn = observability.alarmTopicArn;
 
     // --- Roles (policies attach below, once the resources they name exist) -------------------
     const taskRole = new aws.iam.Role(
@@ -207,7 +215,16 @@ export class AgentDeployment extends pulumi.ComponentResource {
 
     const secrets = new AgentSecrets(
       `${name}-secrets`,
-      { model, aws: ctx, kmsKeyArn: platform.kmsKeyArn, readerRoleArns: [executionRole.arn], alarmTopicArn: observability.alarmTopicArn, ...(args.logRetentionDays !== undefined ? { logRetentionDays: args.logRetentionDays } : {}), tags },
+      {
+        model,
+        aws: ctx,
+        kmsKeyArn: platform.kmsKeyArn,
+        readerRoleArns: [executionRole.arn],
+        ...(platform.rotation ? { rotation: platform.rotation } : {}),
+        ...(platform.ageMonitor ? { ageMonitor: platform.ageMonitor } : {}),
+        alarmTopicArn,
+        tags,
+      },
       { parent: this },
     );
     this.secretArns = secrets.arns;

@@ -53,7 +53,8 @@ export class DeterministicMocks implements pulumi.runtime.Mocks {
     const inputs = (args.inputs ?? {}) as Record<string, unknown>;
     const physicalName = typeof inputs.name === "string" ? inputs.name : args.name;
     const id = args.custom === false ? "" : `${args.name}-id`;
-    const state: Record<string, unknown> = { ...inputs, id };
+    // Resources Pulumi would auto-name get their logical name (the engine adds a random suffix).
+    const state: Record<string, unknown> = { ...inputs, id, ...(args.custom !== false && inputs.name === undefined ? { name: args.name } : {}) };
     const svc = SERVICE_OF[args.type];
     switch (args.type) {
       case "aws:iam/role:Role":

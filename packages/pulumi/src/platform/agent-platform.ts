@@ -14,6 +14,9 @@ import {
 } from "@airlock/core";
 import { awsContext, type AwsContext } from "../aws-context.ts";
 import { policyJson } from "../policy.ts";
+import { AlertChannel, taskStoppedRule, validateAlerts, type AlertTargets } from "../observability/alert-channel.ts";
+import { checkRetention, secureLogGroup } from "../observability/secure-log-group.ts";
+import { SecretFunctions, type SharedFunction } from "../secrets/secret-functions.ts";
 
 export const AGENT_PLATFORM_TOKEN = "airlock:platform:AgentPlatform";
 
@@ -55,6 +58,10 @@ export interface AgentPlatformArgs {
   readonly containerInsights?: boolean;
   /** Days before a deleted KMS key is gone. @default 30 */
   readonly kmsDeletionWindowDays?: number;
+  /** Where the platform's alarms go (agents without their own `alerts` share it). @default - the SNS topic only */
+  readonly alerts?: AlertTargets;
+  /** Retention of the platform's own function logs. @default 90 */
+  readonly logRetentionDays?: number;
   /** Tags merged into every taggable child. @default - `airlock:managed-by` */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -73,7 +80,7 @@ function endpointDomains(e: EndpointSpec, region: string): string[] {
   }
 }
 
-function validate(args: AgentPlatformArgs): void {
+function validate(name: string, args: AgentPlatformArgs): void {
   if (args.agents.length === 0) throw new Error("`agents`: list the compiled model of at least one agent (`await compile(manifest)`)");
   const names = new Set<string>();
   for (const [i, a] of args.agents.entries()) {
@@ -81,6 +88,9 @@ function validate(args: AgentPlatformArgs): void {
     names.add(a.name);
   }
   if (args.network && args.vpcCidr) throw new Error("`vpcCidr`: only applies to a new VPC; with `network`, give `network.vpcCidr`");
+  validateAlerts(args.alerts);
+  if (args.logRetentionDays !== undefined) checkRetention(args.logRetentionDays, "logRetentionDays");
+  if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) throw new Error(`\`name\`: "${name}" must be lowercase letters, digits and \`-\` (it names AWS resources)`);
   if (args.availabilityZones !== undefined && args.availabilityZones.length < 2) {
     throw new Error("`availabilityZones`: give at least two zones so the service survives a zone outage");
   }
@@ -108,6 +118,12 @@ export class AgentPlatform extends pulumi.ComponentResource {
   readonly firewallRuleGroupId: pulumi.Output<string>;
   /** Domains the DNS firewall allows, sorted. */
   readonly allowedDomains: readonly string[];
+  /** The topic alarms notify unless an agent has its own `alerts`. */
+  readonly alertTopicArn: pulumi.Output<string>;
+  /** The shared rotation function (when some agent has generated secrets). */
+  readonly rotation?: SharedFunction;
+  /** The shared secret age monitor (when some agent has hand-rotated secrets). */
+  readonly ageMonitor?: SharedFunction;
   /** Names of the agents this platform was built for. */
   readonly agentNames: readonly string[];
   readonly aws: AwsContext;
@@ -116,7 +132,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
 
   constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super(AGENT_PLATFORM_TOKEN, name, {}, opts);
-    validate(args);
+    validate(name, args);
     this.name = name;
     const ctx = awsContext(this, args.region);
     this.aws = ctx;
@@ -332,6 +348,23 @@ export class AgentPlatform extends pulumi.ComponentResource {
     this.clusterArn = cluster.arn;
     this.clusterName = cluster.name;
 
+    // --- Alerts and shared secret housekeeping ---------------------------------------------
+    const channel = new AlertChannel(`${name}-alerts`, { topicName: name, aws: ctx, kmsKeyArn: key.arn, ...(args.alerts ? { targets: args.alerts } : {}), tags }, { parent: this });
+    this.alertTopicArn = channel.topicArn;
+    taskStoppedRule(`${name}-task-stopped`, { clusterArn: cluster.arn, topicArn: channel.topicArn, label: `platform ${name}`, tags }, this);
+    const rotation = args.agents.some((a) => a.secrets.some((s) => s.rotation.kind === "builtin"));
+    const ageMonitor = args.agents.some((a) => a.secrets.some((s) => s.rotation.kind === "max-age"));
+    if (rotation || ageMonitor) {
+      const logs = secureLogGroup(`${name}-functions-logs`, { logGroupName: `/airlock/platform/${name}`, kmsKeyArn: key.arn, retentionInDays: args.logRetentionDays ?? 90, tags }, this);
+      const functions = new SecretFunctions(
+        `${name}-secret-functions`,
+        { platformName: name, aws: ctx, logGroupName: logs.name, logGroupArn: logs.arn, rotation, ageMonitor, tags },
+        { parent: this },
+      );
+      this.rotation = functions.rotation;
+      this.ageMonitor = functions.ageMonitor;
+    }
+
     this.registerOutputs({
       vpcId: this.vpcId,
       privateSubnetIds: this.privateSubnetIds,
@@ -341,6 +374,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
       endpointSecurityGroupId: this.endpointSecurityGroupId,
       firewallRuleGroupId: this.firewallRuleGroupId,
       allowedDomains: this.allowedDomains,
+      alertTopicArn: this.alertTopicArn,
     });
   }
 

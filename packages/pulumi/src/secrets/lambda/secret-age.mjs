@@ -1,27 +1,39 @@
-// Airlock's secret age monitor: for keys that cannot rotate automatically, it writes each
-// secret's age in days as a CloudWatch embedded metric; an alarm fires past the manifest's
-// maxAgeDays. A secret with no current value reports an age that always alarms.
-import { ListSecretVersionIdsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+// Airlock's secret age monitor, one per platform: for keys that cannot rotate automatically it
+// finds this platform's secrets by tag, and writes each one's age in days (since its current value
+// was put) as a CloudWatch embedded metric; an alarm per secret fires past its maxAgeDays. A secret
+// with no current value reports an age that always alarms.
+import { ListSecretsCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
 const sm = new SecretsManagerClient({});
 const NEVER_SET_DAYS = 100000;
 
+async function* watchedSecrets() {
+  let NextToken;
+  do {
+    const page = await sm.send(new ListSecretsCommand({ Filters: [{ Key: "tag-key", Values: ["airlock:max-age-days"] }], NextToken }));
+    for (const s of page.SecretList ?? []) {
+      const tags = Object.fromEntries((s.Tags ?? []).map((t) => [t.Key, t.Value]));
+      if (tags["airlock:platform"] === process.env.AIRLOCK_PLATFORM) yield { arn: s.ARN, agent: tags["airlock:agent"], secret: tags["airlock:secret"] };
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+}
+
 export const handler = async () => {
-  const secrets = JSON.parse(process.env.AIRLOCK_SECRETS ?? "[]");
-  for (const s of secrets) {
+  for await (const s of watchedSecrets()) {
     let age = NEVER_SET_DAYS;
     try {
       const versions = await sm.send(new ListSecretVersionIdsCommand({ SecretId: s.arn }));
       const current = versions.Versions?.find((v) => v.VersionStages?.includes("AWSCURRENT"));
       if (current?.CreatedDate) age = (Date.now() - new Date(current.CreatedDate).getTime()) / 86400000;
     } catch (e) {
-      console.error(JSON.stringify({ level: "error", secret: s.name, error: e.name, message: e.message }));
+      console.error(JSON.stringify({ level: "error", secret: s.secret, agent: s.agent, error: e.name, message: e.message }));
     }
     console.log(
       JSON.stringify({
         _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: process.env.AIRLOCK_NAMESPACE, Dimensions: [["Agent", "Secret"]], Metrics: [{ Name: "SecretAgeDays", Unit: "None" }] }] },
-        Agent: process.env.AIRLOCK_AGENT,
-        Secret: s.name,
+        Agent: s.agent,
+        Secret: s.secret,
         SecretAgeDays: Math.round(age * 100) / 100,
       }),
     );

@@ -1,0 +1,120 @@
+/**
+ * SecretFunctions: the platform's two secret housekeeping functions, shared by its agents.
+ * - rotation: rotates the values Airlock generates (each agent grants it exactly its own secrets);
+ * - age monitor: measures how old hand-rotated vendor keys are, for the per-secret age alarms.
+ */
+import { readFileSync } from "node:fs";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsContext } from "../aws-context.ts";
+import { policyJson, serviceTrustPolicy, type StatementInput } from "../policy.ts";
+import { ROLE_TAG } from "../tags.ts";
+
+export const SECRET_FUNCTIONS_TOKEN = "airlock:secrets:SecretFunctions";
+/** CloudWatch namespace of the secret age metric. */
+export const SECRET_AGE_NAMESPACE = "Airlock/Secrets";
+
+const ROTATE_CODE = readFileSync(new URL("./lambda/rotate.mjs", import.meta.url), "utf8");
+const AGE_CODE = readFileSync(new URL("./lambda/secret-age.mjs", import.meta.url), "utf8");
+
+export interface SecretFunctionsArgs {
+  readonly platformName: string;
+  readonly aws: AwsContext;
+  /** Log group the functions write to. */
+  readonly logGroupName: pulumi.Input<string>;
+  readonly logGroupArn: pulumi.Input<string>;
+  /** Create the rotation function (some agent has generated secrets). */
+  readonly rotation: boolean;
+  /** Create the age monitor (some agent has hand-rotated secrets). */
+  readonly ageMonitor: boolean;
+  readonly tags: Record<string, string>;
+}
+
+export interface SharedFunction {
+  readonly functionArn: pulumi.Output<string>;
+  readonly roleArn: pulumi.Output<string>;
+  readonly roleName: pulumi.Output<string>;
+}
+
+export class SecretFunctions extends pulumi.ComponentResource {
+  readonly rotation?: SharedFunction;
+  readonly ageMonitor?: SharedFunction;
+
+  constructor(name: string, args: SecretFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(SECRET_FUNCTIONS_TOKEN, name, {}, opts);
+    const { aws: ctx, tags } = args;
+    if (args.rotation) {
+      const fn = this.fn(`${name}-rotation`, "rotation", args, {
+        name: `airlock-${args.platformName}-rotate-secrets`,
+        description: `Airlock built-in rotation for values generated on platform ${args.platformName}`,
+        code: ROTATE_CODE,
+        statements: [],
+      });
+      // Secrets Manager of this account may invoke it; each agent's SecretRotation names it.
+      new aws.lambda.Permission(
+        `${name}-rotation`,
+        { function: fn.function.name, action: "lambda:InvokeFunction", principal: "secretsmanager.amazonaws.com", sourceAccount: ctx.accountId },
+        { parent: this },
+      );
+      this.rotation = { functionArn: fn.function.arn, roleArn: fn.role.arn, roleName: fn.role.name };
+    }
+    if (args.ageMonitor) {
+      const fn = this.fn(`${name}-age-monitor`, "monitor", args, {
+        name: `airlock-${args.platformName}-secret-age`,
+        description: `Airlock secret age monitor for platform ${args.platformName}`,
+        code: AGE_CODE,
+        environment: { AIRLOCK_PLATFORM: args.platformName, AIRLOCK_NAMESPACE: SECRET_AGE_NAMESPACE },
+        // Listing secret metadata has no resource-level permission; values are never read.
+        statements: [{ Sid: "FindWatchedSecrets", Effect: "Allow", Action: ["secretsmanager:ListSecrets"], Resource: "*" }],
+      });
+      const schedule = new aws.cloudwatch.EventRule(`${name}-age-monitor`, { description: `Measure secret ages on platform ${args.platformName}`, scheduleExpression: "rate(6 hours)", tags }, { parent: this });
+      new aws.cloudwatch.EventTarget(`${name}-age-monitor`, { rule: schedule.name, arn: fn.function.arn }, { parent: this });
+      new aws.lambda.Permission(
+        `${name}-age-monitor`,
+        { function: fn.function.name, action: "lambda:InvokeFunction", principal: "events.amazonaws.com", sourceArn: schedule.arn },
+        { parent: this },
+      );
+      this.ageMonitor = { functionArn: fn.function.arn, roleArn: fn.role.arn, roleName: fn.role.name };
+    }
+    this.registerOutputs({ rotationFunctionArn: this.rotation?.functionArn, ageMonitorFunctionArn: this.ageMonitor?.functionArn });
+  }
+
+  private fn(
+    name: string,
+    kind: "rotation" | "monitor",
+    args: SecretFunctionsArgs,
+    spec: { name: string; description: string; code: string; environment?: Record<string, string>; statements: StatementInput[] },
+  ): { function: aws.lambda.Function; role: aws.iam.Role } {
+    const role = new aws.iam.Role(name, { description: spec.description, assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.aws.accountId), tags: { ...args.tags, [ROLE_TAG]: kind } }, { parent: this });
+    const policy = new aws.iam.RolePolicy(
+      `${name}-logs`,
+      {
+        role: role.name,
+        policy: policyJson([
+          ...spec.statements,
+          { Sid: "WriteOwnLogGroup", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [pulumi.interpolate`${args.logGroupArn}:log-stream:*`] },
+        ]),
+      },
+      { parent: this },
+    );
+    const fn = new aws.lambda.Function(
+      name,
+      {
+        name: spec.name,
+        description: spec.description,
+        runtime: "nodejs20.x",
+        architectures: ["arm64"],
+        handler: "index.handler",
+        role: role.arn,
+        timeout: 60,
+        memorySize: 128,
+        code: new pulumi.asset.AssetArchive({ "index.mjs": new pulumi.asset.StringAsset(spec.code) }),
+        ...(spec.environment ? { environment: { variables: spec.environment } } : {}),
+        loggingConfig: { logFormat: "Text", logGroup: args.logGroupName },
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+    return { function: fn, role };
+  }
+}
