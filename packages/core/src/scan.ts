@@ -92,8 +92,11 @@ export function looksLikeIdentifier(value: string): boolean {
     .filter(Boolean);
   if (parts.length === 0) return false;
   const isWord = (p: string): boolean => /^[A-Z]?[a-z]{2,}\d{0,2}$|^[A-Z]{2,5}\d{0,2}$/.test(p) && (p.length < 4 || /[aeiouyAEIOUY]/.test(p));
-  const wordChars = parts.filter(isWord).reduce((n, p) => n + p.length, 0);
-  const total = parts.reduce((n, p) => n + p.length, 0);
+  // Numbers between words (`ELBSecurityPolicy-2016-08`, `v2`) neither count for nor against.
+  const counted = parts.filter((p) => !/^\d+$/.test(p));
+  if (counted.length === 0) return false;
+  const wordChars = counted.filter(isWord).reduce((n, p) => n + p.length, 0);
+  const total = counted.reduce((n, p) => n + p.length, 0);
   const letters = value.replace(/[^A-Za-z]/g, "");
   const vowels = letters.replace(/[^aeiouyAEIOUY]/g, "").length;
   return letters.length > 0 && wordChars / total >= 0.85 && vowels / letters.length >= 0.28;
