@@ -50,6 +50,27 @@ interface DbRow {
   hash: string;
 }
 
+/**
+ * `value` as it will come back from a jsonb column: plain JSON (no undefined, functions or
+ * class instances), with NUL characters and lone surrogates, which jsonb refuses, replaced by
+ * U+FFFD. Hashing this form means a row read back hashes the same as when it was written.
+ */
+export function jsonSafe(value: unknown): unknown {
+  const clean = (s: string) => s.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return clean(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[clean(k)] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  const text = JSON.stringify(value);
+  return text === undefined ? null : walk(JSON.parse(text));
+}
+
 /** The exact text hashed for a row (everything but its own hash). */
 export function canonicalRowContent(row: Omit<AuditRow, "hash" | "prevHash">): string {
   return canonicalJson({
@@ -82,14 +103,14 @@ export async function appendAudit(tx: Queryable, entry: AuditEntry, at: Date = n
   const prevHash = head?.hash ?? GENESIS_HASH;
   // Timestamps are kept to the millisecond so the value read back hashes the same.
   const when = new Date(Math.floor(at.getTime()));
-  const payload = JSON.parse(JSON.stringify(entry.payload)) as Record<string, unknown>;
+  const payload = jsonSafe(entry.payload) as Record<string, unknown>;
   const row: AuditRow = {
     seq,
     at: when,
     kind: entry.kind,
     agent: entry.agent,
-    actionType: entry.actionType,
-    requestId: entry.requestId,
+    ...(entry.actionType === undefined ? {} : { actionType: entry.actionType }),
+    ...(entry.requestId === undefined ? {} : { requestId: entry.requestId }),
     actor: entry.actor,
     payload,
     prevHash,

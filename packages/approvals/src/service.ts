@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { canonicalJson, sha256, redactSecrets, type AgentModel, type RiskClass, type Tier } from "@airlock/core";
 import type { WebClient } from "@slack/web-api";
-import { appendAudit } from "./audit.ts";
+import { appendAudit, jsonSafe } from "./audit.ts";
 import type { Database, Queryable } from "./db.ts";
 import { editModal, outcomeMessage, requestMessage, ACTION_APPROVE, ACTION_EDIT, ACTION_REJECT, EDIT_BLOCK, EDIT_CALLBACK, EDIT_INPUT } from "./blocks.ts";
 import { ApprovalError } from "./errors.ts";
@@ -172,7 +172,7 @@ export class ApprovalService {
     if (action.id !== undefined && !UUID.test(action.id)) {
       throw new ApprovalError(`\`action.id\`: "${action.id}" is not a UUID; omit it or pass crypto.randomUUID()`);
     }
-    const redacted = redactArguments(action.arguments) as Record<string, unknown>;
+    const redacted = jsonSafe(redactArguments(action.arguments)) as Record<string, unknown>;
     const argumentsHash = sha256(canonicalJson(action.arguments));
     const tier: Tier = tool.tier;
     if (tier === "auto" || tool.actionType === undefined) {
@@ -268,7 +268,7 @@ export class ApprovalService {
     }
     const attemptId = randomUUID();
     const decidedAt = this.#now();
-    const edited = input.decision === "edited" ? (input.editedArguments as Record<string, unknown>) : undefined;
+    const edited = input.decision === "edited" ? (jsonSafe(input.editedArguments) as Record<string, unknown>) : undefined;
     const mine = await this.#db.transaction(async (tx) => {
       const inserted = await tx.query(
         `INSERT INTO airlock.approval_decisions (request_id, decision, decided_by, edited_arguments, via, attempt_id, decided_at)
