@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { parse as parseYaml } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { recordProgram, type Recording } from "../src/plan/record.ts";
 import { EvalGate, validateEvalGateArgs, type EvalGateArgs } from "../src/github/index.ts";
@@ -202,5 +204,42 @@ describe("EvalGate: arguments are checked before anything is created", () => {
     new EvalGate("gate", BASE);
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.ok(registered.includes("airlock:github:EvalGate gate"), "the same mocks do see a valid component");
+  });
+});
+
+describe("the example workflow matches what EvalGate enforces", () => {
+  const workflow = parseYaml(readFileSync(new URL("../../../examples/.github/workflows/support-agent-deploy.yml", import.meta.url), "utf8"));
+  const settings = validateEvalGateArgs(BASE);
+  const steps = (job: string): { uses?: string; run?: string; with?: Record<string, string> }[] => workflow.jobs[job].steps;
+
+  it("given the workflow, when read, then its eval job reports the check the ruleset requires, on every pull request to the branch", () => {
+    assert.equal(workflow.jobs.evals.name, settings.evalCheck);
+    assert.deepEqual(workflow.on.pull_request, { branches: [settings.branch] }, "no path filter: a required check must report on every pull request");
+    assert.deepEqual(workflow.permissions, { contents: "read" });
+  });
+
+  it("given the workflow, when read, then the evals run, the report is uploaded and the gate is checked", () => {
+    const runs = steps("evals").map((s) => s.run ?? s.uses ?? "");
+    assert.ok(runs.some((r) => /airlock evals fingerprint .*--format env >> "\$GITHUB_ENV"/.test(r)));
+    assert.ok(runs.some((r) => /promptfoo@\$\{PROMPTFOO_VERSION\}" eval[\s\\]+-c examples\/support-agent\/evals\/promptfooconfig.yaml[\s\\]+-o eval-report.json/.test(r)));
+    const upload = steps("evals").find((s) => s.uses?.startsWith("actions/upload-artifact@"))!;
+    assert.equal(upload.with!.path, "eval-report.json");
+    assert.ok(runs.some((r) => /npx airlock evals check eval-report.json/.test(r)));
+  });
+
+  it("given the workflow, when read, then only the deploy job gets an OIDC token, in the production environment, for the role in the Actions variable", () => {
+    const deploy = workflow.jobs.deploy;
+    assert.equal(deploy.environment, settings.environment);
+    assert.deepEqual(deploy.permissions, { contents: "read", "id-token": "write" });
+    assert.equal(workflow.jobs.evals.permissions, undefined);
+    assert.deepEqual(deploy.needs, "evals");
+    const creds = steps("deploy").find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))!;
+    assert.equal(creds.with!["role-to-assume"], `\${{ vars.${settings.roleArnVariable} }}`);
+    assert.ok(!JSON.stringify(workflow).includes("aws-access-key-id"), "no stored AWS keys");
+    const runs = steps("deploy").map((s) => s.run ?? "");
+    const preview = runs.findIndex((r) => r.startsWith("pulumi preview"));
+    const up = runs.findIndex((r) => r.startsWith("pulumi up"));
+    const gate = runs.findIndex((r) => r.includes("npx airlock evals check"));
+    assert.ok(gate >= 0 && gate < preview && preview < up, "gate, then preview, then up");
   });
 });
