@@ -3,7 +3,7 @@
  * service opens with an app-level token. The connection itself is authenticated, so there is no
  * request signature to check; the decision path is the same `handleInteraction` as over HTTP.
  */
-import { SocketModeClient } from "@slack/socket-mode";
+import { SocketModeClient, type LogLevel } from "@slack/socket-mode";
 import type { ApprovalService } from "./service.ts";
 
 /** What `attachSocketMode` needs of a client (a `SocketModeClient` satisfies it). */
@@ -37,12 +37,18 @@ export interface SocketModeSettings {
    * @default "https://slack.com/api/"
    */
   readonly slackApiUrl?: string;
+  /**
+   * The client's log level.
+   * @default LogLevel.INFO
+   */
+  readonly logLevel?: LogLevel;
 }
 
 /** A Socket Mode client routed to the service; call `start()` on it to connect. */
 export function createSocketMode(service: ApprovalService, settings: SocketModeSettings): SocketModeClient {
   const client = new SocketModeClient({
     appToken: settings.appToken,
+    ...(settings.logLevel === undefined ? {} : { logLevel: settings.logLevel }),
     ...(settings.slackApiUrl === undefined ? {} : { clientOptions: { slackApiUrl: settings.slackApiUrl } }),
   });
   attachSocketMode(client as unknown as SocketModeEvents, service);

@@ -18,6 +18,8 @@ export class SlackReceiver {
   failWith: number | undefined;
   /** When set, calls answer `{ ok: false, error }` (a Slack API error). */
   apiError: string | undefined;
+  /** Fixed answers by method (e.g. `apps.connections.open` → the Socket Mode URL). */
+  readonly responses: Record<string, Record<string, unknown>> = {};
   #server: Server | undefined;
   #ts = 1_700_000_000;
 
@@ -45,6 +47,11 @@ export class SlackReceiver {
         res.writeHead(200, { "content-type": "application/json" });
         if (this.apiError !== undefined) {
           res.end(JSON.stringify({ ok: false, error: this.apiError }));
+          return;
+        }
+        const fixed = this.responses[method];
+        if (fixed !== undefined) {
+          res.end(JSON.stringify(fixed));
           return;
         }
         const channel = typeof args.channel === "string" ? args.channel : undefined;
