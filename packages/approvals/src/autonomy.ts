@@ -176,7 +176,7 @@ export function formatAutonomyReport(report: AutonomyReport): string {
   const out: string[] = [
     `autonomy report for ${report.agent} at ${report.generatedAt.toISOString()}`,
     `policy: eligible after ${p.minStreak} approvals without edit over at least ${p.minWindowDays} days, with no rejection, edit or incident`,
-    `audit log: ${report.verification.ok ? `verified, ${report.verification.rows} rows` : `FAILED verification (${report.verification.problems.length} problems); run \`airlock audit verify\``}`,
+    `audit log: ${report.verification.ok ? `verified, ${report.verification.rows} rows` : `FAILED verification (${report.verification.problems.length} problem${report.verification.problems.length === 1 ? "" : "s"}); run \`airlock audit verify\``}`,
     "",
   ];
   if (report.assessments.length === 0) out.push("the manifest has no risk lines; nothing asks for approval");

@@ -11,3 +11,4 @@ export * from "./http.ts";
 export * from "./socket-mode.ts";
 export * from "./autonomy.ts";
 export * from "./config.ts";
+export * from "./store.ts";

@@ -16,6 +16,16 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     usage: "airlock plan [dir|agent.yaml] [--stack dev] [--json] [--out plan.json]",
     load: () => import("./plan.ts"),
   },
+  audit: {
+    summary: "verify the approvals audit log's hash chain and name any edited, deleted or reordered row (exit 1 when tampered)",
+    usage: "airlock audit verify [--database-url URL | --data-dir DIR] [--expect-head SEQ:HASH] [--json]",
+    load: () => import("./audit.ts"),
+  },
+  autonomy: {
+    summary: "per action type, the approvals evidence and the reviewed manifest change that would widen approve to auto",
+    usage: "airlock autonomy report [--manifest agent.yaml] [--database-url URL | --data-dir DIR] [--min-streak 50] [--min-window-days 14] [--json]",
+    load: () => import("./autonomy.ts"),
+  },
   rollback: {
     summary: "point the service back at the previous good release (only the task definition changes; verified offline)",
     usage: "airlock rollback [dir] [--stack dev] [--to <release>] [--write | --print-only] [--skip-verify]",

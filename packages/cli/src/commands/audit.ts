@@ -1,0 +1,67 @@
+/**
+ * `airlock audit verify`: recomputes the approvals audit log's hash chain and names every edited,
+ * deleted or reordered row. Reads the embedded store's data directory or a server (connection
+ * string); never writes. Exit 0 when intact, 1 when tampered, 2 for bad input.
+ */
+import { parseArgs } from "node:util";
+import { ApprovalError, chooseStore, openExistingStore, verifyAuditLog } from "@airlock/approvals";
+import { UsageError, type Io } from "../io.ts";
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        "database-url": { type: "string" },
+        "data-dir": { type: "string" },
+        "expect-head": { type: "string" },
+        json: { type: "boolean", default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const [sub, ...extra] = parsed.positionals;
+  if (sub !== "verify") throw new UsageError(sub === undefined ? "name the subcommand: `airlock audit verify`" : `unknown subcommand "${sub}"; the only one is \`verify\``);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"; pass the store with --database-url or --data-dir`);
+  let expectHead: { seq: number; hash: string } | undefined;
+  if (parsed.values["expect-head"] !== undefined) {
+    const m = /^(\d+):([0-9a-f]{64})$/.exec(parsed.values["expect-head"]);
+    if (m === null) throw new UsageError(`\`--expect-head\`: "${parsed.values["expect-head"]}" is not SEQ:HASH; pass the head an earlier verify printed, e.g. 42:<64 hex>`);
+    expectHead = { seq: Number(m[1]), hash: m[2]! };
+  }
+  let store;
+  try {
+    store = chooseStore({ databaseUrl: parsed.values["database-url"], dataDir: parsed.values["data-dir"], env: io.env, cwd: io.cwd });
+  } catch (e) {
+    if (e instanceof ApprovalError) throw new UsageError(e.message);
+    throw e;
+  }
+  let db;
+  try {
+    db = await openExistingStore(store);
+  } catch (e) {
+    if (e instanceof ApprovalError) throw new UsageError(e.message);
+    throw e;
+  }
+  try {
+    const v = await verifyAuditLog(db, expectHead === undefined ? {} : { expectHead });
+    if (parsed.values.json) {
+      io.out(`${JSON.stringify({ store: store.label, ...v }, null, 2)}\n`);
+    } else if (v.ok) {
+      io.out(
+        v.head === null
+          ? `audit log intact: empty (${store.label})`
+          : `audit log intact: ${v.rows} rows (${store.label})\nhead: ${v.head.seq}:${v.head.hash}\nkeep the head elsewhere and pass it back with --expect-head to detect rows cut from the end`,
+      );
+    } else {
+      io.err(`audit log FAILED verification: ${v.problems.length} problem${v.problems.length === 1 ? "" : "s"} in ${v.rows} rows (${store.label})`);
+      for (const p of v.problems) io.err(`  row ${p.seq} [${p.kind}]: ${p.message}`);
+    }
+    return v.ok ? 0 : 1;
+  } finally {
+    await db.close();
+  }
+}
