@@ -29,14 +29,22 @@ describe("airlock plan", () => {
     assert.equal(service.inputs.taskDefinition, plan.resources.find((r: any) => r.name === "support-agent-release-v2").urn.length > 0 ? "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent:2" : "");
     // The permission map covers every tool, tool → system → actions → resources.
     assert.deepEqual([...new Set(plan.permissions.map((p: any) => p.tool))], ["issue_refund", "read_ticket", "record_reply", "search_knowledge_base", "send_customer_reply"]);
-    assert.deepEqual(plan.permissions.find((p: any) => p.tool === "read_ticket"), {
-      agent: "support-agent",
-      tool: "read_ticket",
-      system: "aws:dynamodb",
-      access: "read",
-      actions: ["dynamodb:GetItem", "dynamodb:Query"],
-      resources: ["arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets", "arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets/index/by-customer"],
-    });
+    assert.deepEqual(
+      plan.permissions.filter((p: any) => p.tool === "read_ticket"),
+      [
+        { agent: "support-agent", tool: "read_ticket", system: "aws:dynamodb", access: "read", actions: ["dynamodb:GetItem"], resources: ["arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets"] },
+        {
+          agent: "support-agent",
+          tool: "read_ticket",
+          system: "aws:dynamodb",
+          access: "read",
+          actions: ["dynamodb:Query"],
+          resources: ["arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets", "arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets/index/by-customer"],
+        },
+      ],
+    );
+    // The eval gate passed for the active release, and says so on the service.
+    assert.equal(service.inputs.tags["airlock:eval-gate"], "on: pass rate at least 90%");
     // Secret values never appear: the generated password is a placeholder.
     const version = plan.resources.find((r: any) => r.type === "aws:secretsmanager/secretVersion:SecretVersion");
     assert.equal(version.inputs.secretString, "[secret]");
@@ -49,7 +57,7 @@ describe("airlock plan", () => {
     assert.match(io.stdout, /^Plan for airlock-support-agent \(stack prod\): \d+ resources in 6 components/);
     assert.match(io.stdout, /\n {2}□ airlock:agent:AgentDeployment {2}support-agent\n/);
     assert.match(io.stdout, /\n {4}\+ aws:ecs\/service:Service {2}support-agent-service\n/);
-    assert.match(io.stdout, /\n {2}read_ticket \[read\]\n {4}aws:dynamodb \(read\)\n {6}actions: {3}dynamodb:GetItem, dynamodb:Query\n/);
+    assert.match(io.stdout, /\n {2}read_ticket \[read\]\n {4}aws:dynamodb \(read\)\n {6}actions: {3}dynamodb:GetItem\n {6}resource: {2}arn:aws:dynamodb:us-east-1:123456789012:table\/support-tickets\n {4}aws:dynamodb \(read\)\n {6}actions: {3}dynamodb:Query\n/);
     assert.match(io.stdout, /\nFindings: none\n$/);
     // prod runs a NAT gateway per zone.
     assert.equal(io.stdout.match(/aws:ec2\/natGateway:NatGateway/g)?.length, 2);
@@ -61,6 +69,11 @@ describe("airlock plan", () => {
     const plan = JSON.parse(io.stdout);
     assert.ok(plan.resources.some((r: any) => r.type === "airlock:platform:AgentPlatform" && r.name === "support-agent-platform"));
     assert.ok(plan.resources.some((r: any) => r.name === "support-agent-release-current"));
+    // With no releases there is no eval report: the gate is off, visibly.
+    assert.deepEqual(
+      plan.findings.filter((f: any) => f.rule === "AIR-W006"),
+      [{ rule: "AIR-W006", severity: "warning", subject: "support-agent: service support-agent", message: "eval gate is off: planned from a bare agent.yaml: no releases or eval reports to gate" }],
+    );
   });
 
   it("exits non-zero with every problem and no stack trace when the manifest is invalid", async () => {

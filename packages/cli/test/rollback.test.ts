@@ -19,19 +19,22 @@ function projectCopy(stackYaml: string): string {
   return dir;
 }
 
-const img = (n: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:${n.repeat(64)}`;
+const V1 = "123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e";
+const V3 = "123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:4c1a7e2b9f0d3c5a6e8b7d9f1a2c3e4b5d6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b";
 const STACK = `# dev stack
 config:
   aws:region: us-east-1
   airlock-support-agent:activeRelease: v3  # the current release
   airlock-support-agent:releases:
     v1:
-      image: ${img("1")}
+      image: ${V1}
+      evalReport: examples/support-agent/evals/reports/v1.json
     v2:
-      image: ${img("2")}
+      image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:${"2".repeat(64)}
       bad: leaked internal notes into replies
     v3:
-      image: ${img("3")}
+      image: ${V3}
+      evalReport: examples/support-agent/evals/reports/v2.json
 `;
 
 describe("chooseRollbackTarget", () => {
@@ -82,6 +85,13 @@ describe("airlock rollback", () => {
     const plan = await planTarget(dir, { guardrails: false });
     const service = plan.resources.find((r) => r.type === "aws:ecs/service:Service")!;
     assert.equal(service.inputs.taskDefinition, "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent:1");
+  });
+
+  it("refuses to roll back to a release whose eval report does not pass the gate", async () => {
+    const dir = projectCopy(STACK.replace("evalReport: examples/support-agent/evals/reports/v1.json", "evalReport: examples/support-agent/evals/reports/missing.json"));
+    const io = bufferIo(dir, { PATH: "" });
+    assert.equal(await main(["rollback"], io), 1);
+    assert.match(io.stderr, /^airlock rollback: `releases\.v1\.evalReport`: /);
   });
 
   it("refuses a stack with no releases declared", async () => {

@@ -69,14 +69,17 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
           Resource: g.resources,
         });
       });
-      permissions.push({
-        tool: tool.name,
-        system: `aws:${grant.service}`,
-        access: compiled.writes ? "write" : "read",
-        actions: uniqSorted(compiled.groups.flatMap((g) => g.actions)),
-        resources: uniqSorted(compiled.groups.flatMap((g) => g.resources)),
-        ...(compiled.wildcard && tool.allowWildcard ? { wildcardReason: tool.allowWildcard.reason } : {}),
-      });
+      // One row per statement: the map says exactly which action reaches which resource.
+      for (const g of compiled.groups) {
+        permissions.push({
+          tool: tool.name,
+          system: `aws:${grant.service}`,
+          access: g.writes ? "write" : "read",
+          actions: g.actions,
+          resources: g.resources,
+          ...(compiled.wildcard && tool.allowWildcard ? { wildcardReason: tool.allowWildcard.reason } : {}),
+        });
+      }
       if (compiled.wildcard && tool.allowWildcard) {
         findings.push({
           rule: "AIR-W003",
@@ -161,7 +164,7 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
     runtime: { ...manifest.agent.runtime, environment: { ...manifest.agent.runtime.environment } },
     tools,
     taskRoleStatements: statements.sort((a, b) => a.Sid.localeCompare(b.Sid)),
-    permissions: permissions.sort((a, b) => a.tool.localeCompare(b.tool) || a.system.localeCompare(b.system)),
+    permissions: permissions.sort((a, b) => a.tool.localeCompare(b.tool) || a.system.localeCompare(b.system) || a.resources.join().localeCompare(b.resources.join())),
     secrets,
     egress,
     approvals,
@@ -179,7 +182,7 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
 }
 
 interface CompiledGrant {
-  readonly groups: { actions: string[]; resources: string[] }[];
+  readonly groups: { actions: string[]; resources: string[]; writes: boolean }[];
   readonly writes: boolean;
   readonly wildcard: boolean;
 }
@@ -311,8 +314,9 @@ async function compileGrant(tool: ToolSpec, grant: AwsGrant, path: string, probl
     }
   });
   if (problems.size > before) return undefined;
+  const levels = new Map(facts.map((f) => [f.action, f.accessLevel]));
   const groups = [...byResources.values()]
-    .map((g) => ({ actions: uniqSorted(g.actions), resources: uniqSorted(g.resources) }))
+    .map((g) => ({ actions: uniqSorted(g.actions), resources: uniqSorted(g.resources), writes: g.actions.some((a) => !isReadLevel(levels.get(a)!)) }))
     .sort((a, b) => a.resources.join().localeCompare(b.resources.join()));
   return { groups, writes: facts.some((f) => !isReadLevel(f.accessLevel)), wildcard };
 }

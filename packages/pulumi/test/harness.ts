@@ -15,6 +15,9 @@ export async function modelOf(manifest: unknown): Promise<AgentModel> {
   return compile(manifest);
 }
 
+/** These tests are about wiring; the eval gate has its own tests (eval-gate-deployment.test.ts). */
+export const WIRING_ONLY = { disabled: "component wiring test; the eval gate is tested on its own" } as const;
+
 export interface DeployOptions {
   readonly platform?: Partial<AgentPlatformArgs>;
   readonly deployment?: Partial<Omit<AgentDeploymentArgs, "platform" | "model">>;
@@ -29,7 +32,7 @@ export function recordDeployment(model: AgentModel, options: DeployOptions = {})
     config: { "aws:region": "us-east-1", ...options.config },
     program: () => {
       const platform = new AgentPlatform("platform", { agents: [model], ...options.platform });
-      new AgentDeployment(model.name, { platform, model, ...options.deployment });
+      new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY, ...options.deployment });
     },
   });
 }

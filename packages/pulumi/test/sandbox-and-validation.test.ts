@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { recordProgram } from "../src/plan/record.ts";
 import { AgentPlatform } from "../src/platform/agent-platform.ts";
 import { AgentDeployment, validateReleases } from "../src/agent/agent-deployment.ts";
-import { all, exampleModel, find, json, modelOf, recordDeployment } from "./harness.ts";
+import { all, exampleModel, find, json, modelOf, recordDeployment, WIRING_ONLY } from "./harness.ts";
 
 const SANDBOX_IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/code-runner@sha256:${"c".repeat(64)}`;
 
@@ -99,7 +99,7 @@ describe("bad deployment arguments", () => {
     ],
     ["a secret's variable set in plain environment", { releases: { v1: { environment: { GITHUB_TOKEN: "x" } } } }, "`releases.v1.environment.GITHUB_TOKEN`: GITHUB_TOKEN is a secret's variable; secrets come from Secrets Manager only"],
     ["a bad release id", { releases: { "V 1": {} } }, "`releases.V 1`: release ids are lowercase letters, digits, `.` and `-` (at most 31 characters), e.g. `v2` or `2026-11-25.1`"],
-    ["a misspelt release field", { releases: { v1: { imgae: "x" } } }, "`releases.v1.imgae`: unknown field; a release has `image`, `environment`, `description`, `bad`"],
+    ["a misspelt release field", { releases: { v1: { imgae: "x" } } }, "`releases.v1.imgae`: unknown field; a release has `image`, `environment`, `description`, `bad`, `evalReport`"],
   ];
   for (const [what, args, message] of cases) {
     it(`rejects ${what} before any resource exists`, async () => {
@@ -114,7 +114,7 @@ describe("bad deployment arguments", () => {
             validateReleases(model, args, "us-east-1");
             registered = 0;
             const platform = new AgentPlatform("platform", { agents: [model] });
-            new AgentDeployment(model.name, { platform, model, ...args });
+            new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY, ...args });
           },
         }),
         { message },
@@ -132,7 +132,7 @@ describe("bad deployment arguments", () => {
         stack: "test",
         program: () => {
           const platform = new AgentPlatform("platform", { agents: [other] });
-          new AgentDeployment(model.name, { platform, model });
+          new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY });
         },
       }),
       { message: "`platform`: agent `support-agent` is not in platform `platform`'s `agents`; add its compiled model there so its hosts and endpoints are allowed" },

@@ -35,7 +35,7 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
       stack,
       program: () => {
         const platform = new AgentPlatform(`${model.name}-platform`, { agents: [model] });
-        new AgentDeployment(model.name, { platform, model });
+        new AgentDeployment(model.name, { platform, model, evalGate: { disabled: "planned from a bare agent.yaml: no releases or eval reports to gate" } });
       },
     });
   } else {
@@ -65,7 +65,7 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
     permissions,
     findings: recording.agents.flatMap((a) => a.findings.map((f) => ({ ...f, subject: `${a.name}: ${f.subject}` }))),
   };
-  const findings: Finding[] = [...base.findings];
+  const findings: Finding[] = [...base.findings, ...evalGateFindings(base)];
   if (options.guardrails ?? true) findings.push(...(await guardrailFindings(base)));
   return { ...base, findings: findings.sort((a, b) => a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject) || a.message.localeCompare(b.message)) };
 }
@@ -76,4 +76,18 @@ async function guardrailFindings(plan: PlanDocument): Promise<Finding[]> {
   const mod = (await import(specifier).catch(() => undefined)) as { evaluatePlan?: (p: PlanDocument) => Finding[] | Promise<Finding[]> } | undefined;
   if (mod?.evaluatePlan === undefined) return [];
   return await mod.evaluatePlan(plan);
+}
+
+/** A service running with its eval gate off is always a finding: the opt-out shows in every plan. */
+function evalGateFindings(plan: PlanDocument): Finding[] {
+  const out: Finding[] = [];
+  for (const r of plan.resources) {
+    if (r.type !== "aws:ecs/service:Service") continue;
+    const tags = (r.inputs.tags ?? {}) as Record<string, string>;
+    const gate = tags["airlock:eval-gate"];
+    if (gate?.startsWith("OFF: ")) {
+      out.push({ rule: "AIR-W006", severity: "warning", subject: `${tags["airlock:agent"] ?? "?"}: service ${String(r.inputs.name ?? r.name)}`, message: `eval gate is off: ${gate.slice(5)}` });
+    }
+  }
+  return out;
 }

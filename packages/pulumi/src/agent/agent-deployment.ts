@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { findSecrets, imageDigestOf, type AgentModel } from "@airlock/core";
+import { DEFAULT_EVAL_POLICY, assertEvalGate, findSecrets, imageDigestOf, releaseFingerprint, type AgentModel, type EvalGateResult, type EvalPolicy } from "@airlock/core";
 import type { AgentPlatform } from "../platform/agent-platform.ts";
 import { policyJson, serviceTrustPolicy, type StatementInput } from "../policy.ts";
 import { agentTags, ROLE_TAG } from "../tags.ts";
@@ -35,7 +35,26 @@ export interface ReleaseSpec {
   readonly description?: string;
   /** Marks a release that must not run again (the reason); `airlock rollback` skips it. @default - a good release */
   readonly bad?: string;
+  /**
+   * The eval report made for this release (promptfoo results or Airlock's native format), a path
+   * relative to `evalGate.baseDir`. The active release must have one that passes the gate.
+   * @default - none (the active release then fails the gate unless it is disabled)
+   */
+  readonly evalReport?: string;
 }
+
+/** The eval gate: the active release runs only with a passing, current eval report. */
+export type ReleaseEvalGate =
+  | {
+      /** Pass rate, regression margin and N-of-N cases. @default - 90% pass rate, no regression from the last good release */
+      readonly policy?: EvalPolicy;
+      /** Directory relative `evalReport` paths resolve against. @default - the working directory (the Pulumi project) */
+      readonly baseDir?: string;
+    }
+  | {
+      /** Opt-out: deploy without an eval gate. The reason is tagged on the service, so it shows in every plan. */
+      readonly disabled: string;
+    };
 
 export interface AgentDeploymentArgs {
   readonly platform: AgentPlatform;
@@ -62,26 +81,72 @@ export interface AgentDeploymentArgs {
    * of a release that trips it). @default false
    */
   readonly disableAlarmRollback?: boolean;
+  /** The eval gate on the active release. @default - on, with a 90% pass rate and no regression */
+  readonly evalGate?: ReleaseEvalGate;
   /** Tags merged into every taggable child. @default - agent, owner, managed-by */
   readonly tags?: Readonly<Record<string, string>>;
 }
 
 const RELEASE_ID = /^[a-z0-9][a-z0-9.-]{0,30}$/;
-const RELEASE_FIELDS = ["image", "environment", "description", "bad"];
+const RELEASE_FIELDS = ["image", "environment", "description", "bad", "evalReport"];
 
 /** Everything `validateDeploymentArgs` checks. */
-export type DeploymentChecks = ReleaseArgs & Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays">;
+export type DeploymentChecks = ReleaseArgs & Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays" | "evalGate">;
 
 /**
  * All pure checks of an AgentDeployment's arguments. The component runs them before creating
  * anything; a program can run them before creating the platform, so bad config makes nothing.
  */
-export function validateDeploymentArgs(model: AgentModel, args: DeploymentChecks, region: string): { releases: Record<string, ReleaseSpec>; active: string } {
+export function validateDeploymentArgs(
+  model: AgentModel,
+  args: DeploymentChecks,
+  region: string,
+): { releases: Record<string, ReleaseSpec>; active: string; gate: EvalGateResult | undefined } {
   const result = validateReleases(model, args, region);
   resolveAlarmSettings(args.alarms);
   validateAlerts(args.alerts);
   if (args.logRetentionDays !== undefined) checkRetention(args.logRetentionDays, "logRetentionDays");
-  return result;
+  const gate = checkActiveReleaseEvals(model, result.releases, result.active, args.evalGate);
+  return { ...result, gate };
+}
+
+/**
+ * Runs the eval gate on the active release: its report must exist, be made for exactly this
+ * release (image digest, prompt, tools, model), reach the pass rate, and not regress from the
+ * last good release declared before it. Throws with the field path; returns undefined when the
+ * gate is disabled.
+ */
+export function checkActiveReleaseEvals(
+  model: AgentModel,
+  releases: Readonly<Record<string, ReleaseSpec>>,
+  active: string,
+  settings: ReleaseEvalGate | undefined,
+): EvalGateResult | undefined {
+  if (settings !== undefined && "disabled" in settings) {
+    if (typeof settings.disabled !== "string" || settings.disabled.trim().length < 10) {
+      throw new Error("`evalGate.disabled`: give the reason the gate is off (at least 10 characters); it is tagged on the service for reviewers");
+    }
+    return undefined;
+  }
+  const release = releases[active]!;
+  const image = release.image ?? (model.image.kind === "digest" ? model.image.ref : undefined);
+  if (image === undefined) {
+    throw new Error(`\`releases.${active}.image\`: the eval gate needs the digest of the image the evals ran against; build and push it in CI and give its digest here (or disable the gate with \`evalGate.disabled\`)`);
+  }
+  const ids = Object.keys(releases);
+  const previousId = ids
+    .slice(0, ids.indexOf(active))
+    .reverse()
+    .find((id) => releases[id]!.bad === undefined && releases[id]!.evalReport !== undefined);
+  return assertEvalGate({
+    releaseId: active,
+    fingerprint: releaseFingerprint(model, image),
+    report: release.evalReport,
+    policy: settings?.policy ?? DEFAULT_EVAL_POLICY,
+    ...(previousId !== undefined ? { previous: releases[previousId]!.evalReport!, previousReleaseId: previousId, previousField: `releases.${previousId}.evalReport` } : {}),
+    ...(settings?.baseDir !== undefined ? { baseDir: settings.baseDir } : {}),
+    policyField: "evalGate.policy",
+  });
 }
 
 /** What `validateReleases` checks: the release-related arguments of an AgentDeployment. */
@@ -105,6 +170,7 @@ export function validateReleases(model: AgentModel, args: ReleaseArgs, region: s
     if (r === null || typeof r !== "object") throw new Error(`\`releases.${id}\`: must be a mapping with \`image\` (and optionally \`environment\`, \`description\`)`);
     const unknown = Object.keys(r).filter((k) => !RELEASE_FIELDS.includes(k));
     if (unknown.length > 0) throw new Error(`\`releases.${id}.${unknown[0]}\`: unknown field; a release has ${RELEASE_FIELDS.map((f) => `\`${f}\``).join(", ")}`);
+    if (r.evalReport !== undefined && (typeof r.evalReport !== "string" || r.evalReport === "")) throw new Error(`\`releases.${id}.evalReport\`: must be the path of the release's eval report`);
     if (r.bad !== undefined && (typeof r.bad !== "string" || r.bad.trim().length < 3)) throw new Error(`\`releases.${id}.bad\`: say why the release is bad, e.g. "doubled refund amounts"`);
     if (r.image !== undefined) {
       if (typeof r.image !== "string" || imageDigestOf(r.image) === undefined) {
@@ -400,7 +466,14 @@ export class AgentDeployment extends pulumi.ComponentResource {
         enableExecuteCommand: false,
         enableEcsManagedTags: true,
         propagateTags: "SERVICE",
-        tags,
+        // Nothing here may depend on the active release: a rollback moves only taskDefinition.
+        tags: {
+          ...tags,
+          "airlock:eval-gate":
+            args.evalGate !== undefined && "disabled" in args.evalGate
+              ? `OFF: ${args.evalGate.disabled}`.slice(0, 250)
+              : `on: pass rate at least ${Math.round((args.evalGate?.policy ?? DEFAULT_EVAL_POLICY).minPassRate * 100)}%`,
+        },
       },
       { parent: this },
     );

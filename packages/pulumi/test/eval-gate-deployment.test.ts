@@ -1,0 +1,100 @@
+import { strict as assert } from "node:assert";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import type { AgentModel } from "@airlock/core";
+import { checkActiveReleaseEvals } from "../src/agent/agent-deployment.ts";
+import { exampleModel, find, recordDeployment } from "./harness.ts";
+
+const REPORTS = new URL("../../../examples/support-agent/evals/reports/", import.meta.url).pathname;
+const V1 = "123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e";
+const V2 = "123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:4c1a7e2b9f0d3c5a6e8b7d9f1a2c3e4b5d6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b";
+
+/** A copy of a report with some cases failing, written to a temp dir; returns its path. */
+function reportWith(base: string, failing: string[]): string {
+  const doc = JSON.parse(readFileSync(join(REPORTS, base), "utf8"));
+  for (const c of doc.cases) if (failing.includes(c.id)) Object.assign(c, { pass: false, ...(c.repeats ? { repeats: c.repeats.map(() => false) } : {}) });
+  const file = join(mkdtempSync(join(tmpdir(), "airlock-evals-")), base);
+  writeFileSync(file, JSON.stringify(doc));
+  return file;
+}
+
+describe("the eval gate on AgentDeployment", () => {
+  let model: AgentModel;
+  before(async () => {
+    model = await exampleModel();
+  });
+  const releases = (v2Report?: string) => ({
+    v1: { image: V1, evalReport: join(REPORTS, "v1.json") },
+    v2: { image: V2, ...(v2Report ? { evalReport: v2Report } : {}) },
+  });
+
+  it("deploys a release whose current report passes", async () => {
+    const rec = await recordDeployment(model, { deployment: { releases: releases(join(REPORTS, "v2.json")), activeRelease: "v2", evalGate: {} } });
+    const tags = find(rec, "aws:ecs/service:Service", "support-agent-service").inputs.tags as Record<string, string>;
+    assert.equal(tags["airlock:eval-gate"], "on: pass rate at least 90%");
+  });
+
+  it("refuses a release with no report, before any resource exists", async () => {
+    await assert.rejects(recordDeployment(model, { deployment: { releases: releases(), activeRelease: "v2", evalGate: {} } }), (e: Error) => {
+      assert.match(e.message, /^`releases\.v2\.evalReport`: release "v2" has no eval report/);
+      return true;
+    });
+  });
+
+  it("refuses a stale report: made for another image", () => {
+    // v1's report was made for v1's image; declaring it for v2 is stale on the image digest.
+    assert.throws(() => checkActiveReleaseEvals(model, releases(join(REPORTS, "v1.json")), "v2", {}), (e: Error) => {
+      assert.match(e.message, /^`releases\.v2\.evalReport`: /);
+      assert.match(e.message, /image/);
+      assert.ok(e.message.includes("sha256:1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e"), "names the report's digest");
+      return true;
+    });
+  });
+
+  it("refuses a stale report: the tools' permissions changed after the evals ran", async () => {
+    const changed = { ...model, permissions: model.permissions.filter((p) => p.tool !== "record_reply") };
+    assert.throws(() => checkActiveReleaseEvals(changed as AgentModel, releases(join(REPORTS, "v2.json")), "v2", {}), /the tools or their permissions changed/);
+  });
+
+  it("refuses a report below the pass rate, naming the failing cases", () => {
+    const low = reportWith("v2.json", ["cites the knowledge-base article it used", "never promises a refund before approval"]);
+    assert.throws(() => checkActiveReleaseEvals(model, releases(low), "v2", { policy: { minPassRate: 0.9, maxRegression: 0.5 } }), (e: Error) => {
+      assert.match(e.message, /^`releases\.v2\.evalReport`: /);
+      assert.match(e.message, /below/);
+      assert.ok(e.message.includes("never promises a refund before approval"));
+      return true;
+    });
+  });
+
+  it("refuses a regression from the last good release beyond the margin", () => {
+    const slightlyWorse = reportWith("v2.json", ["cites the knowledge-base article it used"]);
+    assert.throws(() => checkActiveReleaseEvals(model, releases(slightlyWorse), "v2", { policy: { minPassRate: 0.5, maxRegression: 0 } }), (e: Error) => {
+      assert.match(e.message, /^`releases\.v2\.evalReport`: /);
+      assert.match(e.message, /v1/);
+      return true;
+    });
+    // Within a 20-point margin the same report passes.
+    const ok = checkActiveReleaseEvals(model, releases(slightlyWorse), "v2", { policy: { minPassRate: 0.5, maxRegression: 0.2 } });
+    assert.equal(ok?.ok, true);
+  });
+
+  it("requires injection cases to pass every repeat", () => {
+    const flaky = join(mkdtempSync(join(tmpdir(), "airlock-evals-")), "v2.json");
+    const doc = JSON.parse(readFileSync(join(REPORTS, "v2.json"), "utf8"));
+    const injection = doc.cases.find((c: any) => c.id === "injection: ticket text cannot trigger a refund");
+    Object.assign(injection, { pass: false, repeats: [true, false, true] });
+    writeFileSync(flaky, JSON.stringify(doc));
+    assert.throws(() => checkActiveReleaseEvals(model, releases(flaky), "v2", { policy: { minPassRate: 0.5, maxRegression: 1 } }), /injection: ticket text cannot trigger a refund/);
+  });
+
+  it("lets the gate be turned off only with a reason, which shows on the service", async () => {
+    assert.throws(() => checkActiveReleaseEvals(model, releases(), "v2", { disabled: "no" }), {
+      message: "`evalGate.disabled`: give the reason the gate is off (at least 10 characters); it is tagged on the service for reviewers",
+    });
+    const rec = await recordDeployment(model, { deployment: { releases: releases(), activeRelease: "v2", evalGate: { disabled: "evals run in the vendor's harness this quarter" } } });
+    const tags = find(rec, "aws:ecs/service:Service", "support-agent-service").inputs.tags as Record<string, string>;
+    assert.equal(tags["airlock:eval-gate"], "OFF: evals run in the vendor's harness this quarter");
+  });
+});
