@@ -112,7 +112,20 @@ interface DecisionRow {
 const REQUEST_COLUMNS =
   "id, agent, release, tool, action_type, tier, risk_class, arguments, arguments_hash, trace_id, status, created_at, decided_at, slack_state, slack_channel, slack_ts, slack_attempts, slack_last_error";
 
+const DECISION_COLUMNS = "request_id, decision, decided_by, edited_arguments, via, attempt_id, decided_at";
+
 const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+
+function toDecision(r: DecisionRow): DecisionRecord {
+  return {
+    requestId: r.request_id,
+    decision: r.decision,
+    decidedBy: r.decided_by,
+    ...(r.edited_arguments === null ? {} : { editedArguments: r.edited_arguments }),
+    via: r.via,
+    decidedAt: asDate(r.decided_at),
+  };
+}
 
 export class ApprovalService {
   readonly #db: Database;
@@ -269,7 +282,7 @@ export class ApprovalService {
     const attemptId = randomUUID();
     const decidedAt = this.#now();
     const edited = input.decision === "edited" ? (jsonSafe(input.editedArguments) as Record<string, unknown>) : undefined;
-    const mine = await this.#db.transaction(async (tx) => {
+    const outcome = await this.#db.transaction(async (tx): Promise<{ mine: boolean; after?: RequestRow; existing?: DecisionRow }> => {
       const inserted = await tx.query(
         `INSERT INTO airlock.approval_decisions (request_id, decision, decided_by, edited_arguments, via, attempt_id, decided_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -278,15 +291,17 @@ export class ApprovalService {
       );
       if (inserted.rowCount === 0) {
         // Someone else's decision, or ours from an attempt whose COMMIT reply was lost.
-        const existing = await tx.query<{ attempt_id: string }>("SELECT attempt_id FROM airlock.approval_decisions WHERE request_id = $1", [req.id]);
-        return existing.rows[0]?.attempt_id === attemptId;
+        const existing = await tx.query<DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM airlock.approval_decisions WHERE request_id = $1`, [req.id]);
+        const row = existing.rows[0];
+        return row === undefined ? { mine: false } : { mine: row.attempt_id === attemptId, existing: row };
       }
-      await tx.query(
+      const updated = await tx.query<RequestRow>(
         `UPDATE airlock.approval_requests
             SET status = $2, decided_at = $3,
                 slack_state = CASE WHEN slack_ts IS NULL THEN slack_state ELSE 'update-pending' END,
                 slack_next_attempt_at = $4
-          WHERE id = $1`,
+          WHERE id = $1
+          RETURNING ${REQUEST_COLUMNS}`,
         [req.id, input.decision, decidedAt.toISOString(), new Date(decidedAt.getTime() + LEASE_MS).toISOString()],
       );
       await appendAudit(
@@ -306,12 +321,17 @@ export class ApprovalService {
         },
         decidedAt,
       );
-      return true;
+      return { mine: true, ...(updated.rows[0] === undefined ? {} : { after: updated.rows[0] }) };
     });
-    const decision = await this.getDecision(req.id);
-    if (decision === undefined) throw new Error(`decision for request ${req.id} vanished after it was recorded`);
-    if (!mine) return { outcome: "already-decided", decision };
-    const after = await this.getRequest(req.id);
+    if (!outcome.mine) {
+      if (outcome.existing === undefined) throw new Error(`decision for request ${req.id} conflicted but cannot be read`);
+      return { outcome: "already-decided", decision: toDecision(outcome.existing) };
+    }
+    const decision: DecisionRecord =
+      outcome.existing !== undefined
+        ? toDecision(outcome.existing)
+        : { requestId: req.id, decision: input.decision, decidedBy: input.actor, ...(edited === undefined ? {} : { editedArguments: edited }), via: input.via, decidedAt };
+    const after = outcome.after !== undefined ? this.#toRequest(outcome.after) : await this.getRequest(req.id);
     if (after !== undefined) await this.#deliverOutcome(after, decision);
     return { outcome: "recorded", decision };
   }
@@ -340,20 +360,8 @@ export class ApprovalService {
 
   async getDecision(requestId: string): Promise<DecisionRecord | undefined> {
     if (!UUID.test(requestId)) return undefined;
-    const { rows } = await this.#db.query<DecisionRow>(
-      "SELECT request_id, decision, decided_by, edited_arguments, via, attempt_id, decided_at FROM airlock.approval_decisions WHERE request_id = $1",
-      [requestId],
-    );
-    const r = rows[0];
-    if (r === undefined) return undefined;
-    return {
-      requestId: r.request_id,
-      decision: r.decision,
-      decidedBy: r.decided_by,
-      ...(r.edited_arguments === null ? {} : { editedArguments: r.edited_arguments }),
-      via: r.via,
-      decidedAt: asDate(r.decided_at),
-    };
+    const { rows } = await this.#db.query<DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM airlock.approval_decisions WHERE request_id = $1`, [requestId]);
+    return rows[0] === undefined ? undefined : toDecision(rows[0]);
   }
 
   /** Polls until the request is decided (works across instances); undefined on timeout. */
