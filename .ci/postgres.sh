@@ -95,9 +95,7 @@ airlock_pg_main() {
   fi
 
   # --- a stopped server with state: start it again; otherwise initialise a new cluster ------------
-  mkdir -p "$state"
-  chmod 755 "$state"
-  if [ ! -f "$data/PG_VERSION" ] || [ ! -f "$envfile" ]; then
+  airlock_pg_init() {
     rm -rf "$data" "$sock" "$envfile"
     mkdir -p "$data" "$sock"
     [ -n "$run_as" ] && chown "$run_as" "$data" "$sock" "$state"
@@ -107,20 +105,34 @@ airlock_pg_main() {
       || airlock_pg_as "$bindir/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
         --encoding=UTF8 --no-locale >"$state/initdb.log" 2>&1 \
       || { echo "postgres.sh: initdb failed; see $state/initdb.log" >&2; return 1; }
+  }
+  # A free port on 127.0.0.1 (the first in a range that nothing answers on), then start.
+  local port=""
+  airlock_pg_start() {
+    local p
+    port=""
+    for p in $(seq $((54320 + RANDOM % 500)) 55999); do
+      if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port="$p"; break; fi
+    done
+    [ -n "$port" ] || { echo "postgres.sh: no free port between 54320 and 55999" >&2; return 1; }
+    mkdir -p "$sock"
+    touch "$log"
+    [ -n "$run_as" ] && chown "$run_as" "$log" "$sock"
+    airlock_pg_as "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $sock -c max_connections=200" start >&2
+  }
+  mkdir -p "$state"
+  chmod 755 "$state"
+  if [ ! -f "$data/PG_VERSION" ] || [ ! -f "$envfile" ]; then
+    airlock_pg_init || return 1
   fi
-
-  # A free port on 127.0.0.1: the first in a range that nothing answers on.
-  local port="" p
-  for p in $(seq $((54320 + RANDOM % 500)) 55999); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port="$p"; break; fi
-  done
-  [ -n "$port" ] || { echo "postgres.sh: no free port between 54320 and 55999" >&2; return 1; }
-
-  touch "$log"
-  [ -n "$run_as" ] && chown "$run_as" "$log" "$sock"
-  airlock_pg_as "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $sock -c max_connections=200" start >&2 \
-    || { echo "postgres.sh: server did not start; see $log" >&2; tail -n 20 "$log" >&2; return 1; }
+  if ! airlock_pg_start; then
+    # A cluster left by an ended session may not start again (a stale lock file): begin anew once.
+    echo "postgres.sh: could not start the existing cluster; initialising a new one" >&2
+    tail -n 5 "$log" >&2
+    airlock_pg_init || return 1
+    airlock_pg_start || { echo "postgres.sh: server did not start; see $log" >&2; tail -n 20 "$log" >&2; return 1; }
+  fi
 
   # Roles and database, created once (psql over the socket as the bootstrap superuser).
   local psql=("$bindir/psql" -h "$sock" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q -X)
