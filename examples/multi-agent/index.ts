@@ -1,0 +1,101 @@
+/**
+ * Three agents on one AgentPlatform: they share the VPC, the endpoints, the DNS firewall, the ECS
+ * cluster and the KMS key, and each gets its own least-privilege task role, security group,
+ * secrets, logs, alarms and releases.
+ *
+ *   research-agent    reads only; runs its analysis code in the sandbox task
+ *   billing-agent     refunds money: `billing.refund` is always-approve, class money
+ *   newsletter-agent  mails every subscriber of a segment: `newsletter.send` is always-approve,
+ *                     class mass-communication
+ *
+ * `airlock plan examples/multi-agent` plans it offline; `pulumi up` from this directory deploys it.
+ *
+ * Stack config (stacks/Pulumi.<stack>.yaml):
+ *   airlock-multi-agent:agents   map of agent name → { activeRelease, desiredCount?, releases }
+ *                                (releases: id → { image, description?, evalReport, environment?, bad? })
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { fileURLToPath } from "node:url";
+import { loadManifest, type AgentModel } from "@airlock/core";
+import { AgentDeployment, AgentPlatform, validateDeploymentArgs, type ReleaseSpec } from "@airlock/pulumi";
+
+/** The agents of this platform, by the directory that holds each one's agent.yaml. */
+const AGENT_DIRS = ["research", "billing", "newsletter"] as const;
+
+interface AgentConfig {
+  readonly activeRelease?: string;
+  readonly desiredCount?: number;
+  readonly releases?: Record<string, ReleaseSpec>;
+}
+
+const AGENT_CONFIG_FIELDS = ["activeRelease", "desiredCount", "releases"];
+
+export default async function program() {
+  const config = new pulumi.Config();
+  const region = aws.config.requireRegion();
+  const models: AgentModel[] = [];
+  for (const dir of AGENT_DIRS) models.push(await loadManifest(fileURLToPath(new URL(`./${dir}/agent.yaml`, import.meta.url))));
+  const agentsConfig = readAgentsConfig(config.requireObject<Record<string, unknown>>("agents"), models);
+  const evalGate = { baseDir: fileURLToPath(new URL("./", import.meta.url)) };
+
+  // Every agent's config is validated before the first resource exists: one bad release of one
+  // agent makes nothing at all, not a platform with two of three agents.
+  for (const model of models) {
+    const c = agentsConfig[model.name]!;
+    validateDeploymentArgs(model, { releases: c.releases, activeRelease: c.activeRelease, desiredCount: c.desiredCount, evalGate }, region);
+  }
+
+  const platform = new AgentPlatform("acme-agents", {
+    agents: models,
+    natGateways: pulumi.getStack() === "prod" ? "per-zone" : "one",
+  });
+
+  const agents = models.map((model) => {
+    const c = agentsConfig[model.name]!;
+    return new AgentDeployment(model.name, {
+      platform,
+      model,
+      releases: c.releases,
+      activeRelease: c.activeRelease,
+      desiredCount: c.desiredCount ?? model.runtime.desiredCount,
+      evalGate,
+    });
+  });
+
+  return {
+    cluster: platform.clusterName,
+    allowedDomains: platform.allowedDomains,
+    agents: Object.fromEntries(
+      agents.map((a) => [
+        a.model.name,
+        {
+          service: a.serviceName,
+          activeRelease: a.activeRelease,
+          activeTaskDefinition: a.activeTaskDefinitionArn,
+          alarmTopic: a.alarmTopicArn,
+          permissionMap: a.model.permissions,
+        },
+      ]),
+    ),
+  };
+}
+
+/** Checks `agents` names exactly the platform's agents, each with known fields. */
+function readAgentsConfig(raw: Record<string, unknown>, models: readonly AgentModel[]): Record<string, AgentConfig> {
+  const names = models.map((m) => m.name);
+  for (const name of Object.keys(raw)) {
+    if (!names.includes(name)) throw new Error(`\`agents.${name}\`: no agent of this platform is called \`${name}\`; the agents are ${names.join(", ")}`);
+  }
+  const out: Record<string, AgentConfig> = {};
+  for (const name of names) {
+    const c = raw[name];
+    if (c === undefined || c === null || typeof c !== "object" || Array.isArray(c)) {
+      throw new Error(`\`agents.${name}\`: give the agent's \`releases\` and \`activeRelease\` in the stack config`);
+    }
+    const unknown = Object.keys(c).filter((k) => !AGENT_CONFIG_FIELDS.includes(k));
+    if (unknown.length > 0) throw new Error(`\`agents.${name}.${unknown[0]}\`: unknown field; an agent's config has ${AGENT_CONFIG_FIELDS.map((f) => `\`${f}\``).join(", ")}`);
+    out[name] = c as AgentConfig;
+  }
+  return out;
+}
