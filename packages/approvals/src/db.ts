@@ -143,6 +143,12 @@ class PostgresDatabase implements Database {
     return this.#retrying(async () => {
       const client = await this.#pool.connect();
       let broken: Error | undefined;
+      // The server can end the connection between two statements of the transaction (a restart);
+      // pg then emits "error" on the checked-out client, which would crash the process unheard.
+      const onError = (e: Error) => {
+        broken = e;
+      };
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const tx: Transaction = {
@@ -167,6 +173,7 @@ class PostgresDatabase implements Database {
         }
         throw e;
       } finally {
+        client.off("error", onError);
         // A client whose connection broke is destroyed rather than returned to the pool.
         client.release(broken ?? false);
       }

@@ -374,11 +374,12 @@ describe("PostgreSQL restarted mid-run", () => {
       return;
     }
     const h = await harness(server);
+    let restart: Promise<void> = Promise.resolve();
     try {
       // Given a stored request
       const id = await pending(h, "T-20");
       // When the server restarts while 12 clicks arrive
-      const restart = new Promise<void>((resolve, reject) =>
+      restart = new Promise<void>((resolve, reject) =>
         execFile("bash", [join(REPO_ROOT, ".ci/postgres.sh"), "restart"], { env: { ...process.env, AIRLOCK_TEST_PG_STATE: state } }, (e) => (e ? reject(e) : resolve())),
       );
       await new Promise((r) => setTimeout(r, 100));
@@ -410,6 +411,8 @@ describe("PostgreSQL restarted mid-run", () => {
         ],
       );
     } finally {
+      // Never leave the restart running past the test (the after hook deletes the cluster).
+      await restart.catch(() => undefined);
       await h.close();
     }
   });
