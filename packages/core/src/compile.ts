@@ -232,9 +232,16 @@ async function compileGrant(tool: ToolSpec, grant: AwsGrant, path: string, probl
         const re = new RegExp(`^${m[2]!.replace(/\*/g, ".*")}$`, "i");
         const matched = (await actionsOfService(grant.service)).filter((a) => re.test(a));
         if (matched.length === 0) problems.add(at, `"${action}" matches no ${grant.service} action; check the spelling`);
+        const writes: string[] = [];
         for (const a of matched) {
           const f = await actionFacts(`${grant.service}:${a}`);
-          if (f) facts.push(f);
+          if (f === undefined) continue;
+          if (tool.access === "read" && !isReadLevel(f.accessLevel)) writes.push(f.action);
+          else facts.push(f);
+        }
+        if (writes.length > 0) {
+          const shown = writes.slice(0, 4).join(", ") + (writes.length > 4 ? `, and ${writes.length - 4} more` : "");
+          problems.add(at, `"${action}" matches write actions (${shown}) but the tool is declared read; list the read actions exactly or declare the tool \`access: write\``);
         }
         continue;
       }

@@ -186,7 +186,7 @@ function checkReferences(m: Manifest, problems: ProblemList): void {
 
   for (const [type, line] of Object.entries(m.riskLines)) {
     if (typeof line === "object" && line.class !== undefined && line.tier === "auto") {
-      problems.add(`riskLines.${type}.tier`, `\`${line.class}\` actions can never be \`auto\`; use \`approve\` or \`always-approve\``);
+      problems.add(formatPath(["riskLines", type, "tier"]), `\`${line.class}\` actions can never be \`auto\`; use \`approve\` or \`always-approve\``);
     }
   }
 

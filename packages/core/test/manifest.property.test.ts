@@ -856,10 +856,9 @@ describe("manifest properties: invalid manifests", () => {
   });
 });
 
-describe("manifest properties: known defects (todo until fixed in core)", () => {
+describe("manifest properties: defects found by these properties, fixed", () => {
   it(
     "a money or mass-communication line set to auto is reported at riskLines[\"<type>\"].tier",
-    { todo: "validate.ts writes `riskLines.${type}.tier` unquoted, so `riskLines.billing.refund.tier` is no path into the input; use formatPath" },
     async () => {
       await fc.assert(
         fc.asyncProperty(invalidManifest([MONEY_AUTO]), async ({ manifest, mutation, expected }) => assertRejected(manifest, expected, mutation)),
@@ -870,7 +869,6 @@ describe("manifest properties: known defects (todo until fixed in core)", () => 
 
   it(
     "a read tool with allowWildcard gets only Read/List actions from a wildcard action",
-    { todo: "compile.ts expands a wildcard action without the read-level check, so a read tool's `dynamodb:*Item` grants PutItem and DeleteItem" },
     async () => {
       const m = fc.sample(validManifest, { numRuns: 1, seed: 1 })[0];
       m.tools = [

@@ -62,6 +62,16 @@ describe("manifest rejection messages", () => {
     );
   });
 
+  it("rejects a wildcard on a read tool that would match write actions", async () => {
+    const m = baseManifest();
+    m.tools[0].aws[0].actions = ["dynamodb:*Item"];
+    m.tools[0].allowWildcard = { reason: "every item-level read of the orders table" };
+    assert.equal(
+      messageAt(await problemsOf(m), "tools[0].aws[0].actions[0]"),
+      '"dynamodb:*Item" matches write actions (dynamodb:BatchWriteItem, dynamodb:DeleteItem, dynamodb:PutItem, dynamodb:UpdateItem) but the tool is declared read; list the read actions exactly or declare the tool `access: write`',
+    );
+  });
+
   it("rejects an action that does not exist and suggests the right one", async () => {
     const m = baseManifest();
     m.tools[0].aws[0].actions = ["dynamodb:GetItems"];
@@ -122,7 +132,7 @@ describe("manifest rejection messages", () => {
     m.tools[1].outward = true;
     m.tools[1].actionType = "billing.refund";
     m.riskLines = { "billing.refund": { tier: "auto", class: "money" } };
-    assert.equal(messageAt(await problemsOf(m), "riskLines.billing.refund.tier"), "`money` actions can never be `auto`; use `approve` or `always-approve`");
+    assert.equal(messageAt(await problemsOf(m), 'riskLines["billing.refund"].tier'), "`money` actions can never be `auto`; use `approve` or `always-approve`");
   });
 
   it("rejects a reference to an undeclared secret", async () => {
