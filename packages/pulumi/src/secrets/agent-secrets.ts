@@ -15,7 +15,8 @@ import { SECRET_AGE_NAMESPACE, type SharedFunction } from "./secret-functions.ts
 export const AGENT_SECRETS_TOKEN = "airlock:secrets:AgentSecrets";
 
 export interface AgentSecretsArgs {
-  readonly model: AgentModel;
+  /** The agent (its name) and the secrets to create. */
+  readonly model: Pick<AgentModel, "name" | "secrets">;
   readonly aws: AwsContext;
   readonly kmsKeyArn: pulumi.Input<string>;
   /** Roles that may read secret values (the agent's execution role). */
