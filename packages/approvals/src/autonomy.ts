@@ -6,7 +6,8 @@
  * incident). Money and mass-communication types and `always-approve` never become eligible.
  * Nothing here changes a tier: the report prints the manifest change for a human to review.
  */
-import type { AgentModel, ApprovalTier, RiskClass, Tier } from "@airlock/core";
+import type { ApprovalTier, RiskClass, Tier } from "@airlock/core";
+import type { ApprovalModel } from "./types.ts";
 import { readAudit, verifyAuditLog, type AuditRow, type AuditVerification } from "./audit.ts";
 import type { Queryable } from "./db.ts";
 
@@ -64,7 +65,7 @@ function validatePolicy(policy: AutonomyPolicy): void {
 }
 
 /** Assesses every action type of the model from its audit rows (any order; sorted by seq here). */
-export function assessAutonomy(model: AgentModel, rows: readonly AuditRow[], policy: AutonomyPolicy = DEFAULT_AUTONOMY_POLICY, now: Date = new Date()): AutonomyAssessment[] {
+export function assessAutonomy(model: ApprovalModel, rows: readonly AuditRow[], policy: AutonomyPolicy = DEFAULT_AUTONOMY_POLICY, now: Date = new Date()): AutonomyAssessment[] {
   validatePolicy(policy);
   const sorted = [...rows].filter((r) => r.agent === model.name).sort((a, b) => a.seq - b.seq);
   return [...model.approvals]
@@ -155,7 +156,7 @@ export interface AutonomyReport {
 }
 
 /** Verifies the audit log, then assesses the model's action types from its rows. */
-export async function autonomyReport(db: Queryable, model: AgentModel, options: { readonly policy?: AutonomyPolicy; readonly now?: Date } = {}): Promise<AutonomyReport> {
+export async function autonomyReport(db: Queryable, model: ApprovalModel, options: { readonly policy?: AutonomyPolicy; readonly now?: Date } = {}): Promise<AutonomyReport> {
   const policy = options.policy ?? DEFAULT_AUTONOMY_POLICY;
   const now = options.now ?? new Date();
   const verification = await verifyAuditLog(db);

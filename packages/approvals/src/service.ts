@@ -8,7 +8,7 @@
  * outbox when Slack fails).
  */
 import { randomUUID } from "node:crypto";
-import { canonicalJson, sha256, redactSecrets, type AgentModel, type RiskClass, type Tier } from "@airlock/core";
+import { canonicalJson, sha256, redactSecrets, type RiskClass, type Tier } from "@airlock/core";
 import type { WebClient } from "@slack/web-api";
 import { appendAudit, jsonSafe } from "./audit.ts";
 import type { Database, Queryable } from "./db.ts";
@@ -17,6 +17,7 @@ import { ApprovalError } from "./errors.ts";
 import { containsRedaction, redactArguments } from "./redact.ts";
 import type {
   ApprovalAction,
+  ApprovalModel,
   ApprovalRequestRecord,
   DecideInput,
   DecideResult,
@@ -32,7 +33,7 @@ export type SlackApi = Pick<WebClient, "chat" | "views">;
 export interface ApprovalServiceOptions {
   readonly db: Database;
   /** The agent's compiled model: tools, action types and tiers come from it. */
-  readonly model: AgentModel;
+  readonly model: ApprovalModel;
   /** Release shown to approvers and recorded with each request (a release id or image digest). */
   readonly release: string;
   readonly slack: {
@@ -129,7 +130,7 @@ function toDecision(r: DecisionRow): DecisionRecord {
 
 export class ApprovalService {
   readonly #db: Database;
-  readonly #model: AgentModel;
+  readonly #model: ApprovalModel;
   readonly #release: string;
   readonly #slack: SlackApi;
   readonly #channel: string;

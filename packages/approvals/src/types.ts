@@ -1,4 +1,14 @@
-import type { RiskClass, Tier } from "@airlock/core";
+import type { ApprovalTier, RiskClass, Tier, ToolSummary } from "@airlock/core";
+
+/**
+ * What the approval service needs of the compiled model (an `AgentModel` is one): the agent's
+ * name, its tools' tiers and its risk lines. Small enough for a Lambda's environment.
+ */
+export interface ApprovalModel {
+  readonly name: string;
+  readonly tools: readonly Pick<ToolSummary, "name" | "outward" | "tier" | "actionType">[];
+  readonly approvals: readonly ApprovalTier[];
+}
 
 /** What the agent asks to do. */
 export interface ApprovalAction {
