@@ -75,6 +75,11 @@ async function scenarios(store: string, db: Database, model: AgentModel, slackUr
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const results: Result[] = [];
   try {
+    // Warm-up, untimed: the first queries compile (PGlite's WebAssembly especially) and connect.
+    for (let i = 0; i < 30; i++) {
+      const r = await service.requestApproval({ tool: "send_customer_reply", arguments: { ticket: `W-${i}` } });
+      if (r.status === "pending") await click(endpoint, r.id, APPROVER);
+    }
     // Requests first (stored, audited, posted to the local Slack): also timed, for reference.
     const ids: string[] = [];
     const asked = await drive(plan.count, plan.concurrency, plan.limitMs * 0.3, async (i) => {
@@ -173,7 +178,7 @@ const md = `## @airlock/approvals: decisions per second and p99
 
 Machine: ${machine}; PostgreSQL ${pgVersion} on 127.0.0.1 (Debian package, default settings, fsync on), started by \`.ci/postgres.sh\`. 1-minute load average ${startLoad} when it started (other work on the same cores widens p99). ${fmt(total)} s in all. Run with \`node --import tsx bench/approvals.ts\`.
 
-Each decision is a signed Slack click POSTed over HTTP on loopback to the interactivity endpoint (node:http): v0 signature check, then one transaction (conditional insert into \`approval_decisions\`, request update, audit row appended under the chain's advisory lock), then \`chat.update\` to a local Slack API receiver, then 200. Latency is per click as the client sees it (for racing clicks, per group of four). The service connects to PostgreSQL as a login role holding only the service role's grants, through a pool of 10.
+Each decision is a signed Slack click POSTed over HTTP on loopback to the interactivity endpoint (node:http): v0 signature check, then one transaction (conditional insert into \`approval_decisions\`, request update, audit row appended under the chain's advisory lock), then \`chat.update\` to a local Slack API receiver, then 200. Latency is per click as the client sees it (for racing clicks, per group of four), after 30 untimed requests and decisions to warm up. The service connects to PostgreSQL as a login role holding only the service role's grants, through a pool of 10.
 
 | Store | Scenario | In flight | Clicks / calls | per second | p50 ms | p99 ms | Check |
 |---|---|---:|---:|---:|---:|---:|---|
