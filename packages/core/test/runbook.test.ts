@@ -86,7 +86,9 @@ describe("runbook for the example, with its plan", () => {
   });
 
   it("holds the permission map rows of every tool", () => {
-    assert.ok(md.includes("| `read_ticket` | auto | aws:dynamodb | read | dynamodb:GetItem, dynamodb:Query | arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets, arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets/index/by-customer |"));
+    // One row per statement: GetItem reaches the table only, Query the table and its index.
+    assert.ok(md.includes("| `read_ticket` | auto | aws:dynamodb | read | dynamodb:GetItem | arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets |"));
+    assert.ok(md.includes("| `read_ticket` | auto | aws:dynamodb | read | dynamodb:Query | arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets, arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets/index/by-customer |"));
     assert.ok(md.includes("| `send_customer_reply` | approve (`customer.reply`) | aws:ses | write | ses:SendEmail | arn:aws:ses:us-east-1:123456789012:configuration-set/support-replies, arn:aws:ses:us-east-1:123456789012:identity/acme.example.com |"));
     assert.ok(md.includes("| `issue_refund` | always-approve (`billing.refund`) | https:api.billing.acme.example.com | write | HTTPS | https://api.billing.acme.example.com/ |"));
     assert.ok(md.includes("Egress on 443: `api.anthropic.com` (160.79.104.0/23, 2607:6bc0::/48); `api.billing.acme.example.com` (10.20.8.0/24);"));
