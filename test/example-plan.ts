@@ -1,21 +1,20 @@
 /**
- * The example's plan, produced in-process exactly as `airlock plan examples/support-agent --json`
- * produces it (never a hand-written fixture), cached per process.
+ * The example's plan, produced in-process exactly as `npm run plan -- --json` produces it (the
+ * root Pulumi project runs the support agent with its dev stack config; never a hand-written
+ * fixture), cached per process.
  */
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { PlanDocument } from "@airlock/core";
 import { planTarget } from "../packages/cli/src/plan/plan.ts";
 
 export const EXAMPLE_DIR = fileURLToPath(new URL("../examples/support-agent/", import.meta.url));
+const ROOT_PROJECT = fileURLToPath(new URL("../", import.meta.url));
 
 let cached: Promise<PlanDocument> | undefined;
 
 /** The example plan without guardrail findings (the tests run the guardrails themselves). */
 export function examplePlan(): Promise<PlanDocument> {
-  // The Pulumi program when the example has one; its agent.yaml with Airlock's defaults otherwise.
-  const target = existsSync(`${EXAMPLE_DIR}Pulumi.yaml`) ? EXAMPLE_DIR : `${EXAMPLE_DIR}agent.yaml`;
-  cached ??= planTarget(target, { stack: "dev", guardrails: false });
+  cached ??= planTarget(ROOT_PROJECT, { stack: "dev", guardrails: false });
   return cached;
 }
 

@@ -13,7 +13,6 @@ import { actionFacts, isReadLevel, type PlanDocument, type PlannedResource } fro
 import { REPOSITORY_ROOT, exampleProjects } from "../scripts/plan-all.ts";
 
 const MULTI_AGENT = join(REPOSITORY_ROOT, "examples/multi-agent");
-const AIR_G050_TODO = "AIR-G050 (no approval gateway) until an ApprovalGateway (issue 5) is in the example stacks";
 
 interface Planned {
   readonly code: number;
@@ -46,15 +45,18 @@ describe("example projects", () => {
   for (const dir of projects) {
     const name = relative(REPOSITORY_ROOT, dir) || ".";
 
-    it(`${name}: plans with no error finding and exits 0`, { todo: AIR_G050_TODO }, () => {
+    it(`${name}: plans with no error finding and exits 0`, () => {
       const { code, plan: p, stderr } = plans.get(dir)!;
       assert.deepEqual(p.findings.filter((f) => f.severity === "error"), []);
       assert.equal(code, 0, stderr);
     });
 
-    it(`${name}: has no error finding other than AIR-G050`, () => {
+    it(`${name}: gives every agent with outward tools that need a person its own approval gateway`, () => {
       const { plan: p } = plans.get(dir)!;
-      assert.deepEqual(p.findings.filter((f) => f.severity === "error" && f.rule !== "AIR-G050"), []);
+      const gated = p.resources.filter((r) => r.type === "airlock:approvals:ApprovalGateway").map((r) => r.inputs.agent).sort();
+      const needing = p.agents.filter((a) => a.tools.some((t) => t.outward && t.tier !== "auto")).map((a) => a.name).sort();
+      assert.deepEqual(gated, needing);
+      assert.ok(needing.length > 0);
     });
 
     it(`${name}: maps every tool of every agent to what it may touch`, () => {
@@ -184,7 +186,7 @@ describe("example projects", () => {
       assert.deepEqual(unknownAgent.made, []);
 
       const unknownField = await runWith((a) => (a["research-agent"].replicas = 2));
-      assert.equal((unknownField.error as Error).message, "`agents.research-agent.replicas`: unknown field; an agent's config has `activeRelease`, `desiredCount`, `releases`");
+      assert.equal((unknownField.error as Error).message, "`agents.research-agent.replicas`: unknown field; an agent's config has `activeRelease`, `desiredCount`, `releases`, `approvals`");
       assert.deepEqual(unknownField.made, []);
 
       const missing = await runWith((a) => delete a["billing-agent"]);

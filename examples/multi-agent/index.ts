@@ -11,14 +11,16 @@
  * `airlock plan examples/multi-agent` plans it offline; `pulumi up` from this directory deploys it.
  *
  * Stack config (stacks/Pulumi.<stack>.yaml):
- *   airlock-multi-agent:agents   map of agent name → { activeRelease, desiredCount?, releases }
- *                                (releases: id → { image, description?, evalReport, environment?, bad? })
+ *   airlock-multi-agent:agents   map of agent name → { activeRelease, desiredCount?, releases, approvals? }
+ *                                (releases: id → { image, description?, evalReport, environment?, bad? };
+ *                                 approvals: { slack: { channelId, approverIds }, pendingAlarmMinutes? },
+ *                                 required for agents with outward tools that need a person)
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { fileURLToPath } from "node:url";
 import { loadManifest, type AgentModel } from "@airlock/core";
-import { AgentDeployment, AgentPlatform, validateDeploymentArgs, type ReleaseSpec } from "@airlock/pulumi";
+import { AgentDeployment, AgentPlatform, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
 
 /** The agents of this platform, by the directory that holds each one's agent.yaml. */
 const AGENT_DIRS = ["research", "billing", "newsletter"] as const;
@@ -27,9 +29,10 @@ interface AgentConfig {
   readonly activeRelease?: string;
   readonly desiredCount?: number;
   readonly releases?: Record<string, ReleaseSpec>;
+  readonly approvals?: ApprovalSettings;
 }
 
-const AGENT_CONFIG_FIELDS = ["activeRelease", "desiredCount", "releases"];
+const AGENT_CONFIG_FIELDS = ["activeRelease", "desiredCount", "releases", "approvals"];
 
 export default async function program() {
   const config = new pulumi.Config();
@@ -43,7 +46,7 @@ export default async function program() {
   // agent makes nothing at all, not a platform with two of three agents.
   for (const model of models) {
     const c = agentsConfig[model.name]!;
-    validateDeploymentArgs(model, { releases: c.releases, activeRelease: c.activeRelease, desiredCount: c.desiredCount, evalGate }, region);
+    validateDeploymentArgs(model, { releases: c.releases, activeRelease: c.activeRelease, desiredCount: c.desiredCount, evalGate, approvals: c.approvals }, region);
   }
 
   const platform = new AgentPlatform("acme-agents", {
@@ -60,6 +63,7 @@ export default async function program() {
       activeRelease: c.activeRelease,
       desiredCount: c.desiredCount ?? model.runtime.desiredCount,
       evalGate,
+      approvals: c.approvals,
     });
   });
 

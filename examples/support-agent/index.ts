@@ -5,6 +5,7 @@
  * Stack config (stacks/Pulumi.<stack>.yaml):
  *   airlock-support-agent:releases       map of release id → { image, environment?, description? }
  *   airlock-support-agent:activeRelease  the release the service runs
+ *   airlock-support-agent:approvals      Slack channel and approvers for outward actions
  * Release eval reports are paths relative to the project root; in CI the workflow hands the
  * freshly downloaded report of the release it deploys in AIRLOCK_EVAL_RELEASE/AIRLOCK_EVAL_REPORT.
  */
@@ -12,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadManifest } from "@airlock/core";
 import { fileURLToPath } from "node:url";
 import * as aws from "@pulumi/aws";
-import { AgentDeployment, AgentPlatform, validateDeploymentArgs, type ReleaseSpec } from "@airlock/pulumi";
+import { AgentDeployment, AgentPlatform, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
 
 export default async function program() {
   const config = new pulumi.Config();
@@ -21,15 +22,16 @@ export default async function program() {
   const activeRelease = config.get("activeRelease");
   const desiredCount = config.getNumber("desiredCount") ?? model.runtime.desiredCount;
   const evalGate = { baseDir: fileURLToPath(new URL("../../", import.meta.url)) };
+  const approvals = config.requireObject<ApprovalSettings>("approvals");
   // Everything is validated before the first resource exists: bad config makes nothing.
-  validateDeploymentArgs(model, { releases, activeRelease, desiredCount, evalGate }, aws.config.requireRegion());
+  validateDeploymentArgs(model, { releases, activeRelease, desiredCount, evalGate, approvals }, aws.config.requireRegion());
 
   const platform = new AgentPlatform("acme-agents", {
     agents: [model],
     natGateways: pulumi.getStack() === "prod" ? "per-zone" : "one",
   });
 
-  const agent = new AgentDeployment(model.name, { platform, model, releases, activeRelease, desiredCount, evalGate });
+  const agent = new AgentDeployment(model.name, { platform, model, releases, activeRelease, desiredCount, evalGate, approvals });
 
   return {
     cluster: platform.clusterName,
@@ -39,6 +41,7 @@ export default async function program() {
     releases: agent.releaseTaskDefinitionArns,
     secrets: agent.secretArns,
     alarmTopic: agent.alarmTopicArn,
+    slackInteractivityUrl: agent.approvalFunctionUrl,
     permissionMap: model.permissions,
   };
 }

@@ -25,6 +25,11 @@ const STACK = `# dev stack
 config:
   aws:region: us-east-1
   airlock-support-agent:activeRelease: v3  # the current release
+  airlock-support-agent:approvals:
+    slack:
+      channelId: C0APPROVALS
+      approverIds:
+        - U0LEAD0001
   airlock-support-agent:releases:
     v1:
       image: ${V1}

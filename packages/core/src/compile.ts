@@ -118,6 +118,8 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
   }
 
   if (manifest.tools.some((t) => t.sandbox)) awsServices.add("ecs");
+  // Outward tools that wait for a person ask the approval gateway (a Lambda) through its endpoint.
+  if (manifest.tools.some((t) => t.outward && t.actionType !== undefined && tierOf(manifest, t.actionType) !== "auto")) awsServices.add("lambda");
   if (manifest.agent.model.provider === "bedrock") awsServices.add("bedrock");
 
   const promptFile = resolvePrompt(manifest, options, problems);
@@ -444,6 +446,11 @@ function compileApprovals(m: Manifest, findings: Finding[]): ApprovalTier[] {
       };
     })
     .sort((a, b) => a.actionType.localeCompare(b.actionType));
+}
+
+function tierOf(m: Manifest, actionType: string): string | undefined {
+  const line = m.riskLines[actionType];
+  return line === undefined ? undefined : typeof line === "string" ? line : line.tier;
 }
 
 function pascal(s: string): string {

@@ -43,7 +43,7 @@ describe("runbook for the example, with its plan", () => {
 
   it("pauses the agent with update-service --desired-count 0 on the real service, looking up the auto-named cluster first", () => {
     assert.deepEqual(blockAfter(md, "### 1. Pause the agent"), [
-      `CLUSTER=$(aws ecs list-clusters --region us-east-1 --query "clusterArns[?contains(@, 'support-agent-platform-cluster')] | [0]" --output text)`,
+      `CLUSTER=$(aws ecs list-clusters --region us-east-1 --query "clusterArns[?contains(@, 'acme-agents-cluster')] | [0]" --output text)`,
       "aws ecs update-service --region us-east-1 --cluster $CLUSTER --service support-agent --desired-count 0",
       "aws ecs wait services-stable --region us-east-1 --cluster $CLUSTER --services support-agent",
       "aws ecs describe-services --region us-east-1 --cluster $CLUSTER --services support-agent --query 'services[0].[desiredCount,runningCount]'",

@@ -1,5 +1,6 @@
 export * from "./platform/index.ts";
 export * from "./agent/index.ts";
+export * from "./approvals/index.ts";
 export * from "./github/index.ts";
 export * from "./secrets/agent-secrets.ts";
 export * from "./observability/agent-observability.ts";

@@ -51,6 +51,8 @@ describe("AgentDeployment for the support agent", () => {
           Action: ["ses:SendEmail"],
           Resource: ["arn:aws:ses:us-east-1:123456789012:configuration-set/support-replies", "arn:aws:ses:us-east-1:123456789012:identity/acme.example.com"],
         },
+        // Outward tools wait for a person: the agent may ask its approval gateway, and nothing more.
+        { Sid: "ApprovalsInvokeGateway", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: ["arn:aws:lambda:us-east-1:123456789012:function:airlock-support-agent-approvals"] },
       ],
     });
     assert.ok(!JSON.stringify(policy).includes("*"));
@@ -67,6 +69,7 @@ describe("AgentDeployment for the support agent", () => {
 
   it("lets the execution role read exactly this agent's secrets, and nothing else but image pull and its log group", () => {
     const secretArns = all(rec, T.secret)
+      .filter((s) => s.name.startsWith("support-agent-secrets-"))
       .map((s) => s.name.replace("support-agent-secrets-", ""))
       .sort();
     assert.deepEqual(secretArns, ["anthropic-api-key", "billing-api-token", "github-token"]);
@@ -129,7 +132,7 @@ describe("AgentDeployment for the support agent", () => {
   });
 
   it("alarms on the age of hand-rotated keys, measured by the platform's monitor", () => {
-    const alarms = all(rec, T.alarm).filter((a) => a.name.endsWith("-age"));
+    const alarms = all(rec, T.alarm).filter((a) => a.name.startsWith("support-agent-secrets-") && a.name.endsWith("-age"));
     assert.deepEqual(
       alarms.map((a) => [a.inputs.dimensions, a.inputs.threshold, a.inputs.comparisonOperator, a.inputs.treatMissingData]),
       [
@@ -221,6 +224,7 @@ describe("AgentDeployment for the support agent", () => {
       "dkr.ecr.us-east-1.amazonaws.com",
       "dynamodb.us-east-1.amazonaws.com",
       "email.us-east-1.amazonaws.com",
+      "lambda.us-east-1.amazonaws.com",
       "logs.us-east-1.amazonaws.com",
       "s3.us-east-1.amazonaws.com",
       "secretsmanager.us-east-1.amazonaws.com",

@@ -18,6 +18,13 @@ export async function modelOf(manifest: unknown): Promise<AgentModel> {
 /** These tests are about wiring; the eval gate has its own tests (eval-gate-deployment.test.ts). */
 export const WIRING_ONLY = { disabled: "component wiring test; the eval gate is tested on its own" } as const;
 
+/** Slack ids for tests (the shape of real ids; no workspace behind them). */
+export const TEST_APPROVALS = { slack: { channelId: "C0APPROVALS", approverIds: ["U0APPROVER1", "U0APPROVER2"] } } as const;
+
+export function needsApprovals(model: AgentModel): boolean {
+  return model.tools.some((t) => t.outward && t.tier !== "auto");
+}
+
 export interface DeployOptions {
   readonly platform?: Partial<AgentPlatformArgs>;
   readonly deployment?: Partial<Omit<AgentDeploymentArgs, "platform" | "model">>;
@@ -32,7 +39,7 @@ export function recordDeployment(model: AgentModel, options: DeployOptions = {})
     config: { "aws:region": "us-east-1", ...options.config },
     program: () => {
       const platform = new AgentPlatform("platform", { agents: [model], ...options.platform });
-      new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY, ...options.deployment });
+      new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY, ...(needsApprovals(model) ? { approvals: TEST_APPROVALS } : {}), ...options.deployment });
     },
   });
 }

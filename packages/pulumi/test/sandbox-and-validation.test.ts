@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { recordProgram } from "../src/plan/record.ts";
 import { AgentPlatform } from "../src/platform/agent-platform.ts";
 import { AgentDeployment, validateReleases } from "../src/agent/agent-deployment.ts";
-import { all, exampleModel, find, json, modelOf, recordDeployment, WIRING_ONLY } from "./harness.ts";
+import { all, exampleModel, find, json, modelOf, recordDeployment, TEST_APPROVALS, WIRING_ONLY } from "./harness.ts";
 
 const SANDBOX_IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/code-runner@sha256:${"c".repeat(64)}`;
 
@@ -114,7 +114,7 @@ describe("bad deployment arguments", () => {
             validateReleases(model, args, "us-east-1");
             registered = 0;
             const platform = new AgentPlatform("platform", { agents: [model] });
-            new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY, ...args });
+            new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY, approvals: TEST_APPROVALS, ...args });
           },
         }),
         { message },

@@ -35,7 +35,13 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
       stack,
       program: () => {
         const platform = new AgentPlatform(`${model.name}-platform`, { agents: [model] });
-        new AgentDeployment(model.name, { platform, model, evalGate: { disabled: "planned from a bare agent.yaml: no releases or eval reports to gate" } });
+        const needsApprovals = model.tools.some((t) => t.outward && t.tier !== "auto");
+        new AgentDeployment(model.name, {
+          platform,
+          model,
+          evalGate: { disabled: "planned from a bare agent.yaml: no releases or eval reports to gate" },
+          ...(needsApprovals ? { approvals: { disabled: "planned from a bare agent.yaml: no Slack channel or approvers configured" } } : {}),
+        });
       },
     });
   } else {

@@ -18,6 +18,7 @@ import { AlertChannel, taskStoppedRule, validateAlerts, type AlertTargets } from
 import { resolveAlarmSettings, type AlarmSettings } from "../observability/alarms.ts";
 import { checkRetention } from "../observability/secure-log-group.ts";
 import { recordAgentModel } from "../registry.ts";
+import { ApprovalGateway, validateApprovalSettings, type ApprovalSettings } from "../approvals/approval-gateway.ts";
 import { hardenedContainer, parseEcrImage, SCRATCH_VOLUME } from "./container.ts";
 
 export const AGENT_DEPLOYMENT_TOKEN = "airlock:agent:AgentDeployment";
@@ -83,6 +84,13 @@ export interface AgentDeploymentArgs {
   readonly disableAlarmRollback?: boolean;
   /** The eval gate on the active release. @default - on, with a 90% pass rate and no regression */
   readonly evalGate?: ReleaseEvalGate;
+  /**
+   * Human approvals for outward tools whose risk line is not `auto`: an ApprovalGateway with its
+   * Slack channel and approvers. Required when the agent has such tools; `{ disabled: reason }`
+   * is the explicit opt-out (the guardrails then report every unapproved outward tool).
+   * @default - none; an error when the agent has outward tools that need approval
+   */
+  readonly approvals?: ApprovalSettings | { readonly disabled: string };
   /** Tags merged into every taggable child. @default - agent, owner, managed-by */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -91,7 +99,7 @@ const RELEASE_ID = /^[a-z0-9][a-z0-9.-]{0,30}$/;
 const RELEASE_FIELDS = ["image", "environment", "description", "bad", "evalReport"];
 
 /** Everything `validateDeploymentArgs` checks. */
-export type DeploymentChecks = ReleaseArgs & Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays" | "evalGate">;
+export type DeploymentChecks = ReleaseArgs & Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays" | "evalGate" | "approvals">;
 
 /**
  * All pure checks of an AgentDeployment's arguments. The component runs them before creating
@@ -106,8 +114,30 @@ export function validateDeploymentArgs(
   resolveAlarmSettings(args.alarms);
   validateAlerts(args.alerts);
   if (args.logRetentionDays !== undefined) checkRetention(args.logRetentionDays, "logRetentionDays");
+  checkApprovals(model, args.approvals);
   const gate = checkActiveReleaseEvals(model, result.releases, result.active, args.evalGate);
   return { ...result, gate };
+}
+
+/** Outward tools that must wait for a person need a gateway (or an explicit, reasoned opt-out). */
+function checkApprovals(model: AgentModel, approvals: DeploymentChecks["approvals"]): void {
+  const waiting = model.tools.filter((t) => t.outward && t.tier !== "auto");
+  if (approvals === undefined) {
+    if (waiting.length > 0) {
+      throw new Error(
+        `\`approvals\`: agent \`${model.name}\` has outward tools that need a person (${waiting.map((t) => `${t.name}: ${t.tier}`).join(", ")}); give \`approvals.slack.channelId\` and \`approvals.slack.approverIds\``,
+      );
+    }
+    return;
+  }
+  if ("disabled" in approvals) {
+    if (typeof approvals.disabled !== "string" || approvals.disabled.trim().length < 10) {
+      throw new Error("`approvals.disabled`: give the reason approvals are off (at least 10 characters); it is tagged on the service for reviewers");
+    }
+    return;
+  }
+  validateApprovalSettings(approvals);
+  if (waiting.length === 0) throw new Error(`\`approvals\`: agent \`${model.name}\` has no outward tool that needs a person; remove \`approvals\``);
 }
 
 /**
@@ -228,6 +258,8 @@ export class AgentDeployment extends pulumi.ComponentResource {
   readonly logGroupName: pulumi.Output<string>;
   readonly alarmTopicArn: pulumi.Output<string>;
   readonly sandboxTaskDefinitionArn?: pulumi.Output<string>;
+  /** The Slack interactivity URL of the agent's approval gateway (paste it into the Slack app). */
+  readonly approvalFunctionUrl?: pulumi.Output<string>;
   readonly model: AgentModel;
 
   constructor(name: string, args: AgentDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -327,6 +359,17 @@ export class AgentDeployment extends pulumi.ComponentResource {
     );
     this.securityGroupId = sg.id;
 
+    // --- Human approvals ----------------------------------------------------------------------
+    const gateway =
+      args.approvals !== undefined && !("disabled" in args.approvals)
+        ? new ApprovalGateway(
+            `${name}-approvals`,
+            { platform, model, ...args.approvals, alarmTopicArn, ...(args.logRetentionDays !== undefined ? { logRetentionDays: args.logRetentionDays } : {}), tags },
+            { parent: this },
+          )
+        : undefined;
+    this.approvalFunctionUrl = gateway?.functionUrl;
+
     // --- Sandbox for code-executing tools --------------------------------------------------
     const sandbox = model.sandbox ? this.sandbox(name, model, platform, observability.logGroupName, observability.logGroupArn, tags) : undefined;
     this.sandboxTaskDefinitionArn = sandbox?.taskDefinitionArn;
@@ -340,6 +383,9 @@ export class AgentDeployment extends pulumi.ComponentResource {
         Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
         Resource: [pulumi.interpolate`arn:${ctx.partition}:bedrock:${ctx.region}::foundation-model/${model.model.id}`],
       });
+    }
+    if (gateway) {
+      taskStatements.push({ Sid: "ApprovalsInvokeGateway", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [gateway.functionArn] });
     }
     if (sandbox) {
       taskStatements.push(
@@ -395,6 +441,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
       AIRLOCK_MODEL_HASH: model.hash,
       AIRLOCK_APPROVAL_TIERS: JSON.stringify(Object.fromEntries(model.approvals.map((a) => [a.actionType, a.tier]))),
       ...(model.github.length > 0 ? { AIRLOCK_GITHUB_SCOPE: JSON.stringify(model.github) } : {}),
+      ...(gateway ? { AIRLOCK_APPROVAL_FUNCTION: gateway.functionArn } : {}),
       ...(sandbox
         ? {
             AIRLOCK_SANDBOX_CLUSTER: platform.clusterArn,
@@ -473,6 +520,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
             args.evalGate !== undefined && "disabled" in args.evalGate
               ? `OFF: ${args.evalGate.disabled}`.slice(0, 250)
               : `on: pass rate at least ${Math.round((args.evalGate?.policy ?? DEFAULT_EVAL_POLICY).minPassRate * 100)}%`,
+          "airlock:approvals": args.approvals === undefined ? "none needed" : "disabled" in args.approvals ? `OFF: ${args.approvals.disabled}`.slice(0, 250) : "gateway",
         },
       },
       { parent: this },
@@ -491,6 +539,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
       logGroupName: this.logGroupName,
       alarmTopicArn: this.alarmTopicArn,
       sandboxTaskDefinitionArn: this.sandboxTaskDefinitionArn,
+      approvalFunctionUrl: this.approvalFunctionUrl,
       permissions: model.permissions,
     });
   }

@@ -54,6 +54,7 @@ export async function recordProgram(options: RecordOptions): Promise<Recording> 
 
     const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
     const recorded = new Map<string, PlannedResource>();
+    const normalisations: Promise<void>[] = [];
     const duplicates: string[] = [];
     let inFlight = 0;
     let registrations = 0;
@@ -66,8 +67,13 @@ export async function recordProgram(options: RecordOptions): Promise<Recording> 
       const parent = req.getParent() || null;
       const urn = monitor.newUrn(parent ?? "", type, name);
       if (recorded.has(urn)) duplicates.push(urn);
-      const inputs = normaliseValue(pulumi.runtime.deserializeProperties(req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0])) as Record<string, unknown>;
-      recorded.set(urn, { urn, type, name, parent, custom: req.getCustom(), inputs: sortKeys(inputs) as Record<string, unknown> });
+      const raw = pulumi.runtime.deserializeProperties(req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0]);
+      const entry = { urn, type, name, parent, custom: req.getCustom(), inputs: {} as Record<string, unknown> };
+      recorded.set(urn, entry);
+      // Assets and archives hold their contents behind promises: resolve them before recording.
+      normalisations.push(resolveAssets(raw).then((v) => {
+        entry.inputs = sortKeys(normaliseValue(v)) as Record<string, unknown>;
+      }));
       return original(req, (err: unknown, res: unknown) => {
         inFlight--;
         callback(err, res);
@@ -80,6 +86,7 @@ export async function recordProgram(options: RecordOptions): Promise<Recording> 
       outputs = (await resolveOutputs(result as Record<string, unknown>)) as Record<string, unknown>;
     }
     await settle(() => inFlight, () => registrations);
+    await Promise.all(normalisations);
 
     if (failures.length > 0) throw failures[0];
     if (duplicates.length > 0) {
@@ -129,6 +136,31 @@ async function settle(inFlight: () => number, count: () => number): Promise<void
 async function resolveOutputs(value: Record<string, unknown>): Promise<unknown> {
   const out = pulumi.output(value as pulumi.Input<Record<string, unknown>>);
   return normaliseValue(await new Promise((resolve) => out.apply(resolve)));
+}
+
+/** Replaces Asset and Archive objects by plain descriptions of their (awaited) contents. */
+async function resolveAssets(value: unknown): Promise<unknown> {
+  if (Array.isArray(value)) return Promise.all(value.map(resolveAssets));
+  if (value === null || typeof value !== "object") return value;
+  if (pulumi.asset.Asset.isInstance(value as never)) {
+    const a = value as { text?: Promise<string>; path?: Promise<string>; uri?: Promise<string> };
+    const text = await a.text;
+    if (typeof text === "string") return { asset: "string", sha256: sha256(text), bytes: Buffer.byteLength(text) };
+    return { asset: "file", path: String((await a.path) ?? (await a.uri) ?? "") };
+  }
+  if (pulumi.asset.Archive.isInstance(value as never)) {
+    const a = value as { assets?: Promise<Record<string, unknown>>; path?: Promise<string> };
+    const assets = await a.assets;
+    if (assets !== undefined) {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(assets).sort()) out[k] = await resolveAssets(assets[k]);
+      return { archive: out };
+    }
+    return { archive: String((await a.path) ?? "") };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = await resolveAssets(v);
+  return out;
 }
 
 /** Secrets become a placeholder, assets a digest, resource references their URN. */

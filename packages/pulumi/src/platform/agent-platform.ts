@@ -353,7 +353,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
     this.alertTopicArn = channel.topicArn;
     taskStoppedRule(`${name}-task-stopped`, { clusterArn: cluster.arn, topicArn: channel.topicArn, label: `platform ${name}`, tags }, this);
     const rotation = args.agents.some((a) => a.secrets.some((s) => s.rotation.kind === "builtin"));
-    const ageMonitor = args.agents.some((a) => a.secrets.some((s) => s.rotation.kind === "max-age"));
+    // Approval gateways keep their Slack and database credentials as hand-rotated secrets.
+    const ageMonitor = args.agents.some((a) => a.secrets.some((s) => s.rotation.kind === "max-age") || a.tools.some((t) => t.outward && t.tier !== "auto"));
     if (rotation || ageMonitor) {
       const logs = secureLogGroup(`${name}-functions-logs`, { logGroupName: `/airlock/platform/${name}`, kmsKeyArn: key.arn, retentionInDays: args.logRetentionDays ?? 90, tags }, this);
       const functions = new SecretFunctions(

@@ -16,9 +16,10 @@ export const OutwardToolsApproved: StackRule = {
   name: "OutwardToolsApproved",
   check({ resources, agents }: StackInput): StackViolation[] {
     if (agents === undefined) return [];
-    const gateway = resources.some((r) => r.type === APPROVAL_GATEWAY);
     const out: StackViolation[] = [];
     for (const agent of agents) {
+      // A gateway names its agent (Airlock's do); one that names none serves the whole stack.
+      const gateway = resources.some((r) => r.type === APPROVAL_GATEWAY && (r.props.agent === undefined || r.props.agent === agent.name));
       const declared = resources.some(
         (r) => r.type === AGENT_DEPLOYMENT && isRecord(r.props.approvals) && (r.props.agent === undefined || r.props.agent === agent.name),
       );
