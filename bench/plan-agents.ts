@@ -44,7 +44,15 @@ if (mode === "airlock") {
       const models = [];
       for (let i = 0; i < count; i++) models.push(await compile(manifestFor(i), { baseDir: EXAMPLE }));
       const platform = new AgentPlatform("bench", { agents: models });
-      for (const model of models) new AgentDeployment(model.name, { platform, model });
+      for (const model of models) {
+        new AgentDeployment(model.name, {
+          platform,
+          model,
+          approvals: { slack: { channelId: "C0BENCHAPPROVALS", approverIds: ["U0BENCHLEAD1"] } },
+          // The copies have no eval reports of their own; the gate's cost is a file read per agent.
+          evalGate: { disabled: "benchmark copies of the example agent have no eval reports" },
+        });
+      }
     },
   });
   resources = rec.resources.filter((r) => r.custom).length;
