@@ -3,14 +3,11 @@
  * deleted or reordered row. Reads the embedded store's data directory or a server (connection
  * string); never writes. Exit 0 when intact, 1 when tampered, 2 for bad input.
  */
-import { parseArgs } from "node:util";
 import { ApprovalError, chooseStore, openExistingStore, verifyAuditLog } from "@airlock/approvals";
-import { UsageError, type Io } from "../io.ts";
+import { UsageError, type Io, parseCommandArgs } from "../io.ts";
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandArgs({
       args: argv,
       allowPositionals: true,
       options: {
@@ -20,9 +17,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
         json: { type: "boolean", default: false },
       },
     });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
   const [sub, ...extra] = parsed.positionals;
   if (sub !== "verify") throw new UsageError(sub === undefined ? "name the subcommand: `airlock audit verify`" : `unknown subcommand "${sub}"; the only one is \`verify\``);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"; pass the store with --database-url or --data-dir`);

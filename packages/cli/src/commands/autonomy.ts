@@ -6,10 +6,9 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { loadManifest } from "@airlock/core";
 import { ApprovalError, DEFAULT_AUTONOMY_POLICY, autonomyReport, chooseStore, formatAutonomyReport, openExistingStore } from "@airlock/approvals";
-import { UsageError, type Io } from "../io.ts";
+import { UsageError, type Io, parseCommandArgs } from "../io.ts";
 
 function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -24,9 +23,7 @@ function days(flag: string, raw: string | undefined, fallback: number): number {
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandArgs({
       args: argv,
       allowPositionals: true,
       options: {
@@ -38,9 +35,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
         json: { type: "boolean", default: false },
       },
     });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
   const [sub, ...extra] = parsed.positionals;
   if (sub !== "report") throw new UsageError(sub === undefined ? "name the subcommand: `airlock autonomy report`" : `unknown subcommand "${sub}"; the only one is \`report\``);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"; pass the manifest with --manifest`);

@@ -4,9 +4,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { diffPlans, renderDiffJson, renderDiffMarkdown, renderDiffText, type PlanDocument } from "@airlock/core";
-import { UsageError, type Io } from "../io.ts";
+import { UsageError, type Io, parseCommandArgs } from "../io.ts";
 
 const FORMATS = ["text", "markdown", "json"] as const;
 
@@ -30,12 +29,7 @@ export function readPlan(file: string, cwd: string): PlanDocument {
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: "string", short: "f", default: "text" } } });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommandArgs({ args: argv, allowPositionals: true, options: { format: { type: "string", short: "f", default: "text" } } });
   const format = parsed.values.format as (typeof FORMATS)[number];
   if (!FORMATS.includes(format)) throw new UsageError(`\`--format\` must be text, markdown or json, not "${format}"`);
   if (parsed.positionals.length !== 2) throw new UsageError(`diff takes two plan files (old, new), got ${parsed.positionals.length}`);

@@ -1,14 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { UsageError, type Io } from "../io.ts";
+import { UsageError, type Io, parseCommandArgs } from "../io.ts";
 import { planTarget } from "../plan/plan.ts";
 import { renderPlan } from "../plan/render.ts";
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandArgs({
       args: argv,
       allowPositionals: true,
       options: {
@@ -19,9 +16,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
         "fail-on": { type: "string", default: "error" },
       },
     });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
   if (parsed.positionals.length > 1) throw new UsageError(`plan takes one target, got ${parsed.positionals.length}`);
   const failOn = parsed.values["fail-on"];
   if (!["error", "warning", "never"].includes(failOn!)) throw new UsageError("`--fail-on` must be error, warning or never");

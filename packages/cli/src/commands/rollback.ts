@@ -5,8 +5,7 @@
  */
 import { accessSync, constants } from "node:fs";
 import { delimiter, join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { UsageError, type Io } from "../io.ts";
+import { UsageError, type Io, parseCommandArgs } from "../io.ts";
 import { planTarget } from "../plan/plan.ts";
 import { readPulumiProject } from "../plan/project.ts";
 import { StackConfigFile } from "../plan/stack-config.ts";
@@ -68,9 +67,7 @@ function pulumiOnPath(env: Io["env"]): boolean {
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandArgs({
       args: argv,
       allowPositionals: true,
       options: {
@@ -81,9 +78,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
         "skip-verify": { type: "boolean", default: false },
       },
     });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
   const dir = resolve(io.cwd, parsed.positionals[0] ?? ".");
   const stack = parsed.values.stack!;
   const project = readPulumiProject(dir, stack);

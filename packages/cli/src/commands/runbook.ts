@@ -4,9 +4,8 @@
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { loadManifest, renderRunbook, type AutonomyEvidence } from "@airlock/core";
-import { UsageError, type Io } from "../io.ts";
+import { UsageError, type Io, parseCommandArgs } from "../io.ts";
 import { readPlan } from "./diff.ts";
 
 /** Reads autonomy evidence: the approvals autonomy report (`{ assessments: [...] }`) or a list of assessments. */
@@ -29,16 +28,11 @@ export function readEvidence(file: string, cwd: string): AutonomyEvidence[] {
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandArgs({
       args: argv,
       allowPositionals: true,
       options: { plan: { type: "string" }, evidence: { type: "string" }, out: { type: "string", short: "o" }, region: { type: "string" } },
     });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
   if (parsed.positionals.length > 1) throw new UsageError(`runbook takes one target, got ${parsed.positionals.length}`);
   const target = resolve(io.cwd, parsed.positionals[0] ?? ".");
   if (!existsSync(target)) throw new UsageError(`${parsed.positionals[0] ?? "."} does not exist; pass a directory holding agent.yaml, or the manifest itself`);

@@ -5,17 +5,11 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { formatScanFinding, scanPaths } from "@airlock/core";
-import { UsageError, type Io } from "../io.ts";
+import { UsageError, type Io, parseCommandArgs } from "../io.ts";
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean", default: false } } });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommandArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean", default: false } } });
   const paths = parsed.positionals.length > 0 ? parsed.positionals : ["."];
   for (const p of paths) {
     if (!existsSync(resolve(io.cwd, p))) throw new UsageError(`${p} does not exist; pass files or directories to scan`);
