@@ -19,7 +19,7 @@ import { policyJson, serviceTrustPolicy } from "../policy.ts";
 import { ROLE_TAG } from "../tags.ts";
 import { AgentSecrets, kmsViaSecretsManager, logStatement } from "../secrets/agent-secrets.ts";
 import { checkRetention, secureLogGroup } from "../observability/secure-log-group.ts";
-import { approvalLambdaSource } from "./bundle.ts";
+import { approvalLambdaFile } from "./bundle.ts";
 
 export const APPROVAL_GATEWAY_TOKEN = "airlock:approvals:ApprovalGateway";
 /** Metric the pending-approvals alarm reads (written by the gateway's scheduled run). */
@@ -144,7 +144,7 @@ export class ApprovalGateway extends pulumi.ComponentResource {
         // Decisions are serialised in Postgres; a small cap keeps the database's connections bounded.
         reservedConcurrentExecutions: 10,
         code: new pulumi.asset.AssetArchive({
-          "index.mjs": new pulumi.asset.StringAsset(approvalLambdaSource()),
+          "index.mjs": new pulumi.asset.FileAsset(approvalLambdaFile()),
           "model.json": new pulumi.asset.StringAsset(modelForGateway(model)),
         }),
         environment: {

@@ -3,6 +3,10 @@
  * esbuild, at program time. The AWS SDK comes with the Lambda runtime; the embedded store is
  * replaced by a stub, since a Lambda always uses the connection string.
  */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { buildSync } from "esbuild";
 import { fileURLToPath } from "node:url";
 
@@ -31,4 +35,24 @@ export function approvalLambdaSource(): string {
   });
   cached = result.outputFiles[0]!.text;
   return cached;
+}
+
+let cachedFile: string | undefined;
+
+/**
+ * The bundle written to a content-addressed file, for a `FileAsset`: Pulumi then hashes a file
+ * instead of carrying two megabytes of source through every registration.
+ */
+export function approvalLambdaFile(): string {
+  if (cachedFile !== undefined) return cachedFile;
+  const source = approvalLambdaSource();
+  const hash = createHash("sha256").update(source).digest("hex").slice(0, 16);
+  const dir = join(tmpdir(), "airlock-build");
+  const file = join(dir, `approval-gateway-${hash}.mjs`);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, source);
+  }
+  cachedFile = file;
+  return file;
 }

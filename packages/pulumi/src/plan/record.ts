@@ -3,6 +3,7 @@
  * records every resource it registers: type, name, parent and inputs. This is what `airlock plan`
  * prints and what the component tests assert on.
  */
+import { existsSync, readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_PLACEHOLDER, sha256, type PlannedResource } from "@airlock/core";
 import { DeterministicMocks } from "./mocks.ts";
@@ -146,7 +147,13 @@ async function resolveAssets(value: unknown): Promise<unknown> {
     const a = value as { text?: Promise<string>; path?: Promise<string>; uri?: Promise<string> };
     const text = await a.text;
     if (typeof text === "string") return { asset: "string", sha256: sha256(text), bytes: Buffer.byteLength(text) };
-    return { asset: "file", path: String((await a.path) ?? (await a.uri) ?? "") };
+    const path = await a.path;
+    // A file is described by its content, so plans are the same on every machine.
+    if (typeof path === "string" && existsSync(path)) {
+      const bytes = readFileSync(path);
+      return { asset: "file", sha256: sha256(bytes), bytes: bytes.length };
+    }
+    return { asset: "file", path: String(path ?? (await a.uri) ?? "") };
   }
   if (pulumi.asset.Archive.isInstance(value as never)) {
     const a = value as { assets?: Promise<Record<string, unknown>>; path?: Promise<string> };
