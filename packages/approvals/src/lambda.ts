@@ -10,7 +10,7 @@
  * Secrets never sit in the function's configuration: the environment holds their ARNs, and the
  * values are read from Secrets Manager at cold start. The store is always a server (the
  * connection string secret): a Lambda has no disk that outlives it. Migrations are applied by an
- * operator with an owner role (`migrate()` from this package), never by the service's role.
+ * operator with an owner role (`airlock audit migrate --database-url …`), never by the service's role.
  */
 import { readFileSync } from "node:fs";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";

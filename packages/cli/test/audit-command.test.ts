@@ -12,7 +12,7 @@ import { bufferIo } from "../src/io.ts";
 import { SlackReceiver } from "../../approvals/test/helpers/slack-receiver.ts";
 import { freshPglite, freshServerDatabase, REPO_ROOT, type ServerDatabase } from "../../approvals/test/helpers/stores.ts";
 
-const USAGE = "usage: airlock audit verify [--database-url URL | --data-dir DIR] [--expect-head SEQ:HASH] [--json]";
+const USAGE = "usage: airlock audit verify [--database-url URL | --data-dir DIR] [--expect-head SEQ:HASH] [--json]\n       airlock audit migrate --database-url URL";
 
 /** Two requests, both decided: audit rows 1..4. */
 async function record(db: Database, slack: SlackReceiver, slackUrl: string): Promise<void> {
@@ -77,8 +77,9 @@ describe("airlock audit verify", () => {
 
   test("bad input names the flag and the fix, with exit 2", async () => {
     const cases: [string[], string][] = [
-      [["audit"], "name the subcommand: `airlock audit verify`"],
-      [["audit", "check"], 'unknown subcommand "check"; the only one is `verify`'],
+      [["audit"], "name the subcommand: `airlock audit verify` or `airlock audit migrate`"],
+      [["audit", "check"], 'unknown subcommand "check"; use `verify` or `migrate`'],
+      [["audit", "migrate"], "`--database-url`: give the postgres:// URL of an owner role (migrations create the schema and the service role's grants)"],
       [["audit", "verify", "--data-dir", "a", "--database-url", "postgres://x@h/db"], "give `--database-url` or `--data-dir`, not both"],
       [["audit", "verify", "--database-url", "mysql://u:secret@h/db"], '`--database-url`: "mysql://u:****@h/db" is not a postgres:// connection string; use postgres://user:password@host:5432/database'],
       [["audit", "verify", "--expect-head", "4"], '`--expect-head`: "4" is not SEQ:HASH; pass the head an earlier verify printed, e.g. 42:<64 hex>'],
@@ -124,5 +125,27 @@ describe("airlock audit verify", () => {
       assert.match(bad.stderr, /\n {2}row 3 \[missing\]: row 3 \(approval\.requested, customer\.reply, request [0-9a-f-]{36}\): row 2 is missing; seq must have no gaps\n/);
       assert.match(bad.stderr, /\n {2}row 4 \[unrecorded\]: decision for request [0-9a-f-]{36} has no audit row; audit rows were deleted \(the log ends at row 4\)\n$/);
     });
+  });
+});
+
+describe("airlock audit migrate", () => {
+  let server: ServerDatabase;
+  before(async () => {
+    server = await freshServerDatabase();
+  });
+  after(async () => {
+    await server.dispose();
+  });
+
+  test("applies the versioned migrations once, as an owner role, and then reports up to date", async () => {
+    await server.admin("DROP SCHEMA airlock CASCADE");
+    const first = bufferIo(REPO_ROOT, {});
+    assert.equal(await main(["audit", "migrate", "--database-url", server.adminUrl], first), 0, first.stderr);
+    assert.match(first.stdout, /^applied 1; now at version 1 \(postgres:\/\/.*\)\n$/);
+    const password = new URL(server.adminUrl).password;
+    if (password !== "") assert.ok(first.stdout.includes(":****@") && !first.stdout.includes(`:${password}@`), "the password is not printed");
+    const again = bufferIo(REPO_ROOT, {});
+    assert.equal(await main(["audit", "migrate", "--database-url", server.adminUrl], again), 0, again.stderr);
+    assert.match(again.stdout, /^up to date at version 1 /);
   });
 });

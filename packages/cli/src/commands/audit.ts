@@ -2,8 +2,11 @@
  * `airlock audit verify`: recomputes the approvals audit log's hash chain and names every edited,
  * deleted or reordered row. Reads the embedded store's data directory or a server (connection
  * string); never writes. Exit 0 when intact, 1 when tampered, 2 for bad input.
+ *
+ * `airlock audit migrate --database-url URL`: applies the versioned migrations to a server (Supabase
+ * or RDS) as an owner role, once, before the approval gateway's service role first connects.
  */
-import { ApprovalError, chooseStore, openExistingStore, verifyAuditLog } from "@airlock/approvals";
+import { ApprovalError, chooseStore, migrate, openDatabase, openExistingStore, redactUrl, verifyAuditLog } from "@airlock/approvals";
 import { UsageError, type Io, parseCommandArgs } from "../io.ts";
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -18,7 +21,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       },
     });
   const [sub, ...extra] = parsed.positionals;
-  if (sub !== "verify") throw new UsageError(sub === undefined ? "name the subcommand: `airlock audit verify`" : `unknown subcommand "${sub}"; the only one is \`verify\``);
+  if (sub === "migrate") return runMigrate(parsed.values["database-url"] ?? io.env.AIRLOCK_APPROVALS_DATABASE_URL, extra, io);
+  if (sub !== "verify") throw new UsageError(sub === undefined ? "name the subcommand: `airlock audit verify` or `airlock audit migrate`" : `unknown subcommand "${sub}"; use \`verify\` or \`migrate\``);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"; pass the store with --database-url or --data-dir`);
   let expectHead: { seq: number; hash: string } | undefined;
   if (parsed.values["expect-head"] !== undefined) {
@@ -55,6 +59,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
       for (const p of v.problems) io.err(`  row ${p.seq} [${p.kind}]: ${p.message}`);
     }
     return v.ok ? 0 : 1;
+  } finally {
+    await db.close();
+  }
+}
+
+async function runMigrate(url: string | undefined, extra: string[], io: Io): Promise<number> {
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (url === undefined || url === "") throw new UsageError("`--database-url`: give the postgres:// URL of an owner role (migrations create the schema and the service role's grants)");
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError(`\`--database-url\`: "${redactUrl(url)}" is not a postgres:// connection string`);
+  const db = await openDatabase({ url, maxConnections: 1, reconnectTimeoutMs: 5_000 });
+  try {
+    const r = await migrate(db);
+    io.out(r.applied.length === 0 ? `up to date at version ${r.version} (${redactUrl(url)})` : `applied ${r.applied.join(", ")}; now at version ${r.version} (${redactUrl(url)})`);
+    return 0;
   } finally {
     await db.close();
   }

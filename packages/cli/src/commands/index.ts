@@ -17,8 +17,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     load: () => import("./plan.ts"),
   },
   audit: {
-    summary: "verify the approvals audit log's hash chain and name any edited, deleted or reordered row (exit 1 when tampered)",
-    usage: "airlock audit verify [--database-url URL | --data-dir DIR] [--expect-head SEQ:HASH] [--json]",
+    summary: "verify the approvals audit log's hash chain and name any edited, deleted or reordered row (exit 1 when tampered); apply its migrations",
+    usage: "airlock audit verify [--database-url URL | --data-dir DIR] [--expect-head SEQ:HASH] [--json]\n       airlock audit migrate --database-url URL",
     load: () => import("./audit.ts"),
   },
   autonomy: {
