@@ -4,7 +4,7 @@
  * single values may stand where lists are allowed.
  */
 import { findSecrets, isHighEntropySecret, maskSecret, parseCidr, SECRET_PLACEHOLDER } from "@airlock/core";
-import type { Props } from "./rule.ts";
+import { NOT_APPLICABLE, verdict, type Props, type RuleResult } from "./rule.ts";
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
@@ -92,6 +92,16 @@ export function containerDefinitions(props: Props): Record<string, unknown>[] | 
 
 export function containerName(c: Record<string, unknown>, i: number): string {
   return typeof c.name === "string" ? c.name : `#${i}`;
+}
+
+/**
+ * The shared shape of the container rules: not applicable to anything but a task definition with
+ * container definitions; otherwise the problems `check` finds in each container, by its name.
+ */
+export function checkContainers(type: string, props: Props, check: (container: Record<string, unknown>, name: string) => readonly string[]): RuleResult {
+  const containers = type === TASK_DEFINITION ? containerDefinitions(props) : undefined;
+  if (containers === undefined) return NOT_APPLICABLE;
+  return verdict(containers.flatMap((c, i) => check(c, containerName(c, i))));
 }
 
 export function tagsOf(props: Props): Record<string, string> {

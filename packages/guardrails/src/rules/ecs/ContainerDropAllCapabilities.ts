@@ -1,24 +1,21 @@
 /** Containers drop every Linux capability (`linuxParameters.capabilities.drop: ["ALL"]`) and add none back. */
-import { containerDefinitions, containerName, isRecord, stringList, TASK_DEFINITION } from "../../support.ts";
-import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
+import { checkContainers, isRecord, stringList, TASK_DEFINITION } from "../../support.ts";
+import type { Props, ResourceRule } from "../../rule.ts";
 
 export const ContainerDropAllCapabilities: ResourceRule = {
   kind: "resource",
   name: "ContainerDropAllCapabilities",
   resourceTypes: [TASK_DEFINITION],
   check(type: string, props: Props) {
-    const containers = type === TASK_DEFINITION ? containerDefinitions(props) : undefined;
-    if (containers === undefined) return NOT_APPLICABLE;
-    const problems: string[] = [];
-    containers.forEach((c, i) => {
-      const name = containerName(c, i);
+    return checkContainers(type, props, (c, name) => {
+      const problems: string[] = [];
       const caps = isRecord(c.linuxParameters) && isRecord(c.linuxParameters.capabilities) ? c.linuxParameters.capabilities : {};
       if (!stringList(caps.drop).some((d) => d.toUpperCase() === "ALL")) {
         problems.push(`container \`${name}\` keeps the default Linux capabilities; set \`linuxParameters.capabilities.drop: ["ALL"]\``);
       }
       const added = stringList(caps.add);
       if (added.length > 0) problems.push(`container \`${name}\` adds capabilities ${added.join(", ")}; remove \`linuxParameters.capabilities.add\``);
+      return problems;
     });
-    return verdict(problems);
   },
 };

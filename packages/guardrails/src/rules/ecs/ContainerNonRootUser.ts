@@ -1,6 +1,6 @@
 /** Containers run as a non-root user; with no `user` they run as the image's user, root by default. */
-import { containerDefinitions, containerName, TASK_DEFINITION } from "../../support.ts";
-import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
+import { checkContainers, TASK_DEFINITION } from "../../support.ts";
+import type { Props, ResourceRule } from "../../rule.ts";
 
 /** Whether an ECS `user` (`uid`, `uid:gid`, `name`, `name:group`) is root. */
 export function isRootUser(user: string): boolean {
@@ -13,17 +13,11 @@ export const ContainerNonRootUser: ResourceRule = {
   name: "ContainerNonRootUser",
   resourceTypes: [TASK_DEFINITION],
   check(type: string, props: Props) {
-    const containers = type === TASK_DEFINITION ? containerDefinitions(props) : undefined;
-    if (containers === undefined) return NOT_APPLICABLE;
-    const problems: string[] = [];
-    containers.forEach((c, i) => {
-      const name = containerName(c, i);
+    return checkContainers(type, props, (c, name) => {
       if (typeof c.user !== "string") {
-        problems.push(`container \`${name}\` sets no \`user\`, so it runs as the image's user (root unless the image says otherwise); set \`user\` to a non-root uid:gid such as 10001:10001`);
-      } else if (isRootUser(c.user)) {
-        problems.push(`container \`${name}\` runs as root (\`user: ${c.user}\`); set \`user\` to a non-root uid:gid such as 10001:10001`);
+        return [`container \`${name}\` sets no \`user\`, so it runs as the image's user (root unless the image says otherwise); set \`user\` to a non-root uid:gid such as 10001:10001`];
       }
+      return isRootUser(c.user) ? [`container \`${name}\` runs as root (\`user: ${c.user}\`); set \`user\` to a non-root uid:gid such as 10001:10001`] : [];
     });
-    return verdict(problems);
   },
 };
