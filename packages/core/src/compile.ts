@@ -178,6 +178,7 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
   return {
     ...model,
     ...(promptFile ? { promptFile } : {}),
+    ...(options.baseDir !== undefined ? { manifestDir: resolve(options.baseDir) } : {}),
     findings: findings.sort((a, b) => a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject)),
     hash: sha256(canonicalJson(model)),
   };

@@ -108,6 +108,8 @@ export interface AgentModel {
   readonly model: { readonly provider: "anthropic" | "bedrock"; readonly id: string; readonly secret?: string };
   /** Absolute path of the prompt file when the manifest names one (not part of `hash`). */
   readonly promptFile?: string;
+  /** Directory the manifest's relative paths (prompt, build context) are relative to (not part of `hash`). */
+  readonly manifestDir?: string;
   /** sha256 of the prompt file's content. */
   readonly promptHash?: string;
   readonly runtime: {

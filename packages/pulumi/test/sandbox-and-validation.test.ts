@@ -166,3 +166,35 @@ describe("AgentPlatform on an existing network", () => {
     assert.ok((sg.inputs.egress as any[]).some((r) => r.protocol === "udp" && r.cidrBlocks[0] === "10.9.0.2/32"));
   });
 });
+
+describe("an image built from the manifest's context", () => {
+  it("builds and pushes to an immutable, scanned, KMS-encrypted ECR repository and runs the image by its digest", async () => {
+    const manifest = {
+      apiVersion: "airlock/v1",
+      agent: {
+        name: "build-agent",
+        owner: "team@example.com",
+        image: { build: { context: "./app", dockerfile: "Dockerfile.agent" } },
+        model: { provider: "bedrock", id: "anthropic.claude-sonnet-4-5-v1:0" },
+      },
+      tools: [{ name: "read_orders", description: "Reads orders.", access: "read", aws: [{ service: "dynamodb", actions: ["dynamodb:GetItem"], resources: ["arn:aws:dynamodb:us-east-1:123456789012:table/orders"] }] }],
+    };
+    const rec = await recordDeployment(await modelOf(manifest));
+    const repo = find(rec, "aws:ecr/repository:Repository", "build-agent-image");
+    assert.deepEqual([repo.inputs.name, repo.inputs.imageTagMutability, repo.inputs.imageScanningConfiguration, repo.inputs.encryptionConfigurations], [
+      "airlock/build-agent",
+      "IMMUTABLE",
+      { scanOnPush: true },
+      [{ encryptionType: "KMS" }],
+    ]);
+    const image = find(rec, "docker:index/image:Image", "build-agent-image");
+    // The context is relative to the manifest (no manifest directory here: the working directory).
+    assert.deepEqual(image.inputs.build, { context: "app", dockerfile: "Dockerfile.agent", platform: "linux/arm64" });
+    // The registry credentials are secret, so the whole registry block is: it never reaches a plan.
+    assert.equal(image.inputs.registry, "[secret]");
+    const [container] = json(find(rec, "aws:ecs/taskDefinition:TaskDefinition", "build-agent-release-current"), "containerDefinitions");
+    assert.equal(container.image, `123456789012.dkr.ecr.us-east-1.amazonaws.com/airlock/build-agent@sha256:${"0".repeat(64)}`);
+    const exec = json(find(rec, "aws:iam/rolePolicy:RolePolicy", "build-agent-execution"), "policy");
+    assert.deepEqual(exec.Statement.find((s: any) => s.Sid === "PullAgentImage").Resource, ["arn:aws:ecr:us-east-1:123456789012:repository/airlock/build-agent"]);
+  });
+});

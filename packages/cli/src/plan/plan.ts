@@ -67,7 +67,8 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
     project,
     stack,
     resources: recording.resources,
-    agents: recording.agents,
+    // Paths on this machine stay out of the plan, so plans made elsewhere compare equal.
+    agents: recording.agents.map(({ promptFile: _prompt, manifestDir: _dir, ...agent }) => agent),
     permissions,
     findings: recording.agents.flatMap((a) => a.findings.map((f) => ({ ...f, subject: `${a.name}: ${f.subject}` }))),
   };

@@ -5,6 +5,7 @@
  * IP, no ingress and egress only to the allowlist. Code-executing tools run in a separate sandbox
  * task with no route out of the VPC.
  */
+import { relative, resolve } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -557,7 +558,8 @@ export class AgentDeployment extends pulumi.ComponentResource {
       {
         imageName: pulumi.interpolate`${repo.repositoryUrl}:${model.hash.slice(0, 12)}`,
         build: {
-          context: model.image.context,
+          // Relative to the manifest, written relative to where Pulumi runs (the project directory).
+          context: relative(process.cwd(), resolve(model.manifestDir ?? process.cwd(), model.image.context)) || ".",
           ...(model.image.dockerfile ? { dockerfile: model.image.dockerfile } : {}),
           platform: model.image.platform ?? (model.runtime.architecture === "ARM64" ? "linux/arm64" : "linux/amd64"),
         },

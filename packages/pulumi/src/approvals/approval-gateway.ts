@@ -77,7 +77,7 @@ export function approvalSecretBindings(maxAgeDays: number): SecretBinding[] {
 
 /** The model as the function reads it: without the machine-specific prompt path. */
 export function modelForGateway(model: AgentModel): string {
-  const { promptFile: _path, ...rest } = model;
+  const { promptFile: _path, manifestDir: _dir, ...rest } = model;
   return JSON.stringify(rest);
 }
 
