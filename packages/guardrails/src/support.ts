@@ -168,3 +168,15 @@ export function refersTo(props: Readonly<Record<string, unknown>>, target: { urn
   const ids = identifiersOf(target);
   return allStrings(props).some((s) => ids.some((id) => mentions(s, id)));
 }
+
+/**
+ * The Allow statements of a resource's identity policies, each with where it is
+ * (`<policy> statement <sid or #index>`); undefined when the resource holds no identity policy.
+ */
+export function allowStatements(type: string, props: Props): { where: string; statement: Statement }[] | undefined {
+  const policies = permissionPolicies(type, props);
+  if (policies.length === 0) return undefined;
+  return policies.flatMap(({ label, doc }) =>
+    statementsOf(doc).flatMap((statement, i) => (statement.effect === "Allow" ? [{ where: `${label} statement ${statement.sid ?? `#${i}`}`, statement }] : [])),
+  );
+}

@@ -4,7 +4,7 @@
  * resource-level permissions in the IAM dataset.
  */
 import { actionFacts, isRequiredWildcard } from "@airlock/core";
-import { IAM_POLICY_TYPES, permissionPolicies, statementsOf } from "../../support.ts";
+import { allowStatements, IAM_POLICY_TYPES } from "../../support.ts";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
 
 async function wildcardAccepted(action: string, resource: string): Promise<boolean> {
@@ -19,23 +19,19 @@ export const IamNoWildcardResources: ResourceRule = {
   name: "IamNoWildcardResources",
   resourceTypes: IAM_POLICY_TYPES,
   async check(type: string, props: Props) {
-    const policies = permissionPolicies(type, props);
-    if (policies.length === 0) return NOT_APPLICABLE;
+    const statements = allowStatements(type, props);
+    if (statements === undefined) return NOT_APPLICABLE;
     const problems: string[] = [];
-    for (const { label, doc } of policies) {
-      for (const [i, s] of statementsOf(doc).entries()) {
-        if (s.effect !== "Allow") continue;
-        const where = `${label} statement ${s.sid ?? `#${i}`}`;
-        for (const r of s.resources.filter((x) => x.includes("*"))) {
-          const refused: string[] = [];
-          for (const a of s.actions) if (!(await wildcardAccepted(a, r))) refused.push(a);
-          if (refused.length > 0) {
-            problems.push(`${where} grants ${refused.map((a) => `"${a}"`).join(", ")} on the wildcard resource "${r}"; name the exact resource ARNs`);
-          }
+    for (const { where, statement: s } of statements) {
+      for (const r of s.resources.filter((x) => x.includes("*"))) {
+        const refused: string[] = [];
+        for (const a of s.actions) if (!(await wildcardAccepted(a, r))) refused.push(a);
+        if (refused.length > 0) {
+          problems.push(`${where} grants ${refused.map((a) => `"${a}"`).join(", ")} on the wildcard resource "${r}"; name the exact resource ARNs`);
         }
-        if (s.notResources.length > 0) {
-          problems.push(`${where} uses NotResource with Allow, which grants every other resource; name the exact resource ARNs instead`);
-        }
+      }
+      if (s.notResources.length > 0) {
+        problems.push(`${where} uses NotResource with Allow, which grants every other resource; name the exact resource ARNs instead`);
       }
     }
     return verdict(problems);

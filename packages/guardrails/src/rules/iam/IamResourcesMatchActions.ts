@@ -4,7 +4,7 @@
  * `"*"` only. A mismatch grants nothing, so the policy does not say what it seems to say.
  */
 import { actionFacts, actionTakesResource } from "@airlock/core";
-import { IAM_POLICY_TYPES, permissionPolicies, statementsOf } from "../../support.ts";
+import { allowStatements, IAM_POLICY_TYPES } from "../../support.ts";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
 
 /** Why `action` does not act on `resource`, or undefined when it does (or cannot be judged). */
@@ -23,17 +23,14 @@ export const IamResourcesMatchActions: ResourceRule = {
   name: "IamResourcesMatchActions",
   resourceTypes: IAM_POLICY_TYPES,
   async check(type: string, props: Props) {
-    const policies = permissionPolicies(type, props);
-    if (policies.length === 0) return NOT_APPLICABLE;
+    const statements = allowStatements(type, props);
+    if (statements === undefined) return NOT_APPLICABLE;
     const problems: string[] = [];
-    for (const { label, doc } of policies) {
-      for (const [i, s] of statementsOf(doc).entries()) {
-        if (s.effect !== "Allow") continue;
-        for (const a of s.actions) {
-          for (const r of s.resources) {
-            const why = await resourceMismatch(a, r);
-            if (why !== undefined) problems.push(`${label} statement ${s.sid ?? `#${i}`}: ${why}`);
-          }
+    for (const { where, statement: s } of statements) {
+      for (const a of s.actions) {
+        for (const r of s.resources) {
+          const why = await resourceMismatch(a, r);
+          if (why !== undefined) problems.push(`${where}: ${why}`);
         }
       }
     }
