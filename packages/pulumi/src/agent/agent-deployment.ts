@@ -20,7 +20,7 @@ import { resolveAlarmSettings, type AlarmSettings } from "../observability/alarm
 import { checkRetention } from "../observability/secure-log-group.ts";
 import { recordAgentModel } from "../registry.ts";
 import { ApprovalGateway, validateApprovalSettings, type ApprovalSettings } from "../approvals/approval-gateway.ts";
-import { hardenedContainer, parseEcrImage, SCRATCH_VOLUME } from "./container.ts";
+import { fargateTaskDefinition, hardenedContainer, parseEcrImage } from "./container.ts";
 
 export const AGENT_DEPLOYMENT_TOKEN = "airlock:agent:AgentDeployment";
 /** Name of the agent's container in every task definition. */
@@ -473,20 +473,16 @@ export class AgentDeployment extends pulumi.ComponentResource {
             }),
           ]),
         );
-      const td = new aws.ecs.TaskDefinition(
+      const td = fargateTaskDefinition(
         `${name}-release-${id}`,
         {
           family: model.name,
           containerDefinitions,
-          cpu: String(model.runtime.cpu),
-          memory: String(model.runtime.memory),
-          networkMode: "awsvpc",
-          requiresCompatibilities: ["FARGATE"],
-          runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: model.runtime.architecture },
+          cpu: model.runtime.cpu,
+          memory: model.runtime.memory,
+          architecture: model.runtime.architecture,
           executionRoleArn: this.executionRoleArn,
           taskRoleArn: this.taskRoleArn,
-          volumes: [{ name: SCRATCH_VOLUME }],
-          skipDestroy: true,
           tags: { ...tags, "airlock:release": id, ...(r.description ? { "airlock:release-description": r.description.slice(0, 250) } : {}) },
         },
         { parent: this },
@@ -620,7 +616,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const td = new aws.ecs.TaskDefinition(
+    const td = fargateTaskDefinition(
       `${name}-sandbox`,
       {
         family: `${model.name}-sandbox`,
@@ -638,15 +634,11 @@ export class AgentDeployment extends pulumi.ComponentResource {
             }),
           ]),
         ),
-        cpu: String(spec.cpu),
-        memory: String(spec.memory),
-        networkMode: "awsvpc",
-        requiresCompatibilities: ["FARGATE"],
-        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: model.runtime.architecture },
+        cpu: spec.cpu,
+        memory: spec.memory,
+        architecture: model.runtime.architecture,
         executionRoleArn: executionRole.arn,
         taskRoleArn: taskRole.arn,
-        volumes: [{ name: SCRATCH_VOLUME }],
-        skipDestroy: true,
         tags: { ...tags, "airlock:sandbox": "true" },
       },
       { parent: this, dependsOn: [policy] },

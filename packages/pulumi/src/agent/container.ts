@@ -1,8 +1,11 @@
 /**
  * The hardened container definition every Airlock task uses: read-only root filesystem, a
  * non-root user, all Linux capabilities dropped, an init process, one writable scratch volume,
- * secrets only by reference. Pure: takes resolved values, returns the JSON object.
+ * secrets only by reference (`hardenedContainer` is pure: resolved values in, JSON out), and the
+ * Fargate task definition that carries it.
  */
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
 
 export const SCRATCH_VOLUME = "scratch";
 export const SCRATCH_PATH = "/tmp";
@@ -54,4 +57,42 @@ export function hardenedContainer(spec: ContainerSpec): Record<string, unknown> 
 export function parseEcrImage(ref: string): { account: string; region: string; repository: string; digest: string } | undefined {
   const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+)@(sha256:[a-f0-9]{64})$/.exec(ref);
   return m ? { account: m[1]!, region: m[2]!, repository: m[3]!, digest: m[4]! } : undefined;
+}
+
+export interface FargateTaskArgs {
+  readonly family: string;
+  /** JSON of the container definitions (see `hardenedContainer`). */
+  readonly containerDefinitions: pulumi.Input<string>;
+  readonly cpu: number;
+  readonly memory: number;
+  readonly architecture: "X86_64" | "ARM64";
+  readonly executionRoleArn: pulumi.Input<string>;
+  readonly taskRoleArn: pulumi.Input<string>;
+  readonly tags: Record<string, string>;
+}
+
+/**
+ * A Fargate task definition as every Airlock task has it: awsvpc networking, the scratch volume
+ * the read-only containers write to, and retained when replaced (`skipDestroy`), so a release's
+ * revision stays runnable for a rollback.
+ */
+export function fargateTaskDefinition(name: string, args: FargateTaskArgs, opts: pulumi.CustomResourceOptions): aws.ecs.TaskDefinition {
+  return new aws.ecs.TaskDefinition(
+    name,
+    {
+      family: args.family,
+      containerDefinitions: args.containerDefinitions,
+      cpu: String(args.cpu),
+      memory: String(args.memory),
+      networkMode: "awsvpc",
+      requiresCompatibilities: ["FARGATE"],
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: args.architecture },
+      executionRoleArn: args.executionRoleArn,
+      taskRoleArn: args.taskRoleArn,
+      volumes: [{ name: SCRATCH_VOLUME }],
+      skipDestroy: true,
+      tags: args.tags,
+    },
+    opts,
+  );
 }
