@@ -123,11 +123,22 @@ export async function resourceTypesOf(service: string, arn: string): Promise<str
   return matching.filter((t) => t.specificity === best).map((t) => t.name);
 }
 
+/**
+ * Resource types the dataset lists apart that a service documents as the same for authorization:
+ * Lambda actions on a function "can be restricted to a specific function by function, version,
+ * or alias ARN" (Lambda developer guide, "Fine-tuning the Resources and Conditions sections of
+ * policies"), while the dataset's actions take only `function`.
+ */
+const QUALIFIED_AS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  lambda: { "function alias": "function", "function version": "function" },
+};
+
 /** Whether the action acts on the resource ARN (by the dataset's resource types, most specific match). */
 export async function actionTakesResource(facts: ActionFacts, arn: string): Promise<boolean> {
   const service = facts.action.split(":")[0]!;
   const types = await resourceTypesOf(service, arn);
-  return facts.resourceTypes.some((t) => types.includes(t.name));
+  const also = types.map((t) => QUALIFIED_AS[service]?.[t]).filter((t): t is string => t !== undefined);
+  return facts.resourceTypes.some((t) => types.includes(t.name) || also.includes(t.name));
 }
 
 /** Closest existing action name, for "did you mean" hints. */
