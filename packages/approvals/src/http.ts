@@ -1,11 +1,19 @@
 /**
  * The Slack interactivity endpoint. `handleSlackHttpRequest` is transport-free (headers and raw
  * body in, status and body out); `createInteractivityHandler` wraps it for `node:http` (a server
- * or a container), `createLambdaHandler` for a Lambda function URL.
+ * or a container), `createLambdaHandler` for a Lambda function URL. Each takes an
+ * `InteractionHandler`: one agent's `ApprovalService`, or an `ApprovalRouter` for several agents
+ * behind one Slack app.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { verifySlackSignature } from "./signature.ts";
-import type { ApprovalService } from "./service.ts";
+import type { InteractionResponse } from "./service.ts";
+import type { DecisionVia } from "./types.ts";
+
+/** What the endpoint dispatches an authenticated payload to (`ApprovalService` and `ApprovalRouter` are ones). */
+export interface InteractionHandler {
+  handleInteraction(payload: unknown, via: Exclude<DecisionVia, "api">): Promise<InteractionResponse>;
+}
 
 export interface InteractivityOptions {
   /** The Slack app's signing secret. */
@@ -47,7 +55,7 @@ function header(headers: RawRequest["headers"], name: string): string | undefine
 const text = (status: number, body: string): RawResponse => ({ status, headers: { "content-type": "text/plain; charset=utf-8" }, body });
 
 /** Verifies, parses and dispatches one Slack interactivity request. */
-export async function handleSlackHttpRequest(service: ApprovalService, options: InteractivityOptions, req: RawRequest): Promise<RawResponse> {
+export async function handleSlackHttpRequest(service: InteractionHandler, options: InteractivityOptions, req: RawRequest): Promise<RawResponse> {
   if (req.method !== undefined && req.method !== "POST") return text(405, "POST only");
   const check = verifySlackSignature({
     signingSecret: options.signingSecret,
@@ -78,7 +86,7 @@ export async function handleSlackHttpRequest(service: ApprovalService, options: 
 }
 
 /** A `node:http` request listener for the interactivity endpoint. */
-export function createInteractivityHandler(service: ApprovalService, options: InteractivityOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function createInteractivityHandler(service: InteractionHandler, options: InteractivityOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = options.maxBodyBytes ?? 1024 * 1024;
   return (req, res) => {
     const chunks: Buffer[] = [];
@@ -122,7 +130,7 @@ export interface FunctionUrlEvent {
 
 /** A Lambda (function URL) handler for the interactivity endpoint. */
 export function createLambdaHandler(
-  service: ApprovalService,
+  service: InteractionHandler,
   options: InteractivityOptions,
 ): (event: FunctionUrlEvent) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }> {
   return async (event) => {

@@ -8,6 +8,7 @@ export * from "./blocks.ts";
 export * from "./signature.ts";
 export * from "./service.ts";
 export * from "./http.ts";
+export * from "./router.ts";
 export * from "./socket-mode.ts";
 export * from "./autonomy.ts";
 export * from "./config.ts";

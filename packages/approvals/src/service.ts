@@ -5,7 +5,8 @@
  * table's primary key turns every later insert for the same request into a no-op, so double
  * clicks, Slack retries, replays and two approvers at once leave one decision, across any number
  * of service instances. The Slack message is then updated with the outcome (again through the
- * outbox when Slack fails).
+ * outbox when Slack fails). A service sees only its own agent's requests: several agents may
+ * share one store (one gateway per platform), and another agent's request is "not found" here.
  */
 import { randomUUID } from "node:crypto";
 import { canonicalJson, sha256, redactSecrets, type RiskClass, type Tier } from "@airlock/core";
@@ -114,6 +115,8 @@ const REQUEST_COLUMNS =
   "id, agent, release, tool, action_type, tier, risk_class, arguments, arguments_hash, trace_id, status, created_at, decided_at, slack_state, slack_channel, slack_ts, slack_attempts, slack_last_error";
 
 const DECISION_COLUMNS = "request_id, decision, decided_by, edited_arguments, via, attempt_id, decided_at";
+/** The same columns of `approval_decisions d`, for queries that join the request. */
+const DECISION_COLUMNS_OF_D = DECISION_COLUMNS.split(", ").map((c) => `d.${c}`).join(", ");
 
 const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
 
@@ -220,9 +223,10 @@ export class ApprovalService {
         [id, this.#model.name, this.#release, tool.name, actionType, tier, riskClass ?? null, JSON.stringify(redacted), argumentsHash, action.traceId ?? null, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString()],
       );
       if (inserted.rowCount === 0) {
-        const existing = await tx.query<{ tool: string; arguments_hash: string }>("SELECT tool, arguments_hash FROM airlock.approval_requests WHERE id = $1", [id]);
+        const existing = await tx.query<{ agent: string; tool: string; arguments_hash: string }>("SELECT agent, tool, arguments_hash FROM airlock.approval_requests WHERE id = $1", [id]);
         const row = existing.rows[0];
-        if (row !== undefined && (row.tool !== tool.name || row.arguments_hash !== argumentsHash)) {
+        // Another agent's request under the same id is "a different action" too (and is not revealed).
+        if (row !== undefined && (row.agent !== this.#model.name || row.tool !== tool.name || row.arguments_hash !== argumentsHash)) {
           throw new ApprovalError(`\`action.id\`: request ${id} already exists for a different action; use a new id for a new action`);
         }
         return;
@@ -353,15 +357,26 @@ export class ApprovalService {
     );
   }
 
+  /**
+   * One of this agent's requests. Another agent's request (several agents share one store behind
+   * one gateway) is undefined, as if it did not exist: `decide` and the Edit button go through
+   * here, so a service wired to the wrong request can never decide it with its approver list.
+   */
   async getRequest(id: string, db: Queryable = this.#db): Promise<ApprovalRequestRecord | undefined> {
     if (!UUID.test(id)) return undefined;
-    const { rows } = await db.query<RequestRow>(`SELECT ${REQUEST_COLUMNS} FROM airlock.approval_requests WHERE id = $1`, [id]);
+    const { rows } = await db.query<RequestRow>(`SELECT ${REQUEST_COLUMNS} FROM airlock.approval_requests WHERE id = $1 AND agent = $2`, [id, this.#model.name]);
     return rows[0] === undefined ? undefined : this.#toRequest(rows[0]);
   }
 
+  /** The decision on one of this agent's requests; undefined while pending and for another agent's request. */
   async getDecision(requestId: string): Promise<DecisionRecord | undefined> {
     if (!UUID.test(requestId)) return undefined;
-    const { rows } = await this.#db.query<DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM airlock.approval_decisions WHERE request_id = $1`, [requestId]);
+    const { rows } = await this.#db.query<DecisionRow>(
+      `SELECT ${DECISION_COLUMNS_OF_D}
+         FROM airlock.approval_decisions d JOIN airlock.approval_requests r ON r.id = d.request_id
+        WHERE d.request_id = $1 AND r.agent = $2`,
+      [requestId, this.#model.name],
+    );
     return rows[0] === undefined ? undefined : toDecision(rows[0]);
   }
 

@@ -4,7 +4,7 @@
  * request signature to check; the decision path is the same `handleInteraction` as over HTTP.
  */
 import { SocketModeClient, type LogLevel } from "@slack/socket-mode";
-import type { ApprovalService } from "./service.ts";
+import type { InteractionHandler } from "./http.ts";
 
 /** What `attachSocketMode` needs of a client (a `SocketModeClient` satisfies it). */
 export interface SocketModeEvents {
@@ -12,10 +12,10 @@ export interface SocketModeEvents {
 }
 
 /**
- * Routes the client's `interactive` events to the service. Each event is acknowledged once the
+ * Routes the client's `interactive` events to the service (or an `ApprovalRouter`). Each event is acknowledged once the
  * decision is stored, with the modal's errors when an edit is invalid.
  */
-export function attachSocketMode(client: SocketModeEvents, service: ApprovalService, onError: (e: unknown) => void = (e) => console.error("airlock approvals (socket mode):", e)): void {
+export function attachSocketMode(client: SocketModeEvents, service: InteractionHandler, onError: (e: unknown) => void = (e) => console.error("airlock approvals (socket mode):", e)): void {
   client.on("interactive", ({ ack, body }) => {
     void (async () => {
       try {
@@ -45,7 +45,7 @@ export interface SocketModeSettings {
 }
 
 /** A Socket Mode client routed to the service; call `start()` on it to connect. */
-export function createSocketMode(service: ApprovalService, settings: SocketModeSettings): SocketModeClient {
+export function createSocketMode(service: InteractionHandler, settings: SocketModeSettings): SocketModeClient {
   const client = new SocketModeClient({
     appToken: settings.appToken,
     ...(settings.logLevel === undefined ? {} : { logLevel: settings.logLevel }),

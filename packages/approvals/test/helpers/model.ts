@@ -38,3 +38,24 @@ export function testModel(): Promise<AgentModel> {
   })();
   return cached;
 }
+
+let cachedSecond: Promise<AgentModel> | undefined;
+
+/**
+ * A second, smaller agent for the multi-agent gateway: `billing-agent`, built from the same
+ * manifest with only the ticket read and the refund tool (a tool name both agents have).
+ */
+export function secondModel(): Promise<AgentModel> {
+  cachedSecond ??= (async () => {
+    const raw = parseYaml(readFileSync(join(EXAMPLE_DIR, "agent.yaml"), "utf8"), "agent.yaml") as {
+      agent: Record<string, unknown>;
+      tools: Record<string, unknown>[];
+      riskLines: Record<string, unknown>;
+    };
+    raw.agent.name = "billing-agent";
+    raw.tools = raw.tools.filter((t) => t.name === "read_ticket" || t.name === "issue_refund");
+    raw.riskLines = { "billing.refund": raw.riskLines["billing.refund"] };
+    return compile(raw, { baseDir: EXAMPLE_DIR, source: "test manifest (billing)" });
+  })();
+  return cachedSecond;
+}
