@@ -34,6 +34,7 @@ function manifestFor(i: number): unknown {
   return m;
 }
 
+if (process.env.NOSM) process.setSourceMapsEnabled(false);
 const started = performance.now();
 let resources: number;
 if (mode === "airlock") {
@@ -43,12 +44,12 @@ if (mode === "airlock") {
     program: async () => {
       const models = [];
       for (let i = 0; i < count; i++) models.push(await compile(manifestFor(i), { baseDir: EXAMPLE }));
-      const platform = new AgentPlatform("bench", { agents: models });
+      const route = { slack: { channelId: "C0BENCHAPPROVALS", approverIds: ["U0BENCHLEAD1"] } };
+      const platform = new AgentPlatform("bench", { agents: models, approvals: { agents: Object.fromEntries(models.map((m) => [m.name, route])) } });
       for (const model of models) {
         new AgentDeployment(model.name, {
           platform,
           model,
-          approvals: { slack: { channelId: "C0BENCHAPPROVALS", approverIds: ["U0BENCHLEAD1"] } },
           // The copies have no eval reports of their own; the gate's cost is a file read per agent.
           evalGate: { disabled: "benchmark copies of the example agent have no eval reports" },
         });

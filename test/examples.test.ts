@@ -51,9 +51,13 @@ describe("example projects", () => {
       assert.equal(code, 0, stderr);
     });
 
-    it(`${name}: gives every agent with outward tools that need a person its own approval gateway`, () => {
+    it(`${name}: routes every agent with outward tools that need a person through the platform's one approval gateway, by its own alias`, () => {
       const { plan: p } = plans.get(dir)!;
-      const gated = p.resources.filter((r) => r.type === "airlock:approvals:ApprovalGateway").map((r) => r.inputs.agent).sort();
+      const gateways = p.resources.filter((r) => r.type === "airlock:approvals:ApprovalGateway");
+      assert.equal(gateways.length, 1);
+      const gated = [...(gateways[0]!.inputs.agents as string[])].sort();
+      const aliases = p.resources.filter((r) => r.type === "aws:lambda/alias:Alias").map((r) => r.inputs.name).sort();
+      assert.deepEqual(aliases, gated);
       const needing = p.agents.filter((a) => a.tools.some((t) => t.outward && t.tier !== "auto")).map((a) => a.name).sort();
       assert.deepEqual(gated, needing);
       assert.ok(needing.length > 0);

@@ -206,12 +206,22 @@ const MUTATIONS: Mutation[] = [
   },
   {
     rule: "AIR-G031",
-    what: "a hand-rotated secret's max-age alarm removed",
+    what: "the agent's max-age alarm on its hand-rotated secrets removed",
     apply: (p) => {
-      const alarm = p.resources.find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && (r.inputs as any).dimensions?.Secret === "github-token");
-      assert.ok(alarm, "the example plan has no age alarm for github-token");
+      const alarm = resource(p, "aws:cloudwatch/metricAlarm:MetricAlarm", named("airlock-support-agent-secrets-age"), "airlock-support-agent-secrets-age");
       removeResources(p, (r) => r === alarm);
       return resource(p, "aws:secretsmanager/secret:Secret", tagged("airlock:secret", "github-token"), "for github-token").urn;
+    },
+    // anthropic-api-key and github-token, each reported.
+    count: 2,
+  },
+  {
+    rule: "AIR-G031",
+    what: "a hand-rotated secret's limit tag removed (the monitor cannot measure it against a limit)",
+    apply: (p) => {
+      const secret = resource(p, "aws:secretsmanager/secret:Secret", tagged("airlock:secret", "github-token"), "for github-token");
+      delete (secret.inputs.tags as Record<string, string>)["airlock:max-age-days"];
+      return secret.urn;
     },
   },
   {
@@ -266,7 +276,7 @@ describe("guardrails on the example plan", () => {
 
   it("given the example plan, then its outward tools are wired to approvals (AIR-G050)", () => {
     assert.deepEqual(baseline.filter((f) => f.rule === "AIR-G050"), []);
-    assert.ok(plan.resources.some((r) => r.type === "airlock:approvals:ApprovalGateway" && r.inputs.agent === "support-agent"));
+    assert.ok(plan.resources.some((r) => r.type === "airlock:approvals:ApprovalGateway" && (r.inputs.agents as string[]).includes("support-agent")));
   });
 
   it("covers every rule of the pack with at least one mutation", () => {
@@ -312,7 +322,7 @@ describe("guardrails on the example plan", () => {
         "dynamodb:Query arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
         "dynamodb:Query arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets/index/by-customer",
         "dynamodb:UpdateItem arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
-        "lambda:InvokeFunction arn:aws:lambda:us-east-1:123456789012:function:airlock-support-agent-approvals",
+        "lambda:InvokeFunction arn:aws:lambda:us-east-1:123456789012:function:airlock-acme-agents-approvals:support-agent",
         "ses:SendEmail arn:aws:ses:us-east-1:123456789012:configuration-set/support-replies",
         "ses:SendEmail arn:aws:ses:us-east-1:123456789012:identity/acme.example.com",
       ],

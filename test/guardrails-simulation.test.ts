@@ -93,3 +93,88 @@ describe("simulation table: what each tool of the example can and cannot do (tas
     );
   });
 });
+
+/**
+ * One request with an identity policy (or none) and the resource's own policy, as IAM decides it in
+ * one account. The caller is a session of `role` (as a Lambda function or an ECS task is).
+ */
+async function decideWith(role: string, identity: object | undefined, resourcePolicy: object | undefined, action: string, resource: string): Promise<string> {
+  const session = role.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/session";
+  const r = await runSimulation(
+    {
+      // AWS sets aws:PrincipalArn to the role's ARN for its sessions; the simulator needs it said.
+      request: { principal: session, action, resource: { resource, accountId: ACCOUNT }, contextVariables: { "aws:SecureTransport": "true", "aws:PrincipalArn": role } },
+      identityPolicies: identity === undefined ? [] : [{ name: "identity", policy: identity }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(resourcePolicy === undefined ? {} : { resourcePolicy }),
+    } as unknown as Parameters<typeof runSimulation>[0],
+    {},
+  );
+  return (r as { overallResult?: string }).overallResult ?? `error: ${JSON.stringify(r).slice(0, 300)}`;
+}
+
+describe("simulation: the platform's shared functions and the approval gateway, as the example plan writes them", () => {
+  let plan: PlanDocument;
+  const secretPolicy = (name: string): object => {
+    const r = plan.resources.find((x) => x.type === "aws:secretsmanager/secretPolicy:SecretPolicy" && x.name === `support-agent-secrets-${name}`);
+    assert.ok(r, `no policy for ${name}`);
+    return JSON.parse(String(r.inputs.policy));
+  };
+  const secretArn = (name: string): string => {
+    const r = plan.resources.find((x) => x.type === "aws:secretsmanager/secret:Secret" && (x.inputs.tags as Record<string, string>)["airlock:secret"] === name && String(x.inputs.name).startsWith("airlock/support-agent/"));
+    assert.ok(r);
+    return `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:${String(r.inputs.name)}-AbCdEf`;
+  };
+  const ROTATION = `arn:aws:iam::${ACCOUNT}:role/acme-agents-secret-functions-rotation`;
+  const MONITOR = `arn:aws:iam::${ACCOUNT}:role/acme-agents-secret-functions-age-monitor`;
+  before(async () => {
+    plan = await examplePlan();
+  });
+
+  it("given no identity grant on any secret, then the rotation function rotates exactly the generated secret, let in by that secret's policy", async () => {
+    const generated = secretPolicy("billing-api-token");
+    const vendor = secretPolicy("github-token");
+    const rows: string[] = [];
+    for (const action of ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"]) {
+      rows.push(`${action} billing-api-token ${await decideWith(ROTATION, undefined, generated, action, secretArn("billing-api-token"))}`);
+      rows.push(`${action} github-token ${await decideWith(ROTATION, undefined, vendor, action, secretArn("github-token"))}`);
+    }
+    assert.deepEqual(rows, [
+      "secretsmanager:GetSecretValue billing-api-token Allowed",
+      "secretsmanager:GetSecretValue github-token ExplicitlyDenied",
+      "secretsmanager:PutSecretValue billing-api-token Allowed",
+      "secretsmanager:PutSecretValue github-token ImplicitlyDenied",
+      "secretsmanager:UpdateSecretVersionStage billing-api-token Allowed",
+      "secretsmanager:UpdateSecretVersionStage github-token ImplicitlyDenied",
+    ]);
+  });
+
+  it("given the age monitor, then it reads the version dates of hand-rotated secrets and never a value", async () => {
+    assert.deepEqual(
+      [
+        await decideWith(MONITOR, undefined, secretPolicy("github-token"), "secretsmanager:ListSecretVersionIds", secretArn("github-token")),
+        await decideWith(MONITOR, undefined, secretPolicy("anthropic-api-key"), "secretsmanager:ListSecretVersionIds", secretArn("anthropic-api-key")),
+        await decideWith(MONITOR, undefined, secretPolicy("billing-api-token"), "secretsmanager:ListSecretVersionIds", secretArn("billing-api-token")),
+        await decideWith(MONITOR, undefined, secretPolicy("github-token"), "secretsmanager:GetSecretValue", secretArn("github-token")),
+      ],
+      ["Allowed", "Allowed", "ImplicitlyDenied", "ExplicitlyDenied"],
+    );
+  });
+
+  it("given the agent's task role, then it invokes its own alias of the approval gateway and nothing else of it", async () => {
+    const rp = plan.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && String(r.inputs.policy).includes("dynamodb:GetItem"))!;
+    const policy = JSON.parse(String(rp.inputs.policy));
+    const fn = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:airlock-acme-agents-approvals`;
+    const task = `arn:aws:iam::${ACCOUNT}:role/support-agent-task`;
+    assert.deepEqual(
+      [
+        await decideWith(task, policy, undefined, "lambda:InvokeFunction", `${fn}:support-agent`),
+        await decideWith(task, policy, undefined, "lambda:InvokeFunction", fn),
+        await decideWith(task, policy, undefined, "lambda:InvokeFunction", `${fn}:billing-agent`),
+        await decideWith(task, policy, undefined, "lambda:InvokeFunction", `${fn}:$LATEST`),
+      ],
+      ["Allowed", "ImplicitlyDenied", "ImplicitlyDenied", "ImplicitlyDenied"],
+    );
+  });
+});

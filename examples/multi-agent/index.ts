@@ -20,7 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { fileURLToPath } from "node:url";
 import { loadManifest, type AgentModel } from "@airlock/core";
-import { AgentDeployment, AgentPlatform, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
+import { AgentDeployment, AgentPlatform, validateApprovalSettings, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
 
 /** The agents of this platform, by the directory that holds each one's agent.yaml. */
 const AGENT_DIRS = ["research", "billing", "newsletter"] as const;
@@ -46,11 +46,20 @@ export default async function program() {
   // agent makes nothing at all, not a platform with two of three agents.
   for (const model of models) {
     const c = agentsConfig[model.name]!;
-    validateDeploymentArgs(model, { releases: c.releases, activeRelease: c.activeRelease, desiredCount: c.desiredCount, evalGate, approvals: c.approvals }, region);
+    validateDeploymentArgs(model, { releases: c.releases, activeRelease: c.activeRelease, desiredCount: c.desiredCount, evalGate }, region);
   }
 
+  // One approval gateway (one Slack app, one audit database) serves every agent's route.
+  const approvals: Record<string, ApprovalSettings> = {};
+  for (const model of models) {
+    const route = agentsConfig[model.name]!.approvals;
+    if (route === undefined) continue;
+    validateApprovalSettings(route, `agents.${model.name}.approvals`); // errors name the stack config's path
+    approvals[model.name] = route;
+  }
   const platform = new AgentPlatform("acme-agents", {
     agents: models,
+    approvals: { agents: approvals },
     natGateways: pulumi.getStack() === "prod" ? "per-zone" : "one",
   });
 
@@ -63,12 +72,12 @@ export default async function program() {
       activeRelease: c.activeRelease,
       desiredCount: c.desiredCount ?? model.runtime.desiredCount,
       evalGate,
-      approvals: c.approvals,
     });
   });
 
   return {
     cluster: platform.clusterName,
+    slackInteractivityUrl: platform.approvalGateway?.functionUrl,
     allowedDomains: platform.allowedDomains,
     agents: Object.fromEntries(
       agents.map((a) => [

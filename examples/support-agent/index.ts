@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadManifest } from "@airlock/core";
 import { fileURLToPath } from "node:url";
 import * as aws from "@pulumi/aws";
-import { AgentDeployment, AgentPlatform, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
+import { AgentDeployment, AgentPlatform, validateApprovalSettings, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
 
 export default async function program() {
   const config = new pulumi.Config();
@@ -24,14 +24,16 @@ export default async function program() {
   const evalGate = { baseDir: fileURLToPath(new URL("../../", import.meta.url)) };
   const approvals = config.requireObject<ApprovalSettings>("approvals");
   // Everything is validated before the first resource exists: bad config makes nothing.
-  validateDeploymentArgs(model, { releases, activeRelease, desiredCount, evalGate, approvals }, aws.config.requireRegion());
+  validateApprovalSettings(approvals, "approvals");
+  validateDeploymentArgs(model, { releases, activeRelease, desiredCount, evalGate }, aws.config.requireRegion());
 
   const platform = new AgentPlatform("acme-agents", {
     agents: [model],
+    approvals: { agents: { [model.name]: approvals } },
     natGateways: pulumi.getStack() === "prod" ? "per-zone" : "one",
   });
 
-  const agent = new AgentDeployment(model.name, { platform, model, releases, activeRelease, desiredCount, evalGate, approvals });
+  const agent = new AgentDeployment(model.name, { platform, model, releases, activeRelease, desiredCount, evalGate });
 
   return {
     cluster: platform.clusterName,
@@ -41,7 +43,7 @@ export default async function program() {
     releases: agent.releaseTaskDefinitionArns,
     secrets: agent.secretArns,
     alarmTopic: agent.alarmTopicArn,
-    slackInteractivityUrl: agent.approvalFunctionUrl,
+    slackInteractivityUrl: platform.approvalGateway?.functionUrl,
     permissionMap: model.permissions,
   };
 }

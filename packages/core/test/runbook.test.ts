@@ -38,7 +38,7 @@ describe("runbook for the example, with its plan", () => {
       "billing-api-token": "airlock/support-agent/billing-api-token",
       "github-token": "airlock/support-agent/github-token",
     });
-    assert.ok(n.alarms.includes("airlock-support-agent-github-token-age"), n.alarms.join(", "));
+    assert.ok(n.alarms.includes("airlock-support-agent-secrets-age"), n.alarms.join(", "));
   });
 
   it("pauses the agent with update-service --desired-count 0 on the real service, looking up the auto-named cluster first", () => {
@@ -56,8 +56,8 @@ describe("runbook for the example, with its plan", () => {
       "aws secretsmanager rotate-secret --region us-east-1 --secret-id airlock/support-agent/billing-api-token",
       "aws secretsmanager describe-secret --region us-east-1 --secret-id airlock/support-agent/billing-api-token --query '[LastRotatedDate,RotationEnabled]'",
     ]);
-    assert.match(md, /Rotated by hand; the alarm `airlock-support-agent-github-token-age` fires after 60 days\. Revoke it at GitHub \(Settings → Developer settings → Fine-grained tokens\)/);
-    assert.match(md, /Rotated by hand; the alarm `airlock-support-agent-anthropic-api-key-age` fires after 90 days\. Revoke it at the Anthropic Console/);
+    assert.match(md, /Rotated by hand; the alarm `airlock-support-agent-secrets-age` fires once it is older than 60 days\. Revoke it at GitHub \(Settings → Developer settings → Fine-grained tokens\)/);
+    assert.match(md, /Rotated by hand; the alarm `airlock-support-agent-secrets-age` fires once it is older than 90 days\. Revoke it at the Anthropic Console/);
     assert.deepEqual(blockAfter(md, "#### `github-token` → `airlock/support-agent/github-token`"), [
       "aws secretsmanager put-secret-value --region us-east-1 --secret-id airlock/support-agent/github-token --secret-string file://new-value.txt",
       "shred -u new-value.txt",

@@ -51,8 +51,9 @@ describe("AgentDeployment for the support agent", () => {
           Action: ["ses:SendEmail"],
           Resource: ["arn:aws:ses:us-east-1:123456789012:configuration-set/support-replies", "arn:aws:ses:us-east-1:123456789012:identity/acme.example.com"],
         },
-        // Outward tools wait for a person: the agent may ask its approval gateway, and nothing more.
-        { Sid: "ApprovalsInvokeGateway", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: ["arn:aws:lambda:us-east-1:123456789012:function:airlock-support-agent-approvals"] },
+        // Outward tools wait for a person: the agent may invoke its own alias of the platform's
+        // approval gateway, and nothing more.
+        { Sid: "ApprovalsInvokeOwnAlias", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: ["arn:aws:lambda:us-east-1:123456789012:function:airlock-platform-approvals:support-agent"] },
       ],
     });
     assert.ok(!JSON.stringify(policy).includes("*"));
@@ -113,40 +114,57 @@ describe("AgentDeployment for the support agent", () => {
     for (const s of all(rec, T.secret)) assert.equal(s.inputs.kmsKeyId, "arn:aws:kms:us-east-1:123456789012:key/" + String(s.inputs.kmsKeyId).split("/")[1]);
   });
 
-  it("rotates the generated secret with the platform's function, granted exactly this agent's secret", () => {
+  it("rotates the generated secret with the platform's function, let in by that secret's own policy alone", () => {
     const rotations = all(rec, T.rotation);
     assert.deepEqual(
       rotations.map((r) => [r.name, r.inputs.rotationLambdaArn, r.inputs.rotationRules]),
       [["support-agent-secrets-billing-api-token", "arn:aws:lambda:us-east-1:123456789012:function:airlock-platform-rotate-secrets", { automaticallyAfterDays: 30 }]],
     );
-    const grant = find(rec, T.rolePolicy, "support-agent-secrets-rotation");
-    assert.equal(grant.inputs.role, "platform-secret-functions-rotation");
-    assert.deepEqual(json(grant, "policy").Statement[0], {
-      Sid: "RotateSupportAgentSecrets",
+    const generated = json(find(rec, T.secretPolicy, "support-agent-secrets-billing-api-token"), "policy");
+    assert.deepEqual(generated.Statement[2], {
+      Sid: "PlatformRotationFunctionRotates",
       Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::123456789012:role/platform-secret-functions-rotation" },
       Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
-      Resource: ["arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock/support-agent/billing-api-token-01UR6O"],
+      Resource: "*",
     });
+    // The agent adds no policy to the shared function's role: the role holds only the platform
+    // key (through Secrets Manager) and its logs; which secrets it may rotate, each secret says.
+    assert.deepEqual(all(rec, T.rolePolicy).filter((p) => p.inputs.role === "platform-secret-functions-rotation").map((p) => p.name), ["platform-secret-functions-rotation-logs"]);
+    const own = json(find(rec, T.rolePolicy, "platform-secret-functions-rotation-logs"), "policy");
+    assert.deepEqual(own.Statement.map((s: any) => [s.Action, s.Resource, s.Condition]), [
+      [["kms:Decrypt", "kms:GenerateDataKey"], [String(find(rec, T.secret, "support-agent-secrets-billing-api-token").inputs.kmsKeyId)], { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } }],
+      [["logs:CreateLogStream", "logs:PutLogEvents"], ["arn:aws:logs:us-east-1:123456789012:log-group:/airlock/platform/platform:log-stream:*"], undefined],
+    ]);
+    // A secret the rotation function does not rotate does not let it in.
+    const vendor = json(find(rec, T.secretPolicy, "support-agent-secrets-github-token"), "policy");
+    assert.ok(!JSON.stringify(vendor).includes("platform-secret-functions-rotation"));
     const permission = find(rec, "aws:lambda/permission:Permission", "platform-secret-functions-rotation");
     assert.deepEqual([permission.inputs.principal, permission.inputs.sourceAccount], ["secretsmanager.amazonaws.com", "123456789012"]);
   });
 
-  it("alarms on the age of hand-rotated keys, measured by the platform's monitor", () => {
-    const alarms = all(rec, T.alarm).filter((a) => a.name.startsWith("support-agent-secrets-") && a.name.endsWith("-age"));
+  it("alarms once on the ages of the agent's hand-rotated keys, each against its own limit, measured by the platform's monitor", () => {
+    const alarm = find(rec, T.alarm, "support-agent-secrets-age");
     assert.deepEqual(
-      alarms.map((a) => [a.inputs.dimensions, a.inputs.threshold, a.inputs.comparisonOperator, a.inputs.treatMissingData]),
-      [
-        [{ Agent: "support-agent", Secret: "anthropic-api-key" }, 90, "GreaterThanThreshold", "breaching"],
-        [{ Agent: "support-agent", Secret: "github-token" }, 60, "GreaterThanThreshold", "breaching"],
-      ],
+      [alarm.inputs.name, alarm.inputs.namespace, alarm.inputs.metricName, alarm.inputs.dimensions, alarm.inputs.statistic, alarm.inputs.threshold, alarm.inputs.comparisonOperator, alarm.inputs.treatMissingData],
+      ["airlock-support-agent-secrets-age", "Airlock/Secrets", "SecretAgePercentOfLimit", { Agent: "support-agent" }, "Maximum", 100, "GreaterThanThreshold", "breaching"],
     );
-    assert.equal((find(rec, T.secret, "support-agent-secrets-github-token").inputs.tags as Record<string, string>)["airlock:max-age-days"], "60");
-    const grant = json(find(rec, T.rolePolicy, "support-agent-secrets-age-monitor"), "policy");
-    assert.deepEqual(grant.Statement[0].Action, ["secretsmanager:ListSecretVersionIds"]);
-    assert.deepEqual(grant.Statement[0].Resource, [
-      "arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock/support-agent/anthropic-api-key-1AOTCU",
-      "arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock/support-agent/github-token-13KCX5",
-    ]);
+    assert.match(String(alarm.inputs.alarmDescription), /anthropic-api-key \(90 days\), github-token \(60 days\)/);
+    assert.deepEqual(all(rec, T.alarm).filter((a) => a.name.startsWith("support-agent-secrets-")).map((a) => a.name), ["support-agent-secrets-age"]);
+    const tags = find(rec, T.secret, "support-agent-secrets-github-token").inputs.tags as Record<string, string>;
+    assert.deepEqual([tags["airlock:max-age-days"], tags["airlock:agent"]], ["60", "support-agent"]);
+    // The monitor reads version dates of exactly the watched secrets, each letting it in itself.
+    for (const name of ["anthropic-api-key", "github-token"]) {
+      const policy = json(find(rec, T.secretPolicy, `support-agent-secrets-${name}`), "policy");
+      assert.deepEqual(policy.Statement[2], {
+        Sid: "PlatformAgeMonitorReadsVersionDates",
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::123456789012:role/platform-secret-functions-age-monitor" },
+        Action: ["secretsmanager:ListSecretVersionIds"],
+        Resource: "*",
+      });
+    }
+    assert.ok(!JSON.stringify(json(find(rec, T.secretPolicy, "support-agent-secrets-billing-api-token"), "policy")).includes("age-monitor"));
     // The monitor itself may only list metadata (no resource-level permission exists) and write its logs.
     const monitor = json(find(rec, T.rolePolicy, "platform-secret-functions-age-monitor-logs"), "policy");
     assert.deepEqual(monitor.Statement.map((s: any) => [s.Action, s.Resource]), [

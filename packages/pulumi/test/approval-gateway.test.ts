@@ -1,93 +1,199 @@
-/** ApprovalGateway, as AgentDeployment creates it for an agent with outward tools that wait for a person. */
+/**
+ * ApprovalGateway: one per platform (one Slack app, one audit database), created by AgentPlatform
+ * for the agents whose outward tools wait for a person; each agent reaches it through its own alias.
+ */
 import { strict as assert } from "node:assert";
 import { mkdtempSync, writeFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import type { AgentModel } from "@airlock/core";
-import type { Recording } from "../src/plan/record.ts";
+import { loadManifest, type AgentModel } from "@airlock/core";
+import { recordProgram, type Recording } from "../src/plan/record.ts";
+import { AgentPlatform } from "../src/platform/agent-platform.ts";
+import { AgentDeployment } from "../src/agent/agent-deployment.ts";
 import { approvalLambdaSource } from "../src/approvals/bundle.ts";
-import { exampleModel, find, json, recordDeployment, all } from "./harness.ts";
+import { gatewayConfig } from "../src/approvals/approval-gateway.ts";
+import { createHash } from "node:crypto";
+import { parseGatewayConfig } from "../../approvals/src/lambda.ts";
+import { all, exampleModel, find, json, recordDeployment, WIRING_ONLY } from "./harness.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
+const MULTI = new URL("../../../examples/multi-agent/", import.meta.url).pathname;
+const T = {
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  alias: "aws:lambda/alias:Alias",
+  fn: "aws:lambda/function:Function",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  td: "aws:ecs/taskDefinition:TaskDefinition",
+};
 
-describe("ApprovalGateway for the support agent", () => {
-  let model: AgentModel;
+/** The three agents of examples/multi-agent on one platform: billing and newsletter wait for people. */
+async function recordMulti(approvals: Record<string, unknown>): Promise<{ rec: Recording; models: AgentModel[] }> {
+  const models = await Promise.all(["research", "billing", "newsletter"].map((d) => loadManifest(join(MULTI, d, "agent.yaml"))));
+  const rec = await recordProgram({
+    project: "airlock-test",
+    stack: "test",
+    config: { "aws:region": "us-east-1" },
+    program: () => {
+      const platform = new AgentPlatform("platform", { agents: models, approvals: { agents: approvals as never } });
+      for (const model of models) new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY });
+    },
+  });
+  return { rec, models };
+}
+
+const FINANCE = { slack: { channelId: "C0FINANCE01", approverIds: ["U0FINANCE01", "U0FINANCE02"] }, pendingAlarmMinutes: 15 };
+const GROWTH = { slack: { channelId: "C0GROWTH001", approverIds: ["U0GROWTH001"] } };
+
+describe("one ApprovalGateway for the agents of a platform", () => {
   let rec: Recording;
+  let models: AgentModel[];
   before(async () => {
-    model = await exampleModel();
-    rec = await recordDeployment(model, { deployment: { approvals: { slack: { channelId: "C0APPROVALS", approverIds: ["U0LEAD0001", "U0LEAD0002"] }, pendingAlarmMinutes: 20 } } });
+    ({ rec, models } = await recordMulti({ "billing-agent": FINANCE, "newsletter-agent": GROWTH }));
   });
 
-  it("names its agent and lets the agent only invoke it: no Slack token, no database credentials in the agent", () => {
-    const gateway = find(rec, "airlock:approvals:ApprovalGateway", "support-agent-approvals");
-    assert.deepEqual(gateway.inputs, { agent: "support-agent" });
-    const task = json(find(rec, "aws:iam/rolePolicy:RolePolicy", "support-agent-task"), "policy");
+  it("is one component naming the agents it serves and who decides for each, with one function, URL, schedule and set of secrets", () => {
+    const gateways = all(rec, "airlock:approvals:ApprovalGateway");
+    assert.deepEqual(gateways.map((g) => [g.name, g.inputs]), [
+      [
+        "platform-approvals",
+        {
+          agents: ["billing-agent", "newsletter-agent"],
+          routes: { "billing-agent": { channelId: "C0FINANCE01", approverIds: ["U0FINANCE01", "U0FINANCE02"] }, "newsletter-agent": { channelId: "C0GROWTH001", approverIds: ["U0GROWTH001"] } },
+        },
+      ],
+    ]);
+    assert.deepEqual(all(rec, T.fn).filter((f) => String(f.inputs.name).includes("approvals")).map((f) => f.inputs.name), ["airlock-platform-approvals"]);
+    assert.equal(all(rec, "aws:lambda/functionUrl:FunctionUrl").length, 1);
+    const names = all(rec, "aws:secretsmanager/secret:Secret").map((s) => String(s.inputs.name)).filter((n) => n.includes("approvals"));
+    assert.deepEqual(names.sort(), ["airlock/platform-approvals/database-url", "airlock/platform-approvals/slack-bot-token", "airlock/platform-approvals/slack-signing-secret"]);
+  });
+
+  it("publishes a version and carries each agent's model and Slack route in gateway.json beside the bundle", () => {
+    const fn = find(rec, T.fn, "platform-approvals-function");
+    assert.equal(fn.inputs.publish, true);
+    const archive = (fn.inputs.code as any).archive;
+    assert.deepEqual(Object.keys(archive).sort(), ["gateway.json", "index.mjs"]);
+    // The plan records the file by digest: it is exactly gatewayConfig of the two routed agents.
+    const text = gatewayConfig([
+      { model: models.find((m) => m.name === "newsletter-agent")!, settings: GROWTH },
+      { model: models.find((m) => m.name === "billing-agent")!, settings: FINANCE },
+    ]);
+    assert.deepEqual(archive["gateway.json"], { asset: "string", sha256: createHash("sha256").update(text).digest("hex"), bytes: Buffer.byteLength(text) });
+    const config = JSON.parse(text);
+    // The function's own boot check accepts it (the two packages agree on the file).
+    assert.deepEqual(Object.keys(parseGatewayConfig(config).agents), ["billing-agent", "newsletter-agent"]);
+    assert.equal(config.version, 1);
+    assert.deepEqual(Object.keys(config.agents), ["billing-agent", "newsletter-agent"]);
+    assert.deepEqual(config.agents["billing-agent"].slack, { channelId: "C0FINANCE01", approverIds: ["U0FINANCE01", "U0FINANCE02"] });
+    assert.deepEqual(config.agents["newsletter-agent"].slack, { channelId: "C0GROWTH001", approverIds: ["U0GROWTH001"] });
+    assert.equal(config.agents["billing-agent"].model.name, "billing-agent");
     assert.deepEqual(
-      task.Statement.find((s: any) => s.Sid === "ApprovalsInvokeGateway"),
-      { Sid: "ApprovalsInvokeGateway", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: ["arn:aws:lambda:us-east-1:123456789012:function:airlock-support-agent-approvals"] },
+      config.agents["billing-agent"].model.tools.find((t: any) => t.name === "issue_refund").tier,
+      "always-approve",
     );
-    const [container] = json(find(rec, "aws:ecs/taskDefinition:TaskDefinition", "support-agent-release-current"), "containerDefinitions");
-    assert.equal(container.environment.find((e: any) => e.name === "AIRLOCK_APPROVAL_FUNCTION").value, "arn:aws:lambda:us-east-1:123456789012:function:airlock-support-agent-approvals");
-    assert.ok(!container.secrets.some((s: any) => /SLACK|DATABASE/.test(s.name)), "the agent holds no approval credentials");
-    // The agent reaches the function through the Lambda VPC endpoint.
-    assert.ok(find(rec, "aws:ec2/vpcEndpoint:VpcEndpoint", "platform-lambda"));
+    // No machine path travels to AWS.
+    assert.ok(!text.includes(ROOT));
+    assert.ok(!("promptFile" in config.agents["billing-agent"].model) && !("manifestDir" in config.agents["billing-agent"].model));
+    // Secrets only by ARN; nothing per agent in the environment.
+    const vars = (fn.inputs.environment as any).variables;
+    assert.deepEqual(Object.keys(vars).sort(), ["AIRLOCK_DATABASE_URL_SECRET_ARN", "AIRLOCK_NAMESPACE", "AIRLOCK_SLACK_BOT_TOKEN_SECRET_ARN", "AIRLOCK_SLACK_SIGNING_SECRET_ARN"]);
+    assert.match(vars.AIRLOCK_SLACK_BOT_TOKEN_SECRET_ARN, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock\/platform-approvals\/slack-bot-token-/);
   });
 
-  it("keeps the gateway's credentials readable by its function alone, with age alarms", () => {
-    const names = all(rec, "aws:secretsmanager/secret:Secret").map((s) => s.inputs.name).filter((n) => String(n).includes("approvals"));
-    assert.deepEqual(names.sort(), ["airlock/support-agent/approvals-database-url", "airlock/support-agent/approvals-slack-bot-token", "airlock/support-agent/approvals-slack-signing-secret"]);
-    const rp = json(find(rec, "aws:secretsmanager/secretPolicy:SecretPolicy", "support-agent-approvals-secrets-approvals-slack-bot-token"), "policy");
-    assert.deepEqual(rp.Statement[0].Condition, { StringNotEquals: { "aws:PrincipalArn": ["arn:aws:iam::123456789012:role/support-agent-approvals-function"] } });
-    const fnPolicy = json(find(rec, "aws:iam/rolePolicy:RolePolicy", "support-agent-approvals-function"), "policy");
+  it("gives each routed agent an alias of that version, and lets each agent's role invoke only its own alias", () => {
+    assert.deepEqual(
+      all(rec, T.alias).map((a) => [a.name, a.inputs.name, a.inputs.functionName, a.inputs.functionVersion]),
+      [
+        ["billing-agent-approvals", "billing-agent", "airlock-platform-approvals", "1"],
+        ["newsletter-agent-approvals", "newsletter-agent", "airlock-platform-approvals", "1"],
+      ],
+    );
+    for (const agent of ["billing-agent", "newsletter-agent"]) {
+      const statements = json(find(rec, T.rolePolicy, `${agent}-task`), "policy").Statement.filter((s: any) => s.Action.some((a: string) => a.startsWith("lambda:")));
+      const alias = `arn:aws:lambda:us-east-1:123456789012:function:airlock-platform-approvals:${agent}`;
+      assert.deepEqual(statements, [{ Sid: "ApprovalsInvokeOwnAlias", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [alias] }]);
+      const [container] = json(find(rec, T.td, `${agent}-release-current`), "containerDefinitions");
+      assert.equal(container.environment.find((e: any) => e.name === "AIRLOCK_APPROVAL_FUNCTION").value, alias);
+      assert.ok(!container.secrets.some((s: any) => /SLACK|DATABASE/.test(s.name)), "the agent holds no approval credentials");
+    }
+    // The read-only agent has no alias and no way to the gateway.
+    assert.ok(!JSON.stringify(json(find(rec, T.rolePolicy, "research-agent-task"), "policy")).includes("lambda:"));
+  });
+
+  it("alarms per agent on its own pending limit, to its own alert topic, and once on the gateway's credential ages", () => {
+    const pending = all(rec, T.alarm).filter((a) => a.name.endsWith("-approvals-pending"));
+    assert.deepEqual(
+      pending.map((a) => [a.inputs.name, a.inputs.metricName, a.inputs.dimensions, a.inputs.threshold, a.inputs.treatMissingData]),
+      [
+        ["airlock-billing-agent-approvals-pending", "OldestPendingSeconds", { Agent: "billing-agent" }, 900, "breaching"],
+        ["airlock-newsletter-agent-approvals-pending", "OldestPendingSeconds", { Agent: "newsletter-agent" }, 1800, "breaching"],
+      ],
+    );
+    const age = find(rec, T.alarm, "platform-approvals-secrets-age");
+    assert.deepEqual([age.inputs.metricName, age.inputs.dimensions, age.inputs.threshold], ["SecretAgePercentOfLimit", { Agent: "platform-approvals" }, 100]);
+    // Readable by the function alone; its role reads exactly the three.
+    const rp = json(find(rec, "aws:secretsmanager/secretPolicy:SecretPolicy", "platform-approvals-secrets-slack-bot-token"), "policy");
+    assert.deepEqual(rp.Statement[0].Condition, { StringNotEquals: { "aws:PrincipalArn": ["arn:aws:iam::123456789012:role/platform-approvals-function"] } });
+    const fnPolicy = json(find(rec, T.rolePolicy, "platform-approvals-function"), "policy");
     assert.deepEqual(fnPolicy.Statement[0].Action, ["secretsmanager:GetSecretValue"]);
     assert.equal(fnPolicy.Statement[0].Resource.length, 3);
     assert.ok(!JSON.stringify(fnPolicy).includes('"*"'));
-    const ageAlarms = all(rec, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => String(a.inputs.name).includes("-approvals-") && String(a.inputs.name).endsWith("-age"));
-    assert.equal(ageAlarms.length, 3);
   });
 
-  it("puts secrets in the environment only by ARN, and Slack ids as plain settings", () => {
-    const fn = find(rec, "aws:lambda/function:Function", "support-agent-approvals-function");
-    const vars = (fn.inputs.environment as any).variables;
-    assert.deepEqual(Object.keys(vars).sort(), [
-      "AIRLOCK_DATABASE_URL_SECRET_ARN",
-      "AIRLOCK_NAMESPACE",
-      "AIRLOCK_SLACK_APPROVERS",
-      "AIRLOCK_SLACK_BOT_TOKEN_SECRET_ARN",
-      "AIRLOCK_SLACK_CHANNEL",
-      "AIRLOCK_SLACK_SIGNING_SECRET_ARN",
-    ]);
-    assert.match(vars.AIRLOCK_SLACK_BOT_TOKEN_SECRET_ARN, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock\/support-agent\/approvals-slack-bot-token-/);
-    assert.deepEqual([vars.AIRLOCK_SLACK_CHANNEL, vars.AIRLOCK_SLACK_APPROVERS], ["C0APPROVALS", "U0LEAD0001,U0LEAD0002"]);
-    const code = (fn.inputs.code as any).archive;
-    assert.deepEqual(Object.keys(code).sort(), ["index.mjs", "model.json"]);
-    const url = find(rec, "aws:lambda/functionUrl:FunctionUrl", "support-agent-approvals-url");
-    assert.equal(url.inputs.authorizationType, "NONE");
+  it("tags each agent's service with how its approvals are wired", () => {
+    const tag = (agent: string) => (find(rec, "aws:ecs/service:Service", `${agent}-service`).inputs.tags as Record<string, string>)["airlock:approvals"];
+    assert.deepEqual(["research-agent", "billing-agent", "newsletter-agent"].map(tag), ["none needed", "gateway", "gateway"]);
+  });
+});
+
+describe("platform approvals: bad input", () => {
+  it("refuses a missing route, an unknown agent, a needless route, a short opt-out reason and bad Slack ids, before any resource", async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [
+        { "billing-agent": FINANCE },
+        "`approvals.agents.newsletter-agent`: agent `newsletter-agent` has outward tools that need a person (send_newsletter: always-approve); give its `slack.channelId` and `slack.approverIds`, or `disabled` with the reason",
+      ],
+      [{ "billing-agent": FINANCE, "newsletter-agent": GROWTH, "support-agent": GROWTH }, "`approvals.agents.support-agent`: no agent of this platform is called `support-agent`; the agents are research-agent, billing-agent, newsletter-agent"],
+      [{ "billing-agent": FINANCE, "newsletter-agent": GROWTH, "research-agent": GROWTH }, "`approvals.agents.research-agent`: agent `research-agent` has no outward tool that needs a person; remove it from `approvals.agents`"],
+      [{ "billing-agent": FINANCE, "newsletter-agent": { disabled: "later" } }, "`approvals.agents.newsletter-agent.disabled`: give the reason approvals are off (at least 10 characters); it is tagged on the agent's service for reviewers"],
+      [{ "billing-agent": { slack: { channelId: "#finance", approverIds: ["U0FINANCE01"] } }, "newsletter-agent": GROWTH }, "`approvals.agents.billing-agent.slack.channelId`: give the channel's id (C…), as shown in Slack's channel details, not its name"],
+      [{ "billing-agent": { slack: { channelId: "C0FINANCE01", approverIds: ["alice"] } }, "newsletter-agent": GROWTH }, '`approvals.agents.billing-agent.slack.approverIds[0]`: "alice" is not a Slack user id; use the U… id from the user\'s profile'],
+      [{ "billing-agent": { ...FINANCE, pendingAlarmMinutes: 2 }, "newsletter-agent": GROWTH }, "`approvals.agents.billing-agent.pendingAlarmMinutes`: must be a whole number of minutes from 5 to 1440"],
+    ];
+    for (const [approvals, message] of cases) {
+      let made = 0;
+      await assert.rejects(
+        (async () => {
+          const models = await Promise.all(["research", "billing", "newsletter"].map((d) => loadManifest(join(MULTI, d, "agent.yaml"))));
+          const r = await recordProgram({
+            project: "airlock-test",
+            stack: "test",
+            config: { "aws:region": "us-east-1" },
+            program: () => {
+              const platform = new AgentPlatform("platform", { agents: models, approvals: { agents: approvals as never } });
+              for (const model of models) new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY });
+            },
+          });
+          made = r.resources.filter((x) => x.custom).length;
+        })(),
+        { message },
+      );
+      assert.equal(made, 0);
+    }
   });
 
-  it("alarms when an approval has waited longer than the limit (or the gateway stops reporting)", () => {
-    const alarm = find(rec, "aws:cloudwatch/metricAlarm:MetricAlarm", "support-agent-approvals-pending");
-    assert.deepEqual(
-      [alarm.inputs.namespace, alarm.inputs.metricName, alarm.inputs.dimensions, alarm.inputs.threshold, alarm.inputs.treatMissingData],
-      ["Airlock/Approvals", "OldestPendingSeconds", { Agent: "support-agent" }, 1200, "breaching"],
-    );
-    const rule = find(rec, "aws:cloudwatch/eventRule:EventRule", "support-agent-approvals-schedule");
-    assert.equal(rule.inputs.scheduleExpression, "rate(1 minute)");
+  it("opts one agent out with a reason: no alias, no route in gateway.json, the reason tagged on its service", async () => {
+    const { rec } = await recordMulti({ "billing-agent": FINANCE, "newsletter-agent": { disabled: "newsletter sends are paused until the Q1 review" } });
+    assert.deepEqual(all(rec, T.alias).map((a) => a.inputs.name), ["billing-agent"]);
+    assert.deepEqual(find(rec, "airlock:approvals:ApprovalGateway", "platform-approvals").inputs.agents, ["billing-agent"]);
+    const tags = find(rec, "aws:ecs/service:Service", "newsletter-agent-service").inputs.tags as Record<string, string>;
+    assert.equal(tags["airlock:approvals"], "OFF: newsletter sends are paused until the Q1 review");
   });
 
-  it("refuses an agent with outward tools that need a person but no approvals, and bad Slack ids", async () => {
-    await assert.rejects(recordDeployment(model, { deployment: { approvals: undefined } }), {
-      message:
-        "`approvals`: agent `support-agent` has outward tools that need a person (issue_refund: always-approve, send_customer_reply: approve); give `approvals.slack.channelId` and `approvals.slack.approverIds`",
-    });
-    await assert.rejects(recordDeployment(model, { deployment: { approvals: { slack: { channelId: "#support", approverIds: ["U0LEAD0001"] } } } }), {
-      message: "`approvals.slack.channelId`: give the channel's id (C…), as shown in Slack's channel details, not its name",
-    });
-    await assert.rejects(recordDeployment(model, { deployment: { approvals: { slack: { channelId: "C0APPROVALS", approverIds: ["alice"] } } } }), {
-      message: '`approvals.slack.approverIds[0]`: "alice" is not a Slack user id; use the U… id from the user\'s profile',
-    });
-    await assert.rejects(recordDeployment(model, { deployment: { approvals: { disabled: "later" } } }), {
-      message: "`approvals.disabled`: give the reason approvals are off (at least 10 characters); it is tagged on the service for reviewers",
+  it("tells a caller still passing `approvals` to the deployment where they moved", async () => {
+    const model = await exampleModel();
+    await assert.rejects(recordDeployment(model, { deployment: { approvals: { slack: { channelId: "C0APPROVALS", approverIds: ["U0LEAD0001"] } } } as never }), {
+      message: "`approvals`: approvals are set on the platform now (one gateway for all its agents); move this to the AgentPlatform's `approvals.agents.<agent name>`",
     });
   });
 });
@@ -96,17 +202,19 @@ describe("the gateway's bundle", () => {
   it("is one ES module that loads and exports the handler", async () => {
     const dir = mkdtempSync(join(ROOT, ".airlock", "bundle-"));
     writeFileSync(join(dir, "index.mjs"), approvalLambdaSource());
-    writeFileSync(join(dir, "model.json"), "{}");
+    writeFileSync(join(dir, "gateway.json"), "{}");
     // The Lambda runtime provides the AWS SDK; here the repository's copy stands in for it.
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
     const mod = await import(join(dir, "index.mjs"));
     assert.equal(typeof mod.handler, "function");
-    assert.equal(mod.pendingMetricLine("support-agent", "Airlock/Approvals", { count: 2, oldestAgeSeconds: 75 }, 1764000000000),
+    assert.equal(
+      mod.pendingMetricLine("support-agent", "Airlock/Approvals", { count: 2, oldestAgeSeconds: 75 }, 1764000000000),
       JSON.stringify({
         _aws: { Timestamp: 1764000000000, CloudWatchMetrics: [{ Namespace: "Airlock/Approvals", Dimensions: [["Agent"]], Metrics: [{ Name: "OldestPendingSeconds", Unit: "Seconds" }, { Name: "PendingApprovals", Unit: "Count" }] }] },
         Agent: "support-agent",
         OldestPendingSeconds: 75,
         PendingApprovals: 2,
-      }));
+      }),
+    );
   });
 });

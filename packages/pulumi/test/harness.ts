@@ -38,8 +38,8 @@ export function recordDeployment(model: AgentModel, options: DeployOptions = {})
     stack: "test",
     config: { "aws:region": "us-east-1", ...options.config },
     program: () => {
-      const platform = new AgentPlatform("platform", { agents: [model], ...options.platform });
-      new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY, ...(needsApprovals(model) ? { approvals: TEST_APPROVALS } : {}), ...options.deployment });
+      const platform = new AgentPlatform("platform", { agents: [model], ...(needsApprovals(model) ? { approvals: { agents: { [model.name]: TEST_APPROVALS } } } : {}), ...options.platform });
+      new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY, ...options.deployment });
     },
   });
 }

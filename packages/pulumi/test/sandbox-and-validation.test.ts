@@ -113,8 +113,8 @@ describe("bad deployment arguments", () => {
           program: () => {
             validateReleases(model, args, "us-east-1");
             registered = 0;
-            const platform = new AgentPlatform("platform", { agents: [model] });
-            new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY, approvals: TEST_APPROVALS, ...args });
+            const platform = new AgentPlatform("platform", { agents: [model], approvals: { agents: { [model.name]: TEST_APPROVALS } } });
+            new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY, ...args });
           },
         }),
         { message },
@@ -146,7 +146,7 @@ describe("bad deployment arguments", () => {
       { message: "`agents[1]`: agent `support-agent` is listed twice; agent names must be unique on a platform" },
     );
     await assert.rejects(
-      recordProgram({ project: "airlock-test", stack: "test", program: () => new AgentPlatform("p", { agents: [model], extraAllowedDomains: ["https://x.com"] }) }),
+      recordProgram({ project: "airlock-test", stack: "test", program: () => new AgentPlatform("p", { agents: [model], approvals: { agents: { [model.name]: TEST_APPROVALS } }, extraAllowedDomains: ["https://x.com"] }) }),
       { message: '`extraAllowedDomains`: "https://x.com" is not a DNS name such as api.example.com' },
     );
   });

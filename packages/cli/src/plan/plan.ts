@@ -34,13 +34,13 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
       project,
       stack,
       program: () => {
-        const platform = new AgentPlatform(`${model.name}-platform`, { agents: [model] });
         const needsApprovals = model.tools.some((t) => t.outward && t.tier !== "auto");
+        const approvals = needsApprovals ? { agents: { [model.name]: { disabled: "planned from a bare agent.yaml: no Slack channel or approvers configured" } } } : undefined;
+        const platform = new AgentPlatform(`${model.name}-platform`, { agents: [model], ...(approvals ? { approvals } : {}) });
         new AgentDeployment(model.name, {
           platform,
           model,
           evalGate: { disabled: "planned from a bare agent.yaml: no releases or eval reports to gate" },
-          ...(needsApprovals ? { approvals: { disabled: "planned from a bare agent.yaml: no Slack channel or approvers configured" } } : {}),
         });
       },
     });

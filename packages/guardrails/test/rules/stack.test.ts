@@ -105,6 +105,13 @@ describe("OutwardToolsApproved", () => {
   it("given an approval gateway in the stack, then no violation", () => {
     assert.deepEqual(OutwardToolsApproved.check({ resources: [res("airlock:approvals:ApprovalGateway", "gw", {})], agents: [agent] }), []);
   });
+  it("given a platform gateway that serves the agent, then no violation; one that serves only others, then the tool is reported", () => {
+    assert.deepEqual(OutwardToolsApproved.check({ resources: [res("airlock:approvals:ApprovalGateway", "gw", { agents: ["a", "b"] })], agents: [agent] }), []);
+    assert.deepEqual(
+      OutwardToolsApproved.check({ resources: [res("airlock:approvals:ApprovalGateway", "gw", { agents: ["b"] })], agents: [agent] }).map((v) => v.subject),
+      ["agents[a].tools[send_reply]"],
+    );
+  });
   it("given no gateway, then the outward non-auto tool is reported (not the auto one)", () => {
     assert.deepEqual(OutwardToolsApproved.check({ resources: [], agents: [agent] }), [
       {

@@ -19,7 +19,7 @@ import { AlertChannel, taskStoppedRule, validateAlerts, type AlertTargets } from
 import { resolveAlarmSettings, type AlarmSettings } from "../observability/alarms.ts";
 import { checkRetention } from "../observability/secure-log-group.ts";
 import { recordAgentModel } from "../registry.ts";
-import { ApprovalGateway, validateApprovalSettings, type ApprovalSettings } from "../approvals/approval-gateway.ts";
+import { pendingApprovalsAlarm } from "../approvals/approval-gateway.ts";
 import { fargateTaskDefinition, hardenedContainer, parseEcrImage } from "./container.ts";
 
 export const AGENT_DEPLOYMENT_TOKEN = "airlock:agent:AgentDeployment";
@@ -85,13 +85,6 @@ export interface AgentDeploymentArgs {
   readonly disableAlarmRollback?: boolean;
   /** The eval gate on the active release. @default - on, with a 90% pass rate and no regression */
   readonly evalGate?: ReleaseEvalGate;
-  /**
-   * Human approvals for outward tools whose risk line is not `auto`: an ApprovalGateway with its
-   * Slack channel and approvers. Required when the agent has such tools; `{ disabled: reason }`
-   * is the explicit opt-out (the guardrails then report every unapproved outward tool).
-   * @default - none; an error when the agent has outward tools that need approval
-   */
-  readonly approvals?: ApprovalSettings | { readonly disabled: string };
   /** Tags merged into every taggable child. @default - agent, owner, managed-by */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -100,7 +93,7 @@ const RELEASE_ID = /^[a-z0-9][a-z0-9.-]{0,30}$/;
 const RELEASE_FIELDS = ["image", "environment", "description", "bad", "evalReport"];
 
 /** Everything `validateDeploymentArgs` checks. */
-export type DeploymentChecks = ReleaseArgs & Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays" | "evalGate" | "approvals">;
+export type DeploymentChecks = ReleaseArgs & Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays" | "evalGate">;
 
 /**
  * All pure checks of an AgentDeployment's arguments. The component runs them before creating
@@ -115,30 +108,16 @@ export function validateDeploymentArgs(
   resolveAlarmSettings(args.alarms);
   validateAlerts(args.alerts);
   if (args.logRetentionDays !== undefined) checkRetention(args.logRetentionDays, "logRetentionDays");
-  checkApprovals(model, args.approvals);
+  rejectMovedApprovals(args);
   const gate = checkActiveReleaseEvals(model, result.releases, result.active, args.evalGate);
   return { ...result, gate };
 }
 
-/** Outward tools that must wait for a person need a gateway (or an explicit, reasoned opt-out). */
-function checkApprovals(model: AgentModel, approvals: DeploymentChecks["approvals"]): void {
-  const waiting = model.tools.filter((t) => t.outward && t.tier !== "auto");
-  if (approvals === undefined) {
-    if (waiting.length > 0) {
-      throw new Error(
-        `\`approvals\`: agent \`${model.name}\` has outward tools that need a person (${waiting.map((t) => `${t.name}: ${t.tier}`).join(", ")}); give \`approvals.slack.channelId\` and \`approvals.slack.approverIds\``,
-      );
-    }
-    return;
+/** Approvals moved to the platform (one gateway for all agents); say so to a caller still passing them here. */
+function rejectMovedApprovals(args: object): void {
+  if ("approvals" in args && (args as { approvals?: unknown }).approvals !== undefined) {
+    throw new Error("`approvals`: approvals are set on the platform now (one gateway for all its agents); move this to the AgentPlatform's `approvals.agents.<agent name>`");
   }
-  if ("disabled" in approvals) {
-    if (typeof approvals.disabled !== "string" || approvals.disabled.trim().length < 10) {
-      throw new Error("`approvals.disabled`: give the reason approvals are off (at least 10 characters); it is tagged on the service for reviewers");
-    }
-    return;
-  }
-  validateApprovalSettings(approvals);
-  if (waiting.length === 0) throw new Error(`\`approvals\`: agent \`${model.name}\` has no outward tool that needs a person; remove \`approvals\``);
 }
 
 /**
@@ -259,8 +238,6 @@ export class AgentDeployment extends pulumi.ComponentResource {
   readonly logGroupName: pulumi.Output<string>;
   readonly alarmTopicArn: pulumi.Output<string>;
   readonly sandboxTaskDefinitionArn?: pulumi.Output<string>;
-  /** The Slack interactivity URL of the agent's approval gateway (paste it into the Slack app). */
-  readonly approvalFunctionUrl?: pulumi.Output<string>;
   readonly model: AgentModel;
 
   constructor(name: string, args: AgentDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -360,16 +337,26 @@ export class AgentDeployment extends pulumi.ComponentResource {
     );
     this.securityGroupId = sg.id;
 
-    // --- Human approvals ----------------------------------------------------------------------
-    const gateway =
-      args.approvals !== undefined && !("disabled" in args.approvals)
-        ? new ApprovalGateway(
+    // --- Human approvals: this agent's alias of the platform's gateway ---------------------
+    // The gateway knows the agent by the alias it is invoked through, and this role may invoke
+    // only this alias: the agent cannot ask, or read decisions, as another agent.
+    const approvals = platform.approvalsFor(model);
+    const approvalAlias =
+      approvals !== undefined && "gateway" in approvals
+        ? new aws.lambda.Alias(
             `${name}-approvals`,
-            { platform, model, ...args.approvals, alarmTopicArn, ...(args.logRetentionDays !== undefined ? { logRetentionDays: args.logRetentionDays } : {}), tags },
+            {
+              name: model.name,
+              description: `${model.name}: its approval requests (only this agent's role may invoke this alias)`,
+              functionName: approvals.gateway.functionName,
+              functionVersion: approvals.gateway.functionVersion,
+            },
             { parent: this },
           )
         : undefined;
-    this.approvalFunctionUrl = gateway?.functionUrl;
+    if (approvals !== undefined && "gateway" in approvals) {
+      pendingApprovalsAlarm(`${name}-approvals-pending`, { agent: model.name, minutes: approvals.settings.pendingAlarmMinutes ?? 30, alarmTopicArn, tags }, this);
+    }
 
     // --- Sandbox for code-executing tools --------------------------------------------------
     const sandbox = model.sandbox ? this.sandbox(name, model, platform, observability.logGroupName, observability.logGroupArn, tags) : undefined;
@@ -385,8 +372,8 @@ export class AgentDeployment extends pulumi.ComponentResource {
         Resource: [pulumi.interpolate`arn:${ctx.partition}:bedrock:${ctx.region}::foundation-model/${model.model.id}`],
       });
     }
-    if (gateway) {
-      taskStatements.push({ Sid: "ApprovalsInvokeGateway", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [gateway.functionArn] });
+    if (approvalAlias) {
+      taskStatements.push({ Sid: "ApprovalsInvokeOwnAlias", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [approvalAlias.arn] });
     }
     if (sandbox) {
       taskStatements.push(
@@ -442,7 +429,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
       AIRLOCK_MODEL_HASH: model.hash,
       AIRLOCK_APPROVAL_TIERS: JSON.stringify(Object.fromEntries(model.approvals.map((a) => [a.actionType, a.tier]))),
       ...(model.github.length > 0 ? { AIRLOCK_GITHUB_SCOPE: JSON.stringify(model.github) } : {}),
-      ...(gateway ? { AIRLOCK_APPROVAL_FUNCTION: gateway.functionArn } : {}),
+      ...(approvalAlias ? { AIRLOCK_APPROVAL_FUNCTION: approvalAlias.arn } : {}),
       ...(sandbox
         ? {
             AIRLOCK_SANDBOX_CLUSTER: platform.clusterArn,
@@ -517,7 +504,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
             args.evalGate !== undefined && "disabled" in args.evalGate
               ? `OFF: ${args.evalGate.disabled}`.slice(0, 250)
               : `on: pass rate at least ${Math.round((args.evalGate?.policy ?? DEFAULT_EVAL_POLICY).minPassRate * 100)}%`,
-          "airlock:approvals": args.approvals === undefined ? "none needed" : "disabled" in args.approvals ? `OFF: ${args.approvals.disabled}`.slice(0, 250) : "gateway",
+          "airlock:approvals": approvals === undefined ? "none needed" : "disabled" in approvals ? `OFF: ${approvals.disabled}`.slice(0, 250) : "gateway",
         },
       },
       { parent: this },
@@ -536,7 +523,6 @@ export class AgentDeployment extends pulumi.ComponentResource {
       logGroupName: this.logGroupName,
       alarmTopicArn: this.alarmTopicArn,
       sandboxTaskDefinitionArn: this.sandboxTaskDefinitionArn,
-      approvalFunctionUrl: this.approvalFunctionUrl,
       permissions: model.permissions,
     });
   }

@@ -1,41 +1,65 @@
 /**
- * ApprovalGateway: the human checkpoint for an agent's outward actions, one Lambda
- * (`@airlock/approvals`'s gateway handler, bundled at deploy time with the agent's model):
- * - the agent invokes it with IAM through the VPC endpoint to request an approval and to read the
- *   decision, so the agent holds no Slack token and no database credentials and needs no egress
- *   to Slack or the database;
- * - Slack posts button clicks to its function URL (Slack's v0 signature authenticates them);
- * - a schedule retries Slack posts and measures the oldest pending approval; an alarm fires when
- *   one waits longer than the limit.
+ * ApprovalGateway: the human checkpoint for the outward actions of every agent on a platform. One
+ * Slack app, one audit database, one Lambda (`@airlock/approvals`'s gateway handler, bundled at
+ * deploy time, with each agent's model, Slack channel and approvers in `gateway.json` beside it):
+ * - each agent invokes it through its own alias (named like the agent; AgentDeployment creates it)
+ *   with IAM, through the Lambda VPC endpoint, to request an approval and to read the decision.
+ *   The function takes the agent from the alias it was invoked through, and an agent's role may
+ *   invoke only its own alias, so an agent cannot speak for another. The agents hold no Slack
+ *   token and no database credentials and need no egress to either;
+ * - Slack posts button clicks to its function URL (Slack's v0 signature authenticates them); each
+ *   click is decided against the approvers of the agent whose request it is;
+ * - a schedule retries Slack posts and writes each agent's oldest pending approval, for the
+ *   agents' pending-approval alarms.
  * Its credentials (Slack bot token, signing secret, database URL) live in Secrets Manager, readable
- * by the function alone, with age alarms. The function runs outside the VPC: it reaches Slack and
- * the database (Supabase, or RDS through its public endpoint with TLS) directly.
+ * by the function alone, with one age alarm. The function runs outside the VPC: it reaches Slack
+ * and the database (Supabase, or RDS through its public endpoint with TLS) directly.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentModel, SecretBinding } from "@airlock/core";
-import type { AgentPlatform } from "../platform/agent-platform.ts";
+import type { AwsContext } from "../aws-context.ts";
 import { policyJson, serviceTrustPolicy } from "../policy.ts";
 import { ROLE_TAG } from "../tags.ts";
 import { AgentSecrets, kmsViaSecretsManager, logStatement } from "../secrets/agent-secrets.ts";
+import type { SharedFunction } from "../secrets/secret-functions.ts";
 import { checkRetention, secureLogGroup } from "../observability/secure-log-group.ts";
 import { approvalLambdaFile } from "./bundle.ts";
 
 export const APPROVAL_GATEWAY_TOKEN = "airlock:approvals:ApprovalGateway";
-/** Metric the pending-approvals alarm reads (written by the gateway's scheduled run). */
+/** Metric the pending-approvals alarms read (written by the gateway's scheduled run). */
 export const PENDING_APPROVALS_NAMESPACE = "Airlock/Approvals";
 
-/** What an agent's approvals need, as AgentDeployment takes it. */
+/** Where one agent's approval requests go. */
 export interface ApprovalSettings {
   /** Slack channel approval requests go to, and who may decide. */
   readonly slack: { readonly channelId: string; readonly approverIds: readonly string[] };
-  /** Alarm when an approval has waited longer than this. @default 30 */
+  /** Alarm when one of the agent's approvals has waited longer than this. @default 30 */
   readonly pendingAlarmMinutes?: number;
-  /** Alarm when a credential is older than this many days. @default 90 */
+}
+
+/** Opt-out for one agent: its outward tools run without a person. The reason is tagged on its service. */
+export interface ApprovalsDisabled {
+  readonly disabled: string;
+}
+
+/** A platform's approvals: one gateway, and each agent's route (or reasoned opt-out). */
+export interface PlatformApprovals {
+  /**
+   * By agent name: its Slack channel and approvers, or `{ disabled: reason }`. Every agent of the
+   * platform with outward tools whose risk line is not `auto` must be listed; no other may be.
+   */
+  readonly agents: Readonly<Record<string, ApprovalSettings | ApprovalsDisabled>>;
+  /** Alarm when a gateway credential is older than this many days. @default 90 */
   readonly credentialMaxAgeDays?: number;
 }
 
-/** Pure checks, run before any resource exists. */
+/** The outward tools of `model` that must wait for a person. */
+export function toolsNeedingApproval(model: AgentModel): AgentModel["tools"] {
+  return model.tools.filter((t) => t.outward && t.tier !== "auto");
+}
+
+/** Pure checks of one agent's route, before any resource exists. */
 export function validateApprovalSettings(s: ApprovalSettings, field = "approvals"): void {
   if (!/^[CG][A-Z0-9]{6,}$/.test(s.slack?.channelId ?? "")) throw new Error(`\`${field}.slack.channelId\`: give the channel's id (C…), as shown in Slack's channel details, not its name`);
   if (!Array.isArray(s.slack.approverIds) || s.slack.approverIds.length === 0) throw new Error(`\`${field}.slack.approverIds\`: list at least one Slack user id (U…) allowed to decide`);
@@ -44,14 +68,67 @@ export function validateApprovalSettings(s: ApprovalSettings, field = "approvals
   });
   const minutes = s.pendingAlarmMinutes ?? 30;
   if (!Number.isInteger(minutes) || minutes < 5 || minutes > 1440) throw new Error(`\`${field}.pendingAlarmMinutes\`: must be a whole number of minutes from 5 to 1440`);
-  const days = s.credentialMaxAgeDays ?? 90;
-  if (!Number.isInteger(days) || days < 1 || days > 730) throw new Error(`\`${field}.credentialMaxAgeDays\`: must be a whole number of days from 1 to 730`);
 }
 
-export interface ApprovalGatewayArgs extends ApprovalSettings {
-  readonly platform: AgentPlatform;
+/**
+ * Pure checks of a platform's approvals against its agents: every agent whose outward tools need a
+ * person is routed (or has a reasoned opt-out), no route names an unknown agent or one that needs
+ * none. Field paths are the platform's (`approvals.agents.<name>…`).
+ */
+export function validatePlatformApprovals(agents: readonly AgentModel[], approvals: PlatformApprovals | undefined): void {
+  const routes = approvals?.agents ?? {};
+  if (approvals !== undefined && (typeof routes !== "object" || routes === null || Array.isArray(routes))) {
+    throw new Error("`approvals.agents`: give a map of agent name → `{ slack: { channelId, approverIds } }` or `{ disabled: reason }`");
+  }
+  const names = agents.map((a) => a.name);
+  for (const name of Object.keys(routes)) {
+    if (!names.includes(name)) throw new Error(`\`approvals.agents.${name}\`: no agent of this platform is called \`${name}\`; the agents are ${names.join(", ")}`);
+  }
+  for (const model of agents) {
+    const field = `approvals.agents.${model.name}`;
+    const waiting = toolsNeedingApproval(model);
+    const route = routes[model.name];
+    if (route === undefined) {
+      if (waiting.length > 0) {
+        throw new Error(
+          `\`${field}\`: agent \`${model.name}\` has outward tools that need a person (${waiting.map((t) => `${t.name}: ${t.tier}`).join(", ")}); give its \`slack.channelId\` and \`slack.approverIds\`, or \`disabled\` with the reason`,
+        );
+      }
+      continue;
+    }
+    if (route === null || typeof route !== "object") throw new Error(`\`${field}\`: give \`{ slack: { channelId, approverIds } }\` or \`{ disabled: reason }\``);
+    if (waiting.length === 0) throw new Error(`\`${field}\`: agent \`${model.name}\` has no outward tool that needs a person; remove it from \`approvals.agents\``);
+    if ("disabled" in route) {
+      if (typeof route.disabled !== "string" || route.disabled.trim().length < 10) {
+        throw new Error(`\`${field}.disabled\`: give the reason approvals are off (at least 10 characters); it is tagged on the agent's service for reviewers`);
+      }
+      continue;
+    }
+    validateApprovalSettings(route, field);
+  }
+  const days = approvals?.credentialMaxAgeDays ?? 90;
+  if (!Number.isInteger(days) || days < 1 || days > 730) throw new Error("`approvals.credentialMaxAgeDays`: must be a whole number of days from 1 to 730");
+}
+
+/** One agent the gateway serves. */
+export interface ApprovalRoute {
   readonly model: AgentModel;
+  readonly settings: ApprovalSettings;
+}
+
+export interface ApprovalGatewayArgs {
+  /** The platform's name: it names the function and the gateway's secrets. */
+  readonly platformName: string;
+  readonly aws: AwsContext;
+  readonly kmsKeyArn: pulumi.Input<string>;
+  /** The platform's age monitor, for the gateway's hand-rotated credentials. */
+  readonly ageMonitor?: SharedFunction;
+  /** Where the gateway's own alarms go. */
   readonly alarmTopicArn: pulumi.Input<string>;
+  /** The agents it serves (at least one). */
+  readonly routes: readonly ApprovalRoute[];
+  /** @default 90 */
+  readonly credentialMaxAgeDays?: number;
   /** @default 90 */
   readonly logRetentionDays?: number;
   readonly tags: Record<string, string>;
@@ -69,47 +146,63 @@ export function approvalSecretBindings(maxAgeDays: number): SecretBinding[] {
     consumers: ["approvals"],
   });
   return [
-    binding("approvals-database-url", "AIRLOCK_APPROVALS_DATABASE_URL", "Approval audit log: postgres:// URL of the service role (Supabase or RDS)"),
-    binding("approvals-slack-bot-token", "SLACK_BOT_TOKEN", "Slack app bot token (xoxb-) that posts approval requests"),
-    binding("approvals-slack-signing-secret", "SLACK_SIGNING_SECRET", "Slack app signing secret that authenticates button clicks"),
+    binding("database-url", "AIRLOCK_APPROVALS_DATABASE_URL", "Approval audit log: postgres:// URL of the service role (Supabase or RDS)"),
+    binding("slack-bot-token", "SLACK_BOT_TOKEN", "Slack app bot token (xoxb-) that posts approval requests"),
+    binding("slack-signing-secret", "SLACK_SIGNING_SECRET", "Slack app signing secret that authenticates button clicks"),
   ];
 }
 
-/** The model as the function reads it: without the machine-specific prompt path. */
-export function modelForGateway(model: AgentModel): string {
-  const { promptFile: _path, manifestDir: _dir, ...rest } = model;
-  return JSON.stringify(rest);
+/** `gateway.json`, as the function reads it: each agent's model (no machine paths) and Slack route. */
+export function gatewayConfig(routes: readonly ApprovalRoute[]): string {
+  const agents: Record<string, unknown> = {};
+  for (const { model, settings } of [...routes].sort((a, b) => a.model.name.localeCompare(b.model.name))) {
+    const { promptFile: _path, manifestDir: _dir, ...portable } = model;
+    agents[model.name] = { model: portable, slack: { channelId: settings.slack.channelId, approverIds: [...settings.slack.approverIds] } };
+  }
+  return JSON.stringify({ version: 1, agents });
 }
 
 export class ApprovalGateway extends pulumi.ComponentResource {
-  readonly functionUrl: pulumi.Output<string>;
+  readonly functionName: pulumi.Output<string>;
   readonly functionArn: pulumi.Output<string>;
-  /** Secret ARNs by name (`approvals-database-url`, `approvals-slack-bot-token`, `approvals-slack-signing-secret`). */
+  /** The published version the agents' aliases point at (a new one whenever code or routes change). */
+  readonly functionVersion: pulumi.Output<string>;
+  /** Slack's interactivity request URL (paste it into the Slack app). */
+  readonly functionUrl: pulumi.Output<string>;
+  /** Secret ARNs by name (`database-url`, `slack-bot-token`, `slack-signing-secret`). */
   readonly secretArns: Readonly<Record<string, pulumi.Output<string>>>;
-  readonly pendingAlarmName: pulumi.Output<string>;
+  /** Names of the agents it serves, sorted. */
+  readonly agentNames: readonly string[];
 
   constructor(name: string, args: ApprovalGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
-    // The agent's name is the component's one input, so reviewers and guardrails see whose gateway it is.
-    super(APPROVAL_GATEWAY_TOKEN, name, { agent: args.model.name }, opts);
-    validateApprovalSettings(args);
+    const agentNames = args.routes.map((r) => r.model.name).sort();
+    // Whom it serves and who decides for each are the component's inputs, so every plan shows
+    // them (the function's gateway.json is recorded only by digest) and guardrails can read them.
+    const routes = Object.fromEntries(
+      [...args.routes].sort((a, b) => a.model.name.localeCompare(b.model.name)).map((r) => [r.model.name, { channelId: r.settings.slack.channelId, approverIds: [...r.settings.slack.approverIds] }]),
+    );
+    super(APPROVAL_GATEWAY_TOKEN, name, { agents: agentNames, routes }, opts);
+    if (args.routes.length === 0) throw new Error("`routes`: an approval gateway serves at least one agent");
+    args.routes.forEach((r) => validateApprovalSettings(r.settings, `approvals.agents.${r.model.name}`));
     const retention = args.logRetentionDays ?? 90;
     checkRetention(retention, "logRetentionDays");
-    const { model, platform, tags } = args;
-    const ctx = platform.aws;
+    this.agentNames = agentNames;
+    const { aws: ctx, tags } = args;
+    const owner = `${args.platformName}-approvals`;
 
     const role = new aws.iam.Role(
       `${name}-function`,
-      { description: `${model.name}: the approval gateway's function`, assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", ctx.accountId), tags: { ...tags, [ROLE_TAG]: "approvals" } },
+      { description: `${args.platformName}: the approval gateway's function`, assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", ctx.accountId), tags: { ...tags, [ROLE_TAG]: "approvals" } },
       { parent: this },
     );
     const secrets = new AgentSecrets(
       `${name}-secrets`,
       {
-        model: { name: model.name, secrets: approvalSecretBindings(args.credentialMaxAgeDays ?? 90) },
+        model: { name: owner, secrets: approvalSecretBindings(args.credentialMaxAgeDays ?? 90) },
         aws: ctx,
-        kmsKeyArn: platform.kmsKeyArn,
+        kmsKeyArn: args.kmsKeyArn,
         readerRoleArns: [role.arn],
-        ...(platform.ageMonitor ? { ageMonitor: platform.ageMonitor } : {}),
+        ...(args.ageMonitor ? { ageMonitor: args.ageMonitor } : {}),
         alarmTopicArn: args.alarmTopicArn,
         tags,
       },
@@ -117,14 +210,14 @@ export class ApprovalGateway extends pulumi.ComponentResource {
     );
     this.secretArns = secrets.arns;
 
-    const logs = secureLogGroup(`${name}-logs`, { logGroupName: `/airlock/${model.name}/approvals`, kmsKeyArn: platform.kmsKeyArn, retentionInDays: retention, tags }, this);
+    const logs = secureLogGroup(`${name}-logs`, { logGroupName: `/airlock/platform/${args.platformName}/approvals`, kmsKeyArn: args.kmsKeyArn, retentionInDays: retention, tags }, this);
     const policy = new aws.iam.RolePolicy(
       `${name}-function`,
       {
         role: role.name,
         policy: policyJson([
-          { Sid: "ReadGatewaySecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: secrets.arnsOf(["approvals-database-url", "approvals-slack-bot-token", "approvals-slack-signing-secret"]) },
-          kmsViaSecretsManager(platform.kmsKeyArn, ctx, ["kms:Decrypt"]),
+          { Sid: "ReadGatewaySecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: secrets.arnsOf(["database-url", "slack-bot-token", "slack-signing-secret"]) },
+          kmsViaSecretsManager(args.kmsKeyArn, ctx, ["kms:Decrypt"]),
           logStatement(logs.arn),
         ]),
       },
@@ -133,27 +226,27 @@ export class ApprovalGateway extends pulumi.ComponentResource {
     const fn = new aws.lambda.Function(
       `${name}-function`,
       {
-        name: `airlock-${model.name}-approvals`,
-        description: `${model.name}: Slack approvals (interactivity endpoint, outbox, pending metric)`,
+        name: `airlock-${args.platformName}-approvals`,
+        description: `${args.platformName}: Slack approvals for ${agentNames.join(", ")}`.slice(0, 256),
         runtime: "nodejs20.x",
         architectures: ["arm64"],
         handler: "index.handler",
         role: role.arn,
         timeout: 30,
         memorySize: 256,
+        // Each agent's alias points at a published version of exactly this code and these routes.
+        publish: true,
         // Decisions are serialised in Postgres; a small cap keeps the database's connections bounded.
         reservedConcurrentExecutions: 10,
         code: new pulumi.asset.AssetArchive({
           "index.mjs": new pulumi.asset.FileAsset(approvalLambdaFile()),
-          "model.json": new pulumi.asset.StringAsset(modelForGateway(model)),
+          "gateway.json": new pulumi.asset.StringAsset(gatewayConfig(args.routes)),
         }),
         environment: {
           variables: {
-            AIRLOCK_SLACK_BOT_TOKEN_SECRET_ARN: secrets.arns["approvals-slack-bot-token"]!,
-            AIRLOCK_SLACK_SIGNING_SECRET_ARN: secrets.arns["approvals-slack-signing-secret"]!,
-            AIRLOCK_DATABASE_URL_SECRET_ARN: secrets.arns["approvals-database-url"]!,
-            AIRLOCK_SLACK_CHANNEL: args.slack.channelId,
-            AIRLOCK_SLACK_APPROVERS: args.slack.approverIds.join(","),
+            AIRLOCK_SLACK_BOT_TOKEN_SECRET_ARN: secrets.arns["slack-bot-token"]!,
+            AIRLOCK_SLACK_SIGNING_SECRET_ARN: secrets.arns["slack-signing-secret"]!,
+            AIRLOCK_DATABASE_URL_SECRET_ARN: secrets.arns["database-url"]!,
             AIRLOCK_NAMESPACE: PENDING_APPROVALS_NAMESPACE,
           },
         },
@@ -162,37 +255,48 @@ export class ApprovalGateway extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [policy] },
     );
+    this.functionName = fn.name;
     this.functionArn = fn.arn;
+    this.functionVersion = fn.version;
     // Slack calls this URL; every request is authenticated by Slack's signature in the function.
     const url = new aws.lambda.FunctionUrl(`${name}-url`, { functionName: fn.name, authorizationType: "NONE", invokeMode: "BUFFERED" }, { parent: this });
     this.functionUrl = url.functionUrl;
 
-    const schedule = new aws.cloudwatch.EventRule(`${name}-schedule`, { description: `${model.name}: retry Slack posts and measure pending approvals`, scheduleExpression: "rate(1 minute)", tags }, { parent: this });
+    const schedule = new aws.cloudwatch.EventRule(`${name}-schedule`, { description: `${args.platformName}: retry Slack posts and measure pending approvals`, scheduleExpression: "rate(1 minute)", tags }, { parent: this });
     new aws.cloudwatch.EventTarget(`${name}-schedule`, { rule: schedule.name, arn: fn.arn }, { parent: this });
     new aws.lambda.Permission(`${name}-schedule`, { function: fn.name, action: "lambda:InvokeFunction", principal: "events.amazonaws.com", sourceArn: schedule.arn }, { parent: this });
 
-    const minutes = args.pendingAlarmMinutes ?? 30;
-    const pending = new aws.cloudwatch.MetricAlarm(
-      `${name}-pending`,
-      {
-        name: `airlock-${model.name}-approvals-pending`,
-        alarmDescription: `${model.name}: an approval request has waited more than ${minutes} minutes (or the gateway stopped reporting). Approvers: check the Slack channel.`,
-        namespace: PENDING_APPROVALS_NAMESPACE,
-        metricName: "OldestPendingSeconds",
-        dimensions: { Agent: model.name },
-        statistic: "Maximum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: minutes * 60,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "breaching",
-        alarmActions: [args.alarmTopicArn],
-        okActions: [args.alarmTopicArn],
-        tags,
-      },
-      { parent: this },
-    );
-    this.pendingAlarmName = pending.name;
-    this.registerOutputs({ functionUrl: this.functionUrl, functionArn: this.functionArn, secretArns: this.secretArns, pendingAlarmName: this.pendingAlarmName });
+    this.registerOutputs({ functionName: this.functionName, functionArn: this.functionArn, functionVersion: this.functionVersion, functionUrl: this.functionUrl, secretArns: this.secretArns });
   }
+}
+
+/**
+ * The alarm for one agent's approvals: the oldest of its pending requests waited longer than its
+ * limit (or the gateway stopped reporting). It notifies the agent's own alert channel.
+ */
+export function pendingApprovalsAlarm(
+  name: string,
+  args: { readonly agent: string; readonly minutes: number; readonly alarmTopicArn: pulumi.Input<string>; readonly tags: Record<string, string> },
+  parent: pulumi.Resource,
+): aws.cloudwatch.MetricAlarm {
+  return new aws.cloudwatch.MetricAlarm(
+    name,
+    {
+      name: `airlock-${args.agent}-approvals-pending`,
+      alarmDescription: `${args.agent}: an approval request has waited more than ${args.minutes} minutes (or the gateway stopped reporting). Approvers: check the Slack channel.`,
+      namespace: PENDING_APPROVALS_NAMESPACE,
+      metricName: "OldestPendingSeconds",
+      dimensions: { Agent: args.agent },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: args.minutes * 60,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "breaching",
+      alarmActions: [args.alarmTopicArn],
+      okActions: [args.alarmTopicArn],
+      tags: args.tags,
+    },
+    { parent },
+  );
 }

@@ -2,57 +2,115 @@
  * Bundles the approval gateway's Lambda (packages/approvals/src/lambda.ts) into one ES module with
  * esbuild, at program time. The AWS SDK comes with the Lambda runtime; the embedded store is
  * replaced by a stub, since a Lambda always uses the connection string.
+ *
+ * The bundle depends on source files only (the agents' routes travel beside it in
+ * `gateway.json`), so it is cached on disk between runs: the cache records every input file
+ * esbuild read with its content hash, and is used only while every one of them is unchanged (and
+ * esbuild and the options are the same). A plan then costs a few dozen file hashes instead of a
+ * bundle. `AIRLOCK_CACHE_DIR` moves the cache; deleting the directory is always safe.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildSync } from "esbuild";
 import { fileURLToPath } from "node:url";
+import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
 
 const ENTRY = fileURLToPath(new URL("../../../approvals/src/lambda.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 
-let cached: string | undefined;
+const OPTIONS: BuildOptions = {
+  entryPoints: [ENTRY],
+  absWorkingDir: ROOT,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external: ["@aws-sdk/*", "pg-native"],
+  alias: { "@electric-sql/pglite": "./packages/pulumi/src/approvals/pglite-stub.mjs" },
+  legalComments: "none",
+  // CommonJS dependencies bundled into ESM need require().
+  banner: { js: "import { createRequire as __airlockCreateRequire } from 'node:module'; const require = __airlockCreateRequire(import.meta.url);" },
+  logLevel: "silent",
+};
 
-/** The bundled handler source (cached per process; deterministic for the same sources). */
-export function approvalLambdaSource(): string {
-  if (cached !== undefined) return cached;
-  const result = buildSync({
-    entryPoints: [ENTRY],
-    absWorkingDir: ROOT,
-    bundle: true,
-    write: false,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    external: ["@aws-sdk/*", "pg-native"],
-    alias: { "@electric-sql/pglite": "./packages/pulumi/src/approvals/pglite-stub.mjs" },
-    legalComments: "none",
-    // CommonJS dependencies bundled into ESM need require().
-    banner: { js: "import { createRequire as __airlockCreateRequire } from 'node:module'; const require = __airlockCreateRequire(import.meta.url);" },
-    logLevel: "silent",
-  });
-  cached = result.outputFiles[0]!.text;
-  return cached;
+/** What the cache remembers of one build. */
+interface CacheEntry {
+  readonly key: string;
+  /** Input files (relative to the repository root) and their sha256. */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** The bundle's file name in the cache directory. */
+  readonly output: string;
+}
+
+const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
+
+/** esbuild's version and the options: a change to either is a different bundle. */
+const CACHE_KEY = sha256(JSON.stringify({ esbuild: esbuildVersion, options: OPTIONS }));
+
+function cacheDir(): string {
+  return process.env.AIRLOCK_CACHE_DIR ?? join(tmpdir(), "airlock-build");
+}
+
+function readEntry(file: string): CacheEntry | undefined {
+  try {
+    const entry = JSON.parse(readFileSync(file, "utf8")) as CacheEntry;
+    return entry.key === CACHE_KEY && typeof entry.inputs === "object" && typeof entry.output === "string" ? entry : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when every input esbuild read last time still has the same content. */
+function inputsUnchanged(entry: CacheEntry): boolean {
+  for (const [path, hash] of Object.entries(entry.inputs)) {
+    let content: Buffer;
+    try {
+      content = readFileSync(join(ROOT, path));
+    } catch {
+      return false;
+    }
+    if (sha256(content) !== hash) return false;
+  }
+  return true;
+}
+
+/** Writes `data` to `file` so a concurrent reader sees the old file or the new one, never half. */
+function writeAtomically(file: string, data: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
 }
 
 let cachedFile: string | undefined;
 
 /**
- * The bundle written to a content-addressed file, for a `FileAsset`: Pulumi then hashes a file
- * instead of carrying two megabytes of source through every registration.
+ * The bundle as a content-addressed file, for a `FileAsset` (Pulumi then hashes a file instead of
+ * carrying two megabytes of source through every registration). Built at most once per process,
+ * and not at all while the on-disk cache is current.
  */
 export function approvalLambdaFile(): string {
   if (cachedFile !== undefined) return cachedFile;
-  const source = approvalLambdaSource();
-  const hash = createHash("sha256").update(source).digest("hex").slice(0, 16);
-  const dir = join(tmpdir(), "airlock-build");
-  const file = join(dir, `approval-gateway-${hash}.mjs`);
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(file, source);
+  const dir = cacheDir();
+  const entryFile = join(dir, "approval-gateway.cache.json");
+  const entry = readEntry(entryFile);
+  if (entry !== undefined && existsSync(join(dir, entry.output)) && inputsUnchanged(entry)) {
+    cachedFile = join(dir, entry.output);
+    return cachedFile;
   }
-  cachedFile = file;
-  return file;
+  const result = buildSync({ ...OPTIONS, write: false, metafile: true });
+  const source = result.outputFiles[0]!.contents;
+  const output = `approval-gateway-${sha256(Buffer.from(source)).slice(0, 16)}.mjs`;
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, output))) writeAtomically(join(dir, output), Buffer.from(source).toString("utf8"));
+  const inputs: Record<string, string> = {};
+  for (const path of Object.keys(result.metafile.inputs).sort()) inputs[path] = sha256(readFileSync(join(ROOT, path)));
+  writeAtomically(entryFile, JSON.stringify({ key: CACHE_KEY, inputs, output } satisfies CacheEntry));
+  cachedFile = join(dir, output);
+  return cachedFile;
+}
+
+/** The bundled handler source. */
+export function approvalLambdaSource(): string {
+  return readFileSync(approvalLambdaFile(), "utf8");
 }

@@ -92,6 +92,12 @@ export class DeterministicMocks implements pulumi.runtime.Mocks {
         state.name = physicalName;
         state.arn = `arn:aws:lambda:${region}:${accountId}:function:${physicalName}`;
         state.invokeArn = `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${state.arn}/invocations`;
+        if (inputs.publish === true) state.version = "1";
+        break;
+      case "aws:lambda/alias:Alias":
+        // An alias ARN is the function's, qualified by the alias name.
+        state.arn = `arn:aws:lambda:${region}:${accountId}:function:${String(inputs.functionName)}:${String(inputs.name)}`;
+        state.invokeArn = `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${state.arn}/invocations`;
         break;
       case "aws:kms/key:Key":
         state.keyId = `${hashish(args.name)}-key`;

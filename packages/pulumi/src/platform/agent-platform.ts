@@ -1,7 +1,9 @@
 /**
  * AgentPlatform: what many agents share. A VPC with private subnets (egress through NAT, filtered
  * by security groups and a fail-closed DNS firewall) and isolated sandbox subnets (no route out),
- * interface and gateway endpoints for the AWS APIs the agents call, an ECS cluster and a KMS key.
+ * interface and gateway endpoints for the AWS APIs the agents call, an ECS cluster, a KMS key, the
+ * alert channel, the secret housekeeping functions and, when some agent's outward tools wait for a
+ * person, one approval gateway (one Slack app, one audit database) for all of them.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,6 +19,14 @@ import { policyJson } from "../policy.ts";
 import { AlertChannel, taskStoppedRule, validateAlerts, type AlertTargets } from "../observability/alert-channel.ts";
 import { checkRetention, secureLogGroup } from "../observability/secure-log-group.ts";
 import { SecretFunctions, type SharedFunction } from "../secrets/secret-functions.ts";
+import {
+  ApprovalGateway,
+  toolsNeedingApproval,
+  validatePlatformApprovals,
+  type ApprovalSettings,
+  type ApprovalsDisabled,
+  type PlatformApprovals,
+} from "../approvals/approval-gateway.ts";
 
 export const AGENT_PLATFORM_TOKEN = "airlock:platform:AgentPlatform";
 
@@ -60,6 +70,12 @@ export interface AgentPlatformArgs {
   readonly kmsDeletionWindowDays?: number;
   /** Where the platform's alarms go (agents without their own `alerts` share it). @default - the SNS topic only */
   readonly alerts?: AlertTargets;
+  /**
+   * Human approvals: each agent's Slack channel and approvers (or a reasoned opt-out), served by one
+   * ApprovalGateway. Required for every agent whose outward tools' risk line is not `auto`.
+   * @default - none; an error when an agent has outward tools that need approval
+   */
+  readonly approvals?: PlatformApprovals;
   /** Retention of the platform's own function logs. @default 90 */
   readonly logRetentionDays?: number;
   /** Tags merged into every taggable child. @default - `airlock:managed-by` */
@@ -89,6 +105,7 @@ function validate(name: string, args: AgentPlatformArgs): void {
   }
   if (args.network && args.vpcCidr) throw new Error("`vpcCidr`: only applies to a new VPC; with `network`, give `network.vpcCidr`");
   validateAlerts(args.alerts);
+  validatePlatformApprovals(args.agents, args.approvals);
   if (args.logRetentionDays !== undefined) checkRetention(args.logRetentionDays, "logRetentionDays");
   if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) throw new Error(`\`name\`: "${name}" must be lowercase letters, digits and \`-\` (it names AWS resources)`);
   if (args.availabilityZones !== undefined && args.availabilityZones.length < 2) {
@@ -124,11 +141,14 @@ export class AgentPlatform extends pulumi.ComponentResource {
   readonly rotation?: SharedFunction;
   /** The shared secret age monitor (when some agent has hand-rotated secrets). */
   readonly ageMonitor?: SharedFunction;
+  /** The approval gateway (when some agent's outward tools wait for a person). */
+  readonly approvalGateway?: ApprovalGateway;
   /** Names of the agents this platform was built for. */
   readonly agentNames: readonly string[];
   readonly aws: AwsContext;
   readonly name: string;
   readonly tags: Readonly<Record<string, string>>;
+  readonly #approvals: Readonly<Record<string, ApprovalSettings | ApprovalsDisabled>>;
 
   constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super(AGENT_PLATFORM_TOKEN, name, {}, opts);
@@ -139,6 +159,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
     const tags = { "airlock:platform": name, "airlock:managed-by": "airlock", ...args.tags };
     this.tags = tags;
     this.agentNames = args.agents.map((a) => a.name).sort();
+    this.#approvals = { ...args.approvals?.agents };
     const natMode = args.natGateways ?? "one";
     const failOpen = args.dnsFirewallFailOpen ?? false;
 
@@ -354,16 +375,37 @@ export class AgentPlatform extends pulumi.ComponentResource {
     taskStoppedRule(`${name}-task-stopped`, { clusterArn: cluster.arn, topicArn: channel.topicArn, label: `platform ${name}`, tags }, this);
     const rotation = args.agents.some((a) => a.secrets.some((s) => s.rotation.kind === "builtin"));
     // Approval gateways keep their Slack and database credentials as hand-rotated secrets.
-    const ageMonitor = args.agents.some((a) => a.secrets.some((s) => s.rotation.kind === "max-age") || a.tools.some((t) => t.outward && t.tier !== "auto"));
+    const routes = args.agents.flatMap((model) => {
+      const route = args.approvals?.agents[model.name];
+      return route !== undefined && !("disabled" in route) ? [{ model, settings: route }] : [];
+    });
+    const ageMonitor = routes.length > 0 || args.agents.some((a) => a.secrets.some((s) => s.rotation.kind === "max-age"));
     if (rotation || ageMonitor) {
       const logs = secureLogGroup(`${name}-functions-logs`, { logGroupName: `/airlock/platform/${name}`, kmsKeyArn: key.arn, retentionInDays: args.logRetentionDays ?? 90, tags }, this);
       const functions = new SecretFunctions(
         `${name}-secret-functions`,
-        { platformName: name, aws: ctx, logGroupName: logs.name, logGroupArn: logs.arn, rotation, ageMonitor, tags },
+        { platformName: name, aws: ctx, logGroupName: logs.name, logGroupArn: logs.arn, kmsKeyArn: key.arn, rotation, ageMonitor, tags },
         { parent: this },
       );
       this.rotation = functions.rotation;
       this.ageMonitor = functions.ageMonitor;
+    }
+    if (routes.length > 0) {
+      this.approvalGateway = new ApprovalGateway(
+        `${name}-approvals`,
+        {
+          platformName: name,
+          aws: ctx,
+          kmsKeyArn: key.arn,
+          ...(this.ageMonitor ? { ageMonitor: this.ageMonitor } : {}),
+          alarmTopicArn: channel.topicArn,
+          routes,
+          ...(args.approvals?.credentialMaxAgeDays !== undefined ? { credentialMaxAgeDays: args.approvals.credentialMaxAgeDays } : {}),
+          ...(args.logRetentionDays !== undefined ? { logRetentionDays: args.logRetentionDays } : {}),
+          tags,
+        },
+        { parent: this },
+      );
     }
 
     this.registerOutputs({
@@ -376,7 +418,28 @@ export class AgentPlatform extends pulumi.ComponentResource {
       firewallRuleGroupId: this.firewallRuleGroupId,
       allowedDomains: this.allowedDomains,
       alertTopicArn: this.alertTopicArn,
+      approvalFunctionUrl: this.approvalGateway?.functionUrl,
     });
+  }
+
+  /**
+   * How `model`'s outward actions are approved on this platform: its route through the gateway, its
+   * opt-out, or undefined when it has no outward tool that needs a person. Throws when the model
+   * needs approvals the platform was not built with (the model changed since).
+   */
+  approvalsFor(model: AgentModel): { readonly gateway: ApprovalGateway; readonly settings: ApprovalSettings } | ApprovalsDisabled | undefined {
+    const route = this.#approvals[model.name];
+    const waiting = toolsNeedingApproval(model);
+    if (route === undefined) {
+      if (waiting.length > 0) {
+        throw new Error(
+          `\`platform\`: agent \`${model.name}\` has outward tools that need a person (${waiting.map((t) => `${t.name}: ${t.tier}`).join(", ")}) but platform \`${this.name}\` has no \`approvals.agents.${model.name}\`; rebuild the platform with the agent's current model and its route`,
+        );
+      }
+      return undefined;
+    }
+    if ("disabled" in route) return route;
+    return { gateway: this.approvalGateway!, settings: route };
   }
 
   /** Throws unless `model` was among the agents this platform was built for. */

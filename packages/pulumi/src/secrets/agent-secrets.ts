@@ -3,6 +3,10 @@
  * platform key, readable only by the roles named here (resource policy), and either rotated
  * (the platform's built-in function for values Airlock generates, the team's Lambda otherwise) or
  * watched by an age alarm for vendor keys that can only be rotated by hand.
+ *
+ * The platform's shared functions get their access from each secret's own resource policy (same
+ * account: a resource policy naming the role is enough), so a secret's policy says everyone who
+ * may touch it, and an agent adds no policy to a shared role.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,7 +14,7 @@ import * as random from "@pulumi/random";
 import type { AgentModel, SecretBinding } from "@airlock/core";
 import type { AwsContext } from "../aws-context.ts";
 import { policyJson, type StatementInput } from "../policy.ts";
-import { SECRET_AGE_NAMESPACE, type SharedFunction } from "./secret-functions.ts";
+import { SECRET_AGE_NAMESPACE, SECRET_AGE_PERCENT_METRIC, type SharedFunction } from "./secret-functions.ts";
 
 export const AGENT_SECRETS_TOKEN = "airlock:secrets:AgentSecrets";
 
@@ -35,8 +39,8 @@ export interface AgentSecretsArgs {
 export class AgentSecrets extends pulumi.ComponentResource {
   /** Secret ARNs by manifest name. */
   readonly arns: Readonly<Record<string, pulumi.Output<string>>>;
-  /** Age alarm names by secret name. */
-  readonly ageAlarmNames: Readonly<Record<string, pulumi.Output<string>>>;
+  /** The alarm on the hand-rotated secrets' ages (one for all of them), when there are any. */
+  readonly ageAlarmName?: pulumi.Output<string>;
 
   constructor(name: string, args: AgentSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super(AGENT_SECRETS_TOKEN, name, {}, opts);
@@ -59,6 +63,8 @@ export class AgentSecrets extends pulumi.ComponentResource {
           recoveryWindowInDays: args.recoveryWindowDays ?? 7,
           tags: {
             ...tags,
+            // The age monitor reports by this tag; the gateway's secrets carry their owner's name.
+            "airlock:agent": model.name,
             "airlock:secret": s.name,
             "airlock:source": s.source,
             "airlock:rotation": rotationLabel(s),
@@ -72,98 +78,82 @@ export class AgentSecrets extends pulumi.ComponentResource {
       arns[s.name] = secret.arn;
 
       const readers: pulumi.Input<string>[] = [...args.readerRoleArns];
-      if (s.rotation.kind === "builtin" && args.rotation) readers.push(args.rotation.roleArn);
-      new aws.secretsmanager.SecretPolicy(`${name}-${s.name}`, { secretArn: secret.arn, blockPublicPolicy: true, policy: secretResourcePolicy(readers) }, { parent: this });
+      const grants: StatementInput[] = [];
+      if (s.rotation.kind === "builtin" && args.rotation) {
+        readers.push(args.rotation.roleArn);
+        grants.push({
+          Sid: "PlatformRotationFunctionRotates",
+          Effect: "Allow",
+          Principal: { AWS: args.rotation.roleArn },
+          Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
+          Resource: "*",
+        });
+      }
+      if (s.rotation.kind === "max-age" && args.ageMonitor) {
+        grants.push({ Sid: "PlatformAgeMonitorReadsVersionDates", Effect: "Allow", Principal: { AWS: args.ageMonitor.roleArn }, Action: ["secretsmanager:ListSecretVersionIds"], Resource: "*" });
+      }
+      const policy = new aws.secretsmanager.SecretPolicy(`${name}-${s.name}`, { secretArn: secret.arn, blockPublicPolicy: true, policy: secretResourcePolicy(readers, grants) }, { parent: this });
 
+      let version: aws.secretsmanager.SecretVersion | undefined;
       if (s.source === "generated") {
         const initial = new random.RandomPassword(`${name}-${s.name}`, { length: s.length, special: false }, { parent: this });
-        new aws.secretsmanager.SecretVersion(
+        version = new aws.secretsmanager.SecretVersion(
           `${name}-${s.name}`,
           { secretId: secret.id, secretString: initial.result },
           // Rotation replaces the value; Pulumi must not put the first one back.
           { parent: this, ignoreChanges: ["secretString", "versionStages"] },
         );
       } else if (s.source === "pulumi-config") {
-        new aws.secretsmanager.SecretVersion(`${name}-${s.name}`, { secretId: secret.id, secretString: config.requireSecret(s.configKey!) }, { parent: this });
+        version = new aws.secretsmanager.SecretVersion(`${name}-${s.name}`, { secretId: secret.id, secretString: config.requireSecret(s.configKey!) }, { parent: this });
       }
       // out-of-band: no version; an operator puts the value (`aws secretsmanager put-secret-value`).
+
+      if (s.rotation.kind === "builtin" && args.rotation) {
+        // Rotation starts at once: the function's access (the policy) and the first value must exist.
+        new aws.secretsmanager.SecretRotation(
+          `${name}-${s.name}`,
+          { secretId: secret.id, rotationLambdaArn: args.rotation.functionArn, rotationRules: { automaticallyAfterDays: s.rotation.days } },
+          { parent: this, dependsOn: version ? [policy, version] : [policy] },
+        );
+      } else if (s.rotation.kind === "lambda") {
+        new aws.secretsmanager.SecretRotation(
+          `${name}-${s.name}`,
+          { secretId: secret.id, rotationLambdaArn: s.rotation.lambdaArn, rotationRules: { automaticallyAfterDays: s.rotation.days } },
+          { parent: this, dependsOn: version ? [policy, version] : [policy] },
+        );
+      }
     }
     this.arns = arns;
 
-    // --- Rotation by the platform's function, of exactly this agent's generated secrets ------------
-    if (generated.length > 0 && args.rotation) {
-      const grant = new aws.iam.RolePolicy(
-        `${name}-rotation`,
-        {
-          role: args.rotation.roleName,
-          policy: policyJson([
-            {
-              Sid: `Rotate${pascal(model.name)}Secrets`,
-              Effect: "Allow",
-              Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
-              Resource: generated.map((s) => arns[s.name]!),
-            },
-            kmsViaSecretsManager(args.kmsKeyArn, ctx, ["kms:Decrypt", "kms:GenerateDataKey"]),
-          ]),
-        },
-        { parent: this },
-      );
-      for (const s of generated) {
-        new aws.secretsmanager.SecretRotation(
-          `${name}-${s.name}`,
-          { secretId: secrets[s.name]!.id, rotationLambdaArn: args.rotation.functionArn, rotationRules: { automaticallyAfterDays: (s.rotation as { days: number }).days } },
-          { parent: this, dependsOn: [grant] },
-        );
-      }
-    }
-    for (const s of model.secrets) {
-      if (s.rotation.kind !== "lambda") continue;
-      new aws.secretsmanager.SecretRotation(
-        `${name}-${s.name}`,
-        { secretId: secrets[s.name]!.id, rotationLambdaArn: s.rotation.lambdaArn, rotationRules: { automaticallyAfterDays: s.rotation.days } },
-        { parent: this },
-      );
-    }
-
-    // --- Age alarms for keys rotated by hand, measured by the platform's monitor ---------------
-    const alarmNames: Record<string, pulumi.Output<string>> = {};
+    // --- One age alarm for the keys rotated by hand, measured by the platform's monitor ---------
+    // The monitor writes each secret's age as a percentage of its own limit, per owner; the
+    // alarm fires when any of them passes 100%. Per-secret ages are in SecretAgeDays.
     if (watched.length > 0 && args.ageMonitor) {
-      new aws.iam.RolePolicy(
-        `${name}-age-monitor`,
+      const limits = watched.map((s) => `${s.name} (${(s.rotation as { maxAgeDays: number }).maxAgeDays} days)`).join(", ");
+      const alarm = new aws.cloudwatch.MetricAlarm(
+        `${name}-age`,
         {
-          role: args.ageMonitor.roleName,
-          policy: policyJson([{ Sid: `Measure${pascal(model.name)}SecretAges`, Effect: "Allow", Action: ["secretsmanager:ListSecretVersionIds"], Resource: watched.map((s) => arns[s.name]!) }]),
+          name: `airlock-${model.name}-secrets-age`,
+          alarmDescription: `${model.name}: a hand-rotated secret is older than its limit (or has no value, or the monitor stopped): ${limits}. SecretAgeDays in ${SECRET_AGE_NAMESPACE} shows which; put a new value, then redeploy.`.slice(0, 1024),
+          namespace: SECRET_AGE_NAMESPACE,
+          metricName: SECRET_AGE_PERCENT_METRIC,
+          dimensions: { Agent: model.name },
+          statistic: "Maximum",
+          period: 86400,
+          evaluationPeriods: 1,
+          threshold: 100,
+          comparisonOperator: "GreaterThanThreshold",
+          treatMissingData: "breaching",
+          alarmActions: [args.alarmTopicArn],
+          okActions: [args.alarmTopicArn],
+          tags,
         },
         { parent: this },
       );
-      for (const s of watched) {
-        const maxAge = (s.rotation as { maxAgeDays: number }).maxAgeDays;
-        const alarm = new aws.cloudwatch.MetricAlarm(
-          `${name}-${s.name}-age`,
-          {
-            name: `airlock-${model.name}-${s.name}-age`,
-            alarmDescription: `${model.name}: secret ${s.name} is older than ${maxAge} days (or has no value, or the monitor stopped). Rotate it by hand: put a new value, then redeploy.`,
-            namespace: SECRET_AGE_NAMESPACE,
-            metricName: "SecretAgeDays",
-            dimensions: { Agent: model.name, Secret: s.name },
-            statistic: "Maximum",
-            period: 86400,
-            evaluationPeriods: 1,
-            threshold: maxAge,
-            comparisonOperator: "GreaterThanThreshold",
-            treatMissingData: "breaching",
-            alarmActions: [args.alarmTopicArn],
-            okActions: [args.alarmTopicArn],
-            tags,
-          },
-          { parent: this },
-        );
-        alarmNames[s.name] = alarm.name;
-      }
+      this.ageAlarmName = alarm.name;
     }
-    this.ageAlarmNames = alarmNames;
 
-    this.registerOutputs({ arns: this.arns, ageAlarmNames: this.ageAlarmNames });
+    this.registerOutputs({ arns: this.arns, ageAlarmName: this.ageAlarmName });
   }
 
   /** ARNs of the named secrets, in the given order. */
@@ -174,14 +164,6 @@ export class AgentSecrets extends pulumi.ComponentResource {
       return a;
     });
   }
-}
-
-function pascal(s: string): string {
-  return s
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join("");
 }
 
 function rotationLabel(s: SecretBinding): string {
@@ -195,8 +177,11 @@ function rotationLabel(s: SecretBinding): string {
   }
 }
 
-/** Only the named roles may read the value; nothing may use the secret without TLS. */
-export function secretResourcePolicy(readerRoleArns: pulumi.Input<string>[]): pulumi.Output<string> {
+/**
+ * Only the named roles may read the value; nothing may use the secret without TLS; `grants` are
+ * the Allow statements of same-account roles that need the secret (the platform's functions).
+ */
+export function secretResourcePolicy(readerRoleArns: pulumi.Input<string>[], grants: StatementInput[] = []): pulumi.Output<string> {
   return policyJson([
     {
       Sid: "OnlyNamedRolesReadTheValue",
@@ -214,6 +199,7 @@ export function secretResourcePolicy(readerRoleArns: pulumi.Input<string>[]): pu
       Resource: "*",
       Condition: { Bool: { "aws:SecureTransport": "false" } },
     },
+    ...grants,
   ]);
 }
 

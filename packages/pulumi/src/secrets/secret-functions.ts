@@ -1,7 +1,8 @@
 /**
  * SecretFunctions: the platform's two secret housekeeping functions, shared by its agents.
- * - rotation: rotates the values Airlock generates (each agent grants it exactly its own secrets);
- * - age monitor: measures how old hand-rotated vendor keys are, for the per-secret age alarms.
+ * - rotation: rotates the values Airlock generates (each secret's resource policy lets it in: the
+ *   function's role itself holds no secret permission, only the platform key via Secrets Manager);
+ * - age monitor: measures how old hand-rotated vendor keys are, for each owner's age alarm.
  */
 import { readFileSync } from "node:fs";
 import * as aws from "@pulumi/aws";
@@ -13,6 +14,8 @@ import { ROLE_TAG } from "../tags.ts";
 export const SECRET_FUNCTIONS_TOKEN = "airlock:secrets:SecretFunctions";
 /** CloudWatch namespace of the secret age metric. */
 export const SECRET_AGE_NAMESPACE = "Airlock/Secrets";
+/** Age as a percentage of the secret's own limit, per owner (dimension `Agent`): the alarm's metric. */
+export const SECRET_AGE_PERCENT_METRIC = "SecretAgePercentOfLimit";
 
 const ROTATE_CODE = readFileSync(new URL("./lambda/rotate.mjs", import.meta.url), "utf8");
 const AGE_CODE = readFileSync(new URL("./lambda/secret-age.mjs", import.meta.url), "utf8");
@@ -23,6 +26,8 @@ export interface SecretFunctionsArgs {
   /** Log group the functions write to. */
   readonly logGroupName: pulumi.Input<string>;
   readonly logGroupArn: pulumi.Input<string>;
+  /** The platform key the secrets are encrypted with. */
+  readonly kmsKeyArn: pulumi.Input<string>;
   /** Create the rotation function (some agent has generated secrets). */
   readonly rotation: boolean;
   /** Create the age monitor (some agent has hand-rotated secrets). */
@@ -48,7 +53,16 @@ export class SecretFunctions extends pulumi.ComponentResource {
         name: `airlock-${args.platformName}-rotate-secrets`,
         description: `Airlock built-in rotation for values generated on platform ${args.platformName}`,
         code: ROTATE_CODE,
-        statements: [],
+        // Which secrets it may rotate is said by each secret's resource policy.
+        statements: [
+          {
+            Sid: "UsePlatformKeyViaSecretsManager",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: [args.kmsKeyArn],
+            Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${ctx.region}.amazonaws.com` } },
+          },
+        ],
       });
       // Secrets Manager of this account may invoke it; each agent's SecretRotation names it.
       new aws.lambda.Permission(

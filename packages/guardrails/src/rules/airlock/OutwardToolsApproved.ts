@@ -1,8 +1,9 @@
 /**
  * Every outward tool (email, posts, payments: anything a customer or the world sees) whose risk
  * tier is not `auto` is wired to a human approval: the stack has an approval gateway
- * (`airlock:approvals:ApprovalGateway`), or the agent's deployment (`airlock:agent:AgentDeployment`)
- * declares `approvals`. Without one, an `approve` tier is a promise nothing keeps.
+ * (`airlock:approvals:ApprovalGateway`) that serves the agent (Airlock's name the agents they serve
+ * in their `agents` input), or the agent's deployment (`airlock:agent:AgentDeployment`) declares
+ * `approvals`. Without one, an `approve` tier is a promise nothing keeps.
  * Needs the compiled agent models (the plan has them); without them it checks nothing.
  */
 import { isRecord } from "../../support.ts";
@@ -11,6 +12,12 @@ import type { StackInput, StackRule, StackViolation } from "../../rule.ts";
 export const APPROVAL_GATEWAY = "airlock:approvals:ApprovalGateway";
 export const AGENT_DEPLOYMENT = "airlock:agent:AgentDeployment";
 
+/** A gateway names the agents it serves (Airlock's do), or one agent; one that names none serves the whole stack. */
+function serves(props: Record<string, unknown>, agent: string): boolean {
+  if (Array.isArray(props.agents)) return props.agents.includes(agent);
+  return props.agent === undefined || props.agent === agent;
+}
+
 export const OutwardToolsApproved: StackRule = {
   kind: "stack",
   name: "OutwardToolsApproved",
@@ -18,8 +25,7 @@ export const OutwardToolsApproved: StackRule = {
     if (agents === undefined) return [];
     const out: StackViolation[] = [];
     for (const agent of agents) {
-      // A gateway names its agent (Airlock's do); one that names none serves the whole stack.
-      const gateway = resources.some((r) => r.type === APPROVAL_GATEWAY && (r.props.agent === undefined || r.props.agent === agent.name));
+      const gateway = resources.some((r) => r.type === APPROVAL_GATEWAY && serves(r.props, agent.name));
       const declared = resources.some(
         (r) => r.type === AGENT_DEPLOYMENT && isRecord(r.props.approvals) && (r.props.agent === undefined || r.props.agent === agent.name),
       );

@@ -1,8 +1,10 @@
 /**
  * Every secret either rotates (a `aws:secretsmanager/secretRotation:SecretRotation` on it) or has a
- * max-age alarm (a CloudWatch metric alarm that refers to it, by ARN, name, or the dimensions
- * `Secret` = its `airlock:secret` tag and `Agent` = its `airlock:agent` tag), so a key nobody
- * rotates cannot quietly live forever.
+ * max-age alarm, so a key nobody rotates cannot quietly live forever. An alarm watches a secret
+ * when it refers to it (by ARN or name), when its dimensions are `Secret` = the secret's
+ * `airlock:secret` tag and `Agent` = its `airlock:agent` tag, or when it is its owner's alarm on
+ * the age monitor's `SecretAgePercentOfLimit` (dimension `Agent` = the secret's `airlock:agent`
+ * tag) and the secret carries the limit the monitor measures it against (`airlock:max-age-days`).
  */
 import { isRecord, refersTo, tagsOf } from "../../support.ts";
 import type { StackInput, StackResource, StackRule, StackViolation } from "../../rule.ts";
@@ -10,11 +12,16 @@ import { SECRET } from "./SecretEncryptedWithKms.ts";
 
 const ROTATION = "aws:secretsmanager/secretRotation:SecretRotation";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+/** The platform age monitor's per-owner metric (packages/pulumi SECRET_AGE_PERCENT_METRIC). */
+const AGE_PERCENT_METRIC = "SecretAgePercentOfLimit";
 
 function alarmWatches(alarm: StackResource, secret: StackResource): boolean {
   if (refersTo(alarm.props, secret)) return true;
   const dims = isRecord(alarm.props.dimensions) ? alarm.props.dimensions : {};
   const tags = tagsOf(secret.props);
+  if (alarm.props.metricName === AGE_PERCENT_METRIC && dims.Secret === undefined) {
+    return tags["airlock:agent"] !== undefined && dims.Agent === tags["airlock:agent"] && tags["airlock:max-age-days"] !== undefined;
+  }
   const tagged = tags["airlock:secret"];
   if (tagged === undefined || dims.Secret !== tagged) return false;
   return tags["airlock:agent"] === undefined || dims.Agent === tags["airlock:agent"];
