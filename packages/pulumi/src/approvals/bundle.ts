@@ -82,31 +82,33 @@ function writeAtomically(file: string, data: string): void {
   renameSync(tmp, file);
 }
 
+/**
+ * The bundle in `dir`: the cached one while every input is unchanged, else a fresh build (which
+ * then becomes the cache). `built` says which.
+ */
+export function bundleApprovalGateway(dir: string = cacheDir()): { readonly file: string; readonly built: boolean } {
+  const entryFile = join(dir, "approval-gateway.cache.json");
+  const entry = readEntry(entryFile);
+  if (entry !== undefined && existsSync(join(dir, entry.output)) && inputsUnchanged(entry)) return { file: join(dir, entry.output), built: false };
+  const result = buildSync({ ...OPTIONS, write: false, metafile: true });
+  const source = Buffer.from(result.outputFiles[0]!.contents);
+  const output = `approval-gateway-${sha256(source).slice(0, 16)}.mjs`;
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, output))) writeAtomically(join(dir, output), source.toString("utf8"));
+  const inputs: Record<string, string> = {};
+  for (const path of Object.keys(result.metafile.inputs).sort()) inputs[path] = sha256(readFileSync(join(ROOT, path)));
+  writeAtomically(entryFile, JSON.stringify({ key: CACHE_KEY, inputs, output } satisfies CacheEntry));
+  return { file: join(dir, output), built: true };
+}
+
 let cachedFile: string | undefined;
 
 /**
  * The bundle as a content-addressed file, for a `FileAsset` (Pulumi then hashes a file instead of
- * carrying two megabytes of source through every registration). Built at most once per process,
- * and not at all while the on-disk cache is current.
+ * carrying two megabytes of source through every registration). Checked at most once per process.
  */
 export function approvalLambdaFile(): string {
-  if (cachedFile !== undefined) return cachedFile;
-  const dir = cacheDir();
-  const entryFile = join(dir, "approval-gateway.cache.json");
-  const entry = readEntry(entryFile);
-  if (entry !== undefined && existsSync(join(dir, entry.output)) && inputsUnchanged(entry)) {
-    cachedFile = join(dir, entry.output);
-    return cachedFile;
-  }
-  const result = buildSync({ ...OPTIONS, write: false, metafile: true });
-  const source = result.outputFiles[0]!.contents;
-  const output = `approval-gateway-${sha256(Buffer.from(source)).slice(0, 16)}.mjs`;
-  mkdirSync(dir, { recursive: true });
-  if (!existsSync(join(dir, output))) writeAtomically(join(dir, output), Buffer.from(source).toString("utf8"));
-  const inputs: Record<string, string> = {};
-  for (const path of Object.keys(result.metafile.inputs).sort()) inputs[path] = sha256(readFileSync(join(ROOT, path)));
-  writeAtomically(entryFile, JSON.stringify({ key: CACHE_KEY, inputs, output } satisfies CacheEntry));
-  cachedFile = join(dir, output);
+  cachedFile ??= bundleApprovalGateway().file;
   return cachedFile;
 }
 
