@@ -5,22 +5,28 @@
  *     writes the recorded resources to <resources.json>;
  *   node --import tsx bench/plan-agents.ts floor <n> <resources.json>
  *     declares the same resources with the same inputs through the same @pulumi/aws and
- *     @pulumi/random classes, with no Airlock code in the program (the floor).
+ *     @pulumi/random classes, with no Airlock code in the program (the floor), wired the way a
+ *     hand-written program must be: an input that holds another resource's ARN, id or name is an
+ *     Output of that resource (a program cannot know a secret's ARN before it exists), so every
+ *     resource waits for the ones it names, as Airlock's do;
+ *   node --import tsx bench/plan-agents.ts literal <n> <resources.json>
+ *     the same resources with every input a literal (no resource waits for another): faster than
+ *     any real program can be, shown for reference.
  * Prints one JSON line: {mode, agents, resources, ms, maxRssMb}.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { compile } from "@airlock/core";
-import { AgentDeployment, AgentPlatform, recordProgram } from "@airlock/pulumi";
+import { AgentDeployment, AgentPlatform, DeterministicMocks, recordProgram } from "@airlock/pulumi";
 
 const [mode, countText, file] = process.argv.slice(2);
 const count = Number(countText);
-if ((mode !== "airlock" && mode !== "floor") || !Number.isInteger(count) || count < 1 || file === undefined) {
-  console.error("usage: plan-agents.ts airlock|floor <agents> <resources.json>");
+if ((mode !== "airlock" && mode !== "floor" && mode !== "literal") || !Number.isInteger(count) || count < 1 || file === undefined) {
+  console.error("usage: plan-agents.ts airlock|floor|literal <agents> <resources.json>");
   process.exit(2);
 }
 
@@ -61,17 +67,94 @@ if (mode === "airlock") {
   writeFileSync(file, JSON.stringify(rec.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, inputs: r.inputs }))));
   report(ms);
 } else {
-  const recorded = JSON.parse(readFileSync(file, "utf8")) as { type: string; name: string; inputs: Record<string, unknown> }[];
+  const recorded = JSON.parse(readFileSync(file, "utf8")) as Recorded[];
   const t0 = performance.now();
   const rec = await recordProgram({
     project: "bench",
     stack: "bench",
-    program: () => {
-      for (const r of recorded) new (classOf(r.type))(r.name, r.inputs);
-    },
+    program: () => (mode === "literal" ? declareLiterally(recorded) : declareWired(recorded)),
   });
   resources = rec.resources.length;
   report(performance.now() - t0);
+}
+
+interface Recorded {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+function declareLiterally(recorded: readonly Recorded[]): void {
+  for (const r of recorded) new (classOf(r.type))(r.name, r.inputs);
+}
+
+/**
+ * Declares the resources in dependency order, each input that holds another resource's output
+ * (its ARN, id or name, exactly or inside a string such as a policy document) given as an Output
+ * of that resource: what a hand-written program has to write.
+ */
+function declareWired(recorded: readonly Recorded[]): void {
+  // What each resource will output (the same deterministic mocks the recorder answers with).
+  const mocks = new DeterministicMocks({ accountId: "123456789012", region: "us-east-1" });
+  const producers = new Map<string, number>();
+  const contained: [string, number][] = [];
+  recorded.forEach((r, i) => {
+    const { id, state } = mocks.newResource({ type: r.type, name: r.name, inputs: r.inputs, custom: true } as never);
+    for (const [field, v] of Object.entries({ ...state, id })) {
+      if (typeof v !== "string" || v.length < 8) continue;
+      // A name the program chose itself (an input) it can write as a literal; the others are outputs.
+      if (field === "name" && r.inputs.name !== undefined) continue;
+      if (field in r.inputs && field !== "name") continue;
+      if (field === "id" || field === "name" || field === "arn" || /Arn$|Id$|Url$/.test(field)) {
+        if (!producers.has(v)) producers.set(v, i);
+        // ARNs and ids also appear inside other strings (policies, log-stream ARNs).
+        if (field === "arn" || field === "id") contained.push([v, i]);
+      }
+    }
+  });
+  /** The resources (other than `self`) whose outputs the string holds. */
+  const namedIn = (s: string, self: number): Set<number> => {
+    const found = new Set<number>();
+    const exact = producers.get(s);
+    if (exact !== undefined && exact !== self) found.add(exact);
+    for (const [v, j] of contained) if (j !== self && s !== v && s.includes(v)) found.add(j);
+    return found;
+  };
+  const deps = recorded.map((r, i) => {
+    const all = new Set<number>();
+    walkStrings(r.inputs, (s) => namedIn(s, i).forEach((j) => all.add(j)));
+    return all;
+  });
+  if (process.env.AIRLOCK_BENCH_DEBUG) process.stderr.write(`wired floor: ${deps.reduce((n, d) => n + d.size, 0)} dependencies among ${recorded.length} resources\n`);
+  const made: pulumi.CustomResource[] = [];
+  const state: ("new" | "making" | "made")[] = recorded.map(() => "new");
+  const make = (i: number): void => {
+    if (state[i] === "made") return;
+    if (state[i] === "making") throw new Error(`dependency cycle through ${recorded[i]!.name}`);
+    state[i] = "making";
+    for (const j of deps[i]!) make(j);
+    // Only the strings that name another resource wait for it; the rest stay literals.
+    const inputs = mapStrings(recorded[i]!.inputs, (s) => {
+      const upstream = [...namedIn(s, i)];
+      return upstream.length === 0 ? s : pulumi.all(upstream.map((j) => made[j]!.urn)).apply(() => s);
+    });
+    made[i] = new (classOf(recorded[i]!.type))(recorded[i]!.name, inputs as Record<string, unknown>);
+    state[i] = "made";
+  };
+  recorded.forEach((_, i) => make(i));
+}
+
+function mapStrings(value: unknown, f: (s: string) => unknown): unknown {
+  if (typeof value === "string") return f(value);
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, f));
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, f)]));
+  return value;
+}
+
+function walkStrings(value: unknown, visit: (s: string) => void): void {
+  if (typeof value === "string") visit(value);
+  else if (Array.isArray(value)) value.forEach((v) => walkStrings(v, visit));
+  else if (value !== null && typeof value === "object") Object.values(value).forEach((v) => walkStrings(v, visit));
 }
 
 type ResourceClass = new (name: string, args: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;

