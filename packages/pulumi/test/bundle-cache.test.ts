@@ -26,7 +26,8 @@ describe("approval gateway bundle cache", () => {
   it("rebuilds when an input's content differs from what the cache recorded, and records it anew", () => {
     const entry = JSON.parse(readFileSync(entryFile, "utf8"));
     const real = entry.inputs["packages/approvals/src/router.ts"];
-    entry.inputs["packages/approvals/src/router.ts"] = "0".repeat(64); // as if router.ts had changed since
+    entry.inputs["packages/approvals/src/router.ts"] = "0".repeat(64); // as if router.ts had changed since:
+    entry.stats["packages/approvals/src/router.ts"] = [0, 0]; // another size and time, another content
     writeFileSync(entryFile, JSON.stringify(entry));
     assert.equal(bundleApprovalGateway(dir).built, true);
     assert.equal(JSON.parse(readFileSync(entryFile, "utf8")).inputs["packages/approvals/src/router.ts"], real);
@@ -40,5 +41,29 @@ describe("approval gateway bundle cache", () => {
     writeFileSync(entryFile, "{ not json");
     assert.equal(bundleApprovalGateway(dir).built, true);
     assert.equal(bundleApprovalGateway(dir).built, false);
+  });
+});
+
+describe("approval gateway bundle cache: unchanged stats", () => {
+  const dir = mkdtempSync(join(tmpdir(), "airlock-bundle-stats-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const entryFile = join(dir, "approval-gateway.cache.json");
+
+  it("hashes a file again only when its size or time changed, and rebuilds when the content did", () => {
+    bundleApprovalGateway(dir);
+    const entry = JSON.parse(readFileSync(entryFile, "utf8"));
+    assert.deepEqual(Object.keys(entry.stats).sort(), Object.keys(entry.inputs).sort());
+    // Another time on record, same content (a fresh checkout): hashed, found equal, reused, and
+    // the new time remembered.
+    const real = entry.stats["packages/approvals/src/lambda.ts"];
+    entry.stats["packages/approvals/src/lambda.ts"] = [real[0], 1];
+    writeFileSync(entryFile, JSON.stringify(entry));
+    assert.equal(bundleApprovalGateway(dir).built, false);
+    assert.deepEqual(JSON.parse(readFileSync(entryFile, "utf8")).stats["packages/approvals/src/lambda.ts"], real);
+    entry.stats["packages/approvals/src/lambda.ts"] = [real[0], 1];
+    // Another time and another recorded hash: the content is taken as changed.
+    entry.inputs["packages/approvals/src/lambda.ts"] = "f".repeat(64);
+    writeFileSync(entryFile, JSON.stringify(entry));
+    assert.equal(bundleApprovalGateway(dir).built, true);
   });
 });

@@ -6,11 +6,11 @@
  * The bundle depends on source files only (the agents' routes travel beside it in
  * `gateway.json`), so it is cached on disk between runs: the cache records every input file
  * esbuild read with its content hash, and is used only while every one of them is unchanged (and
- * esbuild and the options are the same). A plan then costs a few dozen file hashes instead of a
+ * esbuild and the options are the same). A plan then costs a few hundred file stats instead of a
  * bundle. `AIRLOCK_CACHE_DIR` moves the cache; deleting the directory is always safe.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +39,8 @@ interface CacheEntry {
   readonly key: string;
   /** Input files (relative to the repository root) and their sha256. */
   readonly inputs: Readonly<Record<string, string>>;
+  /** Their size and modification time when hashed: while both are the same, the hash is not recomputed. */
+  readonly stats?: Readonly<Record<string, readonly [number, number]>>;
   /** The bundle's file name in the cache directory. */
   readonly output: string;
 }
@@ -61,18 +63,33 @@ function readEntry(file: string): CacheEntry | undefined {
   }
 }
 
-/** True when every input esbuild read last time still has the same content. */
-function inputsUnchanged(entry: CacheEntry): boolean {
-  for (const [path, hash] of Object.entries(entry.inputs)) {
-    let content: Buffer;
-    try {
-      content = readFileSync(join(ROOT, path));
-    } catch {
-      return false;
-    }
-    if (sha256(content) !== hash) return false;
+function statOf(path: string): [number, number] | undefined {
+  try {
+    const st = statSync(join(ROOT, path));
+    return [st.size, st.mtimeMs];
+  } catch {
+    return undefined;
   }
-  return true;
+}
+
+/**
+ * True when every input esbuild read last time still has the same content: a file whose size and
+ * modification time are as recorded is taken as unchanged (as make and ccache do); any other is
+ * hashed and compared.
+ */
+function inputsUnchanged(entry: CacheEntry): { readonly unchanged: boolean; readonly stats: Record<string, [number, number]>; readonly restatted: boolean } {
+  const stats: Record<string, [number, number]> = {};
+  let restatted = false;
+  for (const [path, hash] of Object.entries(entry.inputs)) {
+    const now = statOf(path);
+    if (now === undefined) return { unchanged: false, stats, restatted };
+    stats[path] = now;
+    const then = entry.stats?.[path];
+    if (then !== undefined && then[0] === now[0] && then[1] === now[1]) continue;
+    if (sha256(readFileSync(join(ROOT, path))) !== hash) return { unchanged: false, stats, restatted };
+    restatted = true; // same content, new time (a fresh checkout): remember it, so the next plan skips the hash
+  }
+  return { unchanged: true, stats, restatted };
 }
 
 /** Writes `data` to `file` so a concurrent reader sees the old file or the new one, never half. */
@@ -89,15 +106,26 @@ function writeAtomically(file: string, data: string): void {
 export function bundleApprovalGateway(dir: string = cacheDir()): { readonly file: string; readonly built: boolean } {
   const entryFile = join(dir, "approval-gateway.cache.json");
   const entry = readEntry(entryFile);
-  if (entry !== undefined && existsSync(join(dir, entry.output)) && inputsUnchanged(entry)) return { file: join(dir, entry.output), built: false };
+  if (entry !== undefined && existsSync(join(dir, entry.output))) {
+    const check = inputsUnchanged(entry);
+    if (check.unchanged) {
+      if (check.restatted) writeAtomically(entryFile, JSON.stringify({ ...entry, stats: check.stats } satisfies CacheEntry));
+      return { file: join(dir, entry.output), built: false };
+    }
+  }
   const result = buildSync({ ...OPTIONS, write: false, metafile: true });
   const source = Buffer.from(result.outputFiles[0]!.contents);
   const output = `approval-gateway-${sha256(source).slice(0, 16)}.mjs`;
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(dir, output))) writeAtomically(join(dir, output), source.toString("utf8"));
   const inputs: Record<string, string> = {};
-  for (const path of Object.keys(result.metafile.inputs).sort()) inputs[path] = sha256(readFileSync(join(ROOT, path)));
-  writeAtomically(entryFile, JSON.stringify({ key: CACHE_KEY, inputs, output } satisfies CacheEntry));
+  const stats: Record<string, [number, number]> = {};
+  for (const path of Object.keys(result.metafile.inputs).sort()) {
+    const st = statOf(path);
+    if (st !== undefined) stats[path] = st;
+    inputs[path] = sha256(readFileSync(join(ROOT, path)));
+  }
+  writeAtomically(entryFile, JSON.stringify({ key: CACHE_KEY, inputs, stats, output } satisfies CacheEntry));
   return { file: join(dir, output), built: true };
 }
 
