@@ -5,7 +5,7 @@
  * writers (several service instances) still build one chain. `verifyAuditLog` recomputes the
  * chain and names the first row of every break.
  */
-import { canonicalJson, sha256 } from "@airlock/core";
+import { canonicalJson, sha256 } from "@airlock/core/hash";
 import type { Queryable } from "./db.ts";
 
 /** `prev_hash` of the first row. */

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { sha256 } from "@airlock/core";
+import { sha256 } from "@airlock/core/hash";
 import type { Database } from "./db.ts";
 
 export interface Migration {

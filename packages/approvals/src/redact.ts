@@ -3,7 +3,7 @@
  * `[REDACTED:<pattern>]` (the shared patterns of @airlock/core) and values under secret-sounding
  * keys replaced whole.
  */
-import { redactSecrets } from "@airlock/core";
+import { redactSecrets } from "@airlock/core/secret-patterns";
 
 const SECRET_KEY = /(pass(word|wd|phrase)?|secret|token|api[-_]?key|authori[sz]ation|cookie|private[-_]?key|credential|signing[-_]?key)/i;
 

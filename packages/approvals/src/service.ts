@@ -9,7 +9,10 @@
  * share one store (one gateway per platform), and another agent's request is "not found" here.
  */
 import { randomUUID } from "node:crypto";
-import { canonicalJson, sha256, redactSecrets, type RiskClass, type Tier } from "@airlock/core";
+import type { RiskClass, Tier } from "@airlock/core";
+// Subpath imports keep the gateway's Lambda bundle free of the manifest compiler (zod, yaml, IAM data).
+import { canonicalJson, sha256 } from "@airlock/core/hash";
+import { redactSecrets } from "@airlock/core/secret-patterns";
 import type { WebClient } from "@slack/web-api";
 import { appendAudit, jsonSafe } from "./audit.ts";
 import type { Database, Queryable } from "./db.ts";

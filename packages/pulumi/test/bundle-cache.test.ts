@@ -18,6 +18,8 @@ describe("approval gateway bundle cache", () => {
     // It recorded what it read: the gateway's own source and its dependencies, each with a hash.
     assert.ok(entry.inputs["packages/approvals/src/lambda.ts"].match(/^[0-9a-f]{64}$/));
     assert.ok(Object.keys(entry.inputs).some((p) => p.startsWith("node_modules/pg/")));
+    // The Lambda needs hashing and redaction from @airlock/core, not the manifest compiler.
+    assert.deepEqual(Object.keys(entry.inputs).filter((p) => /node_modules\/(zod|yaml|@cloud-copilot)\//.test(p)), []);
     const second = bundleApprovalGateway(dir);
     assert.deepEqual(second, { file: first.file, built: false });
     assert.match(readFileSync(second.file, "utf8"), /export\s*\{[^}]*handler/);
