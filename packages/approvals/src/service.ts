@@ -31,8 +31,19 @@ import type {
   RequestApprovalResult,
 } from "./types.ts";
 
-/** The Slack calls the service makes (a `WebClient` satisfies it). */
-export type SlackApi = Pick<WebClient, "chat" | "views">;
+/**
+ * The Slack calls the service makes (a `WebClient` satisfies it). The bot token needs
+ * `chat:write` (post, update, private replies) and `channels:history` (`groups:history` for a
+ * private channel): before the outbox posts a request again it reads the channel's recent history
+ * for the message its earlier attempt may have posted, so a post Slack accepted but the store never
+ * recorded (a crash between the two) is not posted twice. Without a history scope requests are
+ * still delivered, with a warning, but such a request may reach approvers twice.
+ */
+export type SlackApi = Pick<WebClient, "chat" | "views"> & {
+  readonly conversations: Pick<WebClient["conversations"], "history">;
+  /** Who the bot is, so only its own messages count as earlier posts (another app could copy the metadata). */
+  readonly auth: Pick<WebClient["auth"], "test">;
+};
 
 export interface ApprovalServiceOptions {
   readonly db: Database;
@@ -82,6 +93,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
 /** How long a Slack call may hold a row before another instance's outbox may retry it. */
 const LEASE_MS = 60_000;
+/** Slack message metadata `event_type` of a request's message; its payload names the request and agent. */
+export const REQUEST_EVENT_TYPE = "airlock_approval_request";
+/** How far before a request's creation its message is looked for (clock skew between this host and Slack). */
+const HISTORY_MARGIN_MS = 5 * 60_000;
+/** Pages of channel history read before a retried post, newest first (a page is at most 200 messages). */
+const HISTORY_PAGES = 5;
+const HISTORY_PAGE_SIZE = 200;
 
 interface RequestRow {
   id: string;
@@ -139,6 +157,8 @@ export class ApprovalService {
   readonly #model: ApprovalModel;
   readonly #release: string;
   readonly #slack: SlackApi;
+  /** This bot's id (auth.test), once asked. */
+  #botId: Promise<string> | undefined;
   readonly #channel: string;
   readonly #approvers: ReadonlySet<string>;
   readonly #traceUrl: ((traceId: string) => string) | undefined;
@@ -146,6 +166,8 @@ export class ApprovalService {
   readonly #retryBase: number;
   readonly #retryMax: number;
   readonly #warn: (message: string) => void;
+  /** Failures of the history lookup already warned about, by Slack error (each is reported once). */
+  readonly #historyWarned = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<OutboxResult> | undefined;
 
@@ -217,7 +239,7 @@ export class ApprovalService {
     const riskClass = this.#model.approvals.find((a) => a.actionType === actionType)?.riskClass;
     const id = (action.id ?? randomUUID()).toLowerCase();
     const now = this.#now();
-    await this.#db.transaction(async (tx) => {
+    const created = await this.#db.transaction(async (tx): Promise<boolean> => {
       const inserted = await tx.query(
         `INSERT INTO airlock.approval_requests
            (id, agent, release, tool, action_type, tier, risk_class, arguments, arguments_hash, trace_id, created_at, slack_next_attempt_at)
@@ -232,7 +254,7 @@ export class ApprovalService {
         if (row !== undefined && (row.agent !== this.#model.name || row.tool !== tool.name || row.arguments_hash !== argumentsHash)) {
           throw new ApprovalError(`\`action.id\`: request ${id} already exists for a different action; use a new id for a new action`);
         }
-        return;
+        return false;
       }
       await appendAudit(
         tx,
@@ -246,10 +268,12 @@ export class ApprovalService {
         },
         now,
       );
+      return true;
     });
     const req = await this.getRequest(id);
     let posted = req?.slack.state !== "unposted";
-    if (req !== undefined && !posted) posted = await this.#post(req);
+    // Asked again with the id of a stored, unposted request: an earlier post may have reached Slack.
+    if (req !== undefined && !posted) posted = await this.#post(req, { retry: !created });
     return { status: "pending", id, actionType, tier, posted };
   }
 
@@ -442,7 +466,8 @@ export class ApprovalService {
     let failed = 0;
     for (const req of claimed) {
       if (req.status === "pending") {
-        if (await this.#post(req)) posted++;
+        // Every outbox post is a retry: the first attempt was requestApproval's.
+        if (await this.#post(req, { retry: true })) posted++;
         else failed++;
         continue;
       }
@@ -552,29 +577,126 @@ export class ApprovalService {
     }
   }
 
-  async #post(req: ApprovalRequestRecord): Promise<boolean> {
-    const message = requestMessage(req);
+  /**
+   * Posts a request and records its message. A `retry` first looks for the message an earlier
+   * attempt may have posted without recording it, and records that one instead of posting again.
+   */
+  async #post(req: ApprovalRequestRecord, options: { readonly retry: boolean }): Promise<boolean> {
+    let call = "chat.postMessage";
     try {
-      const r = await this.#slack.chat.postMessage({ channel: this.#channel, text: message.text, blocks: message.blocks as never, unfurl_links: false, unfurl_media: false });
+      const found = options.retry ? await this.#findPosted(req) : undefined;
+      if (found !== undefined) {
+        call = `recording message ${found} found in the channel history`;
+        await this.#recordPosted(req, this.#channel, found);
+        return true;
+      }
+      const message = requestMessage(req);
+      const r = await this.#slack.chat.postMessage({
+        channel: this.#channel,
+        text: message.text,
+        blocks: message.blocks as never,
+        metadata: { event_type: REQUEST_EVENT_TYPE, event_payload: { request_id: req.id, agent: req.agent } },
+        unfurl_links: false,
+        unfurl_media: false,
+      });
       if (typeof r.ts !== "string") throw new Error("chat.postMessage returned no ts");
-      await this.#db.query(
-        `UPDATE airlock.approval_requests
-            SET slack_channel = $2, slack_ts = $3, slack_attempts = slack_attempts + 1, slack_last_error = NULL,
-                slack_state = CASE WHEN status = 'pending' THEN 'posted' ELSE 'update-pending' END,
-                slack_next_attempt_at = CASE WHEN status = 'pending' THEN NULL ELSE slack_next_attempt_at END
-          WHERE id = $1`,
-        [req.id, typeof r.channel === "string" ? r.channel : this.#channel, r.ts],
-      );
+      await this.#recordPosted(req, typeof r.channel === "string" ? r.channel : this.#channel, r.ts);
       return true;
     } catch (e) {
-      await this.#failed(req, "chat.postMessage", e);
+      await this.#failed(req, call, e);
       return false;
     }
+  }
+
+  /** Records the request's Slack message; a request decided meanwhile still needs its outcome shown. */
+  async #recordPosted(req: ApprovalRequestRecord, channel: string, ts: string): Promise<void> {
+    await this.#db.query(
+      `UPDATE airlock.approval_requests
+          SET slack_channel = $2, slack_ts = $3, slack_attempts = slack_attempts + 1, slack_last_error = NULL,
+              slack_state = CASE WHEN status = 'pending' THEN 'posted' ELSE 'update-pending' END,
+              slack_next_attempt_at = CASE WHEN status = 'pending' THEN NULL ELSE slack_next_attempt_at END
+        WHERE id = $1`,
+      [req.id, channel, ts],
+    );
+  }
+
+  /**
+   * The ts of the request's message if the channel already holds it (matched by its metadata),
+   * reading at most HISTORY_PAGES pages back to shortly before the request was created. A failed
+   * lookup (no history scope, Slack down) is warned about once and answers undefined: delivery
+   * goes on, at the risk of a duplicate, rather than waiting on a scope.
+   */
+  async #findPosted(req: ApprovalRequestRecord): Promise<string | undefined> {
+    const oldest = ((req.createdAt.getTime() - HISTORY_MARGIN_MS) / 1000).toFixed(6);
+    let cursor: string | undefined;
+    try {
+      this.#botId ??= this.#slack.auth.test().then((a) => {
+        if (typeof a.bot_id !== "string") throw new Error("auth.test returned no bot_id: the service needs a bot token (xoxb-)");
+        return a.bot_id;
+      });
+      const botId = await this.#botId.catch((e: unknown) => {
+        this.#botId = undefined; // ask again next time
+        throw e;
+      });
+      for (let page = 0; page < HISTORY_PAGES; page++) {
+        const r = await this.#slack.conversations.history({
+          channel: this.#channel,
+          oldest,
+          include_all_metadata: true,
+          limit: HISTORY_PAGE_SIZE,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        const hit = r.messages?.find(
+          (m) =>
+            m.bot_id === botId &&
+            m.metadata?.event_type === REQUEST_EVENT_TYPE &&
+            (m.metadata.event_payload as { request_id?: unknown } | undefined)?.request_id === req.id,
+        );
+        if (typeof hit?.ts === "string") return hit.ts;
+        cursor = r.response_metadata?.next_cursor;
+        if (cursor === undefined || cursor === "") return undefined;
+      }
+    } catch (e) {
+      this.#warnHistoryFailure(e);
+    }
+    return undefined;
+  }
+
+  #warnHistoryFailure(e: unknown): void {
+    const data = (e as { data?: { error?: unknown; needed?: unknown } } | null)?.data;
+    const error = typeof data?.error === "string" ? data.error : "other";
+    if (this.#historyWarned.has(error)) return;
+    this.#historyWarned.add(error);
+    const scopes = "channels:history (groups:history for a private channel)";
+    if (error === "missing_scope") {
+      const needed = typeof data?.needed === "string" && data.needed !== "" ? data.needed : scopes;
+      this.#warn(
+        `airlock approvals: the Slack app lacks the ${needed} scope (conversations.history answered missing_scope), so the outbox cannot see whether a request it retries was already posted; ` +
+          `until ${needed} is granted, approvers may see a request twice. Requests are still posted.`,
+      );
+      return;
+    }
+    this.#warn(
+      `airlock approvals: could not read the history of channel ${this.#channel} before retrying a post (conversations.history: ${redactSecrets(describeError(e)).slice(0, 300)}); ` +
+        `requests are still posted, but approvers may see one twice. The Slack app needs ${scopes}.`,
+    );
   }
 
   async #deliverOutcome(req: ApprovalRequestRecord, decision: DecisionRecord): Promise<boolean> {
     if (req.slack.ts === undefined || req.slack.channel === undefined) {
       if (req.slack.state !== "unposted") return true;
+      // The request's message may be in Slack with its ts unrecorded (its buttons may be what was
+      // clicked): record it and update it in place rather than post the outcome beside it.
+      const found = await this.#findPosted(req);
+      if (found !== undefined) {
+        try {
+          await this.#recordPosted(req, this.#channel, found);
+        } catch (e) {
+          await this.#failed(req, `recording message ${found} found in the channel history`, e);
+          return false;
+        }
+        return this.#deliverOutcome({ ...req, slack: { ...req.slack, state: "update-pending", channel: this.#channel, ts: found, attempts: req.slack.attempts + 1 } }, decision);
+      }
       // Decided before the request ever reached Slack: post the outcome instead.
       const message = outcomeMessage(req, decision);
       try {

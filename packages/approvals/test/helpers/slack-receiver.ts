@@ -1,6 +1,8 @@
 /**
  * A local Slack Web API on 127.0.0.1: records every call the service makes and answers like
- * Slack (`{ ok: true, channel, ts }`), or fails on demand to play an outage.
+ * Slack (`{ ok: true, channel, ts }`), or fails on demand to play an outage. Messages it accepted
+ * through `chat.postMessage` are served back by `conversations.history` (newest first, paged
+ * with a cursor, metadata only when `include_all_metadata` is set), as Slack does.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,6 +14,25 @@ export interface SlackCall {
   readonly args: Record<string, unknown>;
 }
 
+/** A message the receiver accepted, as `conversations.history` returns it. */
+export interface SlackMessage {
+  readonly channel: string;
+  readonly ts: string;
+  readonly text: unknown;
+  readonly metadata: unknown;
+  /** The bot that posted it (this receiver's own bot unless a test adds another app's message). */
+  readonly botId?: string;
+}
+
+/** The bot id `auth.test` reports, stamped on every message `chat.postMessage` accepts. */
+export const RECEIVER_BOT_ID = "B0AIRLOCKBOT";
+
+/** A Slack ts ("1772442000.000001") as a number of microseconds, for ordering. */
+function tsMicros(ts: string): bigint {
+  const [sec = "0", frac = ""] = ts.split(".");
+  return BigInt(sec) * 1_000_000n + BigInt(frac.padEnd(6, "0").slice(0, 6));
+}
+
 export class SlackReceiver {
   readonly calls: SlackCall[] = [];
   /** When set, every call answers this HTTP status (an outage). */
@@ -20,8 +41,21 @@ export class SlackReceiver {
   apiError: string | undefined;
   /** Fixed answers by method (e.g. `apps.connections.open` → the Socket Mode URL). */
   readonly responses: Record<string, Record<string, unknown>> = {};
+  /** Messages accepted by `chat.postMessage`, oldest first. */
+  readonly messages: SlackMessage[] = [];
+  /**
+   * Clock of new message ts (Slack stamps a message with its own time).
+   * @default - a counter from 1700000000 (November 2023)
+   */
+  clock: (() => Date) | undefined;
+  /**
+   * Largest `conversations.history` page, below the caller's `limit` (to test paging).
+   * @default - the caller's `limit`
+   */
+  historyPageSize: number | undefined;
   #server: Server | undefined;
   #ts = 1_700_000_000;
+  #seq = 0;
 
   async start(): Promise<string> {
     this.#server = createServer((req, res) => {
@@ -55,12 +89,48 @@ export class SlackReceiver {
           return;
         }
         const channel = typeof args.channel === "string" ? args.channel : undefined;
-        const ts = method === "chat.update" ? args.ts : `${this.#ts++}.000100`;
+        if (method === "conversations.history") {
+          res.end(JSON.stringify(this.#history(args)));
+          return;
+        }
+        if (method === "auth.test") {
+          res.end(JSON.stringify({ ok: true, user_id: "U0AIRLOCKBOT", bot_id: RECEIVER_BOT_ID, team_id: "T0AIRLOCK" }));
+          return;
+        }
+        const ts = method === "chat.update" ? args.ts : this.#nextTs();
+        if (method === "chat.postMessage" && channel !== undefined && typeof ts === "string") {
+          this.messages.push({ channel, ts, text: args.text, metadata: args.metadata, botId: RECEIVER_BOT_ID });
+        }
         res.end(JSON.stringify({ ok: true, channel, ts }));
       });
     });
     await new Promise<void>((r) => this.#server!.listen(0, "127.0.0.1", r));
     return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/api/`;
+  }
+
+  #nextTs(): string {
+    if (this.clock === undefined) return `${this.#ts++}.000100`;
+    this.#seq++;
+    return `${Math.floor(this.clock().getTime() / 1000)}.${String(this.#seq).padStart(6, "0")}`;
+  }
+
+  /** Slack's answer to conversations.history: the channel's messages after `oldest`, newest first. */
+  #history(args: Record<string, unknown>): Record<string, unknown> {
+    const oldest = typeof args.oldest === "string" ? tsMicros(args.oldest) : 0n;
+    const all = this.messages
+      .filter((m) => m.channel === args.channel && tsMicros(m.ts) > oldest)
+      .sort((a, b) => (tsMicros(b.ts) > tsMicros(a.ts) ? 1 : -1));
+    const start = typeof args.cursor === "string" ? Number(Buffer.from(args.cursor, "base64").toString("utf8").replace(/^next_ts_offset:/, "")) : 0;
+    const size = Math.min(Number(args.limit ?? 100), this.historyPageSize ?? Infinity);
+    const page = all.slice(start, start + size);
+    const more = start + size < all.length;
+    const withMetadata = args.include_all_metadata === "true" || args.include_all_metadata === true;
+    return {
+      ok: true,
+      messages: page.map((m) => ({ type: "message", ts: m.ts, text: m.text, ...(m.botId ? { bot_id: m.botId } : {}), ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}) })),
+      has_more: more,
+      response_metadata: { next_cursor: more ? Buffer.from(`next_ts_offset:${start + size}`).toString("base64") : "" },
+    };
   }
 
   /** A WebClient pointed here, without retries (a failure shows at once). */
