@@ -92,6 +92,19 @@ describe("the outbox does not post a request twice", () => {
     clock = new Date(clock.getTime() + 6_000);
   };
 
+  /** Runs the outbox once with history pages of one message; returns the history calls it made. */
+  const retryWithPagesOfOne = async (): Promise<SlackCall[]> => {
+    slack.historyPageSize = 1;
+    const historyBefore = slack.callsTo("conversations.history").length;
+    try {
+      retryDue();
+      assert.deepEqual(await service.flushOutbox(), { posted: 1, updated: 0, failed: 0 });
+    } finally {
+      slack.historyPageSize = undefined;
+    }
+    return slack.callsTo("conversations.history").slice(historyBefore);
+  };
+
   test("a request's message carries metadata naming the request and its agent", async () => {
     // When a request is posted
     const id = await pending("T-3001");
@@ -235,22 +248,14 @@ describe("the outbox does not post a request twice", () => {
   });
 
   test("the message is found on the second page of the history", async () => {
-    // Given a lost record, then a newer message in the channel, and pages of one message
+    // Given a lost record, then a newer message in the channel
     const id = await lostRecord("T-3007");
     const [first] = messagesFor(id);
     const newer = await pending("T-3008");
     assert.equal(messagesFor(newer).length, 1);
-    slack.historyPageSize = 1;
-    const historyBefore = slack.callsTo("conversations.history").length;
-    try {
-      // When the outbox retries
-      retryDue();
-      assert.deepEqual(await service.flushOutbox(), { posted: 1, updated: 0, failed: 0 });
-    } finally {
-      slack.historyPageSize = undefined;
-    }
+    // When the outbox retries, reading pages of one message
+    const lookups = await retryWithPagesOfOne();
     // Then it read two pages, the second through the first page's cursor
-    const lookups = slack.callsTo("conversations.history").slice(historyBefore);
     assert.equal(lookups.length, 2);
     assert.equal(lookups[0]!.args.cursor, undefined);
     assert.equal(lookups[1]!.args.cursor, Buffer.from("next_ts_offset:1").toString("base64"));
@@ -265,16 +270,9 @@ describe("the outbox does not post a request twice", () => {
     const id = await lostRecord("T-3009");
     buried = id;
     for (let i = 0; i < 5; i++) await pending(`T-301${i}`);
-    slack.historyPageSize = 1;
-    const historyBefore = slack.callsTo("conversations.history").length;
-    try {
-      retryDue();
-      assert.deepEqual(await service.flushOutbox(), { posted: 1, updated: 0, failed: 0 });
-    } finally {
-      slack.historyPageSize = undefined;
-    }
+    const lookups = await retryWithPagesOfOne();
     // Then five pages were read and, not found there, the request was posted again
-    assert.equal(slack.callsTo("conversations.history").length - historyBefore, 5);
+    assert.equal(lookups.length, 5);
     const messages = messagesFor(id);
     assert.equal(messages.length, 2);
     assert.equal((await row(id)).slack_ts, messages[1]!.ts);
