@@ -81,6 +81,14 @@ export interface ToolSummary {
   readonly secrets: readonly string[];
 }
 
+/**
+ * The outward tools (what a customer or the world sees) whose risk line is not `auto`: each call
+ * waits for a person, so the agent needs an approval route.
+ */
+export function toolsNeedingApproval<T extends Pick<ToolSummary, "outward" | "tier">>(agent: { readonly tools: readonly T[] }): T[] {
+  return agent.tools.filter((t) => t.outward && t.tier !== "auto");
+}
+
 export interface GithubScope {
   readonly tool: string;
   readonly repository: string;

@@ -1,6 +1,6 @@
 /** Test helpers: record a program under mocks and look resources up by type and name. */
 import { strict as assert } from "node:assert";
-import { compile, loadManifest, type AgentModel, type PlannedResource } from "@airlock/core";
+import { compile, loadManifest, toolsNeedingApproval, type AgentModel, type PlannedResource } from "@airlock/core";
 import { recordProgram, type Recording } from "../src/plan/record.ts";
 import { AgentPlatform, type AgentPlatformArgs } from "../src/platform/agent-platform.ts";
 import { AgentDeployment, type AgentDeploymentArgs } from "../src/agent/agent-deployment.ts";
@@ -22,7 +22,7 @@ export const WIRING_ONLY = { disabled: "component wiring test; the eval gate is 
 export const TEST_APPROVALS = { slack: { channelId: "C0APPROVALS", approverIds: ["U0APPROVER1", "U0APPROVER2"] } } as const;
 
 export function needsApprovals(model: AgentModel): boolean {
-  return model.tools.some((t) => t.outward && t.tier !== "auto");
+  return toolsNeedingApproval(model).length > 0;
 }
 
 export interface DeployOptions {

@@ -4,7 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { PLAN_VERSION, loadManifest, type Finding, type PlanDocument, type PlannedPermission } from "@airlock/core";
+import { PLAN_VERSION, loadManifest, toolsNeedingApproval, type Finding, type PlanDocument, type PlannedPermission } from "@airlock/core";
 import { readPulumiProject } from "./project.ts";
 import { UsageError } from "../io.ts";
 
@@ -34,7 +34,7 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
       project,
       stack,
       program: () => {
-        const needsApprovals = model.tools.some((t) => t.outward && t.tier !== "auto");
+        const needsApprovals = toolsNeedingApproval(model).length > 0;
         const approvals = needsApprovals ? { agents: { [model.name]: { disabled: "planned from a bare agent.yaml: no Slack channel or approvers configured" } } } : undefined;
         const platform = new AgentPlatform(`${model.name}-platform`, { agents: [model], ...(approvals ? { approvals } : {}) });
         new AgentDeployment(model.name, {

@@ -17,7 +17,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AgentModel, SecretBinding } from "@airlock/core";
+import { toolsNeedingApproval, type AgentModel, type SecretBinding } from "@airlock/core";
 import type { AwsContext } from "../aws-context.ts";
 import { policyJson, serviceTrustPolicy } from "../policy.ts";
 import { ROLE_TAG } from "../tags.ts";
@@ -52,11 +52,6 @@ export interface PlatformApprovals {
   readonly agents: Readonly<Record<string, ApprovalSettings | ApprovalsDisabled>>;
   /** Alarm when a gateway credential is older than this many days. @default 90 */
   readonly credentialMaxAgeDays?: number;
-}
-
-/** The outward tools of `model` that must wait for a person. */
-export function toolsNeedingApproval(model: AgentModel): AgentModel["tools"] {
-  return model.tools.filter((t) => t.outward && t.tier !== "auto");
 }
 
 /** Pure checks of one agent's route, before any resource exists. */

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   endpointsForServices,
   subdivide,
+  toolsNeedingApproval,
   vpcResolverAddress,
   type AgentModel,
   type EndpointSpec,
@@ -21,7 +22,6 @@ import { checkRetention, secureLogGroup } from "../observability/secure-log-grou
 import { SecretFunctions, type SharedFunction } from "../secrets/secret-functions.ts";
 import {
   ApprovalGateway,
-  toolsNeedingApproval,
   validatePlatformApprovals,
   type ApprovalSettings,
   type ApprovalsDisabled,

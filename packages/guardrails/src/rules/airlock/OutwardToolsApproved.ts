@@ -6,6 +6,7 @@
  * `approvals`. Without one, an `approve` tier is a promise nothing keeps.
  * Needs the compiled agent models (the plan has them); without them it checks nothing.
  */
+import { toolsNeedingApproval } from "@airlock/core";
 import { isRecord } from "../../support.ts";
 import type { StackInput, StackRule, StackViolation } from "../../rule.ts";
 
@@ -30,7 +31,7 @@ export const OutwardToolsApproved: StackRule = {
         (r) => r.type === AGENT_DEPLOYMENT && isRecord(r.props.approvals) && (r.props.agent === undefined || r.props.agent === agent.name),
       );
       if (gateway || declared) continue;
-      for (const tool of agent.tools.filter((t) => t.outward && t.tier !== "auto")) {
+      for (const tool of toolsNeedingApproval(agent)) {
         out.push({
           subject: `agents[${agent.name}].tools[${tool.name}]`,
           message: `outward tool \`${tool.name}\` of agent \`${agent.name}\` needs \`${tool.tier}\` (action type \`${tool.actionType ?? "-"}\`) but no approval gateway is deployed; add an ApprovalGateway to the stack so its calls wait for a human`,
