@@ -9,6 +9,11 @@ export const ACTION_APPROVE = "airlock.approve";
 export const ACTION_REJECT = "airlock.reject";
 export const ACTION_EDIT = "airlock.edit";
 export const EDIT_CALLBACK = "airlock.edit";
+
+/** The Approve, Reject or Edit button among a `block_actions` payload's actions, if it has one. */
+export function decisionButton<A extends { readonly action_id?: unknown }>(actions: readonly A[] | undefined): A | undefined {
+  return actions?.find((a) => a !== null && typeof a === "object" && (a.action_id === ACTION_APPROVE || a.action_id === ACTION_REJECT || a.action_id === ACTION_EDIT));
+}
 export const EDIT_BLOCK = "airlock.edit.arguments";
 export const EDIT_INPUT = "arguments";
 

@@ -7,11 +7,11 @@
  * attempt audited) by the other agent's service. The payload is only a pointer: the agent comes
  * from the store, never from anything the payload says.
  */
-import { ACTION_APPROVE, ACTION_EDIT, ACTION_REJECT, EDIT_CALLBACK } from "./blocks.ts";
+import { decisionButton, EDIT_CALLBACK } from "./blocks.ts";
 import type { Queryable } from "./db.ts";
 import { ApprovalError } from "./errors.ts";
 import type { InteractionHandler } from "./http.ts";
-import type { ApprovalService, InteractionResponse } from "./service.ts";
+import { isRequestId, type ApprovalService, type InteractionResponse } from "./service.ts";
 import type { DecisionVia } from "./types.ts";
 
 /** What the router needs of each agent's service (an `ApprovalService` is one). */
@@ -24,8 +24,6 @@ export interface ApprovalRouterOptions {
   readonly services: ReadonlyMap<string, RoutedService>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The request a Slack payload is about, read the way `ApprovalService.handleInteraction` reads
  * it: the Approve, Reject or Edit button's `value`, or the edit modal's `private_metadata`.
@@ -35,9 +33,7 @@ export function interactionRequestId(payload: unknown): string | undefined {
   if (payload === null || typeof payload !== "object") return undefined;
   const p = payload as { type?: unknown; actions?: unknown; view?: { callback_id?: unknown; private_metadata?: unknown } };
   if (p.type === "block_actions" && Array.isArray(p.actions)) {
-    const action = (p.actions as { action_id?: unknown; value?: unknown }[]).find(
-      (a) => a !== null && typeof a === "object" && (a.action_id === ACTION_APPROVE || a.action_id === ACTION_REJECT || a.action_id === ACTION_EDIT),
-    );
+    const action = decisionButton(p.actions as { action_id?: unknown; value?: unknown }[]);
     return typeof action?.value === "string" ? action.value : undefined;
   }
   if (p.type === "view_submission" && p.view?.callback_id === EDIT_CALLBACK) {
@@ -71,7 +67,7 @@ export class ApprovalRouter implements InteractionHandler {
 
   /** The agent that owns a request, from the store; undefined when there is no such request. */
   async agentOf(requestId: string): Promise<string | undefined> {
-    if (!UUID.test(requestId)) return undefined;
+    if (!isRequestId(requestId)) return undefined;
     const { rows } = await this.#db.query<{ agent: string }>("SELECT agent FROM airlock.approval_requests WHERE id = $1", [requestId]);
     return rows[0]?.agent;
   }

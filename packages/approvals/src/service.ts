@@ -16,7 +16,7 @@ import { redactSecrets } from "@airlock/core/secret-patterns";
 import type { WebClient } from "@slack/web-api";
 import { appendAudit, jsonSafe } from "./audit.ts";
 import type { Database, Queryable } from "./db.ts";
-import { editModal, outcomeMessage, requestMessage, ACTION_APPROVE, ACTION_EDIT, ACTION_REJECT, EDIT_BLOCK, EDIT_CALLBACK, EDIT_INPUT } from "./blocks.ts";
+import { decisionButton, editModal, outcomeMessage, requestMessage, ACTION_APPROVE, ACTION_EDIT, EDIT_BLOCK, EDIT_CALLBACK, EDIT_INPUT } from "./blocks.ts";
 import { ApprovalError } from "./errors.ts";
 import { containsRedaction, redactArguments } from "./redact.ts";
 import type {
@@ -90,6 +90,8 @@ export interface InteractionResponse {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Whether `id` has the form of a request id (a UUID). */
+export const isRequestId = (id: string): boolean => UUID.test(id);
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
 /** How long a Slack call may hold a row before another instance's outbox may retry it. */
 const LEASE_MS = 60_000;
@@ -505,7 +507,7 @@ export class ApprovalService {
     const user = p.user?.id;
     if (typeof user !== "string") return { status: 400, body: { error: "payload has no user.id" } };
     if (p.type === "block_actions") {
-      const action = p.actions?.find((a) => a.action_id === ACTION_APPROVE || a.action_id === ACTION_REJECT || a.action_id === ACTION_EDIT);
+      const action = decisionButton(p.actions);
       if (action === undefined || typeof action.value !== "string") return { status: 200 };
       const channel = p.container?.channel_id ?? p.channel?.id;
       if (action.action_id === ACTION_EDIT) {
