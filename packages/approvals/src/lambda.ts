@@ -32,6 +32,7 @@ import { ApprovalError } from "./errors.ts";
 import { createLambdaHandler, type FunctionUrlEvent } from "./http.ts";
 import { ApprovalRouter } from "./router.ts";
 import { ApprovalService, type SlackApi } from "./service.ts";
+import { SLACK_CHANNEL_ID, SLACK_USER_ID } from "./slack-ids.ts";
 import type { ApprovalAction, ApprovalModel } from "./types.ts";
 
 /** Environment variables the function reads (set by ApprovalGateway). */
@@ -78,8 +79,6 @@ export interface GatewayContext {
 
 export type GatewayHandler = (event: unknown, context?: GatewayContext) => Promise<unknown>;
 
-const CHANNEL_ID = /^[CG][A-Z0-9]{6,}$/;
-const USER_ID = /^[UW][A-Z0-9]{6,}$/;
 /** Lambda's rule for alias names: letters, digits, `-` and `_`, not only digits. */
 const ALIAS_NAME = /^(?!\d+$)[A-Za-z0-9_-]{1,128}$/;
 
@@ -122,14 +121,14 @@ export function parseGatewayConfig(raw: unknown, source: string = GATEWAY_CONFIG
       problems.push(`\`${at}.slack\`: must be an object with \`channelId\` and \`approverIds\``);
       continue;
     }
-    if (typeof slack.channelId !== "string" || !CHANNEL_ID.test(slack.channelId)) {
+    if (typeof slack.channelId !== "string" || !SLACK_CHANNEL_ID.test(slack.channelId)) {
       problems.push(`\`${at}.slack.channelId\`: ${JSON.stringify(slack.channelId) ?? "missing"} is not a Slack channel id; use the C… id from the channel's details, not its name`);
     }
     if (!Array.isArray(slack.approverIds) || slack.approverIds.length === 0) {
       problems.push(`\`${at}.slack.approverIds\`: lists no approver; give at least one Slack user id (U…) allowed to decide`);
     } else {
       slack.approverIds.forEach((id: unknown, i) => {
-        if (typeof id !== "string" || !USER_ID.test(id)) {
+        if (typeof id !== "string" || !SLACK_USER_ID.test(id)) {
           problems.push(`\`${at}.slack.approverIds[${i}]\`: ${JSON.stringify(id)} is not a Slack user id; use the U… id from the user's profile, not a name`);
         }
       });

@@ -18,6 +18,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { toolsNeedingApproval, type AgentModel, type SecretBinding } from "@airlock/core";
+import { SLACK_CHANNEL_ID, SLACK_USER_ID } from "@airlock/approvals/slack-ids";
 import type { AwsContext } from "../aws-context.ts";
 import { policyJson, serviceTrustPolicy } from "../policy.ts";
 import { ROLE_TAG } from "../tags.ts";
@@ -56,10 +57,10 @@ export interface PlatformApprovals {
 
 /** Pure checks of one agent's route, before any resource exists. */
 export function validateApprovalSettings(s: ApprovalSettings, field = "approvals"): void {
-  if (!/^[CG][A-Z0-9]{6,}$/.test(s.slack?.channelId ?? "")) throw new Error(`\`${field}.slack.channelId\`: give the channel's id (C…), as shown in Slack's channel details, not its name`);
+  if (!SLACK_CHANNEL_ID.test(s.slack?.channelId ?? "")) throw new Error(`\`${field}.slack.channelId\`: give the channel's id (C…), as shown in Slack's channel details, not its name`);
   if (!Array.isArray(s.slack.approverIds) || s.slack.approverIds.length === 0) throw new Error(`\`${field}.slack.approverIds\`: list at least one Slack user id (U…) allowed to decide`);
   s.slack.approverIds.forEach((id, i) => {
-    if (!/^[UW][A-Z0-9]{6,}$/.test(id)) throw new Error(`\`${field}.slack.approverIds[${i}]\`: "${id}" is not a Slack user id; use the U… id from the user's profile`);
+    if (!SLACK_USER_ID.test(id)) throw new Error(`\`${field}.slack.approverIds[${i}]\`: "${id}" is not a Slack user id; use the U… id from the user's profile`);
   });
   const minutes = s.pendingAlarmMinutes ?? 30;
   if (!Number.isInteger(minutes) || minutes < 5 || minutes > 1440) throw new Error(`\`${field}.pendingAlarmMinutes\`: must be a whole number of minutes from 5 to 1440`);
