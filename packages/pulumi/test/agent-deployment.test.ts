@@ -2,7 +2,11 @@ import { strict as assert } from "node:assert";
 import { before, describe, it } from "node:test";
 import type { AgentModel } from "@airlock/core";
 import type { Recording } from "../src/plan/record.ts";
-import { all, exampleModel, find, json, modelOf, recordDeployment } from "./harness.ts";
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { parse } from "yaml";
+import { compile } from "@airlock/core";
+import { all, EXAMPLE_MANIFEST, exampleModel, find, json, modelOf, recordDeployment } from "./harness.ts";
 
 const T = {
   role: "aws:iam/role:Role",
@@ -278,5 +282,23 @@ describe("AgentDeployment for the support agent", () => {
   it("parents every child: no resource of the deployment is top-level", () => {
     const top = rec.resources.filter((r) => r.parent === null).map((r) => r.type);
     assert.deepEqual(top.sort(), ["airlock:agent:AgentDeployment", "airlock:platform:AgentPlatform"]);
+  });
+});
+
+describe("AgentDeployment with the team's own rotation Lambda for a vendor key", () => {
+  it("rotates it with that Lambda on its schedule, after its policy exists, and neither the platform's functions nor an age alarm touch it", async () => {
+    const manifest = parse(readFileSync(EXAMPLE_MANIFEST, "utf8"));
+    const github = manifest.secrets.find((x: { name: string }) => x.name === "github-token");
+    github.rotation = { days: 45, lambdaArn: "arn:aws:lambda:us-east-1:123456789012:function:rotate-github-token" };
+    const rec = await recordDeployment(await compile(manifest, { baseDir: dirname(EXAMPLE_MANIFEST) }));
+    const rotations = all(rec, T.rotation).map((r) => [r.name, r.inputs.rotationLambdaArn, r.inputs.rotationRules]);
+    assert.deepEqual(rotations, [
+      ["support-agent-secrets-billing-api-token", "arn:aws:lambda:us-east-1:123456789012:function:airlock-platform-rotate-secrets", { automaticallyAfterDays: 30 }],
+      ["support-agent-secrets-github-token", "arn:aws:lambda:us-east-1:123456789012:function:rotate-github-token", { automaticallyAfterDays: 45 }],
+    ]);
+    const policy = JSON.stringify(json(find(rec, T.secretPolicy, "support-agent-secrets-github-token"), "policy"));
+    assert.ok(!policy.includes("platform-secret-functions"), policy);
+    const age = find(rec, T.alarm, "support-agent-secrets-age");
+    assert.match(String(age.inputs.alarmDescription), /: anthropic-api-key \(90 days\)\. /);
   });
 });

@@ -108,17 +108,13 @@ export class AgentSecrets extends pulumi.ComponentResource {
       }
       // out-of-band: no version; an operator puts the value (`aws secretsmanager put-secret-value`).
 
-      if (s.rotation.kind === "builtin" && args.rotation) {
+      // Rotated by the platform's function (values Airlock generates) or the team's own Lambda.
+      const rotation = s.rotation.kind === "builtin" ? args.rotation?.functionArn : s.rotation.kind === "lambda" ? s.rotation.lambdaArn : undefined;
+      if (rotation !== undefined && s.rotation.kind !== "max-age") {
         // Rotation starts at once: the function's access (the policy) and the first value must exist.
         new aws.secretsmanager.SecretRotation(
           `${name}-${s.name}`,
-          { secretId: secret.id, rotationLambdaArn: args.rotation.functionArn, rotationRules: { automaticallyAfterDays: s.rotation.days } },
-          { parent: this, dependsOn: version ? [policy, version] : [policy] },
-        );
-      } else if (s.rotation.kind === "lambda") {
-        new aws.secretsmanager.SecretRotation(
-          `${name}-${s.name}`,
-          { secretId: secret.id, rotationLambdaArn: s.rotation.lambdaArn, rotationRules: { automaticallyAfterDays: s.rotation.days } },
+          { secretId: secret.id, rotationLambdaArn: rotation, rotationRules: { automaticallyAfterDays: s.rotation.days } },
           { parent: this, dependsOn: version ? [policy, version] : [policy] },
         );
       }
