@@ -148,13 +148,21 @@ export function approvalSecretBindings(maxAgeDays: number): SecretBinding[] {
   ];
 }
 
+/** Each agent's Slack route by agent name, in name order: what plans show and gateway.json carries. */
+function slackRoutes(routes: readonly ApprovalRoute[]): Record<string, { channelId: string; approverIds: string[] }> {
+  const byName = [...routes].sort((a, b) => (a.model.name < b.model.name ? -1 : a.model.name > b.model.name ? 1 : 0));
+  return Object.fromEntries(byName.map(({ model, settings }) => [model.name, { channelId: settings.slack.channelId, approverIds: [...settings.slack.approverIds] }]));
+}
+
 /** `gateway.json`, as the function reads it: each agent's model (no machine paths) and Slack route. */
 export function gatewayConfig(routes: readonly ApprovalRoute[]): string {
-  const agents: Record<string, unknown> = {};
-  for (const { model, settings } of [...routes].sort((a, b) => a.model.name.localeCompare(b.model.name))) {
-    const { promptFile: _path, manifestDir: _dir, ...portable } = model;
-    agents[model.name] = { model: portable, slack: { channelId: settings.slack.channelId, approverIds: [...settings.slack.approverIds] } };
-  }
+  const models = new Map(routes.map((r) => [r.model.name, r.model]));
+  const agents = Object.fromEntries(
+    Object.entries(slackRoutes(routes)).map(([name, slack]) => {
+      const { promptFile: _path, manifestDir: _dir, ...portable } = models.get(name)!;
+      return [name, { model: portable, slack }];
+    }),
+  );
   return JSON.stringify({ version: 1, agents });
 }
 
@@ -171,12 +179,10 @@ export class ApprovalGateway extends pulumi.ComponentResource {
   readonly agentNames: readonly string[];
 
   constructor(name: string, args: ApprovalGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
-    const agentNames = args.routes.map((r) => r.model.name).sort();
     // Whom it serves and who decides for each are the component's inputs, so every plan shows
     // them (the function's gateway.json is recorded only by digest) and guardrails can read them.
-    const routes = Object.fromEntries(
-      [...args.routes].sort((a, b) => a.model.name.localeCompare(b.model.name)).map((r) => [r.model.name, { channelId: r.settings.slack.channelId, approverIds: [...r.settings.slack.approverIds] }]),
-    );
+    const routes = slackRoutes(args.routes);
+    const agentNames = Object.keys(routes);
     super(APPROVAL_GATEWAY_TOKEN, name, { agents: agentNames, routes }, opts);
     if (args.routes.length === 0) throw new Error("`routes`: an approval gateway serves at least one agent");
     args.routes.forEach((r) => validateApprovalSettings(r.settings, `approvals.agents.${r.model.name}`));
