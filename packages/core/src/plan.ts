@@ -21,6 +21,11 @@ export interface PlannedResource {
   readonly custom: boolean;
   /** The inputs as the provider would receive them (JSON strings stay strings). */
   readonly inputs: Readonly<Record<string, unknown>>;
+  /**
+   * URNs of the resources this one waits for, sorted: explicit `dependsOn` and every resource an
+   * input refers to (what the engine orders creation by). The parent is not listed.
+   */
+  readonly dependsOn: readonly string[];
 }
 
 export interface PlannedPermission extends PermissionEntry {

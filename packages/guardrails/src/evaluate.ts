@@ -15,7 +15,7 @@ export interface EvaluateOptions {
 /** Runs every rule of the pack over the plan; findings sorted by rule, then subject, then message. */
 export async function evaluatePlan(plan: PlanDocument, options: EvaluateOptions = {}): Promise<Finding[]> {
   const entries = options.only ? PACK.filter((e) => options.only!.includes(e.id)) : PACK;
-  const resources: StackResource[] = plan.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.inputs }));
+  const resources: StackResource[] = plan.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.inputs, dependencies: r.dependsOn ?? [] }));
   const findings: Finding[] = [];
   for (const entry of entries) findings.push(...(await runEntry(entry, resources, plan)));
   return findings.sort((a, b) => a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject) || a.message.localeCompare(b.message));

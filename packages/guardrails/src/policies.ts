@@ -64,7 +64,7 @@ export function policyFor(entry: PackEntry): ResourceValidationPolicy | StackVal
   return {
     ...base,
     validateStack: (args, reportViolation) => {
-      const resources: StackResource[] = args.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.props }));
+      const resources: StackResource[] = args.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.props, dependencies: r.dependencies.map((d) => d.urn) }));
       for (const v of rule.check({ resources, agents: agentsFromTaskDefinitions(resources) })) {
         reportViolation(`${entry.id}: ${v.message}`, v.subject.startsWith("urn:") ? v.subject : undefined);
       }

@@ -39,6 +39,8 @@ export interface StackResource {
   readonly name: string;
   /** Inputs (plan) or properties (Pulumi policy engine). */
   readonly props: Props;
+  /** URNs of the resources it waits for (plan `dependsOn`, the engine's `dependencies`). @default - none known */
+  readonly dependencies?: readonly string[];
 }
 
 /** What stack rules read of an agent: a compiled `AgentModel` satisfies it. */

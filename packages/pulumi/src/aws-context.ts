@@ -11,6 +11,12 @@ export interface AwsContext {
   readonly partition: pulumi.Output<string>;
   /** DNS suffix of the partition, e.g. `amazonaws.com`. */
   readonly dnsSuffix: pulumi.Output<string>;
+  /**
+   * The IAM principal running `pulumi up`, as a policy names it: the role ARN for an assumed-role
+   * session (`aws.iam.getSessionContext`), else the user ARN. Resource policies that deny everyone
+   * but named readers let it through, since the provider reads back what it wrote.
+   */
+  readonly deployerArn: pulumi.Output<string>;
 }
 
 export function awsContext(parent: pulumi.Resource, region?: string): AwsContext {
@@ -20,11 +26,13 @@ export function awsContext(parent: pulumi.Resource, region?: string): AwsContext
   }
   const identity = aws.getCallerIdentityOutput({}, { parent });
   const partition = aws.getPartitionOutput({}, { parent });
+  const session = aws.iam.getSessionContextOutput({ arn: identity.arn }, { parent });
   return {
     region: resolved,
     accountId: identity.accountId,
     partition: partition.partition,
     dnsSuffix: partition.dnsSuffix,
+    deployerArn: session.issuerArn,
   };
 }
 

@@ -13,5 +13,6 @@ export * from "./registry.ts";
 export * from "./policy.ts";
 export * from "./tags.ts";
 export * from "./aws-context.ts";
+export * from "./naming.ts";
 export * from "./plan/record.ts";
 export * from "./plan/mocks.ts";

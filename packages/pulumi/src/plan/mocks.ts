@@ -35,7 +35,16 @@ export class DeterministicMocks implements pulumi.runtime.Mocks {
     const { accountId, region } = this.ctx;
     switch (args.token) {
       case "aws:index/getCallerIdentity:getCallerIdentity":
-        return { accountId, arn: `arn:aws:iam::${accountId}:user/airlock-plan`, userId: "AIDAAIRLOCKPLAN", id: accountId };
+        // Pipelines deploy with an assumed role; the plan does too, so resource policies name its role.
+        return { accountId, arn: `arn:aws:sts::${accountId}:assumed-role/airlock-deployer/airlock-plan`, userId: "AROAAIRLOCKPLAN:airlock-plan", id: accountId };
+      case "aws:iam/getSessionContext:getSessionContext": {
+        // An assumed-role session's issuer is its role; any other principal is its own issuer.
+        const arn = String((args.inputs as { arn?: unknown }).arn ?? "");
+        const m = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(arn);
+        return m
+          ? { arn, issuerArn: `arn:${m[1]}:iam::${m[2]}:role/${m[3]}`, issuerName: m[3], issuerId: "AROAAIRLOCKPLAN", sessionName: m[4], id: arn }
+          : { arn, issuerArn: arn, issuerName: arn.split("/").pop() ?? "", issuerId: "", sessionName: "", id: arn };
+      }
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
       case "aws:index/getRegion:getRegion":

@@ -69,7 +69,8 @@ export async function recordProgram(options: RecordOptions): Promise<Recording> 
       const urn = monitor.newUrn(parent ?? "", type, name);
       if (recorded.has(urn)) duplicates.push(urn);
       const raw = pulumi.runtime.deserializeProperties(req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0]);
-      const entry = { urn, type, name, parent, custom: req.getCustom(), inputs: {} as Record<string, unknown> };
+      const dependsOn = [...new Set(req.getDependenciesList().filter((d) => d !== "" && d !== parent))].sort();
+      const entry = { urn, type, name, parent, custom: req.getCustom(), inputs: {} as Record<string, unknown>, dependsOn };
       recorded.set(urn, entry);
       // Assets and archives hold their contents behind promises: resolve them before recording.
       normalisations.push(resolveAssets(raw).then((v) => {
@@ -118,6 +119,7 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getObject(): unknown;
+  getDependenciesList(): string[];
 }
 
 /** Waits until no registration is in flight and none has started for a few turns of the event loop. */
