@@ -20,7 +20,7 @@ import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { compile } from "@airlock/core";
+import { compile, privateEgressRanges } from "@airlock/core";
 import { AgentDeployment, AgentPlatform, DeterministicMocks, recordProgram } from "@airlock/pulumi";
 
 const [mode, countText, file] = process.argv.slice(2);
@@ -51,7 +51,11 @@ if (mode === "airlock") {
       const models = [];
       for (let i = 0; i < count; i++) models.push(await compile(manifestFor(i), { baseDir: EXAMPLE }));
       const route = { slack: { channelId: "C0BENCHAPPROVALS", approverIds: ["U0BENCHLEAD1"] } };
-      const platform = new AgentPlatform("bench", { agents: models, approvals: { agents: Object.fromEntries(models.map((m) => [m.name, route])) } });
+      const platform = new AgentPlatform("bench", {
+        agents: models,
+        approvals: { agents: Object.fromEntries(models.map((m) => [m.name, route])) },
+        privateRoutes: privateEgressRanges(models).map((cidr) => ({ cidr, transitGatewayId: "tgw-0123456789abcdef0" })),
+      });
       for (const model of models) {
         new AgentDeployment(model.name, {
           platform,

@@ -19,7 +19,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { fileURLToPath } from "node:url";
-import { loadManifest, type AgentModel } from "@airlock/core";
+import { loadManifest, type AgentModel, privateEgressRanges } from "@airlock/core";
 import { AgentDeployment, AgentPlatform, validateApprovalSettings, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
 
 /** The agents of this platform, by the directory that holds each one's agent.yaml. */
@@ -61,6 +61,8 @@ export default async function program() {
     agents: models,
     approvals: { agents: approvals },
     natGateways: pulumi.getStack() === "prod" ? "per-zone" : "one",
+    // Internal APIs in private address space are reached over the company's transit gateway.
+    privateRoutes: privateEgressRanges(models).map((cidr) => ({ cidr, transitGatewayId: config.require("transitGatewayId") })),
   });
 
   const agents = models.map((model) => {

@@ -10,7 +10,7 @@
  * freshly downloaded report of the release it deploys in AIRLOCK_EVAL_RELEASE/AIRLOCK_EVAL_REPORT.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { loadManifest } from "@airlock/core";
+import { loadManifest, privateEgressRanges } from "@airlock/core";
 import { fileURLToPath } from "node:url";
 import * as aws from "@pulumi/aws";
 import { AgentDeployment, AgentPlatform, validateApprovalSettings, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
@@ -31,6 +31,8 @@ export default async function program() {
     agents: [model],
     approvals: { agents: { [model.name]: approvals } },
     natGateways: pulumi.getStack() === "prod" ? "per-zone" : "one",
+    // Internal APIs in private address space are reached over the company's transit gateway.
+    privateRoutes: privateEgressRanges([model]).map((cidr) => ({ cidr, transitGatewayId: config.require("transitGatewayId") })),
   });
 
   const agent = new AgentDeployment(model.name, { platform, model, releases, activeRelease, desiredCount, evalGate });

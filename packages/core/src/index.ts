@@ -6,6 +6,7 @@ export * from "./load.ts";
 export * from "./model.ts";
 export * from "./hash.ts";
 export * from "./net.ts";
+export * from "./dns-firewall.ts";
 export * from "./endpoints.ts";
 export * from "./iam.ts";
 export * from "./secret-patterns.ts";

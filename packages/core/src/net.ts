@@ -61,3 +61,43 @@ export const PUBLISHED_RANGES: Readonly<Record<string, readonly string[]>> = {
   // Anthropic API ingress ranges, from Anthropic's "IP addresses" documentation.
   "api.anthropic.com": ["160.79.104.0/23", "2607:6bc0::/48"],
 };
+
+/** The IPv4 block of a CIDR as [first, last] addresses (integers); undefined for IPv6 or bad input. */
+function v4Block(cidr: string): [number, number] | undefined {
+  const c = parseCidr(cidr);
+  if (c === undefined || c.family !== 4) return undefined;
+  const size = 2 ** (32 - c.prefix);
+  const first = ipv4ToInt(c.address) - (ipv4ToInt(c.address) % size);
+  return [first, first + size - 1];
+}
+
+/** Whether IPv4 block `inner` lies wholly inside IPv4 block `outer`. */
+export function rangeContains(outer: string, inner: string): boolean {
+  const o = v4Block(outer);
+  const i = v4Block(inner);
+  return o !== undefined && i !== undefined && o[0] <= i[0] && i[1] <= o[1];
+}
+
+/**
+ * IPv4 address space that is not routed on the internet, so a security-group rule to it only works
+ * over a route inside AWS (the VPC, a transit gateway, peering): RFC 1918 private ranges and the
+ * RFC 6598 shared space (100.64.0.0/10) that AWS also allows for VPCs.
+ */
+export const PRIVATE_IPV4_RANGES: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
+
+/** Whether an IPv4 CIDR overlaps private address space (see PRIVATE_IPV4_RANGES). */
+export function isPrivateRange(cidr: string): boolean {
+  const b = v4Block(cidr);
+  if (b === undefined) return false;
+  return PRIVATE_IPV4_RANGES.some((p) => {
+    const r = v4Block(p)!;
+    return b[0] <= r[1] && r[0] <= b[1];
+  });
+}
+
+/** The private IPv4 egress ranges of some agents (sorted, unique): what needs a route outside the VPC. */
+export function privateEgressRanges(agents: readonly { readonly egress: { readonly rangesByHost: Readonly<Record<string, readonly string[]>> } }[]): string[] {
+  const out = new Set<string>();
+  for (const a of agents) for (const ranges of Object.values(a.egress.rangesByHost)) for (const r of ranges) if (!r.includes(":") && isPrivateRange(r)) out.add(r);
+  return [...out].sort();
+}

@@ -19,17 +19,33 @@ export interface AwsContext {
   readonly deployerArn: pulumi.Output<string>;
 }
 
+/**
+ * The context of `parent`'s children. `region` names the region plainly (endpoint and zone names
+ * need it before deploy); the region the provider actually deploys to (an explicit provider in
+ * the component's options, or `aws:region`) is checked against it, and every ARN built from this
+ * context waits for that check, so a mismatch fails the preview instead of deploying endpoints,
+ * zones and ARNs of one region into another.
+ */
 export function awsContext(parent: pulumi.Resource, region?: string): AwsContext {
   const resolved = region ?? aws.config.region;
   if (resolved === undefined || resolved === "") {
     throw new Error("`region`: no AWS region is set; run `pulumi config set aws:region <region>` or pass `region`");
   }
+  const providerRegion = aws.getRegionOutput({}, { parent });
+  const checked = providerRegion.region.apply((actual) => {
+    if (actual !== undefined && actual !== "" && actual !== resolved) {
+      throw new Error(
+        `\`region\`: the AWS provider of this component deploys to ${actual}, but the component was given ${resolved}${region === undefined ? " (the `aws:region` config)" : ""}; pass \`region: "${actual}"\` (or give the component a provider for ${resolved})`,
+      );
+    }
+    return resolved;
+  });
   const identity = aws.getCallerIdentityOutput({}, { parent });
   const partition = aws.getPartitionOutput({}, { parent });
   const session = aws.iam.getSessionContextOutput({ arn: identity.arn }, { parent });
   return {
     region: resolved,
-    accountId: identity.accountId,
+    accountId: pulumi.all([identity.accountId, checked]).apply(([account]) => account),
     partition: partition.partition,
     dnsSuffix: partition.dnsSuffix,
     deployerArn: session.issuerArn,

@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, writeFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { loadManifest, type AgentModel } from "@airlock/core";
+import { loadManifest, privateEgressRanges, type AgentModel } from "@airlock/core";
 import { recordProgram, type Recording } from "../src/plan/record.ts";
 import { AgentPlatform } from "../src/platform/agent-platform.ts";
 import { AgentDeployment } from "../src/agent/agent-deployment.ts";
@@ -14,7 +14,7 @@ import { approvalLambdaSource } from "../src/approvals/bundle.ts";
 import { gatewayConfig } from "../src/approvals/approval-gateway.ts";
 import { createHash } from "node:crypto";
 import { parseGatewayConfig } from "../../approvals/src/lambda.ts";
-import { all, exampleModel, find, json, recordDeployment, WIRING_ONLY } from "./harness.ts";
+import { all, exampleModel, find, json, recordDeployment, TEST_TRANSIT_GATEWAY, WIRING_ONLY } from "./harness.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const MULTI = new URL("../../../examples/multi-agent/", import.meta.url).pathname;
@@ -34,7 +34,7 @@ async function recordMulti(approvals: Record<string, unknown>): Promise<{ rec: R
     stack: "test",
     config: { "aws:region": "us-east-1" },
     program: () => {
-      const platform = new AgentPlatform("platform", { agents: models, approvals: { agents: approvals as never } });
+      const platform = new AgentPlatform("platform", { agents: models, approvals: { agents: approvals as never }, privateRoutes: privateEgressRanges(models).map((cidr) => ({ cidr, transitGatewayId: TEST_TRANSIT_GATEWAY })) });
       for (const model of models) new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY });
     },
   });

@@ -1,6 +1,6 @@
 /** Test helpers: record a program under mocks and look resources up by type and name. */
 import { strict as assert } from "node:assert";
-import { compile, loadManifest, toolsNeedingApproval, type AgentModel, type PlannedResource } from "@airlock/core";
+import { compile, loadManifest, privateEgressRanges, toolsNeedingApproval, type AgentModel, type PlannedResource } from "@airlock/core";
 import { recordProgram, type Recording } from "../src/plan/record.ts";
 import { AgentPlatform, type AgentPlatformArgs } from "../src/platform/agent-platform.ts";
 import { AgentDeployment, type AgentDeploymentArgs } from "../src/agent/agent-deployment.ts";
@@ -21,6 +21,9 @@ export const WIRING_ONLY = { disabled: "component wiring test; the eval gate is 
 /** Slack ids for tests (the shape of real ids; no workspace behind them). */
 export const TEST_APPROVALS = { slack: { channelId: "C0APPROVALS", approverIds: ["U0APPROVER1", "U0APPROVER2"] } } as const;
 
+/** A transit gateway id of the right shape, for the routes to private egress ranges. */
+export const TEST_TRANSIT_GATEWAY = "tgw-0123456789abcdef0";
+
 export function needsApprovals(model: AgentModel): boolean {
   return toolsNeedingApproval(model).length > 0;
 }
@@ -38,7 +41,13 @@ export function recordDeployment(model: AgentModel, options: DeployOptions = {})
     stack: "test",
     config: { "aws:region": "us-east-1", ...options.config },
     program: () => {
-      const platform = new AgentPlatform("platform", { agents: [model], ...(needsApprovals(model) ? { approvals: { agents: { [model.name]: TEST_APPROVALS } } } : {}), ...options.platform });
+      const platform = new AgentPlatform("platform", {
+        agents: [model],
+        ...(needsApprovals(model) ? { approvals: { agents: { [model.name]: TEST_APPROVALS } } } : {}),
+        // The example's internal billing API is reached over a transit gateway.
+        privateRoutes: privateEgressRanges([model]).map((cidr) => ({ cidr, transitGatewayId: TEST_TRANSIT_GATEWAY })),
+        ...options.platform,
+      });
       new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY, ...options.deployment });
     },
   });

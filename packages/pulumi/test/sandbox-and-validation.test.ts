@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { recordProgram } from "../src/plan/record.ts";
 import { AgentPlatform } from "../src/platform/agent-platform.ts";
 import { AgentDeployment, validateReleases } from "../src/agent/agent-deployment.ts";
-import { all, exampleModel, find, json, modelOf, recordDeployment, TEST_APPROVALS, WIRING_ONLY } from "./harness.ts";
+import { all, exampleModel, find, json, modelOf, recordDeployment, TEST_APPROVALS, TEST_TRANSIT_GATEWAY, WIRING_ONLY } from "./harness.ts";
+import { privateEgressRanges } from "@airlock/core";
 
 const SANDBOX_IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/code-runner@sha256:${"c".repeat(64)}`;
 
@@ -113,7 +114,7 @@ describe("bad deployment arguments", () => {
           program: () => {
             validateReleases(model, args, "us-east-1");
             registered = 0;
-            const platform = new AgentPlatform("platform", { agents: [model], approvals: { agents: { [model.name]: TEST_APPROVALS } } });
+            const platform = new AgentPlatform("platform", { agents: [model], approvals: { agents: { [model.name]: TEST_APPROVALS } }, privateRoutes: privateEgressRanges([model]).map((cidr) => ({ cidr, transitGatewayId: TEST_TRANSIT_GATEWAY })) });
             new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY, ...args });
           },
         }),

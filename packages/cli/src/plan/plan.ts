@@ -4,7 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { PLAN_VERSION, loadManifest, toolsNeedingApproval, type Finding, type PlanDocument, type PlannedPermission } from "@airlock/core";
+import { PLAN_VERSION, loadManifest, privateEgressRanges, toolsNeedingApproval, type Finding, type PlanDocument, type PlannedPermission } from "@airlock/core";
 import { readPulumiProject } from "./project.ts";
 import { UsageError } from "../io.ts";
 
@@ -36,7 +36,9 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
       program: () => {
         const needsApprovals = toolsNeedingApproval(model).length > 0;
         const approvals = needsApprovals ? { agents: { [model.name]: { disabled: "planned from a bare agent.yaml: no Slack channel or approvers configured" } } } : undefined;
-        const platform = new AgentPlatform(`${model.name}-platform`, { agents: [model], ...(approvals ? { approvals } : {}) });
+        // Routes to the manifest's private ranges belong to the platform a real program declares.
+        const privateRoutes = privateEgressRanges([model]).map((cidr) => ({ cidr, managedElsewhere: { reason: "planned from a bare agent.yaml: routes to private ranges are the platform's (`privateRoutes`)" } }));
+        const platform = new AgentPlatform(`${model.name}-platform`, { agents: [model], privateRoutes, ...(approvals ? { approvals } : {}) });
         new AgentDeployment(model.name, {
           platform,
           model,

@@ -28,6 +28,8 @@ const SERVICE_OF: Record<string, string> = {
 export class DeterministicMocks implements pulumi.runtime.Mocks {
   readonly unmockedCalls: string[] = [];
   private readonly revisions = new Map<string, number>();
+  /** Region of each explicit AWS provider, by the id the mocks gave it. */
+  private readonly providerRegions = new Map<string, string>();
 
   constructor(private readonly ctx: MockContext) {}
 
@@ -47,8 +49,12 @@ export class DeterministicMocks implements pulumi.runtime.Mocks {
       }
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
-      case "aws:index/getRegion:getRegion":
-        return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
+      case "aws:index/getRegion:getRegion": {
+        // An explicit provider answers with its own region, as the real engine would.
+        const providerId = args.provider?.split("::").pop();
+        const r = (providerId !== undefined ? this.providerRegions.get(providerId) : undefined) ?? region;
+        return { name: r, region: r, id: r, endpoint: `ec2.${r}.amazonaws.com` };
+      }
       case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
         return { userName: "AWS", password: "planned-registry-password", authorizationToken: "planned", proxyEndpoint: `https://${accountId}.dkr.ecr.${region}.amazonaws.com`, id: region };
       default:
@@ -66,6 +72,9 @@ export class DeterministicMocks implements pulumi.runtime.Mocks {
     const state: Record<string, unknown> = { ...inputs, id, ...(args.custom !== false && inputs.name === undefined ? { name: args.name } : {}) };
     const svc = SERVICE_OF[args.type];
     switch (args.type) {
+      case "pulumi:providers:aws":
+        if (typeof inputs.region === "string") this.providerRegions.set(id, inputs.region);
+        break;
       case "aws:iam/role:Role":
         state.name = physicalName;
         state.arn = `arn:aws:iam::${accountId}:role/${physicalName}`;

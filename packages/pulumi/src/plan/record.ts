@@ -43,7 +43,14 @@ export async function recordProgram(options: RecordOptions): Promise<Recording> 
   if (running) throw new Error("recordProgram: another recording is running in this process; await it first");
   running = true;
   const failures: unknown[] = [];
-  const onRejection = (reason: unknown) => failures.push(reason);
+  // Pulumi's language host ends the program at its first unhandled error; so does the recording
+  // (the resources waiting on the failed one would otherwise wait forever).
+  let failed!: () => void;
+  const firstFailure = new Promise<void>((resolve) => (failed = resolve));
+  const onRejection = (reason: unknown) => {
+    failures.push(reason);
+    failed();
+  };
   process.on("unhandledRejection", onRejection);
   try {
     const config = options.config ?? {};
@@ -83,14 +90,17 @@ export async function recordProgram(options: RecordOptions): Promise<Recording> 
     };
 
     let outputs: Record<string, unknown> = {};
-    const result = await options.program();
-    if (result !== undefined && result !== null && typeof result === "object") {
-      outputs = (await resolveOutputs(result as Record<string, unknown>)) as Record<string, unknown>;
-    }
-    await settle(() => inFlight, () => registrations);
-    await Promise.all(normalisations);
+    const run = async () => {
+      const result = await options.program();
+      if (result !== undefined && result !== null && typeof result === "object") {
+        outputs = (await resolveOutputs(result as Record<string, unknown>)) as Record<string, unknown>;
+      }
+      await settle(() => inFlight, () => registrations, () => failures.length > 0);
+      await Promise.all(normalisations);
+    };
+    await Promise.race([run(), firstFailure]);
 
-    if (failures.length > 0) throw failures[0];
+    if (failures.length > 0) throw withoutSerializationPrefixes(failures[0]);
     if (duplicates.length > 0) {
       throw new Error(`two resources have the same URN (${duplicates[0]}); the Pulumi engine would reject the program: give them distinct names`);
     }
@@ -108,6 +118,19 @@ export async function recordProgram(options: RecordOptions): Promise<Recording> 
   }
 }
 
+/**
+ * An error thrown inside an Output reaches the program wrapped once per property it was nested in
+ * (`error serializing property "policy": …`); the cause is the innermost message.
+ */
+function withoutSerializationPrefixes(e: unknown): unknown {
+  if (!(e instanceof Error)) return e;
+  const message = e.message.replace(/^(?:error serializing property "[^"]*": )+/, "");
+  if (message === e.message) return e;
+  const out = new Error(message);
+  out.stack = e.stack;
+  return out;
+}
+
 interface MockMonitorLike {
   registerResource(req: RegisterRequest, callback: (err: unknown, res: unknown) => void): unknown;
   newUrn(parent: string, type: string, name: string): string;
@@ -123,11 +146,11 @@ interface RegisterRequest {
 }
 
 /** Waits until no registration is in flight and none has started for a few turns of the event loop. */
-async function settle(inFlight: () => number, count: () => number): Promise<void> {
+async function settle(inFlight: () => number, count: () => number, failed: () => boolean): Promise<void> {
   const waitForRpcs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
   let quiet = 0;
   let last = -1;
-  while (quiet < 3) {
+  while (quiet < 3 && !failed()) {
     if (waitForRpcs) await waitForRpcs();
     await new Promise((r) => setTimeout(r, 2));
     if (inFlight() === 0 && count() === last) quiet++;

@@ -8,7 +8,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  DNS_FIREWALL_FACTS,
   endpointsForServices,
+  isPrivateRange,
+  parseCidr,
+  rangeContains,
   subdivide,
   toolsNeedingApproval,
   vpcResolverAddress,
@@ -16,7 +20,8 @@ import {
   type EndpointSpec,
 } from "@airlock/core";
 import { awsContext, type AwsContext } from "../aws-context.ts";
-import { policyJson } from "../policy.ts";
+import { policyJson, type StatementInput } from "../policy.ts";
+import { stackLabel, stackScopedName } from "../naming.ts";
 import { AlertChannel, taskStoppedRule, validateAlerts, type AlertTargets } from "../observability/alert-channel.ts";
 import { checkRetention, secureLogGroup } from "../observability/secure-log-group.ts";
 import { SecretFunctions, type SharedFunction } from "../secrets/secret-functions.ts";
@@ -44,6 +49,20 @@ export interface ExistingNetwork {
   readonly isolatedRouteTableIds?: pulumi.Input<string>[];
 }
 
+/**
+ * A private address range outside the VPC that agents may reach (an internal API over a transit
+ * gateway or a peered VPC). Give exactly one target; the platform adds the route to every private
+ * route table. `managedElsewhere` declares a route that already exists (your network team's).
+ */
+export interface PrivateRoute {
+  /** IPv4 CIDR of the destination, e.g. "10.20.0.0/16". */
+  readonly cidr: string;
+  readonly transitGatewayId?: pulumi.Input<string>;
+  readonly vpcPeeringConnectionId?: pulumi.Input<string>;
+  /** The route exists already in the private route tables; Airlock only relies on it. */
+  readonly managedElsewhere?: { readonly reason: string };
+}
+
 export interface AgentPlatformArgs {
   /** Compiled models of every agent that will run here: they decide the endpoints and the DNS allowlist. */
   readonly agents: readonly AgentModel[];
@@ -51,6 +70,12 @@ export interface AgentPlatformArgs {
   readonly region?: string;
   /** Deploy into an existing VPC. @default - a new VPC */
   readonly network?: ExistingNetwork;
+  /**
+   * Routes to private ranges outside the VPC. An agent's egress range in private address space
+   * must be inside the VPC or covered by one of these, or the platform refuses it (it could never
+   * be reached). @default - none
+   */
+  readonly privateRoutes?: readonly PrivateRoute[];
   /** CIDR of the new VPC. @default "10.40.0.0/16" */
   readonly vpcCidr?: string;
   /** Availability zones for the new VPC's subnets. @default - `<region>a` and `<region>b` */
@@ -62,6 +87,18 @@ export interface AgentPlatformArgs {
    * @default false - fail closed: no answer, no connection
    */
   readonly dnsFirewallFailOpen?: boolean;
+  /**
+   * Lock the DNS firewall's association to the VPC (`mutationProtection: ENABLED`), so it cannot be
+   * removed or changed until the lock is lifted. While on, Pulumi cannot replace or destroy the
+   * association: turning it on is a production choice, and taking the stack down then needs a
+   * first `pulumi up` with it off. @default false - the association can be replaced and destroyed
+   */
+  readonly dnsFirewallMutationProtection?: boolean;
+  /**
+   * The principal that runs `pulumi up`, let through the secrets' deny-everyone-else policies (the
+   * provider reads back what it writes). @default - the caller identity's role (its issuer, for an assumed-role session)
+   */
+  readonly deployerArn?: pulumi.Input<string>;
   /** Extra domains every agent may resolve (beyond the agents' hosts and AWS endpoints). @default - none */
   readonly extraAllowedDomains?: readonly string[];
   /** CloudWatch Container Insights on the cluster. @default true */
@@ -90,7 +127,8 @@ function endpointDomains(e: EndpointSpec, region: string): string[] {
     case "ecr.dkr":
       return [`dkr.ecr.${region}.amazonaws.com`, `*.dkr.ecr.${region}.amazonaws.com`];
     case "s3":
-      return [`s3.${region}.amazonaws.com`, `*.s3.${region}.amazonaws.com`];
+      // us-east-1 also answers on the legacy global names.
+      return [`s3.${region}.amazonaws.com`, `*.s3.${region}.amazonaws.com`, ...(region === "us-east-1" ? ["s3.amazonaws.com", "*.s3.amazonaws.com"] : [])];
     default:
       return [`${e.suffix}.${region}.amazonaws.com`];
   }
@@ -111,10 +149,40 @@ function validate(name: string, args: AgentPlatformArgs): void {
   if (args.availabilityZones !== undefined && args.availabilityZones.length < 2) {
     throw new Error("`availabilityZones`: give at least two zones so the service survives a zone outage");
   }
+  validatePrivateRoutes(args);
   for (const d of args.extraAllowedDomains ?? []) {
     if (!/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,63}$/.test(d)) throw new Error(`\`extraAllowedDomains\`: "${d}" is not a DNS name such as api.example.com`);
   }
 }
+
+/** Each route has one target and a valid IPv4 CIDR; every private egress range of an agent is reachable. */
+function validatePrivateRoutes(args: AgentPlatformArgs): void {
+  const routes = args.privateRoutes ?? [];
+  routes.forEach((r, i) => {
+    const field = `privateRoutes[${i}]`;
+    const c = parseCidr(r.cidr);
+    if (c === undefined || c.family !== 4) throw new Error(`\`${field}.cidr\`: "${r.cidr}" is not an IPv4 CIDR block such as 10.20.0.0/16`);
+    const targets = [r.transitGatewayId, r.vpcPeeringConnectionId, r.managedElsewhere].filter((t) => t !== undefined).length;
+    if (targets !== 1) throw new Error(`\`${field}\`: give exactly one of \`transitGatewayId\`, \`vpcPeeringConnectionId\` or \`managedElsewhere: { reason }\``);
+    if (r.managedElsewhere !== undefined && (typeof r.managedElsewhere.reason !== "string" || r.managedElsewhere.reason.trim().length < 10)) {
+      throw new Error(`\`${field}.managedElsewhere.reason\`: say who manages the route and where (at least 10 characters)`);
+    }
+  });
+  const vpcCidr = args.network?.vpcCidr ?? args.vpcCidr ?? DEFAULT_VPC_CIDR;
+  for (const model of args.agents) {
+    for (const [host, ranges] of Object.entries(model.egress.rangesByHost)) {
+      for (const range of ranges) {
+        if (range.includes(":") || !isPrivateRange(range)) continue;
+        if (rangeContains(vpcCidr, range) || routes.some((r) => rangeContains(r.cidr, range))) continue;
+        throw new Error(
+          `\`agents\`: agent \`${model.name}\` allows ${host} at ${range}, a private range outside the VPC (${vpcCidr}) that no route reaches; add \`privateRoutes: [{ cidr: "${range}", transitGatewayId: … }]\` (or \`vpcPeeringConnectionId\`, or \`managedElsewhere: { reason }\` for a route your network team keeps), or list the host's public range`,
+        );
+      }
+    }
+  }
+}
+
+const DEFAULT_VPC_CIDR = "10.40.0.0/16";
 
 export class AgentPlatform extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
@@ -151,10 +219,12 @@ export class AgentPlatform extends pulumi.ComponentResource {
   readonly #approvals: Readonly<Record<string, ApprovalSettings | ApprovalsDisabled>>;
 
   constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(AGENT_PLATFORM_TOKEN, name, {}, opts);
+    // Validated before the component registers: bad arguments leave nothing behind.
     validate(name, args);
+    super(AGENT_PLATFORM_TOKEN, name, {}, opts);
     this.name = name;
-    const ctx = awsContext(this, args.region);
+    const found = awsContext(this, args.region);
+    const ctx: AwsContext = args.deployerArn === undefined ? found : { ...found, deployerArn: pulumi.output(args.deployerArn) };
     this.aws = ctx;
     const tags = { "airlock:platform": name, "airlock:managed-by": "airlock", ...args.tags };
     this.tags = tags;
@@ -202,7 +272,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.kms.Alias(`${name}-key-alias`, { name: `alias/airlock/${name}`, targetKeyId: key.keyId }, { parent: this });
+    new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${stackScopedName(["airlock", name], 250, "/")}`, targetKeyId: key.keyId }, { parent: this });
     this.kmsKeyArn = key.arn;
 
     // --- Network ---------------------------------------------------------------------------
@@ -218,8 +288,19 @@ export class AgentPlatform extends pulumi.ComponentResource {
       privateRouteTableIds = args.network.privateRouteTableIds.map((s) => pulumi.output(s));
       isolatedSubnetIds = (args.network.isolatedSubnetIds ?? args.network.privateSubnetIds).map((s) => pulumi.output(s));
       isolatedRouteTableIds = (args.network.isolatedRouteTableIds ?? []).map((s) => pulumi.output(s));
+      // Routes to private ranges are added to the given route tables (inline routes are Airlock's only on its own VPC).
+      for (const r of args.privateRoutes ?? []) {
+        if (r.managedElsewhere !== undefined) continue;
+        args.network.privateRouteTableIds.forEach((rt, i) => {
+          new aws.ec2.Route(
+            `${name}-route-${r.cidr.replace(/[./]/g, "-")}-${i}`,
+            { routeTableId: rt, destinationCidrBlock: r.cidr, ...(r.transitGatewayId !== undefined ? { transitGatewayId: r.transitGatewayId } : { vpcPeeringConnectionId: r.vpcPeeringConnectionId! }) },
+            { parent: this },
+          );
+        });
+      }
     } else {
-      this.vpcCidr = args.vpcCidr ?? "10.40.0.0/16";
+      this.vpcCidr = args.vpcCidr ?? DEFAULT_VPC_CIDR;
       const zones = [...(args.availabilityZones ?? [`${ctx.region}a`, `${ctx.region}b`])];
       const [publicCidrs, privateCidrs, isolatedCidrs] = chunk(subdivide(this.vpcCidr, prefixFor(this.vpcCidr), zones.length * 3), zones.length);
       const vpc = new aws.ec2.Vpc(
@@ -237,6 +318,9 @@ export class AgentPlatform extends pulumi.ComponentResource {
         { parent: this },
       );
       const nats: aws.ec2.NatGateway[] = [];
+      const privateRouteEntries: aws.types.input.ec2.RouteTableRoute[] = (args.privateRoutes ?? [])
+        .filter((r) => r.managedElsewhere === undefined)
+        .map((r) => ({ cidrBlock: r.cidr, ...(r.transitGatewayId !== undefined ? { transitGatewayId: r.transitGatewayId } : { vpcPeeringConnectionId: r.vpcPeeringConnectionId! }) }));
       privateSubnetIds = [];
       privateRouteTableIds = [];
       isolatedSubnetIds = [];
@@ -250,8 +334,10 @@ export class AgentPlatform extends pulumi.ComponentResource {
         );
         new aws.ec2.RouteTableAssociation(`${name}-public-${zone}`, { subnetId: pub.id, routeTableId: publicRt.id }, { parent: this });
         if (natMode === "per-zone" || i === 0) {
-          const eip = new aws.ec2.Eip(`${name}-nat-${zone}`, { domain: "vpc", tags }, { parent: this });
-          nats.push(new aws.ec2.NatGateway(`${name}-nat-${zone}`, { subnetId: pub.id, allocationId: eip.id, tags: { ...tags, Name: `${name}-nat-${zone}` } }, { parent: this }));
+          // A public NAT gateway and its address need the internet gateway attached first
+          // (the EC2 docs; the Terraform docs of aws_eip and aws_nat_gateway say to depend on it).
+          const eip = new aws.ec2.Eip(`${name}-nat-${zone}`, { domain: "vpc", tags }, { parent: this, dependsOn: [igw] });
+          nats.push(new aws.ec2.NatGateway(`${name}-nat-${zone}`, { subnetId: pub.id, allocationId: eip.id, tags: { ...tags, Name: `${name}-nat-${zone}` } }, { parent: this, dependsOn: [igw] }));
         }
         const nat = nats[natMode === "per-zone" ? i : 0]!;
         const priv = new aws.ec2.Subnet(
@@ -261,7 +347,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
         );
         const rt = new aws.ec2.RouteTable(
           `${name}-private-${zone}`,
-          { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: { ...tags, Name: `${name}-private-${zone}` } },
+          { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, ...privateRouteEntries], tags: { ...tags, Name: `${name}-private-${zone}` } },
           { parent: this },
         );
         new aws.ec2.RouteTableAssociation(`${name}-private-${zone}`, { subnetId: priv.id, routeTableId: rt.id }, { parent: this });
@@ -302,7 +388,14 @@ export class AgentPlatform extends pulumi.ComponentResource {
       if (e.type === "Gateway") {
         const ep = new aws.ec2.VpcEndpoint(
           `${name}-${e.suffix}`,
-          { vpcId, serviceName, vpcEndpointType: "Gateway", routeTableIds: [...privateRouteTableIds, ...isolatedRouteTableIds], tags: { ...tags, Name: `${name}-${e.suffix}` } },
+          {
+            vpcId,
+            serviceName,
+            vpcEndpointType: "Gateway",
+            routeTableIds: [...privateRouteTableIds, ...isolatedRouteTableIds],
+            policy: endpointPolicy(e.suffix, ctx),
+            tags: { ...tags, Name: `${name}-${e.suffix}` },
+          },
           { parent: this },
         );
         prefixLists[e.suffix] = ep.prefixListId;
@@ -316,6 +409,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
             privateDnsEnabled: true,
             subnetIds: privateSubnetIds,
             securityGroupIds: [endpointSg.id],
+            policy: endpointPolicy(e.suffix, ctx),
             tags: { ...tags, Name: `${name}-${e.suffix}` },
           },
           { parent: this },
@@ -332,14 +426,25 @@ export class AgentPlatform extends pulumi.ComponentResource {
     this.allowedDomains = [...allowed].sort();
     const allowList = new aws.route53.ResolverFirewallDomainList(
       `${name}-allowed`,
-      { name: `${name}-allowed`, domains: [...this.allowedDomains], tags },
+      { name: stackScopedName([name, "allowed"], 64), domains: [...this.allowedDomains], tags },
       { parent: this },
     );
-    const everything = new aws.route53.ResolverFirewallDomainList(`${name}-everything`, { name: `${name}-everything`, domains: ["*"], tags }, { parent: this });
-    const group = new aws.route53.ResolverFirewallRuleGroup(`${name}-dns`, { name: `${name}-dns`, tags }, { parent: this });
+    const everything = new aws.route53.ResolverFirewallDomainList(`${name}-everything`, { name: stackScopedName([name, "everything"], 64), domains: ["*"], tags }, { parent: this });
+    const group = new aws.route53.ResolverFirewallRuleGroup(`${name}-dns`, { name: stackScopedName([name, "dns"], 64), tags }, { parent: this });
     new aws.route53.ResolverFirewallRule(
       `${name}-allow`,
-      { name: `${name}-allow`, firewallRuleGroupId: group.id, firewallDomainListId: allowList.id, action: "ALLOW", priority: 100 },
+      {
+        name: `${name}-allow`,
+        firewallRuleGroupId: group.id,
+        firewallDomainListId: allowList.id,
+        action: "ALLOW",
+        priority: 100,
+        // An allowed name is answered through its CNAME chain without inspecting the targets: AWS's
+        // own names (S3 for image layers) resolve through names AWS does not publish, and a
+        // vendor's API through its CDN's. The security group still limits where the answer may be
+        // reached. ${DNS_FIREWALL_FACTS.redirection.source.url}
+        firewallDomainRedirectionAction: "TRUST_REDIRECTION_DOMAIN",
+      },
       { parent: this },
     );
     new aws.route53.ResolverFirewallRule(
@@ -349,7 +454,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
     );
     new aws.route53.ResolverFirewallRuleGroupAssociation(
       `${name}-dns`,
-      { name: `${name}-dns`, firewallRuleGroupId: group.id, vpcId, priority: 101, mutationProtection: "ENABLED", tags },
+      { name: `${name}-dns`, firewallRuleGroupId: group.id, vpcId, priority: 101, mutationProtection: (args.dnsFirewallMutationProtection ?? false) ? "ENABLED" : "DISABLED", tags },
       { parent: this },
     );
     new aws.route53.ResolverFirewallConfig(`${name}-dns`, { resourceId: vpcId, firewallFailOpen: failOpen ? "ENABLED" : "DISABLED" }, { parent: this });
@@ -381,7 +486,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
     });
     const ageMonitor = routes.length > 0 || args.agents.some((a) => a.secrets.some((s) => s.rotation.kind === "max-age"));
     if (rotation || ageMonitor) {
-      const logs = secureLogGroup(`${name}-functions-logs`, { logGroupName: `/airlock/platform/${name}`, kmsKeyArn: key.arn, retentionInDays: args.logRetentionDays ?? 90, tags }, this);
+      const logs = secureLogGroup(`${name}-functions-logs`, { logGroupName: `/airlock/${stackLabel()}/platform/${name}`, kmsKeyArn: key.arn, retentionInDays: args.logRetentionDays ?? 90, tags }, this);
       const functions = new SecretFunctions(
         `${name}-secret-functions`,
         { platformName: name, aws: ctx, logGroupName: logs.name, logGroupArn: logs.arn, kmsKeyArn: key.arn, rotation, ageMonitor, tags },
@@ -463,4 +568,35 @@ function chunk<T>(xs: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
   return out;
+}
+
+/**
+ * The endpoint policy of each VPC endpoint: only this account's principals may use it (an
+ * identity perimeter: a stolen key of another account cannot leave through it), and on the
+ * gateway endpoints and Secrets Manager only on this account's resources. The one documented
+ * exception: ECR image layers are read from the region's layer bucket, which AWS owns.
+ * The size limit of an endpoint policy is 20,480 characters.
+ */
+export function endpointPolicy(suffix: string, ctx: AwsContext): pulumi.Output<string> {
+  const own: StatementInput["Condition"] = { StringEquals: { "aws:PrincipalAccount": ctx.accountId } };
+  const ownOnOwn: StatementInput["Condition"] = { StringEquals: { "aws:PrincipalAccount": ctx.accountId, "aws:ResourceAccount": ctx.accountId } };
+  switch (suffix) {
+    case "s3":
+      return policyJson([
+        {
+          Sid: "EcrImageLayers",
+          Effect: "Allow",
+          Principal: "*",
+          Action: ["s3:GetObject"],
+          // ${DNS_FIREWALL_FACTS.ecrLayers.source.url}
+          Resource: [pulumi.interpolate`arn:${ctx.partition}:s3:::prod-${ctx.region}-starport-layer-bucket/*`],
+        },
+        { Sid: "OwnPrincipalsOwnBuckets", Effect: "Allow", Principal: "*", Action: ["s3:*"], Resource: "*", Condition: ownOnOwn },
+      ]);
+    case "dynamodb":
+    case "secretsmanager":
+      return policyJson([{ Sid: "OwnPrincipalsOwnResources", Effect: "Allow", Principal: "*", Action: [`${suffix}:*`], Resource: "*", Condition: ownOnOwn }]);
+    default:
+      return policyJson([{ Sid: "OwnPrincipals", Effect: "Allow", Principal: "*", Action: ["*"], Resource: "*", Condition: own }]);
+  }
 }
