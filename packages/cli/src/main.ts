@@ -1,4 +1,4 @@
-import { ManifestError } from "@airlock/core";
+import { isFieldError, ManifestError } from "@airlock/core";
 import { COMMANDS } from "./commands/index.ts";
 import { processIo, UsageError, type Io } from "./io.ts";
 
@@ -34,6 +34,11 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     }
     if (e instanceof UsageError) {
       io.err(`airlock ${name}: ${e.message}\nusage: ${command.usage}`);
+      return 2;
+    }
+    // A component or program refusing its input names the field and the fix: an input error too.
+    if (isFieldError(e)) {
+      io.err(`airlock ${name}: ${e.message}`);
       return 2;
     }
     const err = e as Error;

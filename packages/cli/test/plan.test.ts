@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { mkdtempSync, readFileSync, writeFileSync, cpSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, cpSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -90,6 +90,24 @@ describe("airlock plan", () => {
     assert.equal(await main(["plan", "agent.yaml"], again), 2);
     assert.match(again.stderr, /tools\[0\]\.aws\[0\]\.actions\[1\]: "dynamodb:DeleteItem" is a write action but the tool is declared read/);
     assert.ok(!/\n\s+at /.test(again.stderr), "no stack trace");
+  });
+
+  it("exits 2 with the field and the fix when the program refuses its config, and makes nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "airlock-plan-"));
+    for (const part of ["Pulumi.yaml", "stacks", "examples/support-agent"]) cpSync(join(ROOT, part), join(dir, part), { recursive: true });
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+    const stack = join(dir, "stacks", "Pulumi.dev.yaml");
+    // Without the transit gateway there is no route to the billing API's private range.
+    writeFileSync(stack, readFileSync(stack, "utf8").replace(/^ {2}airlock-support-agent:transitGatewayId: .*\n/m, ""));
+    const io = bufferIo(dir);
+    assert.equal(await main(["plan", "."], io), 2, io.stderr);
+    assert.equal(io.stdout, "");
+    assert.match(io.stderr, /^airlock plan: Missing required configuration variable 'airlock-support-agent:transitGatewayId'/);
+    // A component's refusal names the field: exit 2 as well (it was 1, like a crash).
+    writeFileSync(stack, readFileSync(stack, "utf8").replace("region: us-east-1\n", "region: us-east-1\n  airlock-support-agent:transitGatewayId: tgw-0a1b2c3d4e5f60718\n").replace(/support-agent@sha256:4c1a[0-9a-f]+/, "support-agent:latest"));
+    const again = bufferIo(dir);
+    assert.equal(await main(["plan", "."], again), 2, again.stderr);
+    assert.match(again.stderr, /^airlock plan: `releases\.v2\.image`: ".*support-agent:latest" is not pinned by digest; use <repository>@sha256:<digest> \(tags move\)\n$/);
   });
 
   it("reports YAML syntax errors with their line", async () => {

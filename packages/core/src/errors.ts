@@ -78,3 +78,15 @@ export class ProblemList {
     if (this.items.length > 0) throw new ManifestError(this.items, source);
   }
 }
+
+/**
+ * Whether an error is a refusal of bad input in Airlock's convention: its message starts with
+ * the field it is about, in backticks, then the fix (`` `releases.v2.image`: … ``). Components
+ * throw these before creating anything; the CLI exits 2 on them, as on any input error.
+ */
+export function isFieldError(e: unknown): e is Error {
+  if (!(e instanceof Error)) return false;
+  if (/^`[^`\n]+`: \S/.test(e.message)) return true;
+  // Pulumi's own refusals of stack config (`config.require*`): missing, mistyped, out of range.
+  return /^(ConfigMissingError|ConfigTypeError|ConfigEnumError|ConfigRangeError|ConfigPatternError)$/.test(e.constructor.name);
+}
