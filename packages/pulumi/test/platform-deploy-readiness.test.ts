@@ -74,6 +74,24 @@ describe("AgentPlatform: what AWS needs before the first deploy", () => {
     assert.equal(resolveChain(inspecting, layers.chain).resolved, false, "with INSPECT_REDIRECTION_DOMAIN the CNAME target is blocked");
   });
 
+  it("lets alarms and EventBridge rules publish to the encrypted topics: the key for SNS of this account only", () => {
+    const policy = json(all(rec, "aws:kms/key:Key")[0]!, "policy");
+    assert.deepEqual(
+      policy.Statement.find((s: { Sid: string }) => s.Sid === "AlarmsAndEventsPublishToEncryptedTopics"),
+      {
+        Sid: "AlarmsAndEventsPublishToEncryptedTopics",
+        Effect: "Allow",
+        Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": "123456789012" },
+          ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": "arn:aws:sns:us-east-1:123456789012:*" },
+        },
+      },
+    );
+  });
+
   it("leaves the firewall association unlocked unless the platform asks for the lock", async () => {
     assert.equal(all(rec, T.association)[0]!.inputs.mutationProtection, "DISABLED");
     const locked = await recordDeployment(model, { platform: { dnsFirewallMutationProtection: true } });

@@ -253,12 +253,20 @@ export class AgentPlatform extends pulumi.ComponentResource {
         },
       },
       {
+        // CloudWatch alarms and EventBridge rules publish to the platform's encrypted topics; SNS
+        // asks KMS for a data key on their behalf (SNS developer guide, "Enable compatibility
+        // between event sources from AWS services and encrypted topics": kms:GenerateDataKey* and
+        // kms:Decrypt for the service principal). Only for this account's sources and only for
+        // SNS topics of this account and region (the encryption context SNS passes).
         Sid: "AlarmsAndEventsPublishToEncryptedTopics",
         Effect: "Allow",
         Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
-        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
         Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": ctx.accountId } },
+        Condition: {
+          StringEquals: { "aws:SourceAccount": ctx.accountId },
+          ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": pulumi.interpolate`arn:${ctx.partition}:sns:${ctx.region}:${ctx.accountId}:*` },
+        },
       },
     ]);
     const key = new aws.kms.Key(
