@@ -9,7 +9,6 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { tmpdir } from "node:os";
 import pg from "pg";
 import type { AgentModel } from "@airlock/core";
 import {
@@ -24,7 +23,7 @@ import {
 } from "../src/index.ts";
 import { SlackReceiver } from "./helpers/slack-receiver.ts";
 import { APPROVER, APPROVER_2, CHANNEL, SIGNING_SECRET, STRANGER, blockAction, post, signed } from "./helpers/slack-requests.ts";
-import { REPO_ROOT, freshServerDatabase, postgresCommand, serverUrl, startPostgres, type ServerDatabase } from "./helpers/stores.ts";
+import { REPO_ROOT, freshServerDatabase, postgresCommand, privatePostgresState, serverUrl, startPostgres, type ServerDatabase } from "./helpers/stores.ts";
 import { testModel } from "./helpers/model.ts";
 
 interface Harness {
@@ -352,27 +351,15 @@ describe("Slack endpoint against a real server", () => {
 });
 
 describe("PostgreSQL restarted mid-run", () => {
-  // A cluster of its own, so restarting it cannot disturb other test files.
-  const state = join(tmpdir(), `airlock-pg-restart-${process.pid}`);
-  let server: string | undefined;
-  let skipReason: string | undefined;
-  before(() => {
-    try {
-      server = startPostgres(state).url;
-    } catch (e) {
-      skipReason = `could not start a private PostgreSQL through .ci/postgres.sh (${(e as Error).message.split("\n")[0]})`;
-      console.error(`\n!!! SKIPPING the restart test: ${skipReason}\n`);
-    }
-  });
+  // A cluster of its own, so restarting it cannot disturb other test files. Nothing is started
+  // beforehand: the test starts it, and fails with the script's error when it cannot (never skips).
+  const state = privatePostgresState("restart");
   after(() => {
-    if (server !== undefined) postgresCommand("stop", state);
+    postgresCommand("stop", state);
   });
 
-  test("no request is lost and no decision is duplicated; the service reconnects", async (t) => {
-    if (server === undefined) {
-      t.skip(skipReason);
-      return;
-    }
+  test("no request is lost and no decision is duplicated; the service reconnects", async () => {
+    const server = startPostgres(state).url;
     const h = await harness(server);
     let restart: Promise<void> = Promise.resolve();
     try {

@@ -1,13 +1,14 @@
 /**
  * Stores for tests: embedded PGlite (a migrated template copied per test, since a fresh PGlite
  * takes seconds to initialise) and a real PostgreSQL server (AIRLOCK_TEST_DATABASE_URL, or one
- * started through .ci/postgres.sh), with a fresh database per test file and a login role that
- * has only the service role's rights.
+ * started through .ci/postgres.sh when a test first needs it; nothing needs starting beforehand,
+ * and scripts/run-tests.mjs stops it when the run ends), with a fresh database per test file and
+ * a login role that has only the service role's rights.
  */
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
@@ -70,16 +71,50 @@ function parseExports(out: string): Record<string, string> {
 }
 
 /**
+ * The state directory of the shared test cluster: the test runner gives each run its own
+ * (AIRLOCK_TEST_PG_STATE), else .ci/postgres.sh's default, $TMPDIR/airlock-pg-<uid>.
+ */
+export function sharedPostgresState(): string {
+  const fromEnv = process.env.AIRLOCK_TEST_PG_STATE;
+  return fromEnv !== undefined && fromEnv !== "" ? fromEnv : join(tmpdir(), `airlock-pg-${process.getuid?.() ?? 0}`);
+}
+
+/**
+ * A state directory for a cluster of this process's own (`label` says what for), beside the
+ * shared one and named after it, so the test runner stops it with the run's cluster even when the
+ * test file that started it dies before its own `after` hook.
+ */
+export function privatePostgresState(label: string): string {
+  const shared = sharedPostgresState();
+  return join(dirname(shared), `${basename(shared)}-${label}-${process.pid}`);
+}
+
+/** The lock that .ci/postgres.sh holds while it starts, restarts or stops the cluster in `state`. */
+export function postgresLockPath(state: string): string {
+  return `${state}.lock`;
+}
+
+/**
  * Starts (or reuses) a server through .ci/postgres.sh. `state` picks a separate cluster (the
- * restart test uses its own so restarting it cannot disturb other test files).
+ * restart test uses its own so restarting it cannot disturb other test files). The script takes
+ * its own lock (waiting at most a minute, then failing with the holder's name) and leaves no
+ * descriptor of it to the server, so parallel test processes never wait on one another for long.
+ * The generous timeout is only for a machine without PostgreSQL, where the script installs it.
  */
 export function startPostgres(state?: string): { url: string; state: string } {
-  const out = execFileSync("flock", ["/tmp/airlock-pg.lock", "bash", POSTGRES_SH, "start"], {
-    encoding: "utf8",
-    env: { ...process.env, ...(state === undefined ? {} : { AIRLOCK_TEST_PG_STATE: state }) },
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout: 300_000,
-  });
+  let out: string;
+  try {
+    out = execFileSync("bash", [POSTGRES_SH, "start"], {
+      encoding: "utf8",
+      env: { ...process.env, ...(state === undefined ? {} : { AIRLOCK_TEST_PG_STATE: state }) },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 900_000,
+    });
+  } catch (e) {
+    const err = e as { stderr?: string; signal?: string };
+    const why = err.signal !== undefined && err.signal !== null ? `was ended by ${err.signal} after 900 s` : "failed";
+    throw new Error(`bash .ci/postgres.sh start ${why}${state === undefined ? "" : ` (AIRLOCK_TEST_PG_STATE=${state})`}:\n${err.stderr ?? String(e)}`);
+  }
   const env = parseExports(out);
   if (!env.AIRLOCK_TEST_DATABASE_URL || !env.AIRLOCK_TEST_PG_STATE) throw new Error(`.ci/postgres.sh printed no URL:\n${out}`);
   return { url: env.AIRLOCK_TEST_DATABASE_URL, state: env.AIRLOCK_TEST_PG_STATE };
