@@ -2,11 +2,22 @@
 // Runs every test file with Node's test runner. Node 20's runner does not expand glob patterns,
 // so the files are listed here: packages/*/test/**/*.test.ts and test/**/*.test.ts.
 // Extra arguments narrow the run to files whose path contains any of them.
-import { spawnSync } from "node:child_process";
-import { readdirSync, statSync, existsSync } from "node:fs";
+//
+// PostgreSQL: nothing needs starting first. The approval tests start a local server through
+// .ci/postgres.sh the first time they need one (unless AIRLOCK_TEST_DATABASE_URL names a server).
+// Each run gets a cluster of its own, AIRLOCK_TEST_PG_STATE=$TMPDIR/airlock-pg-run-<pid>, and
+// tests that need a private one put it beside that (airlock-pg-run-<pid>-<label>-<pid>); when the
+// tests end (or on Ctrl-C) this script stops all of them, and clusters left by a run that was
+// killed are stopped by the next. So runs one after another, or at once in two clones, never
+// share a server or wait on one another. With AIRLOCK_TEST_PG_STATE set, its cluster is yours:
+// it is used and left running.
+import { spawn, spawnSync } from "node:child_process";
+import { readdirSync, statSync, existsSync, rmSync } from "node:fs";
+import { constants, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
+const POSTGRES_SH = join(root, ".ci/postgres.sh");
 
 function walk(dir, out) {
   if (!existsSync(dir)) return out;
@@ -28,5 +39,63 @@ if (selected.length === 0) {
   console.error(`no test file matches ${filters.join(" ")}`);
   process.exit(2);
 }
-const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...selected], { cwd: root, stdio: "inherit" });
-process.exit(r.status ?? 1);
+
+// --- the run's PostgreSQL clusters ---------------------------------------------------------------
+const RUN_STATE = /^airlock-pg-run-(\d+)(-.*)?$/;
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === "EPERM";
+  }
+}
+
+/** Stops the clusters of the runs whose pid `pred` accepts, then removes their lock files. */
+function stopClusters(pred) {
+  const dir = tmpdir();
+  let names;
+  try {
+    names = readdirSync(dir).filter((name) => {
+      const m = RUN_STATE.exec(name.replace(/\.lock$/, ""));
+      return m !== null && pred(Number(m[1]));
+    });
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.endsWith(".lock") || !statSync(join(dir, name), { throwIfNoEntry: false })?.isDirectory()) continue;
+    const r = spawnSync("bash", [POSTGRES_SH, "stop"], {
+      env: { ...process.env, AIRLOCK_TEST_PG_STATE: join(dir, name) },
+      stdio: ["ignore", "ignore", "pipe"],
+      encoding: "utf8",
+      timeout: 90_000,
+    });
+    if (r.status !== 0) console.error(`run-tests: could not stop the test PostgreSQL in ${join(dir, name)}:\n${r.stderr || r.error}`);
+  }
+  // The lock file beside each state directory (postgres.sh never deletes it); no one waits on it now.
+  for (const name of names) if (name.endsWith(".lock")) rmSync(join(dir, name), { force: true });
+}
+
+const env = { ...process.env };
+const ownsClusters = (process.env.AIRLOCK_TEST_PG_STATE ?? "") === "";
+if (ownsClusters) {
+  env.AIRLOCK_TEST_PG_STATE = join(tmpdir(), `airlock-pg-run-${process.pid}`);
+  stopClusters((pid) => pid !== process.pid && !alive(pid));
+}
+
+// --- the tests -----------------------------------------------------------------------------------
+const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...selected], { cwd: root, stdio: "inherit", env });
+let signalled;
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    signalled ??= signal;
+    child.kill(signal);
+  });
+}
+child.on("exit", (code, signal) => {
+  if (ownsClusters) stopClusters((pid) => pid === process.pid);
+  const by = signalled ?? signal;
+  process.exit(code ?? (by ? 128 + constants.signals[by] : 1));
+});
