@@ -93,7 +93,7 @@ describe("AgentDeployment for the support agent", () => {
     });
     assert.deepEqual(bySid.DecryptSecretsViaSecretsManager.Condition, { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } });
     assert.deepEqual(bySid.PullAgentImage.Resource, ["arn:aws:ecr:us-east-1:123456789012:repository/support-agent"]);
-    assert.deepEqual(bySid.WriteOwnLogGroup.Resource, ["arn:aws:logs:us-east-1:123456789012:log-group:/airlock/support-agent/agent:log-stream:*"]);
+    assert.deepEqual(bySid.WriteOwnLogGroup.Resource, ["arn:aws:logs:us-east-1:123456789012:log-group:/airlock/test/agents/support-agent:log-stream:*"]);
     // The one bare "*" is ECR's token, which has no resource-level permissions.
     const bare = policy.Statement.filter((s: any) => s.Resource === "*" || (Array.isArray(s.Resource) && s.Resource.includes("*")));
     assert.deepEqual(bare.map((s: any) => s.Action), [["ecr:GetAuthorizationToken"]]);
@@ -193,7 +193,7 @@ describe("AgentDeployment for the support agent", () => {
     for (const n of ["ANTHROPIC_API_KEY", "BILLING_API_TOKEN", "GITHUB_TOKEN"]) assert.ok(!envNames.includes(n), `${n} must not be plain environment`);
     assert.equal(container.image, `123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:${"2".repeat(64)}`);
     assert.equal(container.environment.find((e: any) => e.name === "AIRLOCK_RELEASE").value, "v2");
-    assert.equal(container.logConfiguration.options["awslogs-group"], "/airlock/support-agent/agent");
+    assert.equal(container.logConfiguration.options["awslogs-group"], "/airlock/test/agents/support-agent");
     const td = find(rec, T.td, "support-agent-release-v2");
     assert.deepEqual([td.inputs.networkMode, td.inputs.requiresCompatibilities, td.inputs.skipDestroy, td.inputs.volumes], ["awsvpc", ["FARGATE"], true, [{ name: "scratch" }]]);
   });
@@ -224,7 +224,7 @@ describe("AgentDeployment for the support agent", () => {
 
   it("runs the active release's task definition with no public IP and the circuit breaker on", () => {
     const service = find(rec, T.service, "support-agent-service");
-    assert.equal(service.inputs.taskDefinition, "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent:2");
+    assert.equal(service.inputs.taskDefinition, "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent-test:2");
     assert.deepEqual(service.inputs.networkConfiguration, {
       assignPublicIp: false,
       securityGroups: ["support-agent-agent-id"],

@@ -40,14 +40,14 @@ describe("releases and rollback", () => {
       }
     }
     assert.deepEqual(changed, ["aws:ecs/service:Service support-agent-service.taskDefinition"]);
-    assert.equal(find(atV2, "aws:ecs/service:Service", "support-agent-service").inputs.taskDefinition, "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent:2");
-    assert.equal(find(atV1, "aws:ecs/service:Service", "support-agent-service").inputs.taskDefinition, "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent:1");
+    assert.equal(find(atV2, "aws:ecs/service:Service", "support-agent-service").inputs.taskDefinition, "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent-test:2");
+    assert.equal(find(atV1, "aws:ecs/service:Service", "support-agent-service").inputs.taskDefinition, "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent-test:1");
   });
 
   it("turns on the circuit breaker and the error-rate alarm as a deployment alarm with rollback", () => {
     const service = find(atV2, "aws:ecs/service:Service", "support-agent-service");
     assert.deepEqual(service.inputs.deploymentCircuitBreaker, { enable: true, rollback: true });
-    assert.deepEqual(service.inputs.alarms, { alarmNames: ["airlock-support-agent-error-rate"], enable: true, rollback: true });
+    assert.deepEqual(service.inputs.alarms, { alarmNames: ["airlock-test-support-agent-error-rate"], enable: true, rollback: true });
   });
 
   it("refuses to run a release marked bad", async () => {
@@ -76,8 +76,8 @@ describe("alarms, dashboard and log masking", () => {
     assert.equal(alarm.inputs.datapointsToAlarm, 2);
     assert.equal(alarm.inputs.treatMissingData, "notBreaching");
     assert.deepEqual(alarm.inputs.metricQueries, [
-      { id: "errors", metric: { dimensions: { Agent: "support-agent" }, metricName: "Errors", namespace: "Airlock/Agents", period: 300, stat: "Sum" }, returnData: false },
-      { id: "calls", metric: { dimensions: { Agent: "support-agent" }, metricName: "Calls", namespace: "Airlock/Agents", period: 300, stat: "Sum" }, returnData: false },
+      { id: "errors", metric: { dimensions: { Stack: "test", Agent: "support-agent" }, metricName: "Errors", namespace: "Airlock/Agents", period: 300, stat: "Sum" }, returnData: false },
+      { id: "calls", metric: { dimensions: { Stack: "test", Agent: "support-agent" }, metricName: "Calls", namespace: "Airlock/Agents", period: 300, stat: "Sum" }, returnData: false },
       { expression: "IF(calls >= 5, 100 * errors / calls, 0)", id: "error_rate", label: "Error rate (%)", returnData: true },
     ]);
     assert.deepEqual(alarm.inputs.alarmActions, ["arn:aws:sns:us-east-1:123456789012:airlock-support-agent-alarms"]);
@@ -99,7 +99,7 @@ describe("alarms, dashboard and log masking", () => {
     const own = find(rec, "aws:cloudwatch/eventRule:EventRule", "support-agent-task-stopped");
     assert.deepEqual(json(own, "eventPattern").detail, {
       clusterArn: ["arn:aws:ecs:us-east-1:123456789012:cluster/platform-cluster"],
-      group: ["service:support-agent"],
+      group: ["service:support-agent-test"],
       lastStatus: ["STOPPED"],
       stopCode: ["EssentialContainerExited", "TaskFailedToStart"],
     });
@@ -165,7 +165,7 @@ describe("alarms, dashboard and log masking", () => {
       "Running release (calls per release, last hour)",
       "Alarms",
     ]);
-    assert.match(body.widgets[6].properties.query, /^SOURCE '\/airlock\/support-agent\/agent' \| filter ispresent\(Release\)/);
+    assert.match(body.widgets[6].properties.query, /^SOURCE '\/airlock\/test\/agents\/support-agent' \| filter ispresent\(Release\)/);
     assert.equal(body.widgets[7].properties.alarms.length, 4);
   });
 

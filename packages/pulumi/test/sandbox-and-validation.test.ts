@@ -40,7 +40,7 @@ describe("sandbox for code-executing tools", () => {
       Sid: "SandboxRunTask",
       Effect: "Allow",
       Action: ["ecs:RunTask"],
-      Resource: ["arn:aws:ecs:us-east-1:123456789012:task-definition/data-agent-sandbox:1"],
+      Resource: ["arn:aws:ecs:us-east-1:123456789012:task-definition/data-agent-test-sandbox:1"],
       Condition: { ArnEquals: { "ecs:cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/platform-cluster" } },
     });
     assert.deepEqual(bySid.SandboxPassRoles, {
@@ -183,7 +183,7 @@ describe("an image built from the manifest's context", () => {
     const rec = await recordDeployment(await modelOf(manifest));
     const repo = find(rec, "aws:ecr/repository:Repository", "build-agent-image");
     assert.deepEqual([repo.inputs.name, repo.inputs.imageTagMutability, repo.inputs.imageScanningConfiguration, repo.inputs.encryptionConfigurations], [
-      "airlock/build-agent",
+      "airlock/test/build-agent",
       "IMMUTABLE",
       { scanOnPush: true },
       [{ encryptionType: "KMS" }],
@@ -194,8 +194,8 @@ describe("an image built from the manifest's context", () => {
     // The registry credentials are secret, so the whole registry block is: it never reaches a plan.
     assert.equal(image.inputs.registry, "[secret]");
     const [container] = json(find(rec, "aws:ecs/taskDefinition:TaskDefinition", "build-agent-release-current"), "containerDefinitions");
-    assert.equal(container.image, `123456789012.dkr.ecr.us-east-1.amazonaws.com/airlock/build-agent@sha256:${"0".repeat(64)}`);
+    assert.equal(container.image, `123456789012.dkr.ecr.us-east-1.amazonaws.com/airlock/test/build-agent@sha256:${"0".repeat(64)}`);
     const exec = json(find(rec, "aws:iam/rolePolicy:RolePolicy", "build-agent-execution"), "policy");
-    assert.deepEqual(exec.Statement.find((s: any) => s.Sid === "PullAgentImage").Resource, ["arn:aws:ecr:us-east-1:123456789012:repository/airlock/build-agent"]);
+    assert.deepEqual(exec.Statement.find((s: any) => s.Sid === "PullAgentImage").Resource, ["arn:aws:ecr:us-east-1:123456789012:repository/airlock/test/build-agent"]);
   });
 });

@@ -36,6 +36,12 @@ export const METRIC_UNITS: Readonly<Record<MetricName, string>> = {
 
 /** Dimension names: top-level string members of every EMF line. */
 export const DIMENSIONS = {
+  /**
+   * The Pulumi stack the agent runs in (`AIRLOCK_STACK`, set by AgentDeployment): two stacks of one
+   * program in one account (dev and prod) write to the same namespace, and only this keeps their
+   * series apart.
+   */
+  stack: "Stack",
   /** The agent's name from its manifest. */
   agent: "Agent",
   /** The tool name, on tool-call lines only. */
@@ -45,16 +51,27 @@ export const DIMENSIONS = {
 } as const;
 
 /**
- * Dimension sets per kind of call. Both kinds share `[Agent]`, so `Calls`, `Errors` and `CostUsd`
- * summed over `[Agent]` cover every call an agent makes (that is the series the error-rate and
- * cost alarms use); `[Agent, Tool]` and `[Agent, Model]` break them down for the dashboard.
- * The release id is deliberately not a dimension: an alarm keyed on it would change with every
- * release. It is a plain member (`Release`) of every line, searchable in Logs Insights.
+ * Dimension sets per kind of call. Every set starts with `Stack`, so no series of one stack counts
+ * another's calls. Both kinds share `[Stack, Agent]`, so `Calls`, `Errors` and `CostUsd` summed
+ * over `[Stack, Agent]` cover every call an agent makes in one stack (that is the series the
+ * error-rate and cost alarms use); `[Stack, Agent, Tool]` and `[Stack, Agent, Model]` break them
+ * down for the dashboard. The release id is deliberately not a dimension: an alarm keyed on it
+ * would change with every release. It is a plain member (`Release`) of every line, searchable in
+ * Logs Insights.
  */
 export const DIMENSION_SETS = {
-  tool: [[DIMENSIONS.agent], [DIMENSIONS.agent, DIMENSIONS.tool]],
-  model: [[DIMENSIONS.agent], [DIMENSIONS.agent, DIMENSIONS.model]],
+  tool: [
+    [DIMENSIONS.stack, DIMENSIONS.agent],
+    [DIMENSIONS.stack, DIMENSIONS.agent, DIMENSIONS.tool],
+  ],
+  model: [
+    [DIMENSIONS.stack, DIMENSIONS.agent],
+    [DIMENSIONS.stack, DIMENSIONS.agent, DIMENSIONS.model],
+  ],
 } as const satisfies Record<string, readonly (readonly string[])[]>;
+
+/** Environment variable the tracer reads the stack from when `stack` is not given; AgentDeployment sets it. */
+export const STACK_ENV = "AIRLOCK_STACK";
 
 /** PostHog LLM-analytics event names (https://posthog.com/docs/llm-analytics/manual-capture). */
 export const POSTHOG_EVENTS = {

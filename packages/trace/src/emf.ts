@@ -35,7 +35,7 @@ function dimensionValue(value: string): string {
 /** The members of a line besides `_aws`: dimensions, metrics, then context (kind, ids, outcome, error, args). */
 function members(record: CallRecord, includeArgs: boolean): Record<string, unknown> {
   const isTool = record.kind === "tool";
-  const doc: Record<string, unknown> = { [DIMENSIONS.agent]: dimensionValue(record.agent) };
+  const doc: Record<string, unknown> = { [DIMENSIONS.stack]: dimensionValue(record.stack ?? ""), [DIMENSIONS.agent]: dimensionValue(record.agent) };
   if (isTool) doc[DIMENSIONS.tool] = dimensionValue(record.name);
   else doc[DIMENSIONS.model] = dimensionValue(record.model ?? record.name);
 

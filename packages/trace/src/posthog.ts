@@ -74,11 +74,12 @@ function seconds(ms: number): number {
   return Number((ms / 1000).toFixed(6));
 }
 
-function common(r: { agent: string; release: string; distinctId?: string; sessionId?: string }): Record<string, unknown> {
+function common(r: { agent: string; release: string; stack?: string; distinctId?: string; sessionId?: string }): Record<string, unknown> {
   return {
     $ai_lib: TRACE_LIB,
     airlock_agent: r.agent,
     airlock_release: r.release,
+    ...(r.stack !== undefined ? { airlock_stack: r.stack } : {}),
     ...(r.sessionId !== undefined ? { $ai_session_id: r.sessionId } : {}),
     ...(r.distinctId === undefined ? { $process_person_profile: false } : {}),
   };

@@ -8,6 +8,8 @@ export interface CallRecord {
   readonly name: string;
   readonly agent: string;
   readonly release: string;
+  /** The stack the agent runs in (EMF dimension `Stack`); undefined only when EMF is off and none was given. */
+  readonly stack?: string;
   readonly traceId: string;
   readonly spanId: string;
   /** The enclosing span, or the trace id for a top-level call. */
@@ -37,6 +39,7 @@ export interface RunRecord {
   readonly name: string;
   readonly agent: string;
   readonly release: string;
+  readonly stack?: string;
   readonly traceId: string;
   readonly sessionId?: string;
   readonly distinctId?: string;

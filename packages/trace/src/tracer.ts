@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { EMF_NAMESPACE } from "./constants.ts";
+import { EMF_NAMESPACE, STACK_ENV } from "./constants.ts";
 import { emfLine, type LineSink } from "./emf.ts";
 import { callEvent, createPostHogClient, runEvent, type PostHogLike, type PostHogSettings } from "./posthog.ts";
 import { DEFAULT_MODEL_PRICES, costOf, findPrice, validatePrices, type CallCost, type ModelPrice, type TokenUsage } from "./prices.ts";
@@ -28,6 +28,13 @@ export interface TracerOptions {
   readonly agent: string;
   /** The running release id (EMF member `Release`, PostHog `airlock_release`). */
   readonly release: string;
+  /**
+   * The Pulumi stack the agent runs in (EMF dimension `Stack` in every dimension set, PostHog
+   * `airlock_stack`): the alarms read `{Stack, Agent}`, so dev's calls never count toward prod's.
+   * Required while EMF lines are written.
+   * @default - the `AIRLOCK_STACK` environment variable, which AgentDeployment sets in the task definition
+   */
+  readonly stack?: string;
   /** EMF settings, or `false` to write no EMF lines. @default - EMF lines on stdout */
   readonly emf?: EmfOptions | false;
   /** PostHog settings, an existing client, or `false`. @default false - no PostHog events */
@@ -104,6 +111,8 @@ export interface Run extends CallWrapper {
 export interface Tracer extends CallWrapper {
   readonly agent: string;
   readonly release: string;
+  /** The stack its lines carry (undefined only with EMF off and no stack given). */
+  readonly stack: string | undefined;
   /**
    * Runs one agent run as a trace: calls wrapped inside `fn` (through `run` or the tracer,
    * however deeply awaited) share its trace id, and a call made inside another call's `fn` is
@@ -164,6 +173,20 @@ function validateOptions(options: TracerOptions): void {
     }
   }
   if (options.prices !== undefined) validatePrices(options.prices);
+  // Checked last: the stack only matters once everything else is right.
+  const stack = stackOf(options);
+  if (options.emf !== false || stack !== undefined) {
+    if (typeof stack !== "string" || stack.trim() === "" || stack.length > 1024) {
+      throw new TypeError(
+        `createTracer: \`stack\` must be a non-empty string (the Pulumi stack the agent runs in, the \`Stack\` dimension its alarms read); pass \`stack\` or set ${STACK_ENV} (AgentDeployment sets it in the task definition), got ${JSON.stringify(stack)}`,
+      );
+    }
+  }
+}
+
+/** The stack from the options, else from the environment. */
+function stackOf(options: TracerOptions): string | undefined {
+  return options.stack ?? process.env[STACK_ENV];
 }
 
 function roundMs(ms: number): number {
@@ -233,6 +256,7 @@ class RunImpl implements Run {
         name: this.name,
         agent: this.core.agent,
         release: this.core.release,
+        ...(this.core.stack !== undefined ? { stack: this.core.stack } : {}),
         traceId: this.traceId,
         ...(this.sessionId !== undefined ? { sessionId: this.sessionId } : {}),
         ...(this.distinctId !== undefined ? { distinctId: this.distinctId } : {}),
@@ -253,6 +277,7 @@ class RunImpl implements Run {
 class TracerCore implements Tracer {
   readonly agent: string;
   readonly release: string;
+  readonly stack: string | undefined;
   readonly clock: { readonly now: () => number; readonly monotonic: () => number };
   readonly captureContent: boolean;
   readonly limits: RedactLimits | undefined;
@@ -271,6 +296,7 @@ class TracerCore implements Tracer {
     validateOptions(options);
     this.agent = options.agent;
     this.release = options.release;
+    this.stack = stackOf(options);
     this.clock = options.clock ?? { now: Date.now, monotonic: () => performance.now() };
     this.captureContent = options.captureContent ?? true;
     this.limits = options.redaction;
@@ -450,6 +476,7 @@ class TracerCore implements Tracer {
       name: c.name,
       agent: this.agent,
       release: this.release,
+      ...(this.stack !== undefined ? { stack: this.stack } : {}),
       traceId: run.traceId,
       spanId: c.spanId,
       parentId: c.parentId,

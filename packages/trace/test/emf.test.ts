@@ -106,13 +106,13 @@ describe("EMF lines", () => {
       costUsd: "CostUsd",
     });
     assert.deepEqual(METRIC_UNITS, { Calls: "Count", Errors: "Count", LatencyMs: "Milliseconds", InputTokens: "Count", OutputTokens: "Count", CostUsd: "None" });
-    assert.deepEqual(DIMENSIONS, { agent: "Agent", tool: "Tool", model: "Model" });
-    assert.deepEqual(DIMENSION_SETS, { tool: [["Agent"], ["Agent", "Tool"]], model: [["Agent"], ["Agent", "Model"]] });
+    assert.deepEqual(DIMENSIONS, { stack: "Stack", agent: "Agent", tool: "Tool", model: "Model" });
+    assert.deepEqual(DIMENSION_SETS, { tool: [["Stack", "Agent"], ["Stack", "Agent", "Tool"]], model: [["Stack", "Agent"], ["Stack", "Agent", "Model"]] });
   });
 
   test("given a tool call, when it returns, then exactly one spec-valid line carries its metrics and ids", async () => {
     const sink = lineCollector();
-    const tracer = createTracer({ agent: "support-agent", release: "rel-7", emf: { sink }, clock: steppingClock(START, 250) });
+    const tracer = createTracer({ agent: "support-agent", release: "rel-7", stack: "test", emf: { sink }, clock: steppingClock(START, 250) });
 
     const result = await tracer.run({ name: "ticket", traceId: "trace-1" }, (run) =>
       run.wrapToolCall("github.create_issue", { repo: "acme/app", title: "Crash" }, async () => ({ number: 42 })),
@@ -128,8 +128,9 @@ describe("EMF lines", () => {
       _aws: {
         // The run read the clock once (monotonic 250), then the call started: now() = START + 1 read x 250.
         Timestamp: START + 250,
-        CloudWatchMetrics: [{ Namespace: "Airlock/Agents", Dimensions: [["Agent"], ["Agent", "Tool"]], Metrics: METRIC_DEFS }],
+        CloudWatchMetrics: [{ Namespace: "Airlock/Agents", Dimensions: [["Stack", "Agent"], ["Stack", "Agent", "Tool"]], Metrics: METRIC_DEFS }],
       },
+      Stack: "test",
       Agent: "support-agent",
       Tool: "github.create_issue",
       Calls: 1,
@@ -150,7 +151,7 @@ describe("EMF lines", () => {
 
   test("given a model call with usage, when it returns, then the line has tokens, cost and the Model dimension", async () => {
     const sink = lineCollector();
-    const tracer = createTracer({ agent: "support-agent", release: "rel-7", emf: { sink }, clock: steppingClock(START, 1500) });
+    const tracer = createTracer({ agent: "support-agent", release: "rel-7", stack: "test", emf: { sink }, clock: steppingClock(START, 1500) });
 
     await tracer.wrapModelCall({ model: "claude-sonnet-4-5-20250929", input: [{ role: "user", content: "hi" }] }, async () => ({
       type: "message",
@@ -163,7 +164,7 @@ describe("EMF lines", () => {
     assert.equal(sink.lines.length, 1);
     assert.deepEqual(emfProblems(sink.lines[0]!), []);
     const doc = JSON.parse(sink.lines[0]!);
-    assert.deepEqual(doc._aws.CloudWatchMetrics[0].Dimensions, [["Agent"], ["Agent", "Model"]]);
+    assert.deepEqual(doc._aws.CloudWatchMetrics[0].Dimensions, [["Stack", "Agent"], ["Stack", "Agent", "Model"]]);
     assert.equal(doc.Model, "claude-sonnet-4-5-20250929");
     assert.equal(doc.Tool, undefined);
     assert.equal(doc.LatencyMs, 1500);
@@ -183,7 +184,7 @@ describe("EMF lines", () => {
 
   test("given a failing tool and a custom namespace, when it throws, then the line counts the error with class and redacted message", async () => {
     const sink = lineCollector();
-    const tracer = createTracer({ agent: "ops", release: "r1", emf: { sink, namespace: "Acme/Agents" } });
+    const tracer = createTracer({ agent: "ops", release: "r1", stack: "test", emf: { sink, namespace: "Acme/Agents" } });
     const key = `sk-ant-api03-${"Q".repeat(93)}`;
     class UpstreamError extends Error {}
 
@@ -222,7 +223,7 @@ describe("EMF lines", () => {
 
   test("given an unknown model, when it is called, then CostUsd is 0 and CostKnown is false", async () => {
     const sink = lineCollector();
-    const tracer = createTracer({ agent: "a", release: "r", emf: { sink } });
+    const tracer = createTracer({ agent: "a", release: "r", stack: "test", emf: { sink } });
     await tracer.wrapModelCall({ model: "claude-opus-9" }, async () => ({ usage: { input_tokens: 10, output_tokens: 10 } }));
     const doc = JSON.parse(sink.lines[0]!);
     assert.equal(doc.CostUsd, 0);
@@ -235,6 +236,7 @@ describe("EMF lines", () => {
     const tracer = createTracer({
       agent: "a",
       release: "r",
+      stack: "test",
       emf: {
         sink: {
           write() {
@@ -253,7 +255,7 @@ describe("EMF lines", () => {
 
   test("given captureContent false, when a tool is called, then the line has no Args", async () => {
     const sink = lineCollector();
-    const tracer = createTracer({ agent: "a", release: "r", emf: { sink }, captureContent: false });
+    const tracer = createTracer({ agent: "a", release: "r", stack: "test", emf: { sink }, captureContent: false });
     await tracer.wrapToolCall("t", { q: "private" }, () => 1);
     const doc = JSON.parse(sink.lines[0]!);
     assert.equal(doc.Args, undefined);
@@ -263,7 +265,7 @@ describe("EMF lines", () => {
   test("given the default sink, when a tool is called, then the line goes to stdout; with emf false, nothing does", () => {
     const script = (emf: string) =>
       `import { createTracer } from "@airlock/trace";
-       const tracer = createTracer({ agent: "a", release: "r"${emf} });
+       const tracer = createTracer({ agent: "a", release: "r", stack: "test"${emf} });
        await tracer.wrapToolCall("t", { n: 1 }, () => 1);`;
     const runChild = (emf: string) =>
       spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script(emf)], { encoding: "utf8", cwd: import.meta.dirname });

@@ -35,6 +35,7 @@ describe("PostHog LLM analytics events", () => {
     const tracer = createTracer({
       agent: "support-agent",
       release: "rel-42",
+      stack: "test",
       emf: { sink },
       posthog: { apiKey: "phc_testproject", host: ph.url },
       clock: steppingClock(START, 100),
@@ -79,7 +80,7 @@ describe("PostHog LLM analytics events", () => {
       ],
     );
     assert.ok(events.every((e) => e.distinct_id === "U123"));
-    assert.ok(events.every((e) => e.properties.airlock_agent === "support-agent" && e.properties.airlock_release === "rel-42"));
+    assert.ok(events.every((e) => e.properties.airlock_agent === "support-agent" && e.properties.airlock_release === "rel-42" && e.properties.airlock_stack === "test"));
     assert.ok(events.every((e) => !("$process_person_profile" in e.properties)), "a run with a user keeps person profiles");
     const [gen, audit, rotate, comment, trace] = events;
     const id = (e: ReceivedEvent | undefined) => e?.properties.$ai_span_id as string;
@@ -305,6 +306,7 @@ describe("PostHog outages never reach the traced call", () => {
     const tracer = createTracer({
       agent: "a",
       release: "r",
+      stack: "test",
       emf: { sink },
       posthog: { apiKey: "phc_x", host: await closedPortUrl(), flushAt: 5, retryCount: 0, requestTimeoutMs: 1000 },
       onTelemetryError: (error, stage) => errors.push([stage, error]),
@@ -327,6 +329,7 @@ describe("PostHog outages never reach the traced call", () => {
     const tracer = createTracer({
       agent: "a",
       release: "r",
+      stack: "test",
       emf: { sink },
       posthog: { apiKey: "phc_x", host: ph.url, flushAt: 10, retryCount: 1, retryDelayMs: 10 },
       onTelemetryError: (error) => errors.push(String((error as Error).message)),
@@ -348,6 +351,7 @@ describe("PostHog outages never reach the traced call", () => {
     const tracer = createTracer({
       agent: "a",
       release: "r",
+      stack: "test",
       emf: { sink },
       posthog: { apiKey: "phc_x", host: ph.url, flushAt: 1, retryCount: 0, requestTimeoutMs: 5000 },
       onTelemetryError: () => {},
@@ -371,7 +375,7 @@ describe("createTracer input checks", () => {
       [{ release: "r" }, "createTracer: `agent` must be a non-empty string (the agent's name from agent.yaml), got undefined"],
       [{ agent: "a", release: " " }, 'createTracer: `release` must be a non-empty string (the release id the agent is running), got " "'],
       [{ agent: "a", release: "r", emf: { namespace: "AWS/Lambda" } }, 'createTracer: `emf.namespace` must be 1-255 characters and not start with "AWS/" (reserved), got "AWS/Lambda"'],
-      [{ agent: "a", release: "r", emf: { sink: {} } }, "createTracer: `emf.sink` must have a write(line) method, like process.stdout"],
+      [{ agent: "a", release: "r", stack: "test", emf: { sink: {} } }, "createTracer: `emf.sink` must have a write(line) method, like process.stdout"],
       [{ agent: "a", release: "r", posthog: { apiKey: "" } }, 'createTracer: `posthog.apiKey` must be a non-empty string (the PostHog project API key, phc_…), got ""'],
       [{ agent: "a", release: "r", posthog: { apiKey: "phc_x", host: "eu.i.posthog.com" } }, 'createTracer: `posthog.host` must be an http(s) URL such as https://eu.i.posthog.com, got "eu.i.posthog.com"'],
       [{ agent: "a", release: "r", posthog: { apiKey: "phc_x", flushAt: 2.5 } }, "createTracer: `posthog.flushAt` must be a whole number >= 0, got 2.5"],

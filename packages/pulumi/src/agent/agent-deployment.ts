@@ -19,6 +19,7 @@ import { AlertChannel, taskStoppedRule, validateAlerts, type AlertTargets } from
 import { resolveAlarmSettings, type AlarmSettings } from "../observability/alarms.ts";
 import { checkRetention } from "../observability/secure-log-group.ts";
 import { recordAgentModel } from "../registry.ts";
+import { stackLabel, stackScopedName } from "../naming.ts";
 import { pendingApprovalsAlarm } from "../approvals/approval-gateway.ts";
 import { fargateTaskDefinition, hardenedContainer, parseEcrImage } from "./container.ts";
 
@@ -247,6 +248,9 @@ export class AgentDeployment extends pulumi.ComponentResource {
     const { model, platform } = args;
     const ctx = platform.aws;
     const tags = agentTags(model, { ...platform.tags, ...args.tags });
+    // Physical names are unique to the stack, so dev and prod of one program share an account.
+    const stack = stackLabel();
+    const serviceName = stackScopedName([model.name], 255, "-", stack);
     this.model = model;
     this.activeRelease = active;
     recordAgentModel(model);
@@ -254,7 +258,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
     let alarmTopicArn = platform.alertTopicArn;
     if (args.alerts) {
       const channel = new AlertChannel(`${name}-alerts`, { topicName: model.name, aws: ctx, kmsKeyArn: platform.kmsKeyArn, targets: args.alerts, tags }, { parent: this });
-      taskStoppedRule(`${name}-task-stopped`, { clusterArn: platform.clusterArn, group: `service:${model.name}`, topicArn: channel.topicArn, label: model.name, tags }, this);
+      taskStoppedRule(`${name}-task-stopped`, { clusterArn: platform.clusterArn, group: `service:${serviceName}`, topicArn: channel.topicArn, label: model.name, tags }, this);
       alarmTopicArn = channel.topicArn;
     }
     this.alarmTopicArn = alarmTopicArn;
@@ -267,7 +271,8 @@ export class AgentDeployment extends pulumi.ComponentResource {
         kmsKeyArn: platform.kmsKeyArn,
         clusterArn: platform.clusterArn,
         clusterName: platform.clusterName,
-        serviceName: model.name,
+        serviceName,
+        stack,
         ...(args.logRetentionDays !== undefined ? { logRetentionDays: args.logRetentionDays } : {}),
         ...(args.alarms ? { alarms: args.alarms } : {}),
         alarmTopicArn,
@@ -425,6 +430,8 @@ export class AgentDeployment extends pulumi.ComponentResource {
     const baseEnv: Record<string, pulumi.Input<string>> = {
       ...model.runtime.environment,
       AIRLOCK_AGENT: model.name,
+      // The tracer's `Stack` dimension: the alarms read {Stack, Agent}.
+      AIRLOCK_STACK: stack,
       AIRLOCK_MODEL: `${model.model.provider}/${model.model.id}`,
       AIRLOCK_MODEL_HASH: model.hash,
       AIRLOCK_APPROVAL_TIERS: JSON.stringify(Object.fromEntries(model.approvals.map((a) => [a.actionType, a.tier]))),
@@ -463,7 +470,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
       const td = fargateTaskDefinition(
         `${name}-release-${id}`,
         {
-          family: model.name,
+          family: stackScopedName([model.name], 255, "-", stack),
           containerDefinitions,
           cpu: model.runtime.cpu,
           memory: model.runtime.memory,
@@ -483,7 +490,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
     const service = new aws.ecs.Service(
       `${name}-service`,
       {
-        name: model.name,
+        name: serviceName,
         cluster: platform.clusterArn,
         taskDefinition: this.activeTaskDefinitionArn,
         desiredCount: args.desiredCount ?? model.runtime.desiredCount,
@@ -531,7 +538,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
     if (model.image.kind !== "build") throw new Error("unreachable: buildImage without a build context");
     const repo = new aws.ecr.Repository(
       `${name}-image`,
-      { name: `airlock/${model.name}`, imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "KMS" }], tags },
+      { name: ecrRepositoryName(model.name), imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "KMS" }], tags },
       { parent: this },
     );
     const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
@@ -605,7 +612,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
     const td = fargateTaskDefinition(
       `${name}-sandbox`,
       {
-        family: `${model.name}-sandbox`,
+        family: stackScopedName([model.name, "sandbox"], 255),
         containerDefinitions: logGroupName.apply((lg) =>
           JSON.stringify([
             hardenedContainer({
@@ -631,6 +638,14 @@ export class AgentDeployment extends pulumi.ComponentResource {
     );
     return { taskDefinitionArn: td.arn, taskRoleArn: taskRole.arn, executionRoleArn: executionRole.arn, securityGroupId: sg.id };
   }
+}
+
+/**
+ * The ECR repository of an image Airlock builds: `airlock/<stack>/<agent>`, at most 256 characters,
+ * with no two separators in a row (ECR's repository name pattern).
+ */
+export function ecrRepositoryName(agent: string, stack: string = stackLabel()): string {
+  return stackScopedName(["airlock", agent], 256, "/", stack.replace(/-{2,}/g, "-"));
 }
 
 type EgressRule = aws.types.input.ec2.SecurityGroupEgress;

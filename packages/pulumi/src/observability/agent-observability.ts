@@ -1,14 +1,17 @@
 /**
  * AgentObservability: an agent's log group (KMS, retention, credential masking), alarms on the
  * metrics its tracer writes as EMF lines (error rate, cost, a cost anomaly) and on crash loops,
- * and a dashboard. Alarms notify an AlertChannel (the platform's, or the agent's own).
+ * and a dashboard. Alarms notify an AlertChannel (the platform's, or the agent's own). Everything
+ * is the agent's in one stack: names carry the stack, and the alarms read `{Stack, Agent}`.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentModel } from "@airlock/core";
+import { EMF_NAMESPACE, METRICS } from "@airlock/trace/constants";
 import type { AwsContext } from "../aws-context.ts";
 import { checkRetention, secureLogGroup } from "./secure-log-group.ts";
-import { costAnomalyQueries, errorRateQueries, resolveAlarmSettings, type AlarmSettings, type MetricQuery } from "./alarms.ts";
+import { stackLabel, stackScopedName } from "../naming.ts";
+import { agentDimensions, costAnomalyQueries, errorRateQueries, resolveAlarmSettings, type AgentSeries, type AlarmSettings, type MetricQuery } from "./alarms.ts";
 import { dashboardBody } from "./dashboard.ts";
 
 export const AGENT_OBSERVABILITY_TOKEN = "airlock:observability:AgentObservability";
@@ -21,6 +24,12 @@ export interface AgentObservabilityArgs {
   readonly clusterArn: pulumi.Input<string>;
   readonly clusterName: pulumi.Input<string>;
   readonly serviceName: string;
+  /**
+   * The stack the agent runs in, as physical names and the tracer's `Stack` dimension carry it:
+   * the log group, alarm and dashboard names and every metric the alarms read are this stack's.
+   * @default - `stackLabel()` of the running Pulumi stack
+   */
+  readonly stack?: string;
   /** @default 90 */
   readonly logRetentionDays?: number;
   /** Thresholds. @default - 10% errors over 2×5 min, $20/hour, a 3σ cost anomaly band */
@@ -42,10 +51,15 @@ export class AgentObservability extends pulumi.ComponentResource {
     super(AGENT_OBSERVABILITY_TOKEN, name, {}, opts);
     const { model, tags, aws: ctx } = args;
     const agent = model.name;
+    const stack = args.stack ?? stackLabel();
+    const series: AgentSeries = { stack, agent };
+    // Physical names are unique to the stack (two stacks of one program share an account) and fit
+    // CloudWatch's limits: log group names 512 characters, alarm and dashboard names 255.
+    const alarmName = (what: string) => stackScopedName(["airlock", agent, what], 255, "-", stack);
     const settings = resolveAlarmSettings(args.alarms);
     const retention = args.logRetentionDays ?? 90;
     checkRetention(retention, "logRetentionDays");
-    const logs = secureLogGroup(`${name}-logs`, { logGroupName: `/airlock/${agent}/agent`, kmsKeyArn: args.kmsKeyArn, retentionInDays: retention, tags }, this);
+    const logs = secureLogGroup(`${name}-logs`, { logGroupName: stackScopedName(["/airlock", "agents", agent], 512, "/", stack), kmsKeyArn: args.kmsKeyArn, retentionInDays: retention, tags }, this);
     this.logGroupName = logs.name;
     this.logGroupArn = logs.arn;
     const actions = { alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn] };
@@ -54,9 +68,9 @@ export class AgentObservability extends pulumi.ComponentResource {
     const errorRate = new aws.cloudwatch.MetricAlarm(
       `${name}-error-rate`,
       {
-        name: `airlock-${agent}-error-rate`,
+        name: alarmName("error-rate"),
         alarmDescription: `${agent}: more than ${settings.errorRatePercent}% of tool and model calls failed (periods with at least ${settings.minCallsForErrorRate} calls). It is the service's deployment alarm: a new release that trips it is rolled back.`,
-        metricQueries: errorRateQueries(agent, settings).map(toMetricQuery),
+        metricQueries: errorRateQueries(series, settings).map(toMetricQuery),
         comparisonOperator: "GreaterThanThreshold",
         threshold: settings.errorRatePercent,
         evaluationPeriods: settings.errorRateEvaluationPeriods,
@@ -71,11 +85,11 @@ export class AgentObservability extends pulumi.ComponentResource {
     const costPerHour = new aws.cloudwatch.MetricAlarm(
       `${name}-cost-per-hour`,
       {
-        name: `airlock-${agent}-cost-per-hour`,
+        name: alarmName("cost-per-hour"),
         alarmDescription: `${agent}: model spend above $${settings.maxCostPerHourUsd} in an hour. Pause the agent (desired count 0) if it is looping.`,
-        namespace: "Airlock/Agents",
-        metricName: "CostUsd",
-        dimensions: { Agent: agent },
+        namespace: EMF_NAMESPACE,
+        metricName: METRICS.costUsd,
+        dimensions: agentDimensions(series),
         statistic: "Sum",
         period: 3600,
         evaluationPeriods: 1,
@@ -90,9 +104,9 @@ export class AgentObservability extends pulumi.ComponentResource {
     const costAnomaly = new aws.cloudwatch.MetricAlarm(
       `${name}-cost-anomaly`,
       {
-        name: `airlock-${agent}-cost-anomaly`,
+        name: alarmName("cost-anomaly"),
         alarmDescription: `${agent}: hourly spend is above the band CloudWatch learned from its history (${settings.costAnomalyBandWidth} standard deviations).`,
-        metricQueries: costAnomalyQueries(agent, settings).map(toMetricQuery),
+        metricQueries: costAnomalyQueries(series, settings).map(toMetricQuery),
         thresholdMetricId: "cost_band",
         comparisonOperator: "GreaterThanUpperThreshold",
         evaluationPeriods: 1,
@@ -105,7 +119,7 @@ export class AgentObservability extends pulumi.ComponentResource {
     const crashLoop = new aws.cloudwatch.MetricAlarm(
       `${name}-task-restarts`,
       {
-        name: `airlock-${agent}-task-restarts`,
+        name: alarmName("task-restarts"),
         alarmDescription: `${agent}: fewer tasks running than desired for 15 minutes; tasks are failing to start or restarting.`,
         metricQueries: [
           { id: "running", returnData: false, metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions: { ClusterName: args.clusterName, ServiceName: args.serviceName }, period: 300, stat: "Minimum" } },
@@ -128,11 +142,11 @@ export class AgentObservability extends pulumi.ComponentResource {
     const dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
       {
-        dashboardName: `airlock-${agent}`,
+        dashboardName: stackScopedName(["airlock", agent], 255, "-", stack),
         dashboardBody: pulumi
           .all([logs.name, args.clusterName, ...alarms.map((a) => a.arn)])
           .apply(([logGroupName, clusterName, ...alarmArns]) =>
-            dashboardBody({ agent, region: ctx.region, logGroupName: logGroupName as string, clusterName: clusterName as string, serviceName: args.serviceName, alarmArns: alarmArns as string[] }),
+            dashboardBody({ stack, agent, region: ctx.region, logGroupName: logGroupName as string, clusterName: clusterName as string, serviceName: args.serviceName, alarmArns: alarmArns as string[] }),
           ),
       },
       { parent: this },

@@ -62,23 +62,38 @@ export interface MetricQuery {
   };
 }
 
-function agentMetric(agent: string, id: string, metricName: string, period: number): MetricQuery {
-  return { id, returnData: false, metric: { namespace: EMF_NAMESPACE, metricName, dimensions: { [DIMENSIONS.agent]: agent }, period, stat: "Sum" } };
+/**
+ * Whose calls a series counts: one agent in one stack. The tracer writes every line under
+ * `{Stack, Agent}` (see DIMENSION_SETS), so two stacks of one program never share a series.
+ */
+export interface AgentSeries {
+  /** The stack label (`stackLabel()`), which AgentDeployment also gives the tracer as AIRLOCK_STACK. */
+  readonly stack: string;
+  readonly agent: string;
 }
 
-/** Error rate in percent over all of the agent's calls, counted only when there were enough calls. */
-export function errorRateQueries(agent: string, s: ResolvedAlarmSettings): MetricQuery[] {
+/** The dimensions of an agent's all-calls series: `{Stack, Agent}`. */
+export function agentDimensions(series: AgentSeries): Record<string, string> {
+  return { [DIMENSIONS.stack]: series.stack, [DIMENSIONS.agent]: series.agent };
+}
+
+function agentMetric(series: AgentSeries, id: string, metricName: string, period: number): MetricQuery {
+  return { id, returnData: false, metric: { namespace: EMF_NAMESPACE, metricName, dimensions: agentDimensions(series), period, stat: "Sum" } };
+}
+
+/** Error rate in percent over all of the agent's calls in its stack, counted only when there were enough calls. */
+export function errorRateQueries(series: AgentSeries, s: ResolvedAlarmSettings): MetricQuery[] {
   return [
-    agentMetric(agent, "errors", METRICS.errors, s.errorRatePeriodSeconds),
-    agentMetric(agent, "calls", METRICS.calls, s.errorRatePeriodSeconds),
+    agentMetric(series, "errors", METRICS.errors, s.errorRatePeriodSeconds),
+    agentMetric(series, "calls", METRICS.calls, s.errorRatePeriodSeconds),
     { id: "error_rate", expression: `IF(calls >= ${s.minCallsForErrorRate}, 100 * errors / calls, 0)`, label: "Error rate (%)", returnData: true },
   ];
 }
 
 /** Cost per hour against an anomaly-detection band. */
-export function costAnomalyQueries(agent: string, s: ResolvedAlarmSettings): MetricQuery[] {
+export function costAnomalyQueries(series: AgentSeries, s: ResolvedAlarmSettings): MetricQuery[] {
   return [
-    { ...agentMetric(agent, "cost", METRICS.costUsd, 3600), returnData: true },
+    { ...agentMetric(series, "cost", METRICS.costUsd, 3600), returnData: true },
     { id: "cost_band", expression: `ANOMALY_DETECTION_BAND(cost, ${s.costAnomalyBandWidth})`, label: "Expected cost", returnData: true },
   ];
 }

@@ -1,7 +1,9 @@
-/** The agent's CloudWatch dashboard: calls, errors, latency, cost and the release that is running. */
+/** The agent's CloudWatch dashboard: calls, errors, latency, cost and the release that is running, in one stack. */
 import { DIMENSIONS, EMF_NAMESPACE, METRICS } from "@airlock/trace/constants";
 
 export interface DashboardInputs {
+  /** The stack label: every series is the agent's in this stack (`{Stack, Agent}`). */
+  readonly stack: string;
   readonly agent: string;
   readonly region: string;
   readonly logGroupName: string;
@@ -11,7 +13,8 @@ export interface DashboardInputs {
 }
 
 export function dashboardBody(d: DashboardInputs): string {
-  const m = (name: string, stat: string, label?: string) => [EMF_NAMESPACE, name, DIMENSIONS.agent, d.agent, { stat, ...(label ? { label } : {}) }];
+  const series = [DIMENSIONS.stack, d.stack, DIMENSIONS.agent, d.agent];
+  const m = (name: string, stat: string, label?: string) => [EMF_NAMESPACE, name, ...series, { stat, ...(label ? { label } : {}) }];
   const widget = (x: number, y: number, w: number, h: number, properties: Record<string, unknown>, type = "metric") => ({ type, x, y, width: w, height: h, properties });
   const widgets = [
     widget(0, 0, 12, 6, { title: "Calls and errors", region: d.region, view: "timeSeries", stat: "Sum", period: 300, metrics: [m(METRICS.calls, "Sum", "Calls"), m(METRICS.errors, "Sum", "Errors")] }),
@@ -22,8 +25,8 @@ export function dashboardBody(d: DashboardInputs): string {
       period: 300,
       metrics: [
         [{ expression: "IF(calls > 0, 100 * errors / calls, 0)", label: "Error rate (%)", id: "rate" }],
-        [EMF_NAMESPACE, METRICS.errors, DIMENSIONS.agent, d.agent, { stat: "Sum", id: "errors", visible: false }],
-        [EMF_NAMESPACE, METRICS.calls, DIMENSIONS.agent, d.agent, { stat: "Sum", id: "calls", visible: false }],
+        [EMF_NAMESPACE, METRICS.errors, ...series, { stat: "Sum", id: "errors", visible: false }],
+        [EMF_NAMESPACE, METRICS.calls, ...series, { stat: "Sum", id: "calls", visible: false }],
       ],
     }),
     widget(0, 6, 12, 6, { title: "Latency (ms)", region: d.region, view: "timeSeries", period: 300, metrics: [m(METRICS.latencyMs, "p50", "p50"), m(METRICS.latencyMs, "p90", "p90"), m(METRICS.latencyMs, "p99", "p99")] }),
