@@ -3,7 +3,7 @@
  * for the agents whose outward tools wait for a person; each agent reaches it through its own alias.
  */
 import { strict as assert } from "node:assert";
-import { mkdtempSync, writeFileSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { loadManifest, privateEgressRanges, type AgentModel } from "@airlock/core";
@@ -183,6 +183,7 @@ describe("platform approvals: bad input", () => {
 
 describe("the gateway's bundle", () => {
   it("is one ES module that loads and exports the handler", async () => {
+    mkdirSync(join(ROOT, ".airlock"), { recursive: true });
     const dir = mkdtempSync(join(ROOT, ".airlock", "bundle-"));
     writeFileSync(join(dir, "index.mjs"), approvalLambdaSource());
     writeFileSync(join(dir, "gateway.json"), "{}");

@@ -24,6 +24,7 @@ import { policyJson, serviceTrustPolicy } from "../policy.ts";
 import { ROLE_TAG } from "../tags.ts";
 import { AgentSecrets, kmsViaSecretsManager, logStatement } from "../secrets/agent-secrets.ts";
 import type { SharedFunction } from "../secrets/secret-functions.ts";
+import { LAMBDA_RUNTIME } from "../secrets/lambda-runtime.ts";
 import { checkRetention, secureLogGroup } from "../observability/secure-log-group.ts";
 import { approvalLambdaFile } from "./bundle.ts";
 
@@ -230,7 +231,7 @@ export class ApprovalGateway extends pulumi.ComponentResource {
       {
         name: `airlock-${args.platformName}-approvals`,
         description: `${args.platformName}: Slack approvals for ${agentNames.join(", ")}`.slice(0, 256),
-        runtime: "nodejs20.x",
+        runtime: LAMBDA_RUNTIME,
         architectures: ["arm64"],
         handler: "index.handler",
         role: role.arn,

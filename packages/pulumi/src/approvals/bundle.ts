@@ -1,7 +1,8 @@
 /**
  * Bundles the approval gateway's Lambda (packages/approvals/src/lambda.ts) into one ES module with
- * esbuild, at program time. The AWS SDK comes with the Lambda runtime; the embedded store is
- * replaced by a stub, since a Lambda always uses the connection string.
+ * esbuild, at program time, for the Node.js version of Airlock's Lambda runtime (`LAMBDA_RUNTIME`).
+ * The AWS SDK v3 comes with the Lambda runtime (left external); the embedded store is replaced by
+ * a stub, since a Lambda always uses the connection string.
  *
  * The bundle depends on source files only (the agents' routes travel beside it in
  * `gateway.json`), so it is cached on disk between runs: the cache records every input file
@@ -15,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
+import { LAMBDA_NODE_TARGET } from "../secrets/lambda-runtime.ts";
 
 const ENTRY = fileURLToPath(new URL("../../../approvals/src/lambda.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -25,7 +27,7 @@ const OPTIONS: BuildOptions = {
   bundle: true,
   platform: "node",
   format: "esm",
-  target: "node20",
+  target: LAMBDA_NODE_TARGET,
   external: ["@aws-sdk/*", "pg-native"],
   alias: { "@electric-sql/pglite": "./packages/pulumi/src/approvals/pglite-stub.mjs" },
   legalComments: "none",
@@ -33,6 +35,11 @@ const OPTIONS: BuildOptions = {
   banner: { js: "import { createRequire as __airlockCreateRequire } from 'node:module'; const require = __airlockCreateRequire(import.meta.url);" },
   logLevel: "silent",
 };
+
+/** The esbuild options of the gateway's bundle (a copy). */
+export function bundleOptions(): BuildOptions {
+  return structuredClone(OPTIONS);
+}
 
 /** What the cache remembers of one build. */
 interface CacheEntry {

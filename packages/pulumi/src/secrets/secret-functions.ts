@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../aws-context.ts";
 import { policyJson, serviceTrustPolicy, type StatementInput } from "../policy.ts";
 import { ROLE_TAG } from "../tags.ts";
+import { LAMBDA_RUNTIME } from "./lambda-runtime.ts";
 
 export const SECRET_FUNCTIONS_TOKEN = "airlock:secrets:SecretFunctions";
 /** CloudWatch namespace of the secret age metric. */
@@ -116,7 +117,7 @@ export class SecretFunctions extends pulumi.ComponentResource {
       {
         name: spec.name,
         description: spec.description,
-        runtime: "nodejs20.x",
+        runtime: LAMBDA_RUNTIME,
         architectures: ["arm64"],
         handler: "index.handler",
         role: role.arn,

@@ -1,6 +1,6 @@
 // Airlock's built-in rotation function for secrets whose value Airlock generates.
 // Secrets Manager calls it in four steps; consumers read the value at start-up, so setSecret has
-// nothing to push. Runs on the nodejs20.x runtime, whose AWS SDK v3 is built in.
+// nothing to push. Runs on nodejs24.x (ES module, async handler), whose AWS SDK v3 is built in.
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
