@@ -7,8 +7,10 @@
  *   The function takes the agent from the alias it was invoked through, and an agent's role may
  *   invoke only its own alias, so an agent cannot speak for another. The agents hold no Slack
  *   token and no database credentials and need no egress to either;
- * - Slack posts button clicks to its function URL (Slack's v0 signature authenticates them); each
- *   click is decided against the approvers of the agent whose request it is;
+ * - Slack posts button clicks to its function URL. The URL is public (auth type NONE, and the
+ *   function's resource policy lets anyone invoke it through the URL: Slack has no AWS identity),
+ *   so the function itself authenticates every request by Slack's v0 signature and refuses the
+ *   rest; each click is decided against the approvers of the agent whose request it is;
  * - a schedule retries Slack posts and writes each agent's oldest pending approval, for the
  *   agents' pending-approval alarms.
  * Its credentials (Slack bot token, signing secret, database URL) live in Secrets Manager, readable
@@ -261,8 +263,26 @@ export class ApprovalGateway extends pulumi.ComponentResource {
     this.functionName = fn.name;
     this.functionArn = fn.arn;
     this.functionVersion = fn.version;
-    // Slack calls this URL; every request is authenticated by Slack's signature in the function.
-    const url = new aws.lambda.FunctionUrl(`${name}-url`, { functionName: fn.name, authorizationType: "NONE", invokeMode: "BUFFERED" }, { parent: this });
+    // Slack calls this URL. It is public on purpose: Slack has no AWS identity to sign with, so
+    // principal `*` is unavoidable, and the function authenticates every request by Slack's v0
+    // signature (signing secret, 5-minute window) before it reads it. Since October 2025 a URL with
+    // auth type NONE needs both statements in the function's resource policy
+    // (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html): lambda:InvokeFunctionUrl for
+    // auth type NONE, and lambda:InvokeFunction only when invoked through a function URL. Both are
+    // on the unqualified function, like the URL; the agents' aliases stay IAM-only. "Your function's
+    // resource-based policy ... must grant public access before your function URL can receive
+    // requests": the URL is created after them.
+    const invokeUrl = new aws.lambda.Permission(
+      `${name}-url-invoke-url`,
+      { function: fn.name, action: "lambda:InvokeFunctionUrl", principal: "*", functionUrlAuthType: "NONE" },
+      { parent: this },
+    );
+    const invokeViaUrl = new aws.lambda.Permission(
+      `${name}-url-invoke`,
+      { function: fn.name, action: "lambda:InvokeFunction", principal: "*", invokedViaFunctionUrl: true },
+      { parent: this },
+    );
+    const url = new aws.lambda.FunctionUrl(`${name}-url`, { functionName: fn.name, authorizationType: "NONE", invokeMode: "BUFFERED" }, { parent: this, dependsOn: [invokeUrl, invokeViaUrl] });
     this.functionUrl = url.functionUrl;
 
     const schedule = new aws.cloudwatch.EventRule(`${name}-schedule`, { description: `${args.platformName}: retry Slack posts and measure pending approvals`, scheduleExpression: "rate(1 minute)", tags }, { parent: this });
