@@ -1,10 +1,19 @@
 /**
  * AlertChannel: an encrypted SNS topic that alarms and ECS events publish to, delivered to Slack
  * through AWS Chatbot (a channel that can read, never act) and optionally to email.
+ *
+ * Publishers (the topic policy): CloudWatch alarms of this account, and EventBridge only for the
+ * one task-stopped rule that targets the topic ("For EventBridge event bus rule targets, the value
+ * of aws:SourceArn must be the rule ARN",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html).
+ * The topic is encrypted with the platform key, whose key policy must let both services use it
+ * (kms:GenerateDataKey and kms:Decrypt, https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+ * Physical names (topic, rule, Chatbot configuration) are unique to the stack.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../aws-context.ts";
+import { fitName, stackScopedName } from "../naming.ts";
 import { policyJson } from "../policy.ts";
 
 export const ALERT_CHANNEL_TOKEN = "airlock:observability:AlertChannel";
@@ -17,8 +26,23 @@ export interface AlertTargets {
   readonly emails?: readonly string[];
 }
 
+/** SNS's longest topic name. */
+const TOPIC_NAME_MAX = 256;
+/** EventBridge's longest rule name. */
+const RULE_NAME_MAX = 64;
+/** AWS Chatbot's longest configuration name. */
+const CHATBOT_NAME_MAX = 128;
+
+/**
+ * The physical name of the task-stopped rule that publishes to the topic named `topicName`: a
+ * function of the topic's name, so the topic's policy can name exactly the rule's ARN.
+ */
+export function taskStoppedRuleName(topicName: string): string {
+  return fitName(`${topicName.replace(/-alarms$/, "")}-task-stopped`, RULE_NAME_MAX);
+}
+
 export interface AlertChannelArgs {
-  /** Physical name stem: the topic is `airlock-<topicName>-alarms`. */
+  /** Physical name stem: the topic is `airlock-<stack>-<topicName>-alarms`. */
   readonly topicName: string;
   readonly aws: AwsContext;
   readonly kmsKeyArn: pulumi.Input<string>;
@@ -45,19 +69,30 @@ export class AlertChannel extends pulumi.ComponentResource {
     super(ALERT_CHANNEL_TOKEN, name, {}, opts);
     validateAlerts(args.targets);
     const { aws: ctx, tags } = args;
-    const topic = new aws.sns.Topic(`${name}-topic`, { name: `airlock-${args.topicName}-alarms`, kmsMasterKeyId: args.kmsKeyArn, tags }, { parent: this });
+    const topicName = stackScopedName(["airlock", args.topicName, "alarms"], TOPIC_NAME_MAX);
+    const topic = new aws.sns.Topic(`${name}-topic`, { name: topicName, kmsMasterKeyId: args.kmsKeyArn, tags }, { parent: this });
+    // The one EventBridge rule that may publish here (taskStoppedRule names it from the topic).
+    const ruleArn = pulumi.interpolate`arn:${ctx.partition}:events:${ctx.region}:${ctx.accountId}:rule/${taskStoppedRuleName(topicName)}`;
     new aws.sns.TopicPolicy(
       `${name}-topic`,
       {
         arn: topic.arn,
         policy: policyJson([
           {
-            Sid: "AlarmsAndEventsPublish",
+            Sid: "AlarmsPublish",
             Effect: "Allow",
-            Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
+            Principal: { Service: "cloudwatch.amazonaws.com" },
             Action: ["sns:Publish"],
             Resource: [topic.arn],
             Condition: { StringEquals: { "aws:SourceAccount": ctx.accountId } },
+          },
+          {
+            Sid: "TaskStoppedRulePublishes",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: ["sns:Publish"],
+            Resource: [topic.arn],
+            Condition: { ArnEquals: { "aws:SourceArn": ruleArn }, StringEquals: { "aws:SourceAccount": ctx.accountId } },
           },
           { Sid: "DenyWithoutTls", Effect: "Deny", Principal: "*", Action: ["sns:Publish"], Resource: [topic.arn], Condition: { Bool: { "aws:SecureTransport": "false" } } },
         ]),
@@ -81,7 +116,7 @@ export class AlertChannel extends pulumi.ComponentResource {
       new aws.chatbot.SlackChannelConfiguration(
         `${name}-slack`,
         {
-          configurationName: `airlock-${args.topicName}`,
+          configurationName: stackScopedName(["airlock", args.topicName], CHATBOT_NAME_MAX),
           slackTeamId: slack.workspaceId,
           slackChannelId: slack.channelId,
           iamRoleArn: role.arn,
@@ -99,7 +134,13 @@ export class AlertChannel extends pulumi.ComponentResource {
   }
 }
 
-/** Reports every task of `group` that stops on its own (a crash or a failed start) to `topicArn`. */
+/**
+ * Reports every service task of the cluster that stops on its own (a crash or a failed start) to
+ * `topicArn`: the tasks of `group` (`service:<service name>`), else of every service. Tasks
+ * started with RunTask (group `family:<family>`: the sandbox tasks agents start on purpose) never
+ * page. One such rule per topic: its name derives from the topic's, which the topic's policy
+ * (AlertChannel) lets publish.
+ */
 export function taskStoppedRule(
   name: string,
   args: { clusterArn: pulumi.Input<string>; group?: string; topicArn: pulumi.Input<string>; label: string; tags: Record<string, string> },
@@ -108,13 +149,15 @@ export function taskStoppedRule(
   const rule = new aws.cloudwatch.EventRule(
     name,
     {
+      name: pulumi.output(args.topicArn).apply((arn) => taskStoppedRuleName(arn.slice(arn.lastIndexOf(":") + 1))),
       description: `${args.label}: a task stopped without being asked to`,
       eventPattern: pulumi.jsonStringify({
         source: ["aws.ecs"],
         "detail-type": ["ECS Task State Change"],
         detail: {
           clusterArn: [args.clusterArn],
-          ...(args.group ? { group: [args.group] } : {}),
+          // ECS sets `group` to `service:<name>` for a service's tasks, `family:<family>` for RunTask.
+          group: args.group ? [args.group] : [{ prefix: "service:" }],
           lastStatus: ["STOPPED"],
           stopCode: ["EssentialContainerExited", "TaskFailedToStart"],
         },
