@@ -6,7 +6,11 @@
  *
  * The platform's shared functions get their access from each secret's own resource policy (same
  * account: a resource policy naming the role is enough), so a secret's policy says everyone who
- * may touch it, and an agent adds no policy to a shared role.
+ * may touch it, and an agent adds no policy to a shared role. The value's readers are the agent's
+ * roles, the consumers named for that secret (the service that must accept a generated token),
+ * the rotation function, and, where Pulumi writes a version (generated and config values), the
+ * principal running `pulumi up`, since the provider reads the version back after writing it, on
+ * refresh and on delete.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,14 +21,50 @@ import { policyJson, type StatementInput } from "../policy.ts";
 import { SECRET_AGE_NAMESPACE, SECRET_AGE_PERCENT_METRIC, type SharedFunction } from "./secret-functions.ts";
 
 export const AGENT_SECRETS_TOKEN = "airlock:secrets:AgentSecrets";
+/** Tag naming the ECS services the platform's rotation function redeploys after a rotation (`<cluster>/<service>`). */
+export const REDEPLOY_TAG = "airlock:redeploy";
+
+/** ECS cluster and service names: letters, digits, `-` and `_`, at most 255 characters. */
+const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+/** A role ARN in any partition. */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+/** The longest tag value Secrets Manager accepts. */
+const TAG_VALUE_MAX = 256;
 
 export interface AgentSecretsArgs {
-  /** The agent (its name) and the secrets to create. */
+  /**
+   * The agent (its name) and the secrets to create. A secret rotated by the team's own Lambda
+   * (`rotation.lambdaArn`) needs that Lambda's own resource policy to let
+   * `secretsmanager.amazonaws.com` invoke it (an `aws.lambda.Permission` the team owns, with
+   * `sourceAccount`) before this component is deployed: Secrets Manager invokes it as soon as the
+   * rotation is set, and Airlock neither creates that permission nor can order the rotation after it.
+   */
   readonly model: Pick<AgentModel, "name" | "secrets">;
   readonly aws: AwsContext;
   readonly kmsKeyArn: pulumi.Input<string>;
   /** Roles that may read secret values (the agent's execution role). */
   readonly readerRoleArns: pulumi.Input<string>[];
+  /**
+   * Other roles that must read one secret's value, by secret name: the service that accepts a
+   * generated token (the billing API validating the agent's token). The secret's resource policy
+   * lets each one read it (same account: no policy of its own needed for Secrets Manager); each
+   * still needs `kms:Decrypt` on the platform key through Secrets Manager in its own IAM policy
+   * (condition `kms:ViaService` = `secretsmanager.<region>.amazonaws.com`), which the key policy
+   * delegates to IAM.
+   * @default - only `readerRoleArns` (and the platform's functions) read any value
+   */
+  readonly consumers?: Readonly<Record<string, pulumi.Input<string>[]>>;
+  /**
+   * The ECS service whose tasks read these secrets, to redeploy once a rotation has made a new
+   * value current (running tasks keep the value they started with). Written as the tag
+   * `airlock:redeploy` = `<cluster name>/<service name>` on every rotated secret; the platform's
+   * rotation function reads it, so its role needs `ecs:UpdateService` on that service
+   * (`SharedFunction.roleName`); a team's own rotation Lambda may read the same tag. Pass the name
+   * the service is given, not an output of the service resource (the service waits for these
+   * secrets).
+   * @default - no redeploy: tasks read a rotated value when they next start
+   */
+  readonly redeploy?: { readonly clusterName: pulumi.Input<string>; readonly serviceName: pulumi.Input<string> };
   /** The platform's rotation function; required when the agent has generated secrets. */
   readonly rotation?: SharedFunction;
   /** The platform's age monitor; required when the agent has hand-rotated secrets. */
@@ -36,6 +76,55 @@ export interface AgentSecretsArgs {
   readonly tags: Record<string, string>;
 }
 
+/** Pure checks of `consumers` against the secrets (string ARNs here; outputs when they resolve). */
+function checkConsumers(model: AgentSecretsArgs["model"], consumers: AgentSecretsArgs["consumers"]): void {
+  if (consumers === undefined) return;
+  if (consumers === null || typeof consumers !== "object" || Array.isArray(consumers)) {
+    throw new Error("`consumers`: give a map of secret name → list of IAM role ARNs that may read that secret's value");
+  }
+  const names = model.secrets.map((s) => s.name);
+  for (const [secret, roles] of Object.entries(consumers)) {
+    if (!names.includes(secret)) {
+      throw new Error(`\`consumers.${secret}\`: agent \`${model.name}\` has no secret named \`${secret}\`; its secrets are ${names.join(", ")}`);
+    }
+    if (!Array.isArray(roles)) throw new Error(`\`consumers.${secret}\`: give a list of IAM role ARNs that may read the value`);
+    roles.forEach((role, i) => {
+      if (typeof role === "string") checkRoleArn(role, `consumers.${secret}[${i}]`);
+    });
+  }
+}
+
+function checkRoleArn(role: string, field: string): string {
+  if (!ROLE_ARN.test(role)) {
+    throw new Error(`\`${field}\`: ${JSON.stringify(role)} is not an IAM role ARN; give the ARN of the role that must read the value (arn:aws:iam::<account>:role/<name>)`);
+  }
+  return role;
+}
+
+function checkEcsName(value: string, field: "clusterName" | "serviceName"): string {
+  const what = field === "clusterName" ? "cluster" : "service";
+  if (!ECS_NAME.test(value)) {
+    throw new Error(`\`redeploy.${field}\`: ${JSON.stringify(value)} is not an ECS ${what} name (letters, digits, \`-\` and \`_\`, at most 255); give the ${what}'s name, not its ARN`);
+  }
+  return value;
+}
+
+/** The `airlock:redeploy` tag value, checked when its parts are known. */
+function redeployTagValue(redeploy: NonNullable<AgentSecretsArgs["redeploy"]>): pulumi.Input<string> {
+  const check = (cluster: string, service: string): string => {
+    const value = `${checkEcsName(cluster, "clusterName")}/${checkEcsName(service, "serviceName")}`;
+    if (value.length > TAG_VALUE_MAX) {
+      throw new Error(`\`redeploy\`: \`${value}\` is ${value.length} characters; the \`${REDEPLOY_TAG}\` tag value holds at most ${TAG_VALUE_MAX}: use shorter cluster or service names`);
+    }
+    return value;
+  };
+  const { clusterName, serviceName } = redeploy;
+  if (typeof clusterName === "string" && typeof serviceName === "string") return check(clusterName, serviceName);
+  if (typeof clusterName === "string") checkEcsName(clusterName, "clusterName");
+  if (typeof serviceName === "string") checkEcsName(serviceName, "serviceName");
+  return pulumi.all([clusterName, serviceName]).apply(([c, s]) => check(c, s));
+}
+
 export class AgentSecrets extends pulumi.ComponentResource {
   /** Secret ARNs by manifest name. */
   readonly arns: Readonly<Record<string, pulumi.Output<string>>>;
@@ -43,6 +132,9 @@ export class AgentSecrets extends pulumi.ComponentResource {
   readonly ageAlarmName?: pulumi.Output<string>;
 
   constructor(name: string, args: AgentSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before any resource exists: bad input makes nothing.
+    checkConsumers(args.model, args.consumers);
+    const redeploy = args.redeploy ? redeployTagValue(args.redeploy) : undefined;
     super(AGENT_SECRETS_TOKEN, name, {}, opts);
     const { model, aws: ctx, tags } = args;
     const config = new pulumi.Config();
@@ -52,8 +144,8 @@ export class AgentSecrets extends pulumi.ComponentResource {
     if (watched.length > 0 && args.ageMonitor === undefined) throw new Error(`\`platform\`: agent \`${model.name}\` has hand-rotated secrets but its platform has no age monitor; list the agent in the platform's \`agents\``);
 
     const arns: Record<string, pulumi.Output<string>> = {};
-    const secrets: Record<string, aws.secretsmanager.Secret> = {};
     for (const s of model.secrets) {
+      const rotated = s.rotation.kind === "builtin" || s.rotation.kind === "lambda";
       const secret = new aws.secretsmanager.Secret(
         `${name}-${s.name}`,
         {
@@ -70,13 +162,17 @@ export class AgentSecrets extends pulumi.ComponentResource {
             "airlock:rotation": rotationLabel(s),
             ...(s.source === "generated" ? { "airlock:length": String(s.length) } : {}),
             ...(s.rotation.kind === "max-age" ? { "airlock:max-age-days": String(s.rotation.maxAgeDays) } : {}),
+            // After a rotation, the service whose tasks hold the old value starts new ones.
+            ...(rotated && redeploy !== undefined ? { [REDEPLOY_TAG]: redeploy } : {}),
           },
         },
         { parent: this },
       );
-      secrets[s.name] = secret;
       arns[s.name] = secret.arn;
 
+      // Pulumi writes a version of generated and config values, and the provider reads it back.
+      const managedVersion = s.source === "generated" || s.source === "pulumi-config";
+      const consumers = (args.consumers?.[s.name] ?? []).map((role, i) => (typeof role === "string" ? role : pulumi.output(role).apply((r) => checkRoleArn(r, `consumers.${s.name}[${i}]`))));
       const readers: pulumi.Input<string>[] = [...args.readerRoleArns];
       const grants: StatementInput[] = [];
       if (s.rotation.kind === "builtin" && args.rotation) {
@@ -89,6 +185,12 @@ export class AgentSecrets extends pulumi.ComponentResource {
           Resource: "*",
         });
       }
+      if (consumers.length > 0) {
+        readers.push(...consumers);
+        grants.push({ Sid: "ConsumersReadTheValue", Effect: "Allow", Principal: { AWS: consumers }, Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], Resource: "*" });
+      }
+      // The deployer's own IAM policy allows it; the resource policy only must not deny it.
+      if (managedVersion) readers.push(ctx.deployerArn);
       if (s.rotation.kind === "max-age" && args.ageMonitor) {
         grants.push({ Sid: "PlatformAgeMonitorReadsVersionDates", Effect: "Allow", Principal: { AWS: args.ageMonitor.roleArn }, Action: ["secretsmanager:ListSecretVersionIds"], Resource: "*" });
       }
@@ -111,11 +213,14 @@ export class AgentSecrets extends pulumi.ComponentResource {
       // Rotated by the platform's function (values Airlock generates) or the team's own Lambda.
       const rotation = s.rotation.kind === "builtin" ? args.rotation?.functionArn : s.rotation.kind === "lambda" ? s.rotation.lambdaArn : undefined;
       if (rotation !== undefined && s.rotation.kind !== "max-age") {
-        // Rotation starts at once: the function's access (the policy) and the first value must exist.
+        // Rotation starts at once: Secrets Manager must be allowed to invoke the function (the
+        // platform's permission; a team's Lambda carries its own), the function must be let in by
+        // the secret's policy, and the first value must exist.
+        const after: pulumi.Resource[] = [policy, ...(version ? [version] : []), ...(s.rotation.kind === "builtin" && args.rotation ? [args.rotation.invokePermission] : [])];
         new aws.secretsmanager.SecretRotation(
           `${name}-${s.name}`,
           { secretId: secret.id, rotationLambdaArn: rotation, rotationRules: { automaticallyAfterDays: s.rotation.days } },
-          { parent: this, dependsOn: version ? [policy, version] : [policy] },
+          { parent: this, dependsOn: after },
         );
       }
     }
@@ -174,8 +279,9 @@ function rotationLabel(s: SecretBinding): string {
 }
 
 /**
- * Only the named roles may read the value; nothing may use the secret without TLS; `grants` are
- * the Allow statements of same-account roles that need the secret (the platform's functions).
+ * Only the named principals may read the value (every other principal is denied GetSecretValue,
+ * the one action the policy withholds); nothing may use the secret without TLS; `grants` are the
+ * Allow statements of same-account roles that need the secret (the platform's functions, consumers).
  */
 export function secretResourcePolicy(readerRoleArns: pulumi.Input<string>[], grants: StatementInput[] = []): pulumi.Output<string> {
   return policyJson([

@@ -39,7 +39,17 @@ export interface SecretFunctionsArgs {
 export interface SharedFunction {
   readonly functionArn: pulumi.Output<string>;
   readonly roleArn: pulumi.Output<string>;
+  /**
+   * The function's role, for a policy an agent attaches to it (the rotation function's
+   * `ecs:UpdateService` on exactly the agent's service, for the redeploy after rotation).
+   */
   readonly roleName: pulumi.Output<string>;
+  /**
+   * The permission that lets the invoking service call the function (Secrets Manager for the
+   * rotation function, EventBridge for the monitor's schedule): a `SecretRotation` must depend on
+   * it, since Secrets Manager invokes the function as soon as rotation is set.
+   */
+  readonly invokePermission: aws.lambda.Permission;
 }
 
 export class SecretFunctions extends pulumi.ComponentResource {
@@ -65,13 +75,14 @@ export class SecretFunctions extends pulumi.ComponentResource {
           },
         ],
       });
-      // Secrets Manager of this account may invoke it; each agent's SecretRotation names it.
-      new aws.lambda.Permission(
+      // Secrets Manager of this account may invoke it; each agent's SecretRotation names it and
+      // waits for this permission.
+      const permission = new aws.lambda.Permission(
         `${name}-rotation`,
         { function: fn.function.name, action: "lambda:InvokeFunction", principal: "secretsmanager.amazonaws.com", sourceAccount: ctx.accountId },
         { parent: this },
       );
-      this.rotation = { functionArn: fn.function.arn, roleArn: fn.role.arn, roleName: fn.role.name };
+      this.rotation = { functionArn: fn.function.arn, roleArn: fn.role.arn, roleName: fn.role.name, invokePermission: permission };
     }
     if (args.ageMonitor) {
       const fn = this.fn(`${name}-age-monitor`, "monitor", args, {
@@ -84,12 +95,12 @@ export class SecretFunctions extends pulumi.ComponentResource {
       });
       const schedule = new aws.cloudwatch.EventRule(`${name}-age-monitor`, { description: `Measure secret ages on platform ${args.platformName}`, scheduleExpression: "rate(6 hours)", tags }, { parent: this });
       new aws.cloudwatch.EventTarget(`${name}-age-monitor`, { rule: schedule.name, arn: fn.function.arn }, { parent: this });
-      new aws.lambda.Permission(
+      const permission = new aws.lambda.Permission(
         `${name}-age-monitor`,
         { function: fn.function.name, action: "lambda:InvokeFunction", principal: "events.amazonaws.com", sourceArn: schedule.arn },
         { parent: this },
       );
-      this.ageMonitor = { functionArn: fn.function.arn, roleArn: fn.role.arn, roleName: fn.role.name };
+      this.ageMonitor = { functionArn: fn.function.arn, roleArn: fn.role.arn, roleName: fn.role.name, invokePermission: permission };
     }
     this.registerOutputs({ rotationFunctionArn: this.rotation?.functionArn, ageMonitorFunctionArn: this.ageMonitor?.functionArn });
   }
