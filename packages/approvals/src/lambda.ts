@@ -11,7 +11,8 @@
  *   signing secret for the app); an `ApprovalRouter` finds the request's agent in the store and
  *   lets that agent's service, with that agent's approvers, decide;
  * - a schedule retries every agent's Slack posts and writes one "approvals waiting too long"
- *   metric line per agent. One agent's failure does not stop the others: it is logged and the
+ *   metric line per agent, with the dimensions `Stack` (the Pulumi stack, `AIRLOCK_STACK`) and
+ *   `Agent`, so two stacks of one program in an account never feed each other's alarms. One agent's failure does not stop the others: it is logged and the
  *   invocation fails at the end, so the function's error metric shows it.
  *
  * `ApprovalGateway` (packages/pulumi) bundles this file as `index.mjs` with `gateway.json` beside
@@ -41,12 +42,14 @@ export const GATEWAY_ENV = {
   signingSecretArn: "AIRLOCK_SLACK_SIGNING_SECRET_ARN",
   databaseUrlArn: "AIRLOCK_DATABASE_URL_SECRET_ARN",
   namespace: "AIRLOCK_NAMESPACE",
+  /** The stack the gateway belongs to: the metric's `Stack` dimension. */
+  stack: "AIRLOCK_STACK",
 } as const;
 
 /** The file beside the bundle that lists the agents, and the version of its format read here. */
 export const GATEWAY_CONFIG = { file: "gateway.json", version: 1 } as const;
 
-/** CloudWatch metric the pending-approvals alarm reads. */
+/** CloudWatch metric the pending-approvals alarm reads (dimensions `Stack`, `Agent`). */
 export const PENDING_METRIC = { namespace: "Airlock/Approvals", name: "OldestPendingSeconds", count: "PendingApprovals" } as const;
 
 /** One agent served by the gateway. */
@@ -177,11 +180,22 @@ export function agentFromContext(context: GatewayContext | undefined, agents: re
   return qualifier;
 }
 
-/** One EMF line: how many approvals wait, and for how long the oldest has. */
-export function pendingMetricLine(agent: string, namespace: string, summary: { count: number; oldestAgeSeconds: number }, now = Date.now()): string {
+/** Whose metric a line is: the agent, its stack, and the namespace. */
+export interface PendingMetricKey {
+  readonly agent: string;
+  readonly stack: string;
+  readonly namespace: string;
+}
+
+/** One EMF line: how many of an agent's approvals wait, and for how long the oldest has. */
+export function pendingMetricLine(key: PendingMetricKey, summary: { count: number; oldestAgeSeconds: number }, now = Date.now()): string {
   return JSON.stringify({
-    _aws: { Timestamp: now, CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [["Agent"]], Metrics: [{ Name: PENDING_METRIC.name, Unit: "Seconds" }, { Name: PENDING_METRIC.count, Unit: "Count" }] }] },
-    Agent: agent,
+    _aws: {
+      Timestamp: now,
+      CloudWatchMetrics: [{ Namespace: key.namespace, Dimensions: [["Stack", "Agent"]], Metrics: [{ Name: PENDING_METRIC.name, Unit: "Seconds" }, { Name: PENDING_METRIC.count, Unit: "Count" }] }],
+    },
+    Stack: key.stack,
+    Agent: key.agent,
     [PENDING_METRIC.name]: summary.oldestAgeSeconds,
     [PENDING_METRIC.count]: summary.count,
   });
@@ -196,6 +210,8 @@ export interface GatewayHandlerOptions {
   readonly slackClient: SlackApi;
   /** The Slack app's signing secret. */
   readonly signingSecret: string;
+  /** The stack the gateway belongs to: the `Stack` dimension of its metric (`AIRLOCK_STACK`). */
+  readonly stack: string;
   /**
    * CloudWatch namespace of the pending-approvals metric.
    * @default "Airlock/Approvals"
@@ -227,6 +243,7 @@ export interface GatewayHandlerOptions {
 /** The gateway's behaviour for a booted configuration: direct invocations, the schedule and Slack clicks. */
 export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHandler {
   const config = parseGatewayConfig(options.config);
+  if (typeof options.stack !== "string" || options.stack === "") throw new ApprovalError("`stack`: give the stack the gateway belongs to (the ApprovalGateway component sets `AIRLOCK_STACK`); it keys the pending-approvals metric");
   const agents = Object.keys(config.agents);
   const namespace = options.namespace ?? PENDING_METRIC.namespace;
   const log = options.log ?? ((line: string) => console.log(line));
@@ -270,7 +287,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
       try {
         // Measured even when the outbox failed: the alarm is what tells a person.
         const summary = await s.pendingSummary();
-        log(pendingMetricLine(agent, namespace, summary, (options.now?.() ?? new Date()).getTime()));
+        log(pendingMetricLine({ agent, stack: options.stack, namespace }, summary, (options.now?.() ?? new Date()).getTime()));
         pending += summary.count;
       } catch (e) {
         ok = false;
@@ -312,6 +329,7 @@ function need(env: NodeJS.ProcessEnv, name: string): string {
 
 /** Cold start: gateway.json beside the bundle, the three secrets, the store. */
 async function boot(env: NodeJS.ProcessEnv): Promise<GatewayHandler> {
+  const stack = need(env, GATEWAY_ENV.stack);
   const config = readGatewayConfig(new URL(`./${GATEWAY_CONFIG.file}`, import.meta.url));
   const sm = new SecretsManagerClient({});
   const secret = async (arnVar: string) => {
@@ -327,6 +345,7 @@ async function boot(env: NodeJS.ProcessEnv): Promise<GatewayHandler> {
     db,
     slackClient: createSlackClient(botToken),
     signingSecret,
+    stack,
     ...(namespace === undefined || namespace === "" ? {} : { namespace }),
   });
 }

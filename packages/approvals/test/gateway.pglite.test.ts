@@ -69,6 +69,7 @@ describe("approval gateway handler for several agents", () => {
       db: wrap(store.db),
       slackClient: slack.client(slackUrl),
       signingSecret: SIGNING_SECRET,
+      stack: "dev",
       namespace: "Airlock/Test",
       log: (line) => lines.push(line),
       onError: (message, e) => errors.push(`${message} ${(e as Error).message}`),
@@ -201,12 +202,13 @@ describe("approval gateway handler for several agents", () => {
       [s, "support-agent", CHANNEL],
       [b, "billing-agent", BILLING_CHANNEL],
     ]);
-    // And one EMF line per agent says how many wait and for how long
+    // And one EMF line per agent of this stack says how many wait and for how long
     const metric = (agent: string) => ({
       _aws: {
         Timestamp: clock.getTime(),
-        CloudWatchMetrics: [{ Namespace: "Airlock/Test", Dimensions: [["Agent"]], Metrics: [{ Name: "OldestPendingSeconds", Unit: "Seconds" }, { Name: "PendingApprovals", Unit: "Count" }] }],
+        CloudWatchMetrics: [{ Namespace: "Airlock/Test", Dimensions: [["Stack", "Agent"]], Metrics: [{ Name: "OldestPendingSeconds", Unit: "Seconds" }, { Name: "PendingApprovals", Unit: "Count" }] }],
       },
+      Stack: "dev",
       Agent: agent,
       OldestPendingSeconds: 90,
       PendingApprovals: 1,
@@ -242,11 +244,18 @@ describe("approval gateway handler for several agents", () => {
     ]);
   });
 
-  test("pendingMetricLine keeps its EMF format", () => {
+  test("pendingMetricLine keeps its EMF format, keyed by stack and agent", () => {
     assert.equal(
-      pendingMetricLine("support-agent", "Airlock/Approvals", { count: 2, oldestAgeSeconds: 75 }, 1764000000000),
-      '{"_aws":{"Timestamp":1764000000000,"CloudWatchMetrics":[{"Namespace":"Airlock/Approvals","Dimensions":[["Agent"]],"Metrics":[{"Name":"OldestPendingSeconds","Unit":"Seconds"},{"Name":"PendingApprovals","Unit":"Count"}]}]},"Agent":"support-agent","OldestPendingSeconds":75,"PendingApprovals":2}',
+      pendingMetricLine({ agent: "support-agent", stack: "prod", namespace: "Airlock/Approvals" }, { count: 2, oldestAgeSeconds: 75 }, 1764000000000),
+      '{"_aws":{"Timestamp":1764000000000,"CloudWatchMetrics":[{"Namespace":"Airlock/Approvals","Dimensions":[["Stack","Agent"]],"Metrics":[{"Name":"OldestPendingSeconds","Unit":"Seconds"},{"Name":"PendingApprovals","Unit":"Count"}]}]},"Stack":"prod","Agent":"support-agent","OldestPendingSeconds":75,"PendingApprovals":2}',
     );
+  });
+
+  test("a gateway that does not know its stack refuses to start, rather than write a metric no alarm reads", async () => {
+    const { db } = harnesses[0] ?? (await harness());
+    assert.throws(() => createGatewayHandler({ config, db, slackClient: slack.client(slackUrl), signingSecret: SIGNING_SECRET, stack: "" }), {
+      message: "`stack`: give the stack the gateway belongs to (the ApprovalGateway component sets `AIRLOCK_STACK`); it keys the pending-approvals metric",
+    });
   });
 
   test("gateway.json is checked at boot; every bad field is named with its fix", async () => {
@@ -272,7 +281,7 @@ describe("approval gateway handler for several agents", () => {
     assert.throws(() => parseGatewayConfig(bad), { name: "ApprovalError", message: expected });
     // The handler refuses the same file
     const { db } = harnesses[0]!;
-    assert.throws(() => createGatewayHandler({ config: bad as never, db, slackClient: slack.client(slackUrl), signingSecret: SIGNING_SECRET }), { message: expected });
+    assert.throws(() => createGatewayHandler({ config: bad as never, db, slackClient: slack.client(slackUrl), signingSecret: SIGNING_SECRET, stack: "dev" }), { message: expected });
     // No agent at all, and a file that is not an object
     assert.throws(() => parseGatewayConfig({ version: 1, agents: {} }), {
       message: "invalid gateway.json:\n  `agents`: lists no agent; give at least one agent's `model` and `slack` settings under its name",

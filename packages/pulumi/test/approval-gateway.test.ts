@@ -62,10 +62,10 @@ describe("one ApprovalGateway for the agents of a platform", () => {
         },
       ],
     ]);
-    assert.deepEqual(all(rec, T.fn).filter((f) => String(f.inputs.name).includes("approvals")).map((f) => f.inputs.name), ["airlock-platform-approvals"]);
+    assert.deepEqual(all(rec, T.fn).filter((f) => String(f.inputs.name).includes("approvals")).map((f) => f.inputs.name), ["airlock-test-platform-approvals"]);
     assert.equal(all(rec, "aws:lambda/functionUrl:FunctionUrl").length, 1);
     const names = all(rec, "aws:secretsmanager/secret:Secret").map((s) => String(s.inputs.name)).filter((n) => n.includes("approvals"));
-    assert.deepEqual(names.sort(), ["airlock/platform-approvals/database-url", "airlock/platform-approvals/slack-bot-token", "airlock/platform-approvals/slack-signing-secret"]);
+    assert.deepEqual(names.sort(), ["airlock/test/platform-approvals/database-url", "airlock/test/platform-approvals/slack-bot-token", "airlock/test/platform-approvals/slack-signing-secret"]);
   });
 
   it("publishes a version and carries each agent's model and Slack route in gateway.json beside the bundle", () => {
@@ -96,21 +96,21 @@ describe("one ApprovalGateway for the agents of a platform", () => {
     assert.ok(!("promptFile" in config.agents["billing-agent"].model) && !("manifestDir" in config.agents["billing-agent"].model));
     // Secrets only by ARN; nothing per agent in the environment.
     const vars = (fn.inputs.environment as any).variables;
-    assert.deepEqual(Object.keys(vars).sort(), ["AIRLOCK_DATABASE_URL_SECRET_ARN", "AIRLOCK_NAMESPACE", "AIRLOCK_SLACK_BOT_TOKEN_SECRET_ARN", "AIRLOCK_SLACK_SIGNING_SECRET_ARN"]);
-    assert.match(vars.AIRLOCK_SLACK_BOT_TOKEN_SECRET_ARN, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock\/platform-approvals\/slack-bot-token-/);
+    assert.deepEqual(Object.keys(vars).sort(), ["AIRLOCK_DATABASE_URL_SECRET_ARN", "AIRLOCK_NAMESPACE", "AIRLOCK_SLACK_BOT_TOKEN_SECRET_ARN", "AIRLOCK_SLACK_SIGNING_SECRET_ARN", "AIRLOCK_STACK"]);
+    assert.match(vars.AIRLOCK_SLACK_BOT_TOKEN_SECRET_ARN, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock\/test\/platform-approvals\/slack-bot-token-/);
   });
 
   it("gives each routed agent an alias of that version, and lets each agent's role invoke only its own alias", () => {
     assert.deepEqual(
       all(rec, T.alias).map((a) => [a.name, a.inputs.name, a.inputs.functionName, a.inputs.functionVersion]),
       [
-        ["billing-agent-approvals", "billing-agent", "airlock-platform-approvals", "1"],
-        ["newsletter-agent-approvals", "newsletter-agent", "airlock-platform-approvals", "1"],
+        ["billing-agent-approvals", "billing-agent", "airlock-test-platform-approvals", "1"],
+        ["newsletter-agent-approvals", "newsletter-agent", "airlock-test-platform-approvals", "1"],
       ],
     );
     for (const agent of ["billing-agent", "newsletter-agent"]) {
       const statements = json(find(rec, T.rolePolicy, `${agent}-task`), "policy").Statement.filter((s: any) => s.Action.some((a: string) => a.startsWith("lambda:")));
-      const alias = `arn:aws:lambda:us-east-1:123456789012:function:airlock-platform-approvals:${agent}`;
+      const alias = `arn:aws:lambda:us-east-1:123456789012:function:airlock-test-platform-approvals:${agent}`;
       assert.deepEqual(statements, [{ Sid: "ApprovalsInvokeOwnAlias", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [alias] }]);
       const [container] = json(find(rec, T.td, `${agent}-release-current`), "containerDefinitions");
       assert.equal(container.environment.find((e: any) => e.name === "AIRLOCK_APPROVAL_FUNCTION").value, alias);
@@ -125,12 +125,12 @@ describe("one ApprovalGateway for the agents of a platform", () => {
     assert.deepEqual(
       pending.map((a) => [a.inputs.name, a.inputs.metricName, a.inputs.dimensions, a.inputs.threshold, a.inputs.treatMissingData]),
       [
-        ["airlock-billing-agent-approvals-pending", "OldestPendingSeconds", { Agent: "billing-agent" }, 900, "breaching"],
-        ["airlock-newsletter-agent-approvals-pending", "OldestPendingSeconds", { Agent: "newsletter-agent" }, 1800, "breaching"],
+        ["airlock-test-billing-agent-approvals-pending", "OldestPendingSeconds", { Agent: "billing-agent", Stack: "test" }, 900, "breaching"],
+        ["airlock-test-newsletter-agent-approvals-pending", "OldestPendingSeconds", { Agent: "newsletter-agent", Stack: "test" }, 1800, "breaching"],
       ],
     );
     const age = find(rec, T.alarm, "platform-approvals-secrets-age");
-    assert.deepEqual([age.inputs.metricName, age.inputs.dimensions, age.inputs.threshold], ["SecretAgePercentOfLimit", { Agent: "platform-approvals" }, 100]);
+    assert.deepEqual([age.inputs.metricName, age.inputs.dimensions, age.inputs.threshold], ["SecretAgePercentOfLimit", { Agent: "platform-approvals", Stack: "test" }, 100]);
     // Readable by the function alone; its role reads exactly the three.
     const rp = json(find(rec, "aws:secretsmanager/secretPolicy:SecretPolicy", "platform-approvals-secrets-slack-bot-token"), "policy");
     assert.deepEqual(rp.Statement[0].Condition, { StringNotEquals: { "aws:PrincipalArn": ["arn:aws:iam::123456789012:role/platform-approvals-function"] } });
@@ -192,9 +192,10 @@ describe("the gateway's bundle", () => {
     const mod = await import(join(dir, "index.mjs"));
     assert.equal(typeof mod.handler, "function");
     assert.equal(
-      mod.pendingMetricLine("support-agent", "Airlock/Approvals", { count: 2, oldestAgeSeconds: 75 }, 1764000000000),
+      mod.pendingMetricLine({ agent: "support-agent", stack: "dev", namespace: "Airlock/Approvals" }, { count: 2, oldestAgeSeconds: 75 }, 1764000000000),
       JSON.stringify({
-        _aws: { Timestamp: 1764000000000, CloudWatchMetrics: [{ Namespace: "Airlock/Approvals", Dimensions: [["Agent"]], Metrics: [{ Name: "OldestPendingSeconds", Unit: "Seconds" }, { Name: "PendingApprovals", Unit: "Count" }] }] },
+        _aws: { Timestamp: 1764000000000, CloudWatchMetrics: [{ Namespace: "Airlock/Approvals", Dimensions: [["Stack", "Agent"]], Metrics: [{ Name: "OldestPendingSeconds", Unit: "Seconds" }, { Name: "PendingApprovals", Unit: "Count" }] }] },
+        Stack: "dev",
         Agent: "support-agent",
         OldestPendingSeconds: 75,
         PendingApprovals: 2,

@@ -13,7 +13,7 @@ import { recordProgram, type Recording } from "../src/plan/record.ts";
 import type { AwsContext } from "../src/aws-context.ts";
 import { AgentSecrets, type AgentSecretsArgs } from "../src/secrets/agent-secrets.ts";
 import { SecretFunctions } from "../src/secrets/secret-functions.ts";
-import { find, json } from "./harness.ts";
+import { all, find, json } from "./harness.ts";
 
 const ACCOUNT = "123456789012";
 const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/airlock-deployer`;
@@ -208,19 +208,20 @@ describe("AgentSecrets: consumers of a value", () => {
   });
 });
 
-describe("AgentSecrets: redeploy after rotation", () => {
+describe("AgentSecrets: redeploy after rotation and stack tags", () => {
   let rec: Recording;
   before(async () => {
     rec = await recordSecrets({ redeploy: { clusterName: pulumi.output("acme-agents-cluster"), serviceName: "support-agent" } });
   });
 
-  it("tags rotated secrets with the service to redeploy", () => {
+  it("tags rotated secrets with the service to redeploy, and every secret with its stack", () => {
     const tags = (name: string) => find(rec, T.secret, `support-agent-secrets-${name}`).inputs.tags as Record<string, string>;
     assert.equal(tags("billing-api-token")["airlock:redeploy"], "acme-agents-cluster/support-agent");
     assert.equal(tags("crm-token")["airlock:redeploy"], "acme-agents-cluster/support-agent");
     // Values that only change by hand are picked up by the next deployment; nothing to tag.
     assert.equal(tags("github-token")["airlock:redeploy"], undefined);
     assert.equal(tags("vendor-key")["airlock:redeploy"], undefined);
+    for (const s of SECRETS) assert.equal(tags(s.name)["airlock:stack"], "test", s.name);
   });
 
   it("refuses a cluster or service that is not a name ECS accepts", async () => {
@@ -233,7 +234,7 @@ describe("AgentSecrets: redeploy after rotation", () => {
   });
 });
 
-describe("AgentSecrets: ordering", () => {
+describe("AgentSecrets: ordering and names", () => {
   let rec: Recording;
   before(async () => {
     rec = await recordSecrets();
@@ -250,5 +251,17 @@ describe("AgentSecrets: ordering", () => {
     // The team's own Lambda carries its own permission; the platform's is no dependency of it.
     const team = find(rec, T.rotation, "support-agent-secrets-crm-token");
     assert.ok(!team.dependsOn.includes(permission.urn));
+  });
+
+  it("names every secret airlock/<stack>/<owner>/<secret>, and the age alarm and its metric by stack", () => {
+    assert.deepEqual(all(rec, T.secret).map((s) => s.inputs.name).sort(), [
+      "airlock/test/support-agent/billing-api-token",
+      "airlock/test/support-agent/crm-token",
+      "airlock/test/support-agent/github-token",
+      "airlock/test/support-agent/vendor-key",
+    ]);
+    const alarm = find(rec, T.alarm, "support-agent-secrets-age");
+    assert.equal(alarm.inputs.name, "airlock-test-support-agent-secrets-age");
+    assert.deepEqual(alarm.inputs.dimensions, { Agent: "support-agent", Stack: "test" });
   });
 });

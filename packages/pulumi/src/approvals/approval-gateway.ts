@@ -22,6 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { toolsNeedingApproval, type AgentModel, type SecretBinding } from "@airlock/core";
 import { SLACK_CHANNEL_ID, SLACK_USER_ID } from "@airlock/approvals/slack-ids";
 import type { AwsContext } from "../aws-context.ts";
+import { stackLabel, stackScopedName } from "../naming.ts";
 import { policyJson, serviceTrustPolicy } from "../policy.ts";
 import { ROLE_TAG } from "../tags.ts";
 import { AgentSecrets, kmsViaSecretsManager, logStatement } from "../secrets/agent-secrets.ts";
@@ -31,7 +32,10 @@ import { checkRetention, secureLogGroup } from "../observability/secure-log-grou
 import { approvalLambdaFile } from "./bundle.ts";
 
 export const APPROVAL_GATEWAY_TOKEN = "airlock:approvals:ApprovalGateway";
-/** Metric the pending-approvals alarms read (written by the gateway's scheduled run). */
+/**
+ * Namespace of the metric the pending-approvals alarms read (`OldestPendingSeconds`, dimensions
+ * `Stack` and `Agent`), written by the gateway's scheduled run.
+ */
 export const PENDING_APPROVALS_NAMESPACE = "Airlock/Approvals";
 
 /** Where one agent's approval requests go. */
@@ -215,7 +219,7 @@ export class ApprovalGateway extends pulumi.ComponentResource {
     );
     this.secretArns = secrets.arns;
 
-    const logs = secureLogGroup(`${name}-logs`, { logGroupName: `/airlock/platform/${args.platformName}/approvals`, kmsKeyArn: args.kmsKeyArn, retentionInDays: retention, tags }, this);
+    const logs = secureLogGroup(`${name}-logs`, { logGroupName: stackScopedName(["/airlock", "platform", args.platformName, "approvals"], 512, "/"), kmsKeyArn: args.kmsKeyArn, retentionInDays: retention, tags }, this);
     const policy = new aws.iam.RolePolicy(
       `${name}-function`,
       {
@@ -231,7 +235,7 @@ export class ApprovalGateway extends pulumi.ComponentResource {
     const fn = new aws.lambda.Function(
       `${name}-function`,
       {
-        name: `airlock-${args.platformName}-approvals`,
+        name: stackScopedName(["airlock", args.platformName, "approvals"], 64),
         description: `${args.platformName}: Slack approvals for ${agentNames.join(", ")}`.slice(0, 256),
         runtime: LAMBDA_RUNTIME,
         architectures: ["arm64"],
@@ -253,6 +257,8 @@ export class ApprovalGateway extends pulumi.ComponentResource {
             AIRLOCK_SLACK_SIGNING_SECRET_ARN: secrets.arns["slack-signing-secret"]!,
             AIRLOCK_DATABASE_URL_SECRET_ARN: secrets.arns["database-url"]!,
             AIRLOCK_NAMESPACE: PENDING_APPROVALS_NAMESPACE,
+            // The pending-approvals metric carries the stack, so each stack's alarms read their own.
+            AIRLOCK_STACK: stackLabel(),
           },
         },
         loggingConfig: { logFormat: "Text", logGroup: logs.name },
@@ -305,11 +311,12 @@ export function pendingApprovalsAlarm(
   return new aws.cloudwatch.MetricAlarm(
     name,
     {
-      name: `airlock-${args.agent}-approvals-pending`,
+      name: stackScopedName(["airlock", args.agent, "approvals-pending"], 255),
       alarmDescription: `${args.agent}: an approval request has waited more than ${args.minutes} minutes (or the gateway stopped reporting). Approvers: check the Slack channel.`,
       namespace: PENDING_APPROVALS_NAMESPACE,
       metricName: "OldestPendingSeconds",
-      dimensions: { Agent: args.agent },
+      // Exactly what the gateway writes (pendingMetricLine in @airlock/approvals): stack and agent.
+      dimensions: { Agent: args.agent, Stack: stackLabel() },
       statistic: "Maximum",
       period: 300,
       evaluationPeriods: 1,

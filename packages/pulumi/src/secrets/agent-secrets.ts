@@ -11,19 +11,30 @@
  * the rotation function, and, where Pulumi writes a version (generated and config values), the
  * principal running `pulumi up`, since the provider reads the version back after writing it, on
  * refresh and on delete.
+ *
+ * Names are unique to the stack (`airlock/<stack>/<owner>/<secret>`) and every secret carries the
+ * tag `airlock:stack`, so two stacks of one program coexist in an account and each stack's age
+ * monitor measures only its own secrets.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { AgentModel, SecretBinding } from "@airlock/core";
 import type { AwsContext } from "../aws-context.ts";
+import { stackLabel, stackScopedName } from "../naming.ts";
 import { policyJson, type StatementInput } from "../policy.ts";
 import { SECRET_AGE_NAMESPACE, SECRET_AGE_PERCENT_METRIC, type SharedFunction } from "./secret-functions.ts";
 
 export const AGENT_SECRETS_TOKEN = "airlock:secrets:AgentSecrets";
 /** Tag naming the ECS services the platform's rotation function redeploys after a rotation (`<cluster>/<service>`). */
 export const REDEPLOY_TAG = "airlock:redeploy";
+/** Tag naming the stack a secret belongs to (the age monitor measures only its own stack's). */
+export const STACK_TAG = "airlock:stack";
 
+/** Secrets Manager's longest secret name. */
+const SECRET_NAME_MAX = 512;
+/** CloudWatch's longest alarm name. */
+const ALARM_NAME_MAX = 255;
 /** ECS cluster and service names: letters, digits, `-` and `_`, at most 255 characters. */
 const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 /** A role ARN in any partition. */
@@ -142,6 +153,7 @@ export class AgentSecrets extends pulumi.ComponentResource {
     const watched = model.secrets.filter((s) => s.rotation.kind === "max-age");
     if (generated.length > 0 && args.rotation === undefined) throw new Error(`\`platform\`: agent \`${model.name}\` has generated secrets but its platform has no rotation function; list the agent in the platform's \`agents\``);
     if (watched.length > 0 && args.ageMonitor === undefined) throw new Error(`\`platform\`: agent \`${model.name}\` has hand-rotated secrets but its platform has no age monitor; list the agent in the platform's \`agents\``);
+    const stack = stackLabel();
 
     const arns: Record<string, pulumi.Output<string>> = {};
     for (const s of model.secrets) {
@@ -149,17 +161,18 @@ export class AgentSecrets extends pulumi.ComponentResource {
       const secret = new aws.secretsmanager.Secret(
         `${name}-${s.name}`,
         {
-          name: `airlock/${model.name}/${s.name}`,
+          name: stackScopedName(["airlock", model.name, s.name], SECRET_NAME_MAX, "/"),
           description: s.description || `${model.name}: ${s.name} (${s.source})`,
           kmsKeyId: args.kmsKeyArn,
           recoveryWindowInDays: args.recoveryWindowDays ?? 7,
           tags: {
             ...tags,
-            // The age monitor reports by this tag; the gateway's secrets carry their owner's name.
+            // The age monitor reports by these tags; the gateway's secrets carry their owner's name.
             "airlock:agent": model.name,
             "airlock:secret": s.name,
             "airlock:source": s.source,
             "airlock:rotation": rotationLabel(s),
+            [STACK_TAG]: stack,
             ...(s.source === "generated" ? { "airlock:length": String(s.length) } : {}),
             ...(s.rotation.kind === "max-age" ? { "airlock:max-age-days": String(s.rotation.maxAgeDays) } : {}),
             // After a rotation, the service whose tasks hold the old value starts new ones.
@@ -227,18 +240,18 @@ export class AgentSecrets extends pulumi.ComponentResource {
     this.arns = arns;
 
     // --- One age alarm for the keys rotated by hand, measured by the platform's monitor ---------
-    // The monitor writes each secret's age as a percentage of its own limit, per owner; the
-    // alarm fires when any of them passes 100%. Per-secret ages are in SecretAgeDays.
+    // The monitor writes each secret's age as a percentage of its own limit, per stack and owner;
+    // the alarm fires when any of them passes 100%. Per-secret ages are in SecretAgeDays.
     if (watched.length > 0 && args.ageMonitor) {
       const limits = watched.map((s) => `${s.name} (${(s.rotation as { maxAgeDays: number }).maxAgeDays} days)`).join(", ");
       const alarm = new aws.cloudwatch.MetricAlarm(
         `${name}-age`,
         {
-          name: `airlock-${model.name}-secrets-age`,
+          name: stackScopedName(["airlock", model.name, "secrets-age"], ALARM_NAME_MAX),
           alarmDescription: `${model.name}: a hand-rotated secret is older than its limit (or has no value, or the monitor stopped): ${limits}. SecretAgeDays in ${SECRET_AGE_NAMESPACE} shows which; put a new value, then redeploy.`.slice(0, 1024),
           namespace: SECRET_AGE_NAMESPACE,
           metricName: SECRET_AGE_PERCENT_METRIC,
-          dimensions: { Agent: model.name },
+          dimensions: { Agent: model.name, Stack: stack },
           statistic: "Maximum",
           period: 86400,
           evaluationPeriods: 1,
