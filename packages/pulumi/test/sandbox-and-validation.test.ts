@@ -4,7 +4,10 @@ import { recordProgram } from "../src/plan/record.ts";
 import { AgentPlatform } from "../src/platform/agent-platform.ts";
 import { AgentDeployment, validateReleases } from "../src/agent/agent-deployment.ts";
 import { all, exampleModel, find, json, modelOf, recordDeployment, TEST_APPROVALS, TEST_TRANSIT_GATEWAY, WIRING_ONLY } from "./harness.ts";
-import { privateEgressRanges } from "@airlock/core";
+import { compile, privateEgressRanges } from "@airlock/core";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 
 const SANDBOX_IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/code-runner@sha256:${"c".repeat(64)}`;
 
@@ -180,7 +183,11 @@ describe("an image built from the manifest's context", () => {
       },
       tools: [{ name: "read_orders", description: "Reads orders.", access: "read", aws: [{ service: "dynamodb", actions: ["dynamodb:GetItem"], resources: ["arn:aws:dynamodb:us-east-1:123456789012:table/orders"] }] }],
     };
-    const rec = await recordDeployment(await modelOf(manifest));
+    // The manifest's directory holds the context; the Dockerfile (relative to the context) prepares /tmp.
+    const manifestDir = mkdtempSync(join(tmpdir(), "airlock-build-"));
+    mkdirSync(join(manifestDir, "app"));
+    writeFileSync(join(manifestDir, "app", "Dockerfile.agent"), 'FROM node:22-slim\nRUN mkdir -p /tmp && chown 10001:10001 /tmp\nUSER 10001:10001\nVOLUME ["/tmp"]\n');
+    const rec = await recordDeployment(await compile(manifest, { baseDir: manifestDir }));
     const repo = find(rec, "aws:ecr/repository:Repository", "build-agent-image");
     assert.deepEqual([repo.inputs.name, repo.inputs.imageTagMutability, repo.inputs.imageScanningConfiguration, repo.inputs.encryptionConfigurations], [
       "airlock/test/build-agent",
@@ -189,8 +196,13 @@ describe("an image built from the manifest's context", () => {
       [{ encryptionType: "KMS" }],
     ]);
     const image = find(rec, "docker:index/image:Image", "build-agent-image");
-    // The context is relative to the manifest (no manifest directory here: the working directory).
-    assert.deepEqual(image.inputs.build, { context: "app", dockerfile: "Dockerfile.agent", platform: "linux/arm64" });
+    // The context is relative to the manifest and the Dockerfile to the context, both written
+    // relative to where Pulumi runs (the provider reads a relative `dockerfile` from there too).
+    assert.deepEqual(image.inputs.build, {
+      context: relative(process.cwd(), join(manifestDir, "app")),
+      dockerfile: relative(process.cwd(), join(manifestDir, "app", "Dockerfile.agent")),
+      platform: "linux/arm64",
+    });
     // The registry credentials are secret, so the whole registry block is: it never reaches a plan.
     assert.equal(image.inputs.registry, "[secret]");
     const [container] = json(find(rec, "aws:ecs/taskDefinition:TaskDefinition", "build-agent-release-current"), "containerDefinitions");

@@ -5,6 +5,7 @@
  * IP, no ingress and egress only to the allowlist. Code-executing tools run in a separate sandbox
  * task with no route out of the VPC.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
@@ -21,7 +22,8 @@ import { checkRetention } from "../observability/secure-log-group.ts";
 import { recordAgentModel } from "../registry.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
 import { pendingApprovalsAlarm } from "../approvals/approval-gateway.ts";
-import { fargateTaskDefinition, hardenedContainer, parseEcrImage } from "./container.ts";
+import { DEFAULT_SCRATCH_PATHS, fargateTaskDefinition, hardenedContainer, parseEcrImage, validateScratchPaths } from "./container.ts";
+import { scratchImageProblems } from "./dockerfile.ts";
 
 export const AGENT_DEPLOYMENT_TOKEN = "airlock:agent:AgentDeployment";
 /** Name of the agent's container in every task definition. */
@@ -88,13 +90,23 @@ export interface AgentDeploymentArgs {
   readonly evalGate?: ReleaseEvalGate;
   /** Tags merged into every taggable child. @default - agent, owner, managed-by */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Writable directories on the agent's read-only root filesystem, each its own bind mount (a plain
+   * list: it decides the task's volumes). On Fargate a bind mount is owned by root with mode 0755
+   * unless the image declares the path as a `VOLUME` and, before that, makes it the agent user's
+   * (`RUN mkdir -p /tmp && chown 10001:10001 /tmp` … `VOLUME ["/tmp"]`). When Airlock builds the
+   * image (`agent.image.build`) the plan checks the Dockerfile's final stage for exactly that; an
+   * image given by digest cannot be read offline and must do the same.
+   * @default ["/tmp"]
+   */
+  readonly scratchPaths?: readonly string[];
 }
 
 const RELEASE_ID = /^[a-z0-9][a-z0-9.-]{0,30}$/;
 const RELEASE_FIELDS = ["image", "environment", "description", "bad", "evalReport"];
 
 /** Everything `validateDeploymentArgs` checks. */
-export type DeploymentChecks = ReleaseArgs & Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays" | "evalGate">;
+export type DeploymentChecks = ReleaseArgs & Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays" | "evalGate" | "scratchPaths">;
 
 /**
  * All pure checks of an AgentDeployment's arguments. The component runs them before creating
@@ -104,14 +116,43 @@ export function validateDeploymentArgs(
   model: AgentModel,
   args: DeploymentChecks,
   region: string,
-): { releases: Record<string, ReleaseSpec>; active: string; gate: EvalGateResult | undefined } {
+): { releases: Record<string, ReleaseSpec>; active: string; gate: EvalGateResult | undefined; scratchPaths: string[] } {
   const result = validateReleases(model, args, region);
+  const scratchPaths = validateScratchPaths(args.scratchPaths ?? DEFAULT_SCRATCH_PATHS);
+  if (model.image.kind === "build") checkBuiltImage(model, scratchPaths);
   resolveAlarmSettings(args.alarms);
   validateAlerts(args.alerts);
   if (args.logRetentionDays !== undefined) checkRetention(args.logRetentionDays, "logRetentionDays");
   rejectMovedApprovals(args);
   const gate = checkActiveReleaseEvals(model, result.releases, result.active, args.evalGate);
-  return { ...result, gate };
+  return { ...result, gate, scratchPaths };
+}
+
+/** The Dockerfile an image is built from: `image.build.dockerfile` (default `Dockerfile`) in the build context, which is relative to the manifest. */
+export function dockerfileOf(model: AgentModel): { context: string; dockerfile: string } {
+  if (model.image.kind !== "build") throw new Error("unreachable: dockerfileOf without a build context");
+  const context = resolve(model.manifestDir ?? process.cwd(), model.image.context);
+  return { context, dockerfile: resolve(context, model.image.dockerfile ?? "Dockerfile") };
+}
+
+/**
+ * The image Airlock builds must prepare every scratch path for the agent user (see ./dockerfile.ts):
+ * its Dockerfile's final stage owns each as `runtime.user` and declares it a VOLUME, or the plan
+ * fails here, before any resource.
+ */
+function checkBuiltImage(model: AgentModel, scratchPaths: readonly string[]): void {
+  if (scratchPaths.length === 0) return;
+  const { dockerfile } = dockerfileOf(model);
+  const shown = relative(process.cwd(), dockerfile) || dockerfile;
+  if (!existsSync(dockerfile)) {
+    throw new Error(`\`agent.image.build.dockerfile\`: ${shown} does not exist; give the Dockerfile's path relative to the build context (\`agent.image.build.context\`)`);
+  }
+  const problems = scratchImageProblems(readFileSync(dockerfile, "utf8"), { user: model.runtime.user, scratchPaths, file: shown });
+  if (problems.length > 0) {
+    throw new Error(
+      `\`agent.image.build\`: the image's Dockerfile must make the scratch paths writable by the agent user: on Fargate a bind mount is owned by root (0755) unless the image declares the path a VOLUME it owns; ${problems.join("; ")} (or change \`scratchPaths\`)`,
+    );
+  }
 }
 
 /** Approvals moved to the platform (one gateway for all agents); say so to a caller still passing them here. */
@@ -244,7 +285,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: AgentDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super(AGENT_DEPLOYMENT_TOKEN, name, {}, opts);
     args.platform.assertHosts(args.model);
-    const { releases, active } = validateDeploymentArgs(args.model, args, args.platform.aws.region);
+    const { releases, active, scratchPaths } = validateDeploymentArgs(args.model, args, args.platform.aws.region);
     const { model, platform } = args;
     const ctx = platform.aws;
     const tags = agentTags(model, { ...platform.tags, ...args.tags });
@@ -464,6 +505,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
               logGroupName,
               region: ctx.region,
               streamPrefix: id,
+              scratchPaths,
             }),
           ]),
         );
@@ -477,6 +519,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
           architecture: model.runtime.architecture,
           executionRoleArn: this.executionRoleArn,
           taskRoleArn: this.taskRoleArn,
+          scratchPaths,
           tags: { ...tags, "airlock:release": id, ...(r.description ? { "airlock:release-description": r.description.slice(0, 250) } : {}) },
         },
         { parent: this },
@@ -536,6 +579,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
 
   private buildImage(name: string, model: AgentModel, tags: Record<string, string>): { image: pulumi.Output<string>; repositoryArn: pulumi.Output<string> } {
     if (model.image.kind !== "build") throw new Error("unreachable: buildImage without a build context");
+    const { context, dockerfile } = dockerfileOf(model);
     const repo = new aws.ecr.Repository(
       `${name}-image`,
       { name: ecrRepositoryName(model.name), imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "KMS" }], tags },
@@ -547,9 +591,11 @@ export class AgentDeployment extends pulumi.ComponentResource {
       {
         imageName: pulumi.interpolate`${repo.repositoryUrl}:${model.hash.slice(0, 12)}`,
         build: {
-          // Relative to the manifest, written relative to where Pulumi runs (the project directory).
-          context: relative(process.cwd(), resolve(model.manifestDir ?? process.cwd(), model.image.context)) || ".",
-          ...(model.image.dockerfile ? { dockerfile: model.image.dockerfile } : {}),
+          // Relative to the manifest, written relative to where Pulumi runs (the project directory);
+          // the provider reads a relative `dockerfile` from there too, not from the context. It is
+          // the file the plan checked.
+          context: relative(process.cwd(), context) || ".",
+          dockerfile: relative(process.cwd(), dockerfile),
           platform: model.image.platform ?? (model.runtime.architecture === "ARM64" ? "linux/arm64" : "linux/amd64"),
         },
         registry: { server: repo.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },

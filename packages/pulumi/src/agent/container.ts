@@ -1,14 +1,57 @@
 /**
  * The hardened container definition every Airlock task uses: read-only root filesystem, a
- * non-root user, all Linux capabilities dropped, an init process, one writable scratch volume,
+ * non-root user, all Linux capabilities dropped, an init process, writable scratch volumes,
  * secrets only by reference (`hardenedContainer` is pure: resolved values in, JSON out), and the
  * Fargate task definition that carries it.
+ *
+ * A scratch volume is a Fargate bind mount (Fargate has no tmpfs). It is root-owned with mode 0755
+ * unless the image declares the path as a `VOLUME` and owns it as the agent user, which the
+ * non-root agent needs to write there; see ./dockerfile.ts for the documented rule and the check
+ * Airlock runs on the Dockerfiles it builds. An image given by digest cannot be read offline: it
+ * must do the same, and only a deploy shows whether it does.
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 
+/** The volume of the default scratch path `/tmp` (named `scratch` since the first release). */
 export const SCRATCH_VOLUME = "scratch";
 export const SCRATCH_PATH = "/tmp";
+/** Scratch paths of a task when none are given: `/tmp`. */
+export const DEFAULT_SCRATCH_PATHS: readonly string[] = [SCRATCH_PATH];
+
+/** The task volume a scratch path is mounted from: `scratch` for /tmp, else `scratch-<path with - for />`. */
+export function scratchVolumeName(path: string): string {
+  return path === SCRATCH_PATH ? SCRATCH_VOLUME : `scratch-${path.slice(1).replace(/[^A-Za-z0-9]+/g, "-")}`.slice(0, 255);
+}
+
+const SCRATCH_PATH_SHAPE = /^(\/[A-Za-z0-9._-]+)+\/?$/;
+
+/**
+ * Checks and normalises scratch paths: absolute, no `.`/`..` segments, each once, none inside
+ * another, each with its own volume name. Throws naming `field[i]`.
+ */
+export function validateScratchPaths(paths: readonly string[], field = "scratchPaths"): string[] {
+  if (!Array.isArray(paths)) throw new Error(`\`${field}\`: give a list of absolute paths such as ["/tmp"]`);
+  const out: string[] = [];
+  paths.forEach((raw, i) => {
+    const at = `\`${field}[${i}]\``;
+    if (raw === "/") throw new Error(`${at}: "/" would hide the whole image; give a directory such as /tmp`);
+    if (typeof raw !== "string" || !SCRATCH_PATH_SHAPE.test(raw) || raw.split("/").some((seg) => seg === "." || seg === "..")) {
+      throw new Error(`${at}: ${JSON.stringify(raw)} is not an absolute path such as /tmp (letters, digits, \`.\`, \`_\`, \`-\` and \`/\` only)`);
+    }
+    const path = raw.replace(/\/+$/, "");
+    if (out.includes(path)) throw new Error(`${at}: ${JSON.stringify(raw)} is ${path} again; list each path once`);
+    const outer = out.find((p) => path.startsWith(`${p}/`) || p.startsWith(`${path}/`));
+    if (outer !== undefined) {
+      const [parent] = [outer, path].sort((a, b) => a.length - b.length);
+      throw new Error(`${at}: ${JSON.stringify(raw)} ${parent === outer ? `is inside ${JSON.stringify(outer)}, which is already a scratch volume` : `contains ${JSON.stringify(outer)}, already a scratch volume`}; list only ${parent}`);
+    }
+    const clash = out.find((p) => scratchVolumeName(p) === scratchVolumeName(path));
+    if (clash !== undefined) throw new Error(`${at}: ${JSON.stringify(raw)} and ${JSON.stringify(clash)} would share the volume name ${scratchVolumeName(path)}; rename one directory`);
+    out.push(path);
+  });
+  return out;
+}
 
 export interface ContainerSpec {
   readonly name: string;
@@ -21,6 +64,8 @@ export interface ContainerSpec {
   readonly logGroupName: string;
   readonly region: string;
   readonly streamPrefix: string;
+  /** Writable paths on the read-only root, each its own bind mount. @default DEFAULT_SCRATCH_PATHS (/tmp) */
+  readonly scratchPaths?: readonly string[];
 }
 
 export function hardenedContainer(spec: ContainerSpec): Record<string, unknown> {
@@ -34,7 +79,7 @@ export function hardenedContainer(spec: ContainerSpec): Record<string, unknown> 
     readonlyRootFilesystem: true,
     privileged: false,
     linuxParameters: { capabilities: { add: [], drop: ["ALL"] }, initProcessEnabled: true },
-    mountPoints: [{ sourceVolume: SCRATCH_VOLUME, containerPath: SCRATCH_PATH, readOnly: false }],
+    mountPoints: (spec.scratchPaths ?? DEFAULT_SCRATCH_PATHS).map((p) => ({ sourceVolume: scratchVolumeName(p), containerPath: p, readOnly: false })),
     ...(spec.command ? { command: [...spec.command] } : {}),
     environment: env.map(([name, value]) => ({ name, value })),
     secrets: secrets.map(([name, valueFrom]) => ({ name, valueFrom })),
@@ -69,10 +114,12 @@ export interface FargateTaskArgs {
   readonly executionRoleArn: pulumi.Input<string>;
   readonly taskRoleArn: pulumi.Input<string>;
   readonly tags: Record<string, string>;
+  /** The container's scratch paths; a volume is declared for each. @default DEFAULT_SCRATCH_PATHS (/tmp) */
+  readonly scratchPaths?: readonly string[];
 }
 
 /**
- * A Fargate task definition as every Airlock task has it: awsvpc networking, the scratch volume
+ * A Fargate task definition as every Airlock task has it: awsvpc networking, the scratch volumes
  * the read-only containers write to, and retained when replaced (`skipDestroy`), so a release's
  * revision stays runnable for a rollback.
  */
@@ -89,7 +136,7 @@ export function fargateTaskDefinition(name: string, args: FargateTaskArgs, opts:
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: args.architecture },
       executionRoleArn: args.executionRoleArn,
       taskRoleArn: args.taskRoleArn,
-      volumes: [{ name: SCRATCH_VOLUME }],
+      volumes: (args.scratchPaths ?? DEFAULT_SCRATCH_PATHS).map((p) => ({ name: scratchVolumeName(p) })),
       skipDestroy: true,
       tags: args.tags,
     },
