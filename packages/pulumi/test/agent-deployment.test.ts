@@ -57,7 +57,7 @@ describe("AgentDeployment for the support agent", () => {
         },
         // Outward tools wait for a person: the agent may invoke its own alias of the platform's
         // approval gateway, and nothing more.
-        { Sid: "ApprovalsInvokeOwnAlias", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: ["arn:aws:lambda:us-east-1:123456789012:function:airlock-platform-approvals:support-agent"] },
+        { Sid: "ApprovalsInvokeOwnAlias", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: ["arn:aws:lambda:us-east-1:123456789012:function:airlock-test-platform-approvals:support-agent"] },
       ],
     });
     assert.ok(!JSON.stringify(policy).includes("*"));
@@ -86,9 +86,9 @@ describe("AgentDeployment for the support agent", () => {
       Effect: "Allow",
       Action: ["secretsmanager:GetSecretValue"],
       Resource: [
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock/support-agent/anthropic-api-key-1AOTCU",
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock/support-agent/billing-api-token-01UR6O",
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock/support-agent/github-token-13KCX5",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock/test/support-agent/anthropic-api-key-17O5FG",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock/test/support-agent/billing-api-token-0GM7DG",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock/test/support-agent/github-token-1B7SQR",
       ],
     });
     assert.deepEqual(bySid.DecryptSecretsViaSecretsManager.Condition, { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } });
@@ -114,6 +114,8 @@ describe("AgentDeployment for the support agent", () => {
     assert.deepEqual(generated.Statement[0].Condition.StringNotEquals["aws:PrincipalArn"], [
       "arn:aws:iam::123456789012:role/support-agent-execution",
       "arn:aws:iam::123456789012:role/platform-secret-functions-rotation",
+      // Pulumi writes (and reads back) the first generated value: the deployer is let through.
+      "arn:aws:iam::123456789012:role/airlock-deployer",
     ]);
     for (const s of all(rec, T.secret)) assert.equal(s.inputs.kmsKeyId, "arn:aws:kms:us-east-1:123456789012:key/" + String(s.inputs.kmsKeyId).split("/")[1]);
   });
@@ -122,7 +124,7 @@ describe("AgentDeployment for the support agent", () => {
     const rotations = all(rec, T.rotation);
     assert.deepEqual(
       rotations.map((r) => [r.name, r.inputs.rotationLambdaArn, r.inputs.rotationRules]),
-      [["support-agent-secrets-billing-api-token", "arn:aws:lambda:us-east-1:123456789012:function:airlock-platform-rotate-secrets", { automaticallyAfterDays: 30 }]],
+      [["support-agent-secrets-billing-api-token", "arn:aws:lambda:us-east-1:123456789012:function:airlock-test-platform-rotate-secrets", { automaticallyAfterDays: 30 }]],
     );
     const generated = json(find(rec, T.secretPolicy, "support-agent-secrets-billing-api-token"), "policy");
     assert.deepEqual(generated.Statement[2], {
@@ -138,7 +140,7 @@ describe("AgentDeployment for the support agent", () => {
     const own = json(find(rec, T.rolePolicy, "platform-secret-functions-rotation-logs"), "policy");
     assert.deepEqual(own.Statement.map((s: any) => [s.Action, s.Resource, s.Condition]), [
       [["kms:Decrypt", "kms:GenerateDataKey"], [String(find(rec, T.secret, "support-agent-secrets-billing-api-token").inputs.kmsKeyId)], { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } }],
-      [["logs:CreateLogStream", "logs:PutLogEvents"], ["arn:aws:logs:us-east-1:123456789012:log-group:/airlock/platform/platform:log-stream:*"], undefined],
+      [["logs:CreateLogStream", "logs:PutLogEvents"], ["arn:aws:logs:us-east-1:123456789012:log-group:/airlock/test/platform/platform:log-stream:*"], undefined],
     ]);
     // A secret the rotation function does not rotate does not let it in.
     const vendor = json(find(rec, T.secretPolicy, "support-agent-secrets-github-token"), "policy");
@@ -151,7 +153,7 @@ describe("AgentDeployment for the support agent", () => {
     const alarm = find(rec, T.alarm, "support-agent-secrets-age");
     assert.deepEqual(
       [alarm.inputs.name, alarm.inputs.namespace, alarm.inputs.metricName, alarm.inputs.dimensions, alarm.inputs.statistic, alarm.inputs.threshold, alarm.inputs.comparisonOperator, alarm.inputs.treatMissingData],
-      ["airlock-support-agent-secrets-age", "Airlock/Secrets", "SecretAgePercentOfLimit", { Agent: "support-agent" }, "Maximum", 100, "GreaterThanThreshold", "breaching"],
+      ["airlock-test-support-agent-secrets-age", "Airlock/Secrets", "SecretAgePercentOfLimit", { Stack: "test", Agent: "support-agent" }, "Maximum", 100, "GreaterThanThreshold", "breaching"],
     );
     assert.match(String(alarm.inputs.alarmDescription), /anthropic-api-key \(90 days\), github-token \(60 days\)/);
     assert.deepEqual(all(rec, T.alarm).filter((a) => a.name.startsWith("support-agent-secrets-")).map((a) => a.name), ["support-agent-secrets-age"]);
@@ -173,7 +175,7 @@ describe("AgentDeployment for the support agent", () => {
     const monitor = json(find(rec, T.rolePolicy, "platform-secret-functions-age-monitor-logs"), "policy");
     assert.deepEqual(monitor.Statement.map((s: any) => [s.Action, s.Resource]), [
       [["secretsmanager:ListSecrets"], "*"],
-      [["logs:CreateLogStream", "logs:PutLogEvents"], ["arn:aws:logs:us-east-1:123456789012:log-group:/airlock/platform/platform:log-stream:*"]],
+      [["logs:CreateLogStream", "logs:PutLogEvents"], ["arn:aws:logs:us-east-1:123456789012:log-group:/airlock/test/platform/platform:log-stream:*"]],
     ]);
   });
 
@@ -188,7 +190,7 @@ describe("AgentDeployment for the support agent", () => {
       container.secrets.map((s: any) => s.name),
       ["ANTHROPIC_API_KEY", "BILLING_API_TOKEN", "GITHUB_TOKEN"],
     );
-    for (const s of container.secrets) assert.match(s.valueFrom, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock\/support-agent\//);
+    for (const s of container.secrets) assert.match(s.valueFrom, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock\/test\/support-agent\//);
     const envNames = container.environment.map((e: any) => e.name);
     for (const n of ["ANTHROPIC_API_KEY", "BILLING_API_TOKEN", "GITHUB_TOKEN"]) assert.ok(!envNames.includes(n), `${n} must not be plain environment`);
     assert.equal(container.image, `123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:${"2".repeat(64)}`);
@@ -238,6 +240,7 @@ describe("AgentDeployment for the support agent", () => {
     const allowed = find(rec, "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList", "platform-allowed");
     assert.deepEqual(allowed.inputs.domains, [
       "*.dkr.ecr.us-east-1.amazonaws.com",
+      "*.s3.amazonaws.com",
       "*.s3.us-east-1.amazonaws.com",
       "api.anthropic.com",
       "api.billing.acme.example.com",
@@ -248,6 +251,7 @@ describe("AgentDeployment for the support agent", () => {
       "email.us-east-1.amazonaws.com",
       "lambda.us-east-1.amazonaws.com",
       "logs.us-east-1.amazonaws.com",
+      "s3.amazonaws.com",
       "s3.us-east-1.amazonaws.com",
       "secretsmanager.us-east-1.amazonaws.com",
     ]);
@@ -293,7 +297,7 @@ describe("AgentDeployment with the team's own rotation Lambda for a vendor key",
     const rec = await recordDeployment(await compile(manifest, { baseDir: dirname(EXAMPLE_MANIFEST) }));
     const rotations = all(rec, T.rotation).map((r) => [r.name, r.inputs.rotationLambdaArn, r.inputs.rotationRules]);
     assert.deepEqual(rotations, [
-      ["support-agent-secrets-billing-api-token", "arn:aws:lambda:us-east-1:123456789012:function:airlock-platform-rotate-secrets", { automaticallyAfterDays: 30 }],
+      ["support-agent-secrets-billing-api-token", "arn:aws:lambda:us-east-1:123456789012:function:airlock-test-platform-rotate-secrets", { automaticallyAfterDays: 30 }],
       ["support-agent-secrets-github-token", "arn:aws:lambda:us-east-1:123456789012:function:rotate-github-token", { automaticallyAfterDays: 45 }],
     ]);
     const policy = JSON.stringify(json(find(rec, T.secretPolicy, "support-agent-secrets-github-token"), "policy"));

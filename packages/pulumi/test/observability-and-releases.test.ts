@@ -80,7 +80,7 @@ describe("alarms, dashboard and log masking", () => {
       { id: "calls", metric: { dimensions: { Stack: "test", Agent: "support-agent" }, metricName: "Calls", namespace: "Airlock/Agents", period: 300, stat: "Sum" }, returnData: false },
       { expression: "IF(calls >= 5, 100 * errors / calls, 0)", id: "error_rate", label: "Error rate (%)", returnData: true },
     ]);
-    assert.deepEqual(alarm.inputs.alarmActions, ["arn:aws:sns:us-east-1:123456789012:airlock-support-agent-alarms"]);
+    assert.deepEqual(alarm.inputs.alarmActions, ["arn:aws:sns:us-east-1:123456789012:airlock-test-support-agent-alarms"]);
   });
 
   it("alarms on cost per hour and on a cost anomaly band", () => {
@@ -103,20 +103,21 @@ describe("alarms, dashboard and log masking", () => {
       lastStatus: ["STOPPED"],
       stopCode: ["EssentialContainerExited", "TaskFailedToStart"],
     });
-    assert.equal(find(rec, "aws:cloudwatch/eventTarget:EventTarget", "support-agent-task-stopped").inputs.arn, "arn:aws:sns:us-east-1:123456789012:airlock-support-agent-alarms");
+    assert.equal(find(rec, "aws:cloudwatch/eventTarget:EventTarget", "support-agent-task-stopped").inputs.arn, "arn:aws:sns:us-east-1:123456789012:airlock-test-support-agent-alarms");
     const platformRule = find(rec, "aws:cloudwatch/eventRule:EventRule", "platform-task-stopped");
-    assert.equal(json(platformRule, "eventPattern").detail.group, undefined);
+    // The platform's rule reports service tasks only (sandbox tasks started with RunTask never page).
+    assert.deepEqual(json(platformRule, "eventPattern").detail.group, [{ prefix: "service:" }]);
   });
 
   it("delivers the agent's alarms to its own Slack channel through Chatbot with a deny-all guardrail, and to email", () => {
     const slack = find(rec, "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration", "support-agent-alerts-slack");
     assert.deepEqual([slack.inputs.slackTeamId, slack.inputs.slackChannelId, slack.inputs.guardrailPolicyArns], ["T0123ABCD", "C0456EFGH", ["arn:aws:iam::aws:policy/AWSDenyAll"]]);
-    assert.deepEqual(slack.inputs.snsTopicArns, ["arn:aws:sns:us-east-1:123456789012:airlock-support-agent-alarms"]);
+    assert.deepEqual(slack.inputs.snsTopicArns, ["arn:aws:sns:us-east-1:123456789012:airlock-test-support-agent-alarms"]);
     const email = find(rec, "aws:sns/topicSubscription:TopicSubscription", "support-agent-alerts-email-oncall-example-com");
     assert.deepEqual([email.inputs.protocol, email.inputs.endpoint], ["email", "oncall@example.com"]);
     assert.match(String(find(rec, "aws:sns/topic:Topic", "support-agent-alerts-topic").inputs.kmsMasterKeyId), /^arn:aws:kms:/);
     for (const a of all(rec, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((x) => x.name.startsWith("support-agent"))) {
-      assert.deepEqual(a.inputs.alarmActions, ["arn:aws:sns:us-east-1:123456789012:airlock-support-agent-alarms"], a.name);
+      assert.deepEqual(a.inputs.alarmActions, ["arn:aws:sns:us-east-1:123456789012:airlock-test-support-agent-alarms"], a.name);
     }
   });
 
@@ -124,7 +125,7 @@ describe("alarms, dashboard and log masking", () => {
     const shared = await recordDeployment(await exampleModel(), { platform: { alerts: { emails: ["platform@example.com"] } } });
     assert.equal(all(shared, "aws:sns/topic:Topic").length, 1);
     const alarm = find(shared, "aws:cloudwatch/metricAlarm:MetricAlarm", "support-agent-observability-error-rate");
-    assert.deepEqual(alarm.inputs.alarmActions, ["arn:aws:sns:us-east-1:123456789012:airlock-platform-alarms"]);
+    assert.deepEqual(alarm.inputs.alarmActions, ["arn:aws:sns:us-east-1:123456789012:airlock-test-platform-alarms"]);
   });
 
   it("masks credentials with AWS's managed identifiers and Airlock's own patterns", () => {
