@@ -62,6 +62,23 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
     grants.filter((g) => g.access !== undefined || (g.actions ?? []).some((a) => a.includes("*"))).map((g) => g.service),
   );
 
+  // IAM requires unique Sids within a policy; Sids come from tool names, so two names that
+  // normalise alike (`read_t1`, `read_t_1`) would collide. Report it rather than renumber silently:
+  // a Sid that depended on other tools would change whenever a tool is added.
+  const sidOwner = new Map<string, number>();
+  const claimSid = (sid: string, i: number): void => {
+    const key = sid.toLowerCase();
+    const owner = sidOwner.get(key);
+    if (owner === undefined) sidOwner.set(key, i);
+    else if (owner !== i) {
+      const other = manifest.tools[owner]!.name;
+      problems.add(
+        `tools[${i}].name`,
+        `\`${manifest.tools[i]!.name}\` and \`${other}\` (tools[${owner}]) give the same IAM statement id \`${sid}\` (statement ids drop \`_\`, are compared ignoring case, and must be unique in the task role's policy); rename one of the tools`,
+      );
+    }
+  };
+
   for (const [i, tool] of manifest.tools.entries()) {
     const sidBase = pascal(tool.name);
     for (const [j, grant] of tool.aws.entries()) {
@@ -70,8 +87,10 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
       if (compiled === undefined) continue;
       awsServices.add(grant.service);
       compiled.groups.forEach((g, k) => {
+        const sid = `${sidBase}${pascal(grant.service)}${j}${compiled.groups.length > 1 ? String.fromCharCode(65 + k) : ""}`;
+        claimSid(sid, i);
         statements.push({
-          Sid: `${sidBase}${pascal(grant.service)}${j}${compiled.groups.length > 1 ? String.fromCharCode(65 + k) : ""}`,
+          Sid: sid,
           Effect: "Allow",
           Action: g.actions,
           Resource: g.resources,

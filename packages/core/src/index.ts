@@ -18,3 +18,4 @@ export * from "./scan.ts";
 export * from "./evals/index.ts";
 export * from "./diff.ts";
 export * from "./runbook.ts";
+export * from "./aws/index.ts";

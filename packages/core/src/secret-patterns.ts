@@ -1,8 +1,10 @@
 /**
  * Credential patterns shared by the manifest check, the leak scanner, the trace redactor and the
- * CloudWatch Logs data protection policy. Each regex is written in the subset that CloudWatch's
- * custom data identifiers accept (no look-behind, no backreferences, at most 200 characters), so
- * the same text masks logs in AWS and redacts traces in the agent.
+ * CloudWatch Logs data protection policy. CloudWatch's custom data identifiers accept a narrow
+ * character set (letters, digits, `_ # = @ / ; , -`, space and `^ $ ? [ ] { } | \ * + .`: no
+ * parentheses, so no groups, and no `:`; at most 200 characters; see
+ * `CUSTOM_DATA_IDENTIFIER_LIMITS`). A pattern whose scanner regex needs more carries a
+ * `logMaskingRegex` within that set, used only for CloudWatch.
  */
 
 export interface SecretPattern {
@@ -14,6 +16,11 @@ export interface SecretPattern {
   readonly regex: string;
   /** Whether CloudWatch Logs masks it with a custom data identifier (AWS ones use managed identifiers). */
   readonly logMasking: boolean;
+  /**
+   * The regex CloudWatch masks with, when `regex` uses characters custom data identifiers do not
+   * support; it matches at least what `regex` matches. @default - `regex`
+   */
+  readonly logMaskingRegex?: string;
 }
 
 export const SECRET_PATTERNS: readonly SecretPattern[] = [
@@ -22,6 +29,8 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     description: "Anthropic API or admin key",
     regex: "sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{40,}",
     logMasking: true,
+    // One identifier for API and admin keys (and any other sk-ant-<kind>NN- key): no group needed.
+    logMaskingRegex: "sk-ant-[a-z]{3,5}[0-9]{2}-[A-Za-z0-9_-]{40,}",
   },
   {
     id: "AwsAccessKeyId",
@@ -76,6 +85,8 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     description: "PEM private key",
     regex: "-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----",
     logMasking: true,
+    // Every PEM private-key header (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP … BLOCK) as one identifier.
+    logMaskingRegex: "-----BEGIN [A-Z ]{0,10}PRIVATE KEY[A-Z ]{0,6}-----",
   },
   {
     id: "JsonWebToken",
@@ -84,6 +95,11 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     logMasking: true,
   },
 ];
+
+/** The regex CloudWatch Logs masks a pattern with. */
+export function logMaskingRegexOf(p: SecretPattern): string {
+  return p.logMaskingRegex ?? p.regex;
+}
 
 export interface SecretMatch {
   readonly patternId: string;

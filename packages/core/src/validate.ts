@@ -8,6 +8,7 @@ import { ManifestError, ProblemList, formatPath } from "./errors.ts";
 import { ManifestSchema, type Manifest } from "./schema.ts";
 import { findSecrets } from "./secret-patterns.ts";
 import { parseCidr } from "./net.ts";
+import { fargateSizeProblem } from "./aws/fargate.ts";
 
 /** Validates a manifest object. Throws `ManifestError` with every problem found. */
 export function parseManifest(input: unknown, source?: string): Manifest {
@@ -22,6 +23,7 @@ export function parseManifest(input: unknown, source?: string): Manifest {
     throw new ManifestError([{ path: "", message: "invalid manifest" }], source);
   }
   checkReferences(parsed.data, problems);
+  checkFargateSizes(parsed.data, problems);
   problems.throwIfAny(source);
   return parsed.data;
 }
@@ -204,6 +206,21 @@ function checkReferences(m: Manifest, problems: ProblemList): void {
       if (parsed === undefined) problems.add(`egress.ranges[${JSON.stringify(host)}][${j}]`, `"${c}" is not a CIDR block such as 192.0.2.0/24 or 2001:db8::/32`);
       else if (parsed.prefix === 0) problems.add(`egress.ranges[${JSON.stringify(host)}][${j}]`, `"${c}" is the whole internet; use \`egress.anyIpOn443\` with a reason if you mean it`);
     });
+  }
+}
+
+/**
+ * The agent task and the sandbox task run on Fargate (Linux), which runs only its documented
+ * cpu/memory pairs (`FARGATE_TASK_SIZES`); any other pair fails when the task definition registers.
+ */
+function checkFargateSizes(m: Manifest, problems: ProblemList): void {
+  const tasks: [string, number, number][] = [["agent.runtime", m.agent.runtime.cpu, m.agent.runtime.memory]];
+  if (m.sandbox !== undefined) tasks.push(["sandbox", m.sandbox.cpu, m.sandbox.memory]);
+  for (const [at, cpu, memory] of tasks) {
+    const problem = fargateSizeProblem(cpu, memory);
+    if (problem === undefined) continue;
+    const field = problem.startsWith(`cpu ${cpu} is not`) ? "cpu" : "memory";
+    problems.add(`${at}.${field}`, `${problem} (Fargate task sizes, see FARGATE_TASK_SIZES)`);
   }
 }
 

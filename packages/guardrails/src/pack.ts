@@ -23,11 +23,21 @@ import { LogGroupRetention } from "./rules/cloudwatch/LogGroupRetention.ts";
 import { LogGroupEncrypted } from "./rules/cloudwatch/LogGroupEncrypted.ts";
 import { LogGroupDataProtection } from "./rules/cloudwatch/LogGroupDataProtection.ts";
 import { OutwardToolsApproved } from "./rules/airlock/OutwardToolsApproved.ts";
+import { LambdaRuntimeSupported } from "./rules/deploy/LambdaRuntimeSupported.ts";
+import { LambdaRuntimeKnown } from "./rules/deploy/LambdaRuntimeKnown.ts";
+import { TagsValid } from "./rules/deploy/TagsValid.ts";
+import { FargateTaskSize } from "./rules/deploy/FargateTaskSize.ts";
+import { RoleInlinePolicySize } from "./rules/deploy/RoleInlinePolicySize.ts";
+import { ManagedPolicySize } from "./rules/deploy/ManagedPolicySize.ts";
+import { PolicyStatementIds } from "./rules/deploy/PolicyStatementIds.ts";
+import { RoleTrustPolicySize } from "./rules/deploy/RoleTrustPolicySize.ts";
+import { LogDataProtectionIdentifiers } from "./rules/deploy/LogDataProtectionIdentifiers.ts";
+import { PhysicalNameFits } from "./rules/deploy/PhysicalNameFits.ts";
 
 export type Severity = "error" | "warning" | "info";
 
 export interface PackEntry {
-  /** `AIR-G0xx`. */
+  /** `AIR-G0xx` (guardrails) or `AIR-D0xx` (deploy readiness: AWS's documented limits, each rule citing its source). */
   readonly id: string;
   readonly rule: Rule;
   readonly severity: Severity;
@@ -58,6 +68,17 @@ export const PACK: readonly PackEntry[] = [
   { id: "AIR-G041", rule: LogGroupEncrypted, severity: "error", explanation: "Log groups are encrypted with a customer-managed KMS key." },
   { id: "AIR-G042", rule: LogGroupDataProtection, severity: "error", explanation: "Log groups have a data protection policy that masks credentials." },
   { id: "AIR-G050", rule: OutwardToolsApproved, severity: "error", explanation: "Outward tools whose tier is not `auto` are wired to a human approval gateway." },
+  // Deploy readiness: limits AWS enforces at create time, from the dated tables in @airlock/core (packages/core/src/aws).
+  { id: "AIR-D001", rule: LambdaRuntimeSupported, severity: "error", explanation: "Lambda functions use a runtime not past its block-create date; AWS refuses to create (later, to update) functions on it. Source: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html" },
+  { id: "AIR-D002", rule: LambdaRuntimeKnown, severity: "warning", explanation: "Lambda runtimes Airlock has no dates for, or already deprecated (no security patches), are flagged before they block deploys. Source: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html" },
+  { id: "AIR-D003", rule: TagsValid, severity: "error", explanation: "Tag keys and values fit each service's documented limits (128/256 characters, letters, numbers, spaces and _ . : / = + - @, no aws: prefix, 50 tags). Source: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html" },
+  { id: "AIR-D004", rule: FargateTaskSize, severity: "error", explanation: "Fargate task definitions use a cpu/memory pair Fargate runs; any other pair fails registration. Source: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html" },
+  { id: "AIR-D005", rule: RoleInlinePolicySize, severity: "error", explanation: "A role's inline policies total at most 10,240 characters without white space. Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html" },
+  { id: "AIR-D006", rule: ManagedPolicySize, severity: "error", explanation: "A managed policy is at most 6,144 characters without white space. Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html" },
+  { id: "AIR-D007", rule: PolicyStatementIds, severity: "error", explanation: "IAM policy statement ids are unique within a policy and hold only A-Z, a-z, 0-9. Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html" },
+  { id: "AIR-D008", rule: RoleTrustPolicySize, severity: "warning", explanation: "Role trust policies fit the default 2,048-character quota (adjustable, hence a warning). Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html" },
+  { id: "AIR-D009", rule: LogDataProtectionIdentifiers, severity: "error", explanation: "CloudWatch Logs custom data identifiers: at most 10, names of A-Z a-z 0-9 _ -, regexes of at most 200 supported characters (no groups). Source: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL-custom-data-identifiers.html" },
+  { id: "AIR-D010", rule: PhysicalNameFits, severity: "error", explanation: "Physical names (given, prefixed or Pulumi's auto-name: logical name + 8) fit each type's length and character limits. Sources: PHYSICAL_NAME_LIMITS in @airlock/core (AWS API references, pulumi-aws resources.go)." },
 ];
 
 /** The pack entry of a rule id, or undefined. */

@@ -30,6 +30,16 @@ describe("the pack", () => {
         ["AIR-G041", "LogGroupEncrypted", "resource", "error"],
         ["AIR-G042", "LogGroupDataProtection", "stack", "error"],
         ["AIR-G050", "OutwardToolsApproved", "stack", "error"],
+        ["AIR-D001", "LambdaRuntimeSupported", "resource", "error"],
+        ["AIR-D002", "LambdaRuntimeKnown", "resource", "warning"],
+        ["AIR-D003", "TagsValid", "stack", "error"],
+        ["AIR-D004", "FargateTaskSize", "resource", "error"],
+        ["AIR-D005", "RoleInlinePolicySize", "stack", "error"],
+        ["AIR-D006", "ManagedPolicySize", "resource", "error"],
+        ["AIR-D007", "PolicyStatementIds", "resource", "error"],
+        ["AIR-D008", "RoleTrustPolicySize", "resource", "warning"],
+        ["AIR-D009", "LogDataProtectionIdentifiers", "resource", "error"],
+        ["AIR-D010", "PhysicalNameFits", "stack", "error"],
       ],
     );
   });
@@ -78,6 +88,7 @@ describe("the pack as @pulumi/policy policies (called with the engine's argument
       urn: "urn:pulumi:dev::p::aws:ecs/taskDefinition:TaskDefinition::td",
       type: "aws:ecs/taskDefinition:TaskDefinition",
       name: "td",
+      dependencies: [],
       props: { containerDefinitions: JSON.stringify([{ name: "agent", environment: [{ name: "AIRLOCK_AGENT", value: "a" }, { name: "AIRLOCK_APPROVAL_TIERS", value: '{"customer.reply":"approve","kb.search":"auto"}' }] }]) },
     };
     assert.deepEqual(agentsFromTaskDefinitions([td]), [{ name: "a", tools: [{ name: "customer.reply", actionType: "customer.reply", tier: "approve", outward: true }] }]);

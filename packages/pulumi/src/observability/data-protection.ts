@@ -1,29 +1,24 @@
 /**
  * The CloudWatch Logs data protection policy: masks credentials in every Airlock log group with
  * AWS's managed identifiers plus custom ones built from the same patterns the leak scanner and the
- * trace redactor use.
+ * trace redactor use (each pattern's CloudWatch form, `logMaskingRegex`, where the scanner's regex
+ * needs characters CloudWatch does not support). The custom identifiers are checked against the
+ * documented limits (`CUSTOM_DATA_IDENTIFIER_LIMITS` in @airlock/core) before any resource exists.
  */
-import { SECRET_PATTERNS } from "@airlock/core";
+import { checkCustomDataIdentifiers, logMaskingRegexOf, MANAGED_CREDENTIAL_IDENTIFIERS, SECRET_PATTERNS } from "@airlock/core";
 
 /** AWS managed data identifiers for credentials. */
-export const MANAGED_CREDENTIAL_IDENTIFIERS: readonly string[] = [
-  "AwsSecretKey",
-  "OpenSshPrivateKey",
-  "PgpPrivateKey",
-  "PkcsPrivateKey",
-  "PuttyPrivateKey",
-];
+export { MANAGED_CREDENTIAL_IDENTIFIERS };
 
-/** CloudWatch allows at most 10 custom identifiers per policy, each regex at most 200 characters. */
-const MAX_CUSTOM = 10;
-const MAX_REGEX = 200;
+/** The custom data identifiers Airlock masks with: one per log-masking secret pattern. */
+export function customDataIdentifiers(): { Name: string; Regex: string }[] {
+  return SECRET_PATTERNS.filter((p) => p.logMasking).map((p) => ({ Name: p.id, Regex: logMaskingRegexOf(p) }));
+}
 
 export function dataProtectionPolicy(name: string, partition = "aws"): string {
-  const custom = SECRET_PATTERNS.filter((p) => p.logMasking).map((p) => ({ Name: p.id, Regex: p.regex }));
-  if (custom.length > MAX_CUSTOM) throw new Error(`SECRET_PATTERNS marks ${custom.length} patterns for log masking; CloudWatch allows ${MAX_CUSTOM}`);
-  for (const c of custom) {
-    if (c.Regex.length > MAX_REGEX) throw new Error(`secret pattern ${c.Name} is ${c.Regex.length} characters; CloudWatch allows ${MAX_REGEX}`);
-  }
+  const custom = customDataIdentifiers();
+  const problems = checkCustomDataIdentifiers(custom);
+  if (problems.length > 0) throw new Error(`SECRET_PATTERNS cannot become a CloudWatch data protection policy: ${problems.join("; ")}`);
   const identifiers = [
     ...MANAGED_CREDENTIAL_IDENTIFIERS.map((id) => `arn:${partition}:dataprotection::aws:data-identifier/${id}`),
     ...custom.map((c) => c.Name),

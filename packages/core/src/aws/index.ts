@@ -1,0 +1,8 @@
+/** AWS facts Airlock checks plans and manifests against, each with its source. */
+export * from "./source.ts";
+export * from "./lambda-runtimes.ts";
+export * from "./tags.ts";
+export * from "./fargate.ts";
+export * from "./iam-policy.ts";
+export * from "./log-data-protection.ts";
+export * from "./physical-names.ts";

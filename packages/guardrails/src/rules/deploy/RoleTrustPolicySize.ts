@@ -1,0 +1,22 @@
+/**
+ * A role's trust policy (`assumeRolePolicy`) fits the account's trust-policy length quota, 2,048
+ * characters by default (adjustable through Service Quotas, hence a warning).
+ */
+import { IAM_POLICY_LIMITS, policySize } from "@airlock/core";
+import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
+
+const ROLE = "aws:iam/role:Role";
+
+export const RoleTrustPolicySize: ResourceRule = {
+  kind: "resource",
+  name: "RoleTrustPolicySize",
+  resourceTypes: [ROLE],
+  check(type: string, props: Props) {
+    const doc = props.assumeRolePolicy;
+    if (type !== ROLE || typeof doc !== "string" || doc === "[secret]") return NOT_APPLICABLE;
+    const size = policySize(doc);
+    const max = IAM_POLICY_LIMITS.roleTrustPolicy.max;
+    const name = typeof props.name === "string" ? `IAM role \`${props.name}\`` : "IAM role";
+    return verdict(size > max ? [`${name}: \`assumeRolePolicy\` is ${size} characters without white space; the default quota is ${max}; trim the trust policy or raise the \"Role trust policy length\" quota`] : []);
+  },
+};
