@@ -19,3 +19,4 @@ export * from "./evals/index.ts";
 export * from "./diff.ts";
 export * from "./runbook.ts";
 export * from "./aws/index.ts";
+export * from "./aws/bedrock.ts";

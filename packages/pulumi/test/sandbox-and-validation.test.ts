@@ -18,7 +18,7 @@ function sandboxManifest() {
       name: "data-agent",
       owner: "data@example.com",
       image: { digest: `123456789012.dkr.ecr.us-east-1.amazonaws.com/data-agent@sha256:${"d".repeat(64)}` },
-      model: { provider: "bedrock", id: "anthropic.claude-sonnet-4-5-v1:0" },
+      model: { provider: "bedrock", id: "anthropic.claude-sonnet-4-5-20250929-v1:0" },
     },
     tools: [
       { name: "run_python", description: "Runs analysis code.", access: "write", sandbox: true },
@@ -53,7 +53,7 @@ describe("sandbox for code-executing tools", () => {
       Resource: ["arn:aws:iam::123456789012:role/data-agent-sandbox-execution", "arn:aws:iam::123456789012:role/data-agent-sandbox-task"],
       Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
     });
-    assert.deepEqual(bySid.ModelInvokeBedrock.Resource, ["arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-v1:0"]);
+    assert.deepEqual(bySid.ModelInvokeBedrockProfile.Resource, ["arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"]);
     assert.ok(!JSON.stringify(policy).includes("*"));
   });
 
@@ -179,7 +179,7 @@ describe("an image built from the manifest's context", () => {
         name: "build-agent",
         owner: "team@example.com",
         image: { build: { context: "./app", dockerfile: "Dockerfile.agent" } },
-        model: { provider: "bedrock", id: "anthropic.claude-sonnet-4-5-v1:0" },
+        model: { provider: "bedrock", id: "anthropic.claude-sonnet-4-5-20250929-v1:0" },
       },
       tools: [{ name: "read_orders", description: "Reads orders.", access: "read", aws: [{ service: "dynamodb", actions: ["dynamodb:GetItem"], resources: ["arn:aws:dynamodb:us-east-1:123456789012:table/orders"] }] }],
     };

@@ -10,7 +10,20 @@ import { relative, resolve } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_EVAL_POLICY, assertEvalGate, findSecrets, imageDigestOf, releaseFingerprint, type AgentModel, type EvalGateResult, type EvalPolicy } from "@airlock/core";
+import {
+  DEFAULT_EVAL_POLICY,
+  INFERENCE_PROFILE_CONDITION,
+  assertEvalGate,
+  bedrockInvokeResources,
+  findSecrets,
+  imageDigestOf,
+  releaseFingerprint,
+  resolveBedrockModel,
+  type AgentModel,
+  type EvalGateResult,
+  type EvalPolicy,
+  type ResolvedBedrockModel,
+} from "@airlock/core";
 import type { AgentPlatform } from "../platform/agent-platform.ts";
 import { policyJson, serviceTrustPolicy, type StatementInput } from "../policy.ts";
 import { agentTags, ROLE_TAG } from "../tags.ts";
@@ -116,16 +129,18 @@ export function validateDeploymentArgs(
   model: AgentModel,
   args: DeploymentChecks,
   region: string,
-): { releases: Record<string, ReleaseSpec>; active: string; gate: EvalGateResult | undefined; scratchPaths: string[] } {
+): { releases: Record<string, ReleaseSpec>; active: string; gate: EvalGateResult | undefined; bedrock: ResolvedBedrockModel | undefined; scratchPaths: string[] } {
   const result = validateReleases(model, args, region);
   const scratchPaths = validateScratchPaths(args.scratchPaths ?? DEFAULT_SCRATCH_PATHS);
   if (model.image.kind === "build") checkBuiltImage(model, scratchPaths);
+  // A Bedrock model is called through an inference profile Airlock knows the routing of.
+  const bedrock = model.model.provider === "bedrock" ? resolveBedrockModel(model.model.id, region) : undefined;
   resolveAlarmSettings(args.alarms);
   validateAlerts(args.alerts);
   if (args.logRetentionDays !== undefined) checkRetention(args.logRetentionDays, "logRetentionDays");
   rejectMovedApprovals(args);
   const gate = checkActiveReleaseEvals(model, result.releases, result.active, args.evalGate);
-  return { ...result, gate, scratchPaths };
+  return { ...result, gate, bedrock, scratchPaths };
 }
 
 /** The Dockerfile an image is built from: `image.build.dockerfile` (default `Dockerfile`) in the build context, which is relative to the manifest. */
@@ -285,7 +300,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: AgentDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super(AGENT_DEPLOYMENT_TOKEN, name, {}, opts);
     args.platform.assertHosts(args.model);
-    const { releases, active, scratchPaths } = validateDeploymentArgs(args.model, args, args.platform.aws.region);
+    const { releases, active, bedrock, scratchPaths } = validateDeploymentArgs(args.model, args, args.platform.aws.region);
     const { model, platform } = args;
     const ctx = platform.aws;
     const tags = agentTags(model, { ...platform.tags, ...args.tags });
@@ -410,13 +425,21 @@ export class AgentDeployment extends pulumi.ComponentResource {
 
     // --- Policies --------------------------------------------------------------------------
     const taskStatements: StatementInput[] = model.taskRoleStatements.map((s) => ({ Sid: s.Sid, Effect: s.Effect, Action: s.Action, Resource: [...s.Resource], ...(s.Condition ? { Condition: s.Condition as StatementInput["Condition"] } : {}) }));
-    if (model.model.provider === "bedrock") {
-      taskStatements.push({
-        Sid: "ModelInvokeBedrock",
-        Effect: "Allow",
-        Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-        Resource: [pulumi.interpolate`arn:${ctx.partition}:bedrock:${ctx.region}::foundation-model/${model.model.id}`],
-      });
+    if (bedrock !== undefined) {
+      // The inference profile, and the model in every Region it routes to — reachable only
+      // through that profile (`bedrock:InferenceProfileArn`), never on demand.
+      const grant = pulumi.all([ctx.partition, ctx.accountId]).apply(([partition, account]) => bedrockInvokeResources(model.model.id, ctx.region, partition, account));
+      const invoke = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"];
+      taskStatements.push(
+        { Sid: "ModelInvokeBedrockProfile", Effect: "Allow", Action: invoke, Resource: [grant.inferenceProfileArn] },
+        {
+          Sid: "ModelInvokeBedrockThroughProfile",
+          Effect: "Allow",
+          Action: invoke,
+          Resource: grant.apply((g) => [...g.foundationModelArns]),
+          Condition: { ArnEquals: { [INFERENCE_PROFILE_CONDITION.key]: grant.inferenceProfileArn } },
+        },
+      );
     }
     if (approvalAlias) {
       taskStatements.push({ Sid: "ApprovalsInvokeOwnAlias", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [approvalAlias.arn] });
@@ -475,6 +498,8 @@ export class AgentDeployment extends pulumi.ComponentResource {
       AIRLOCK_STACK: stack,
       AIRLOCK_MODEL: `${model.model.provider}/${model.model.id}`,
       AIRLOCK_MODEL_HASH: model.hash,
+      // The id to pass to Bedrock's InvokeModel or Converse: the inference profile.
+      ...(bedrock !== undefined ? { AIRLOCK_BEDROCK_MODEL_ID: bedrock.profile.id } : {}),
       AIRLOCK_APPROVAL_TIERS: JSON.stringify(Object.fromEntries(model.approvals.map((a) => [a.actionType, a.tier]))),
       ...(model.github.length > 0 ? { AIRLOCK_GITHUB_SCOPE: JSON.stringify(model.github) } : {}),
       ...(approvalAlias ? { AIRLOCK_APPROVAL_FUNCTION: approvalAlias.arn } : {}),
