@@ -134,9 +134,13 @@ describe("AgentDeployment for the support agent", () => {
       Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
       Resource: "*",
     });
-    // The agent adds no policy to the shared function's role: the role holds only the platform
-    // key (through Secrets Manager) and its logs; which secrets it may rotate, each secret says.
-    assert.deepEqual(all(rec, T.rolePolicy).filter((p) => p.inputs.role === "platform-secret-functions-rotation").map((p) => p.name), ["platform-secret-functions-rotation-logs"]);
+    // Which secrets the shared function may rotate, each secret says: the agent adds to its role
+    // only the redeploy of its own service (agent-deployment-secrets.test.ts); the role's own
+    // policy holds the platform key (through Secrets Manager) and its logs.
+    assert.deepEqual(all(rec, T.rolePolicy).filter((p) => p.inputs.role === "platform-secret-functions-rotation").map((p) => p.name).sort(), [
+      "platform-secret-functions-rotation-logs",
+      "support-agent-rotation-redeploy",
+    ]);
     const own = json(find(rec, T.rolePolicy, "platform-secret-functions-rotation-logs"), "policy");
     assert.deepEqual(own.Statement.map((s: any) => [s.Action, s.Resource, s.Condition]), [
       [["kms:Decrypt", "kms:GenerateDataKey"], [String(find(rec, T.secret, "support-agent-secrets-billing-api-token").inputs.kmsKeyId)], { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } }],

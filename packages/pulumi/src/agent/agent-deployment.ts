@@ -113,13 +113,23 @@ export interface AgentDeploymentArgs {
    * @default ["/tmp"]
    */
   readonly scratchPaths?: readonly string[];
+  /**
+   * Roles besides the agent's that must read a generated secret's value, by secret name: the
+   * service that accepts the token Airlock generates (the billing API checking the agent's
+   * token). Each secret's resource policy lets them read it; each still needs `kms:Decrypt` on the
+   * platform key through Secrets Manager in its own IAM policy. After a rotation the platform's
+   * rotation function redeploys this agent's service (so running tasks pick up the new value), and
+   * may update exactly that service.
+   * @default - only the agent (and the platform's functions) read any value
+   */
+  readonly secretConsumers?: Readonly<Record<string, pulumi.Input<string>[]>>;
 }
 
 const RELEASE_ID = /^[a-z0-9][a-z0-9.-]{0,30}$/;
 const RELEASE_FIELDS = ["image", "environment", "description", "bad", "evalReport"];
 
 /** Everything `validateDeploymentArgs` checks. */
-export type DeploymentChecks = ReleaseArgs & Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays" | "evalGate" | "scratchPaths">;
+export type DeploymentChecks = ReleaseArgs & Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays" | "evalGate" | "scratchPaths" | "secretConsumers">;
 
 /**
  * All pure checks of an AgentDeployment's arguments. The component runs them before creating
@@ -133,6 +143,7 @@ export function validateDeploymentArgs(
   const result = validateReleases(model, args, region);
   const scratchPaths = validateScratchPaths(args.scratchPaths ?? DEFAULT_SCRATCH_PATHS);
   if (model.image.kind === "build") checkBuiltImage(model, scratchPaths);
+  checkSecretConsumers(model, args.secretConsumers);
   // A Bedrock model is called through an inference profile Airlock knows the routing of.
   const bedrock = model.model.provider === "bedrock" ? resolveBedrockModel(model.model.id, region) : undefined;
   resolveAlarmSettings(args.alarms);
@@ -141,6 +152,33 @@ export function validateDeploymentArgs(
   rejectMovedApprovals(args);
   const gate = checkActiveReleaseEvals(model, result.releases, result.active, args.evalGate);
   return { ...result, gate, bedrock, scratchPaths };
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+/** `secretConsumers` names generated secrets of the agent, each with role ARNs (checked here when they are plain strings). */
+function checkSecretConsumers(model: AgentModel, consumers: AgentDeploymentArgs["secretConsumers"]): void {
+  if (consumers === undefined) return;
+  if (consumers === null || typeof consumers !== "object" || Array.isArray(consumers)) {
+    throw new Error("`secretConsumers`: give a map of generated secret name → list of IAM role ARNs that may read its value");
+  }
+  const generated = model.secrets.filter((s) => s.source === "generated").map((s) => s.name);
+  const listed = generated.length > 0 ? `its generated secrets are ${generated.join(", ")}` : "it has no generated secrets";
+  for (const [name, roles] of Object.entries(consumers)) {
+    const secret = model.secrets.find((s) => s.name === name);
+    if (secret === undefined) throw new Error(`\`secretConsumers.${name}\`: agent \`${model.name}\` has no secret named \`${name}\`; ${listed}`);
+    if (secret.source !== "generated") {
+      throw new Error(
+        `\`secretConsumers.${name}\`: \`${name}\` is not a value Airlock generates (source ${secret.source}): its issuer already knows it; only a generated secret has a consumer that must read it from Secrets Manager (${generated.length > 0 ? `its generated secrets: ${generated.join(", ")}` : "it has no generated secrets"})`,
+      );
+    }
+    if (!Array.isArray(roles) || roles.length === 0) throw new Error(`\`secretConsumers.${name}\`: give a non-empty list of IAM role ARNs that may read the value`);
+    roles.forEach((role, i) => {
+      if (typeof role === "string" && !ROLE_ARN.test(role)) {
+        throw new Error(`\`secretConsumers.${name}[${i}]\`: ${JSON.stringify(role)} is not an IAM role ARN; give the ARN of the role that must read the value (arn:aws:iam::<account>:role/<name>)`);
+      }
+    });
+  }
 }
 
 /** The Dockerfile an image is built from: `image.build.dockerfile` (default `Dockerfile`) in the build context, which is relative to the manifest. */
@@ -350,6 +388,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const rotated = model.secrets.some((s) => s.rotation.kind === "builtin" || s.rotation.kind === "lambda");
     const secrets = new AgentSecrets(
       `${name}-secrets`,
       {
@@ -357,6 +396,9 @@ export class AgentDeployment extends pulumi.ComponentResource {
         aws: ctx,
         kmsKeyArn: platform.kmsKeyArn,
         readerRoleArns: [executionRole.arn],
+        ...(args.secretConsumers !== undefined ? { consumers: args.secretConsumers } : {}),
+        // The service is named before it exists, so the tag does not wait for it.
+        ...(rotated ? { redeploy: { clusterName: platform.clusterName, serviceName } } : {}),
         ...(platform.rotation ? { rotation: platform.rotation } : {}),
         ...(platform.ageMonitor ? { ageMonitor: platform.ageMonitor } : {}),
         alarmTopicArn,
@@ -365,6 +407,25 @@ export class AgentDeployment extends pulumi.ComponentResource {
       { parent: this },
     );
     this.secretArns = secrets.arns;
+    // After rotating one of this agent's generated values the platform's function redeploys its
+    // service; its role may update exactly this service (the ARN is known before the service is).
+    if (platform.rotation && model.secrets.some((s) => s.rotation.kind === "builtin")) {
+      new aws.iam.RolePolicy(
+        `${name}-rotation-redeploy`,
+        {
+          role: platform.rotation.roleName,
+          policy: policyJson([
+            {
+              Sid: "RedeployAfterRotation",
+              Effect: "Allow",
+              Action: ["ecs:UpdateService"],
+              Resource: [pulumi.interpolate`arn:${ctx.partition}:ecs:${ctx.region}:${ctx.accountId}:service/${platform.clusterName}/${serviceName}`],
+            },
+          ]),
+        },
+        { parent: this },
+      );
+    }
     const runtimeSecrets = model.secrets.filter((s) => s.consumers.length > 0);
 
     // --- Image: by digest, or built from the manifest's context and pushed to ECR --------------
