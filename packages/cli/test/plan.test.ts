@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import type { PlanDocument } from "@airlock/core";
 import { mkdtempSync, readFileSync, writeFileSync, cpSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,14 +22,14 @@ describe("airlock plan", () => {
     assert.deepEqual(Object.keys(plan), ["version", "project", "stack", "resources", "agents", "permissions", "findings"]);
     assert.equal(plan.project, "airlock-support-agent");
     assert.equal(plan.stack, "dev");
-    for (const r of plan.resources) assert.deepEqual(Object.keys(r), ["urn", "type", "name", "parent", "custom", "inputs"]);
+    for (const r of plan.resources) assert.deepEqual(Object.keys(r), ["urn", "type", "name", "parent", "custom", "inputs", "dependsOn"]);
     const urns = plan.resources.map((r: any) => r.urn);
     assert.deepEqual(urns, [...urns].sort(), "resources are sorted by URN");
     const service = plan.resources.find((r: any) => r.type === "aws:ecs/service:Service");
     assert.equal(service.parent, plan.resources.find((r: any) => r.type === "airlock:agent:AgentDeployment").urn);
-    assert.equal(service.inputs.taskDefinition, plan.resources.find((r: any) => r.name === "support-agent-release-v2").urn.length > 0 ? "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent:2" : "");
+    assert.equal(service.inputs.taskDefinition, plan.resources.find((r: any) => r.name === "support-agent-release-v2").urn.length > 0 ? "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent-dev:2" : "");
     // The permission map covers every tool, tool → system → actions → resources.
-    assert.deepEqual([...new Set(plan.permissions.map((p: any) => p.tool))], ["issue_refund", "read_ticket", "record_reply", "search_knowledge_base", "send_customer_reply"]);
+    assert.deepEqual([...new Set(plan.permissions.filter((p: any) => !p.tool.startsWith("(reads the value)")).map((p: any) => p.tool))], ["issue_refund", "read_ticket", "record_reply", "search_knowledge_base", "send_customer_reply"]);
     assert.deepEqual(
       plan.permissions.filter((p: any) => p.tool === "read_ticket"),
       [
@@ -63,6 +64,25 @@ describe("airlock plan", () => {
     assert.equal(io.stdout.match(/aws:ec2\/natGateway:NatGateway/g)?.length, 2);
   });
 
+  it("says who may read each secret's value, the principal running pulumi up included where it reads back a version", async () => {
+    const io = bufferIo(ROOT);
+    assert.equal(await main(["plan", ".", "--json", "--no-guardrails"], io), 0, io.stderr);
+    const plan = JSON.parse(io.stdout) as PlanDocument;
+    const readers = (secret: string) =>
+      plan.permissions.filter((p) => p.system === `secret:${secret}` && p.tool.startsWith("(reads the value) ")).map((p) => p.tool.slice("(reads the value) ".length)).sort();
+    // Generated: Pulumi writes the first version and reads it back; the rotation function rotates it.
+    assert.deepEqual(readers("billing-api-token"), [
+      "arn:aws:iam::123456789012:role/airlock-deployer",
+      "arn:aws:iam::123456789012:role/acme-agents-secret-functions-rotation",
+      "arn:aws:iam::123456789012:role/support-agent-execution",
+    ].sort());
+    // Put by hand (out of band): Pulumi never reads the value, so neither may the deployer.
+    assert.deepEqual(readers("anthropic-api-key"), ["arn:aws:iam::123456789012:role/support-agent-execution"]);
+    const text = bufferIo(ROOT);
+    assert.equal(await main(["plan", ".", "--no-guardrails"], text), 0);
+    assert.match(text.stdout, /Who may read each secret's value \(the secrets' resource policies\):\n(.*\n)*  support-agent secret:billing-api-token  arn:aws:iam::123456789012:role\/airlock-deployer\n/);
+  });
+
   it("plans a bare agent.yaml with Airlock's defaults", async () => {
     const io = bufferIo(ROOT);
     assert.equal(await main(["plan", join(EXAMPLE, "agent.yaml"), "--json", "--no-guardrails"], io), 0, io.stderr);
@@ -72,7 +92,7 @@ describe("airlock plan", () => {
     // With no releases there is no eval report: the gate is off, visibly.
     assert.deepEqual(
       plan.findings.filter((f: any) => f.rule === "AIR-W006"),
-      [{ rule: "AIR-W006", severity: "warning", subject: "support-agent: service support-agent", message: "eval gate is off: planned from a bare agent.yaml: no releases or eval reports to gate" }],
+      [{ rule: "AIR-W006", severity: "warning", subject: "support-agent: service support-agent-dev", message: "eval gate is off: planned from a bare agent.yaml: no releases or eval reports to gate" }],
     );
   });
 

@@ -24,6 +24,7 @@ const V3 = "123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:4c
 const STACK = `# dev stack
 config:
   aws:region: us-east-1
+  airlock-support-agent:transitGatewayId: tgw-0a1b2c3d4e5f60718
   airlock-support-agent:activeRelease: v3  # the current release
   airlock-support-agent:approvals:
     slack:
@@ -89,13 +90,13 @@ describe("airlock rollback", () => {
     assert.equal(after, STACK.replace("activeRelease: v3  # the current release", "activeRelease: v1 # the current release"));
     const plan = await planTarget(dir, { guardrails: false });
     const service = plan.resources.find((r) => r.type === "aws:ecs/service:Service")!;
-    assert.equal(service.inputs.taskDefinition, "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent:1");
+    assert.equal(service.inputs.taskDefinition, "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent-dev:1");
   });
 
   it("refuses to roll back to a release whose eval report does not pass the gate", async () => {
     const dir = projectCopy(STACK.replace("evalReport: examples/support-agent/evals/reports/v1.json", "evalReport: examples/support-agent/evals/reports/missing.json"));
     const io = bufferIo(dir, { PATH: "" });
-    assert.equal(await main(["rollback"], io), 1);
+    assert.equal(await main(["rollback"], io), 2); // the release it would run names a report that is not there: an input error
     assert.match(io.stderr, /^airlock rollback: `releases\.v1\.evalReport`: /);
   });
 

@@ -4,7 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { PLAN_VERSION, loadManifest, privateEgressRanges, toolsNeedingApproval, type Finding, type PlanDocument, type PlannedPermission } from "@airlock/core";
+import { PLAN_VERSION, loadManifest, privateEgressRanges, toolsNeedingApproval, type Finding, type PlanDocument, type PlannedPermission, type PlannedResource } from "@airlock/core";
 import { readPulumiProject } from "./project.ts";
 import { UsageError } from "../io.ts";
 
@@ -61,8 +61,7 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
     });
   }
 
-  const permissions: PlannedPermission[] = recording.agents
-    .flatMap((a) => a.permissions.map((p) => ({ agent: a.name, ...p })))
+  const permissions: PlannedPermission[] = [...recording.agents.flatMap((a) => a.permissions.map((p) => ({ agent: a.name, ...p }))), ...secretReaders(recording.resources)]
     .sort((a, b) => a.agent.localeCompare(b.agent) || a.tool.localeCompare(b.tool) || a.system.localeCompare(b.system));
   const base: PlanDocument = {
     version: PLAN_VERSION,
@@ -77,6 +76,47 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
   const findings: Finding[] = [...base.findings, ...evalGateFindings(base)];
   if (options.guardrails ?? true) findings.push(...(await guardrailFindings(base)));
   return { ...base, findings: findings.sort((a, b) => a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject) || a.message.localeCompare(b.message)) };
+}
+
+/** Prefix of the permission-map rows that say who, besides the tools, may read a secret's value. */
+export const SECRET_READER_TOOL = "(reads the value)";
+
+/**
+ * Who may read each secret's value, from the secrets' resource policies (the principals let through
+ * the deny-everyone-else statement): the agent's execution role, the consumers of a generated
+ * credential, the platform's rotation function, and the principal that runs `pulumi up` where the
+ * provider reads back a version it wrote. One row per secret and principal, so `airlock diff`
+ * shows a new reader as a widening.
+ */
+export function secretReaders(resources: readonly PlannedResource[]): PlannedPermission[] {
+  const secrets = new Map(resources.filter((r) => r.type === "aws:secretsmanager/secret:Secret").map((r) => [r.urn, r]));
+  const rows: PlannedPermission[] = [];
+  for (const r of resources.filter((x) => x.type === "aws:secretsmanager/secretPolicy:SecretPolicy")) {
+    const secret = r.dependsOn.map((u) => secrets.get(u)).find((x) => x !== undefined);
+    const tags = (secret?.inputs.tags ?? {}) as Record<string, string>;
+    let doc: { Statement?: { Sid?: string; Effect?: string; Action?: unknown; Condition?: { StringNotEquals?: Record<string, unknown> } }[] };
+    try {
+      doc = JSON.parse(String(r.inputs.policy));
+    } catch {
+      continue;
+    }
+    for (const st of doc.Statement ?? []) {
+      const actions = ([] as unknown[]).concat(st.Action ?? []);
+      if (st.Effect !== "Deny" || !actions.includes("secretsmanager:GetSecretValue")) continue;
+      const readers = ([] as unknown[]).concat(st.Condition?.StringNotEquals?.["aws:PrincipalArn"] ?? []).filter((x): x is string => typeof x === "string");
+      for (const principal of [...new Set(readers)].sort()) {
+        rows.push({
+          agent: tags["airlock:agent"] ?? "?",
+          tool: `${SECRET_READER_TOOL} ${principal}`,
+          system: `secret:${tags["airlock:secret"] ?? String(secret?.inputs.name ?? r.name)}`,
+          access: "read",
+          actions: ["secretsmanager:GetSecretValue"],
+          resources: [String(r.inputs.secretArn ?? secret?.inputs.name ?? "")],
+        });
+      }
+    }
+  }
+  return rows;
 }
 
 async function guardrailFindings(plan: PlanDocument): Promise<Finding[]> {

@@ -1,5 +1,6 @@
 /** Text rendering of a plan: the resource tree, the permission map, the findings. */
 import { renderPermissionMap, type PlanDocument, type PlannedResource } from "@airlock/core";
+import { SECRET_READER_TOOL } from "./plan.ts";
 
 export function renderPlan(plan: PlanDocument): string {
   const lines: string[] = [];
@@ -25,6 +26,14 @@ export function renderPlan(plan: PlanDocument): string {
   for (const agent of plan.agents) {
     lines.push("");
     lines.push(renderPermissionMap(agent));
+  }
+  const readers = plan.permissions
+    .filter((p) => p.tool.startsWith(SECRET_READER_TOOL))
+    .sort((a, b) => a.agent.localeCompare(b.agent) || a.system.localeCompare(b.system) || a.tool.localeCompare(b.tool));
+  if (readers.length > 0) {
+    lines.push("");
+    lines.push("Who may read each secret's value (the secrets' resource policies):");
+    for (const r of readers) lines.push(`  ${r.agent} ${r.system}  ${r.tool.slice(SECRET_READER_TOOL.length + 1)}`);
   }
   lines.push("");
   if (plan.findings.length === 0) {
