@@ -19,6 +19,7 @@ import {
   imageDigestOf,
   releaseFingerprint,
   resolveBedrockModel,
+  sanitizeTagValue,
   type AgentModel,
   type EvalGateResult,
   type EvalPolicy,
@@ -206,6 +207,15 @@ function checkBuiltImage(model: AgentModel, scratchPaths: readonly string[]): vo
       `\`agent.image.build\`: the image's Dockerfile must make the scratch paths writable by the agent user: on Fargate a bind mount is owned by root (0755) unless the image declares the path a VOLUME it owns; ${problems.join("; ")} (or change \`scratchPaths\`)`,
     );
   }
+}
+
+/**
+ * The service's `airlock:eval-gate` tag: `on: pass rate at least 90 percent`, or `OFF: <reason>`
+ * for an opt-out, as a value every service accepts (no `%`, free text cleaned, at most 256).
+ */
+export function evalGateTag(settings: ReleaseEvalGate | undefined): string {
+  if (settings !== undefined && "disabled" in settings) return sanitizeTagValue(`OFF: ${settings.disabled}`);
+  return `on: pass rate at least ${Math.round((settings?.policy ?? DEFAULT_EVAL_POLICY).minPassRate * 100)} percent`;
 }
 
 /** Approvals moved to the platform (one gateway for all agents); say so to a caller still passing them here. */
@@ -606,7 +616,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
           executionRoleArn: this.executionRoleArn,
           taskRoleArn: this.taskRoleArn,
           scratchPaths,
-          tags: { ...tags, "airlock:release": id, ...(r.description ? { "airlock:release-description": r.description.slice(0, 250) } : {}) },
+          tags: { ...tags, "airlock:release": id, ...(r.description ? { "airlock:release-description": sanitizeTagValue(r.description) } : {}) },
         },
         { parent: this },
       );
@@ -636,11 +646,9 @@ export class AgentDeployment extends pulumi.ComponentResource {
         // Nothing here may depend on the active release: a rollback moves only taskDefinition.
         tags: {
           ...tags,
-          "airlock:eval-gate":
-            args.evalGate !== undefined && "disabled" in args.evalGate
-              ? `OFF: ${args.evalGate.disabled}`.slice(0, 250)
-              : `on: pass rate at least ${Math.round((args.evalGate?.policy ?? DEFAULT_EVAL_POLICY).minPassRate * 100)}%`,
-          "airlock:approvals": approvals === undefined ? "none needed" : "disabled" in approvals ? `OFF: ${approvals.disabled}`.slice(0, 250) : "gateway",
+          // Opt-out reasons are free text: written as values every service accepts.
+          "airlock:eval-gate": evalGateTag(args.evalGate),
+          "airlock:approvals": approvals === undefined ? "none needed" : "disabled" in approvals ? sanitizeTagValue(`OFF: ${approvals.disabled}`) : "gateway",
         },
       },
       { parent: this },
