@@ -45,7 +45,7 @@ describe("airlock plan", () => {
       ],
     );
     // The eval gate passed for the active release, and says so on the service.
-    assert.equal(service.inputs.tags["airlock:eval-gate"], "on: pass rate at least 90%");
+    assert.equal(service.inputs.tags["airlock:eval-gate"], "on: pass rate at least 90 percent");
     // Secret values never appear: the generated password is a placeholder.
     const version = plan.resources.find((r: any) => r.type === "aws:secretsmanager/secretVersion:SecretVersion");
     assert.equal(version.inputs.secretString, "[secret]");

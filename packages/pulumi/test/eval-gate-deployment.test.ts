@@ -33,7 +33,7 @@ describe("the eval gate on AgentDeployment", () => {
   it("deploys a release whose current report passes", async () => {
     const rec = await recordDeployment(model, { deployment: { releases: releases(join(REPORTS, "v2.json")), activeRelease: "v2", evalGate: {} } });
     const tags = find(rec, "aws:ecs/service:Service", "support-agent-service").inputs.tags as Record<string, string>;
-    assert.equal(tags["airlock:eval-gate"], "on: pass rate at least 90%");
+    assert.equal(tags["airlock:eval-gate"], "on: pass rate at least 90 percent");
   });
 
   it("refuses a release with no report, before any resource exists", async () => {
@@ -95,6 +95,6 @@ describe("the eval gate on AgentDeployment", () => {
     });
     const rec = await recordDeployment(model, { deployment: { releases: releases(), activeRelease: "v2", evalGate: { disabled: "evals run in the vendor's harness this quarter" } } });
     const tags = find(rec, "aws:ecs/service:Service", "support-agent-service").inputs.tags as Record<string, string>;
-    assert.equal(tags["airlock:eval-gate"], "OFF: evals run in the vendor's harness this quarter");
+    assert.equal(tags["airlock:eval-gate"], "OFF: evals run in the vendor s harness this quarter");
   });
 });
