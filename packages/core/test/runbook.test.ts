@@ -29,37 +29,38 @@ describe("runbook for the example, with its plan", () => {
 
   it("names the real service, log group, alarm topic and secrets from the plan", () => {
     const n = runbookNames(model, plan);
-    assert.equal(n.service, "support-agent");
+    assert.equal(n.service, "support-agent-dev");
     assert.equal(n.region, "us-east-1");
-    assert.equal(n.logGroup, "/airlock/support-agent/agent");
-    assert.equal(n.alarmTopic, "airlock-support-agent-alarms");
+    assert.equal(n.logGroup, "/airlock/dev/agents/support-agent");
+    // The agent has no channel of its own: its alarms notify the platform's topic.
+    assert.equal(n.alarmTopic, "airlock-dev-acme-agents-alarms");
     assert.deepEqual(n.secrets, {
-      "anthropic-api-key": "airlock/support-agent/anthropic-api-key",
-      "billing-api-token": "airlock/support-agent/billing-api-token",
-      "github-token": "airlock/support-agent/github-token",
+      "anthropic-api-key": "airlock/dev/support-agent/anthropic-api-key",
+      "billing-api-token": "airlock/dev/support-agent/billing-api-token",
+      "github-token": "airlock/dev/support-agent/github-token",
     });
-    assert.ok(n.alarms.includes("airlock-support-agent-secrets-age"), n.alarms.join(", "));
+    assert.ok(n.alarms.includes("airlock-dev-support-agent-secrets-age"), n.alarms.join(", "));
   });
 
   it("pauses the agent with update-service --desired-count 0 on the real service, looking up the auto-named cluster first", () => {
     assert.deepEqual(blockAfter(md, "### 1. Pause the agent"), [
       `CLUSTER=$(aws ecs list-clusters --region us-east-1 --query "clusterArns[?contains(@, 'acme-agents-cluster')] | [0]" --output text)`,
-      "aws ecs update-service --region us-east-1 --cluster $CLUSTER --service support-agent --desired-count 0",
-      "aws ecs wait services-stable --region us-east-1 --cluster $CLUSTER --services support-agent",
-      "aws ecs describe-services --region us-east-1 --cluster $CLUSTER --services support-agent --query 'services[0].[desiredCount,runningCount]'",
+      "aws ecs update-service --region us-east-1 --cluster $CLUSTER --service support-agent-dev --desired-count 0",
+      "aws ecs wait services-stable --region us-east-1 --cluster $CLUSTER --services support-agent-dev",
+      "aws ecs describe-services --region us-east-1 --cluster $CLUSTER --services support-agent-dev --query 'services[0].[desiredCount,runningCount]'",
     ]);
     assert.ok(md.includes("aws ecs update-service --region us-east-1 --cluster $CLUSTER --service support-agent --desired-count 1\n"));
   });
 
   it("revokes and rotates each secret the way it rotates: rotate-secret for the generated one, revoke + put-secret-value for hand-rotated ones", () => {
-    assert.deepEqual(blockAfter(md, "#### `billing-api-token` → `airlock/support-agent/billing-api-token`"), [
-      "aws secretsmanager rotate-secret --region us-east-1 --secret-id airlock/support-agent/billing-api-token",
-      "aws secretsmanager describe-secret --region us-east-1 --secret-id airlock/support-agent/billing-api-token --query '[LastRotatedDate,RotationEnabled]'",
+    assert.deepEqual(blockAfter(md, "#### `billing-api-token` → `airlock/dev/support-agent/billing-api-token`"), [
+      "aws secretsmanager rotate-secret --region us-east-1 --secret-id airlock/dev/support-agent/billing-api-token",
+      "aws secretsmanager describe-secret --region us-east-1 --secret-id airlock/dev/support-agent/billing-api-token --query '[LastRotatedDate,RotationEnabled]'",
     ]);
-    assert.match(md, /Rotated by hand; the alarm `airlock-support-agent-secrets-age` fires once it is older than 60 days\. Revoke it at GitHub \(Settings → Developer settings → Fine-grained tokens\)/);
-    assert.match(md, /Rotated by hand; the alarm `airlock-support-agent-secrets-age` fires once it is older than 90 days\. Revoke it at the Anthropic Console/);
-    assert.deepEqual(blockAfter(md, "#### `github-token` → `airlock/support-agent/github-token`"), [
-      "aws secretsmanager put-secret-value --region us-east-1 --secret-id airlock/support-agent/github-token --secret-string file://new-value.txt",
+    assert.match(md, /Rotated by hand; the alarm `airlock-dev-support-agent-secrets-age` fires once it is older than 60 days\. Revoke it at GitHub \(Settings → Developer settings → Fine-grained tokens\)/);
+    assert.match(md, /Rotated by hand; the alarm `airlock-dev-support-agent-secrets-age` fires once it is older than 90 days\. Revoke it at the Anthropic Console/);
+    assert.deepEqual(blockAfter(md, "#### `github-token` → `airlock/dev/support-agent/github-token`"), [
+      "aws secretsmanager put-secret-value --region us-east-1 --secret-id airlock/dev/support-agent/github-token --secret-string file://new-value.txt",
       "shred -u new-value.txt",
     ]);
   });
