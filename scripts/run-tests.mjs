@@ -41,7 +41,8 @@ if (selected.length === 0) {
 }
 
 // --- the run's PostgreSQL clusters ---------------------------------------------------------------
-const RUN_STATE = /^airlock-pg-run-(\d+)(-.*)?$/;
+// A run's state directory, or a private one beside it (<run>-<label>-<pid>); each has <name>.lock.
+const RUN_STATE = /^airlock-pg-run-(\d+)(-[a-z0-9]+-\d+)?$/;
 
 function alive(pid) {
   try {
@@ -52,30 +53,39 @@ function alive(pid) {
   }
 }
 
-/** Stops the clusters of the runs whose pid `pred` accepts, then removes their lock files. */
+/**
+ * Stops the clusters of the runs whose pid `pred` accepts and removes their lock files. A cluster
+ * is found by its state directory or by its lock file alone (postgres.sh creates the lock before
+ * anything else), and `stop` takes that lock, so a start still under way finishes first.
+ */
 function stopClusters(pred) {
   const dir = tmpdir();
-  let names;
+  let states;
   try {
-    names = readdirSync(dir).filter((name) => {
-      const m = RUN_STATE.exec(name.replace(/\.lock$/, ""));
-      return m !== null && pred(Number(m[1]));
-    });
+    states = [
+      ...new Set(
+        readdirSync(dir)
+          .map((name) => name.replace(/\.lock$/, ""))
+          .filter((name) => {
+            const m = RUN_STATE.exec(name);
+            return m !== null && pred(Number(m[1]));
+          }),
+      ),
+    ];
   } catch {
     return;
   }
-  for (const name of names) {
-    if (name.endsWith(".lock") || !statSync(join(dir, name), { throwIfNoEntry: false })?.isDirectory()) continue;
+  for (const name of states) {
+    const state = join(dir, name);
     const r = spawnSync("bash", [POSTGRES_SH, "stop"], {
-      env: { ...process.env, AIRLOCK_TEST_PG_STATE: join(dir, name) },
+      env: { ...process.env, AIRLOCK_TEST_PG_STATE: state },
       stdio: ["ignore", "ignore", "pipe"],
       encoding: "utf8",
       timeout: 90_000,
     });
-    if (r.status !== 0) console.error(`run-tests: could not stop the test PostgreSQL in ${join(dir, name)}:\n${r.stderr || r.error}`);
+    if (r.status !== 0) console.error(`run-tests: could not stop the test PostgreSQL in ${state}:\n${r.stderr || r.error}`);
+    else rmSync(`${state}.lock`, { force: true });
   }
-  // The lock file beside each state directory (postgres.sh never deletes it); no one waits on it now.
-  for (const name of names) if (name.endsWith(".lock")) rmSync(join(dir, name), { force: true });
 }
 
 const env = { ...process.env };

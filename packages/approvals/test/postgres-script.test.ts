@@ -77,8 +77,9 @@ describe(".ci/postgres.sh", () => {
   test("the server holds no lock: a caller's flock and the script's own are free as soon as start or restart returns", async () => {
     const state = stateFor("lock");
     const own = postgresLockPath(state);
-    // The old helper's very call: `flock <lock> bash .ci/postgres.sh start`.
-    const callers = `${state}.caller.lock`;
+    // The old helper's very call: `flock <lock> bash .ci/postgres.sh start` (the lock named like a
+    // cluster's, so the test runner removes it even when this file dies first).
+    const callers = postgresLockPath(stateFor("caller"));
     const started = await run("flock", [callers, "bash", POSTGRES_SH, "start"], { AIRLOCK_TEST_PG_STATE: state });
     assert.equal(started.code, 0, started.stderr);
     const url = urlOf(started);
