@@ -49,7 +49,7 @@ describe("runbook for the example, with its plan", () => {
       "aws ecs wait services-stable --region us-east-1 --cluster $CLUSTER --services support-agent-dev",
       "aws ecs describe-services --region us-east-1 --cluster $CLUSTER --services support-agent-dev --query 'services[0].[desiredCount,runningCount]'",
     ]);
-    assert.ok(md.includes("aws ecs update-service --region us-east-1 --cluster $CLUSTER --service support-agent --desired-count 1\n"));
+    assert.ok(md.includes("aws ecs update-service --region us-east-1 --cluster $CLUSTER --service support-agent-dev --desired-count 1\n"));
   });
 
   it("revokes and rotates each secret the way it rotates: rotate-secret for the generated one, revoke + put-secret-value for hand-rotated ones", () => {
