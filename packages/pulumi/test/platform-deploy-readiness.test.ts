@@ -74,22 +74,25 @@ describe("AgentPlatform: what AWS needs before the first deploy", () => {
     assert.equal(resolveChain(inspecting, layers.chain).resolved, false, "with INSPECT_REDIRECTION_DOMAIN the CNAME target is blocked");
   });
 
-  it("lets alarms and EventBridge rules publish to the encrypted topics: the key for SNS of this account only", () => {
+  it("lets alarms and EventBridge rules publish to the encrypted topics: the key for this stack's Airlock topics only", () => {
     const policy = json(all(rec, "aws:kms/key:Key")[0]!, "policy");
-    assert.deepEqual(
-      policy.Statement.find((s: { Sid: string }) => s.Sid === "AlarmsAndEventsPublishToEncryptedTopics"),
-      {
-        Sid: "AlarmsAndEventsPublishToEncryptedTopics",
-        Effect: "Allow",
-        Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
-        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-        Resource: "*",
-        Condition: {
-          StringEquals: { "aws:SourceAccount": "123456789012" },
-          ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": "arn:aws:sns:us-east-1:123456789012:*" },
-        },
-      },
-    );
+    const sid = (id: string) => policy.Statement.find((s: { Sid: string }) => s.Sid === id);
+    const topics = "arn:aws:sns:us-east-1:123456789012:airlock-test-*";
+    assert.deepEqual(sid("AlarmsPublishToEncryptedTopics"), {
+      Sid: "AlarmsPublishToEncryptedTopics",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: { StringEquals: { "aws:SourceAccount": "123456789012" }, ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": topics } },
+    });
+    assert.deepEqual(sid("TaskStoppedRulesPublishToEncryptedTopics").Condition, {
+      StringEquals: { "aws:SourceAccount": "123456789012" },
+      ArnLike: { "aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/airlock-test-*", "kms:EncryptionContext:aws:sns:topicArn": topics },
+    });
+    // Every topic and task-stopped rule the plan creates is one the key lets in.
+    for (const t of all(rec, "aws:sns/topic:Topic")) assert.match(String(t.inputs.name), /^airlock-test-/);
+    for (const r of all(rec, "aws:cloudwatch/eventRule:EventRule").filter((e) => e.inputs.eventPattern !== undefined)) assert.match(String(r.inputs.name), /^airlock-test-/);
   });
 
   it("leaves the firewall association unlocked unless the platform asks for the lock", async () => {

@@ -257,15 +257,30 @@ export class AgentPlatform extends pulumi.ComponentResource {
         // asks KMS for a data key on their behalf (SNS developer guide, "Enable compatibility
         // between event sources from AWS services and encrypted topics": kms:GenerateDataKey* and
         // kms:Decrypt for the service principal). Only for this account's sources and only for
-        // SNS topics of this account and region (the encryption context SNS passes).
-        Sid: "AlarmsAndEventsPublishToEncryptedTopics",
+        // this stack's Airlock topics (the encryption context SNS passes names the topic).
+        Sid: "AlarmsPublishToEncryptedTopics",
         Effect: "Allow",
-        Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
+        Principal: { Service: "cloudwatch.amazonaws.com" },
         Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
         Resource: "*",
         Condition: {
           StringEquals: { "aws:SourceAccount": ctx.accountId },
-          ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": pulumi.interpolate`arn:${ctx.partition}:sns:${ctx.region}:${ctx.accountId}:*` },
+          ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": pulumi.interpolate`arn:${ctx.partition}:sns:${ctx.region}:${ctx.accountId}:airlock-${stackLabel()}-*` },
+        },
+      },
+      {
+        // For EventBridge rule targets, aws:SourceArn is the rule's ARN (EventBridge's confused-deputy guidance).
+        Sid: "TaskStoppedRulesPublishToEncryptedTopics",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": ctx.accountId },
+          ArnLike: {
+            "aws:SourceArn": pulumi.interpolate`arn:${ctx.partition}:events:${ctx.region}:${ctx.accountId}:rule/airlock-${stackLabel()}-*`,
+            "kms:EncryptionContext:aws:sns:topicArn": pulumi.interpolate`arn:${ctx.partition}:sns:${ctx.region}:${ctx.accountId}:airlock-${stackLabel()}-*`,
+          },
         },
       },
     ]);
