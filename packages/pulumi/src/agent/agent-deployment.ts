@@ -12,14 +12,17 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import {
   DEFAULT_EVAL_POLICY,
+  IAM_POLICY_LIMITS,
   INFERENCE_PROFILE_CONDITION,
   assertEvalGate,
   bedrockInvokeResources,
   findSecrets,
   imageDigestOf,
+  policySize,
   releaseFingerprint,
   resolveBedrockModel,
   sanitizeTagValue,
+  toolsNeedingApproval,
   type AgentModel,
   type EvalGateResult,
   type EvalPolicy,
@@ -147,6 +150,7 @@ export function validateDeploymentArgs(
   checkSecretConsumers(model, args.secretConsumers);
   // A Bedrock model is called through an inference profile Airlock knows the routing of.
   const bedrock = model.model.provider === "bedrock" ? resolveBedrockModel(model.model.id, region) : undefined;
+  checkTaskPolicySize(model, region);
   resolveAlarmSettings(args.alarms);
   validateAlerts(args.alerts);
   if (args.logRetentionDays !== undefined) checkRetention(args.logRetentionDays, "logRetentionDays");
@@ -179,6 +183,111 @@ function checkSecretConsumers(model: AgentModel, consumers: AgentDeploymentArgs[
         throw new Error(`\`secretConsumers.${name}[${i}]\`: ${JSON.stringify(role)} is not an IAM role ARN; give the ARN of the role that must read the value (arn:aws:iam::<account>:role/<name>)`);
       }
     });
+  }
+}
+
+/** What the task role's statements name besides the compiled ones: outputs when deploying, placeholders when bounding the size. */
+interface TaskPolicyRefs {
+  readonly bedrock?: { readonly inferenceProfileArn: pulumi.Input<string>; readonly foundationModelArns: pulumi.Input<pulumi.Input<string>[]> };
+  readonly approvalAliasArn?: pulumi.Input<string>;
+  readonly sandbox?: {
+    readonly taskDefinitionArn: pulumi.Input<string>;
+    readonly taskRoleArn: pulumi.Input<string>;
+    readonly executionRoleArn: pulumi.Input<string>;
+    readonly clusterArn: pulumi.Input<string>;
+  };
+}
+
+const BEDROCK_INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"];
+
+/**
+ * The task role's statements: exactly the compiled ones, then the model (a Bedrock profile and
+ * the model in the Regions it routes to, reachable only through it: `bedrock:InferenceProfileArn`),
+ * the agent's own approval alias and the sandbox it may start.
+ */
+function taskRoleStatements(model: AgentModel, refs: TaskPolicyRefs): StatementInput[] {
+  const statements: StatementInput[] = model.taskRoleStatements.map((s) => ({ Sid: s.Sid, Effect: s.Effect, Action: s.Action, Resource: [...s.Resource], ...(s.Condition ? { Condition: s.Condition as StatementInput["Condition"] } : {}) }));
+  if (refs.bedrock) {
+    statements.push(
+      { Sid: "ModelInvokeBedrockProfile", Effect: "Allow", Action: BEDROCK_INVOKE, Resource: [refs.bedrock.inferenceProfileArn] },
+      {
+        Sid: "ModelInvokeBedrockThroughProfile",
+        Effect: "Allow",
+        Action: BEDROCK_INVOKE,
+        Resource: refs.bedrock.foundationModelArns,
+        Condition: { ArnEquals: { [INFERENCE_PROFILE_CONDITION.key]: refs.bedrock.inferenceProfileArn } },
+      },
+    );
+  }
+  if (refs.approvalAliasArn !== undefined) {
+    statements.push({ Sid: "ApprovalsInvokeOwnAlias", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [refs.approvalAliasArn] });
+  }
+  if (refs.sandbox) {
+    statements.push(
+      { Sid: "SandboxRunTask", Effect: "Allow", Action: ["ecs:RunTask"], Resource: [refs.sandbox.taskDefinitionArn], Condition: { ArnEquals: { "ecs:cluster": refs.sandbox.clusterArn } } },
+      {
+        Sid: "SandboxPassRoles",
+        Effect: "Allow",
+        Action: ["iam:PassRole"],
+        Resource: [refs.sandbox.taskRoleArn, refs.sandbox.executionRoleArn],
+        Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+      },
+    );
+  }
+  return statements;
+}
+
+/**
+ * An upper bound of the size IAM counts for the task role's inline policy (its only one): the
+ * document `policyJson` writes, with every name not known before deploying at its longest (the
+ * approval function's name 64 characters, role names 64, the cluster's name 255, a task definition
+ * revision 10 digits) and the account's 12 digits.
+ */
+export function taskPolicySizeBound(model: AgentModel, region: string): number {
+  const partition = region.startsWith("us-gov-") ? "aws-us-gov" : region.startsWith("cn-") ? "aws-cn" : "aws";
+  const account = "0".repeat(12);
+  const name = (c: string, n: number) => c.repeat(n);
+  const grant = model.model.provider === "bedrock" ? bedrockInvokeResources(model.model.id, region, partition, account) : undefined;
+  const statements = taskRoleStatements(model, {
+    ...(grant ? { bedrock: { inferenceProfileArn: grant.inferenceProfileArn, foundationModelArns: [...grant.foundationModelArns] } } : {}),
+    ...(toolsNeedingApproval(model).length > 0 ? { approvalAliasArn: `arn:${partition}:lambda:${region}:${account}:function:${name("f", 64)}:${model.name}` } : {}),
+    ...(model.sandbox
+      ? {
+          sandbox: {
+            taskDefinitionArn: `arn:${partition}:ecs:${region}:${account}:task-definition/${name("t", 255)}:${name("9", 10)}`,
+            taskRoleArn: `arn:${partition}:iam::${account}:role/${name("r", 64)}`,
+            executionRoleArn: `arn:${partition}:iam::${account}:role/${name("e", 64)}`,
+            clusterArn: `arn:${partition}:ecs:${region}:${account}:cluster/${name("c", 255)}`,
+          },
+        }
+      : {}),
+  });
+  if (statements.length === 0) return 0;
+  // The document as policyJson writes it: actions sorted, resources deduplicated and sorted.
+  const doc = {
+    Version: "2012-10-17",
+    Statement: statements.map((s) => ({
+      Sid: s.Sid,
+      Effect: s.Effect,
+      Action: [...s.Action].sort(),
+      ...(s.Resource !== undefined ? { Resource: Array.isArray(s.Resource) ? [...new Set(s.Resource as string[])].sort() : s.Resource } : {}),
+      ...(s.Condition !== undefined ? { Condition: s.Condition } : {}),
+    })),
+  };
+  return policySize(JSON.stringify(doc));
+}
+
+/**
+ * IAM caps the sum of a role's inline policies at 10,240 characters (white space not counted);
+ * past it `pulumi up` fails on PutRolePolicy with half the stack made. Checked before any resource.
+ */
+function checkTaskPolicySize(model: AgentModel, region: string): void {
+  const size = taskPolicySizeBound(model, region);
+  const max = IAM_POLICY_LIMITS.roleInlineAggregate.max;
+  if (size > max) {
+    throw new Error(
+      `\`tools\`: agent \`${model.name}\`'s task role would hold ${size} characters of inline policy (IAM counts no white space), and IAM allows at most ${max} over all inline policies of a role; split the tools between two agents, or name fewer resources (a table's indexes by one \`table/<name>/index/*\` ARN with \`allowWildcard\`, one ARN per bucket prefix)`,
+    );
   }
 }
 
@@ -495,44 +604,13 @@ export class AgentDeployment extends pulumi.ComponentResource {
     this.sandboxTaskDefinitionArn = sandbox?.taskDefinitionArn;
 
     // --- Policies --------------------------------------------------------------------------
-    const taskStatements: StatementInput[] = model.taskRoleStatements.map((s) => ({ Sid: s.Sid, Effect: s.Effect, Action: s.Action, Resource: [...s.Resource], ...(s.Condition ? { Condition: s.Condition as StatementInput["Condition"] } : {}) }));
-    if (bedrock !== undefined) {
-      // The inference profile, and the model in every Region it routes to — reachable only
-      // through that profile (`bedrock:InferenceProfileArn`), never on demand.
-      const grant = pulumi.all([ctx.partition, ctx.accountId]).apply(([partition, account]) => bedrockInvokeResources(model.model.id, ctx.region, partition, account));
-      const invoke = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"];
-      taskStatements.push(
-        { Sid: "ModelInvokeBedrockProfile", Effect: "Allow", Action: invoke, Resource: [grant.inferenceProfileArn] },
-        {
-          Sid: "ModelInvokeBedrockThroughProfile",
-          Effect: "Allow",
-          Action: invoke,
-          Resource: grant.apply((g) => [...g.foundationModelArns]),
-          Condition: { ArnEquals: { [INFERENCE_PROFILE_CONDITION.key]: grant.inferenceProfileArn } },
-        },
-      );
-    }
-    if (approvalAlias) {
-      taskStatements.push({ Sid: "ApprovalsInvokeOwnAlias", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [approvalAlias.arn] });
-    }
-    if (sandbox) {
-      taskStatements.push(
-        {
-          Sid: "SandboxRunTask",
-          Effect: "Allow",
-          Action: ["ecs:RunTask"],
-          Resource: [sandbox.taskDefinitionArn],
-          Condition: { ArnEquals: { "ecs:cluster": platform.clusterArn } },
-        },
-        {
-          Sid: "SandboxPassRoles",
-          Effect: "Allow",
-          Action: ["iam:PassRole"],
-          Resource: [sandbox.taskRoleArn, sandbox.executionRoleArn],
-          Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
-        },
-      );
-    }
+    // The inference profile, and the model in every Region it routes to (see taskStatements).
+    const grant = bedrock !== undefined ? pulumi.all([ctx.partition, ctx.accountId]).apply(([partition, account]) => bedrockInvokeResources(model.model.id, ctx.region, partition, account)) : undefined;
+    const taskStatements = taskRoleStatements(model, {
+      ...(grant ? { bedrock: { inferenceProfileArn: grant.inferenceProfileArn, foundationModelArns: grant.apply((g) => [...g.foundationModelArns]) } } : {}),
+      ...(approvalAlias ? { approvalAliasArn: approvalAlias.arn } : {}),
+      ...(sandbox ? { sandbox: { ...sandbox, clusterArn: platform.clusterArn } } : {}),
+    });
     const policies: pulumi.Resource[] = [];
     if (taskStatements.length > 0) {
       policies.push(new aws.iam.RolePolicy(`${name}-task`, { role: taskRole.name, policy: policyJson(taskStatements) }, { parent: this }));
