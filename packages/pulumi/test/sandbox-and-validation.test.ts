@@ -150,7 +150,14 @@ describe("bad deployment arguments", () => {
       { message: "`agents[1]`: agent `support-agent` is listed twice; agent names must be unique on a platform" },
     );
     await assert.rejects(
-      recordProgram({ project: "airlock-test", stack: "test", program: () => new AgentPlatform("p", { agents: [model], approvals: { agents: { [model.name]: TEST_APPROVALS } }, extraAllowedDomains: ["https://x.com"] }) }),
+      recordProgram({ project: "airlock-test", stack: "test", program: () =>
+          new AgentPlatform("p", {
+            agents: [model],
+            approvals: { agents: { [model.name]: TEST_APPROVALS } },
+            privateRoutes: privateEgressRanges([model]).map((cidr) => ({ cidr, transitGatewayId: TEST_TRANSIT_GATEWAY })),
+            extraAllowedDomains: ["https://x.com"],
+          }),
+      }),
       { message: '`extraAllowedDomains`: "https://x.com" is not a DNS name such as api.example.com' },
     );
   });
