@@ -6,7 +6,7 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import type { PlanDocument } from "@airlock/core";
+import type { PlanDocument, PlannedResource } from "@airlock/core";
 import { examplePlan } from "./example-plan.ts";
 
 const ACCOUNT = "123456789012";
@@ -16,7 +16,38 @@ const IDENTITY = `arn:aws:ses:us-east-1:${ACCOUNT}:identity/acme.example.com`;
 const CONFIG_SET = `arn:aws:ses:us-east-1:${ACCOUNT}:configuration-set/support-replies`;
 const OTHER_TABLE = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/customers`;
 const OTHER_IDENTITY = `arn:aws:ses:us-east-1:${ACCOUNT}:identity/evil.example.net`;
-const SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:airlock/support-agent/github-token-13KCX5`;
+/** The role the plan's mocks deploy as (packages/pulumi/src/plan/mocks.ts: the caller is a session of it). */
+const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/airlock-deployer`;
+
+type Tags = Record<string, string> | undefined;
+
+/** The agent's secret `name`, found by its tags (its physical name is stack-scoped: airlock/<stack>/<owner>/<name>). */
+function secretOf(plan: PlanDocument, name: string, owner = "support-agent"): PlannedResource {
+  const r = plan.resources.find((x) => x.type === "aws:secretsmanager/secret:Secret" && (x.inputs.tags as Tags)?.["airlock:secret"] === name && (x.inputs.tags as Tags)?.["airlock:agent"] === owner);
+  assert.ok(r, `the example plan has no secret ${name} of ${owner}`);
+  return r;
+}
+
+/** The secret's resource policy, the one whose `secretArn` is that secret's. */
+function secretPolicyOf(plan: PlanDocument, name: string, owner = "support-agent"): { arn: string; policy: object } {
+  const secret = secretOf(plan, name, owner);
+  const r = plan.resources.find((x) => x.type === "aws:secretsmanager/secretPolicy:SecretPolicy" && String(x.inputs.secretArn).includes(`:secret:${String(secret.inputs.name)}-`));
+  assert.ok(r, `no resource policy on ${String(secret.inputs.name)}`);
+  return { arn: String(r.inputs.secretArn), policy: JSON.parse(String(r.inputs.policy)) };
+}
+
+/** The ARN of the role tagged `airlock:role` = `role` (the mocks' role ARN is its logical name). */
+function roleArnOf(plan: PlanDocument, role: string): string {
+  const r = plan.resources.find((x) => x.type === "aws:iam/role:Role" && (x.inputs.tags as Tags)?.["airlock:role"] === role);
+  assert.ok(r, `the example plan has no role tagged airlock:role=${role}`);
+  return `arn:aws:iam::${ACCOUNT}:role/${String(r.inputs.name ?? r.name)}`;
+}
+
+/** The inline policies attached to a role (RolePolicy resources whose `role` is its name). */
+function inlinePoliciesOf(plan: PlanDocument, roleArn: string): object[] {
+  const name = roleArn.slice(roleArn.indexOf(":role/") + ":role/".length);
+  return plan.resources.filter((x) => x.type === "aws:iam/rolePolicy:RolePolicy" && x.inputs.role === name).map((x) => JSON.parse(String(x.inputs.policy)));
+}
 
 async function decide(policy: object, action: string, resource: string): Promise<string> {
   const r = await runSimulation(
@@ -44,14 +75,15 @@ function probes(plan: PlanDocument): Record<string, [string, string][]> {
   return out;
 }
 
-const NEVER: [string, string][] = [
+/** What no tool may do; the secret and the execution role as the example plan names them. */
+const never = (plan: PlanDocument): [string, string][] => [
   ["dynamodb:DeleteTable", TABLE],
   ["dynamodb:DeleteItem", TABLE],
   ["dynamodb:Scan", TABLE],
   ["dynamodb:GetItem", OTHER_TABLE],
   ["ses:SendEmail", OTHER_IDENTITY],
-  ["secretsmanager:GetSecretValue", SECRET],
-  ["iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/support-agent-execution`],
+  ["secretsmanager:GetSecretValue", secretPolicyOf(plan, "github-token").arn],
+  ["iam:PassRole", roleArnOf(plan, "execution")],
 ];
 
 describe("simulation table: what each tool of the example can and cannot do (task role of the example plan)", () => {
@@ -85,11 +117,14 @@ describe("simulation table: what each tool of the example can and cannot do (tas
   });
 
   it("given what no tool may do, then the simulator denies every probe", async () => {
+    const probes = never(plan);
+    assert.match(probes[5]![1], /^arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock\/dev\/support-agent\/github-token-[A-Za-z0-9]{6}$/);
+    assert.equal(probes[6]![1], `arn:aws:iam::${ACCOUNT}:role/support-agent-execution`);
     const table: string[] = [];
-    for (const [a, r] of NEVER) table.push(`${a} | ${r} | ${await decide(policy, a, r)}`);
+    for (const [a, r] of probes) table.push(`${a} | ${r} | ${await decide(policy, a, r)}`);
     assert.deepEqual(
       table,
-      NEVER.map(([a, r]) => `${a} | ${r} | ImplicitlyDenied`),
+      probes.map(([a, r]) => `${a} | ${r} | ImplicitlyDenied`),
     );
   });
 });
@@ -98,13 +133,14 @@ describe("simulation table: what each tool of the example can and cannot do (tas
  * One request with an identity policy (or none) and the resource's own policy, as IAM decides it in
  * one account. The caller is a session of `role` (as a Lambda function or an ECS task is).
  */
-async function decideWith(role: string, identity: object | undefined, resourcePolicy: object | undefined, action: string, resource: string): Promise<string> {
+async function decideWith(role: string, identity: object | readonly object[] | undefined, resourcePolicy: object | undefined, action: string, resource: string): Promise<string> {
+  const identities = identity === undefined ? [] : Array.isArray(identity) ? identity : [identity];
   const session = role.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/session";
   const r = await runSimulation(
     {
       // AWS sets aws:PrincipalArn to the role's ARN for its sessions; the simulator needs it said.
       request: { principal: session, action, resource: { resource, accountId: ACCOUNT }, contextVariables: { "aws:SecureTransport": "true", "aws:PrincipalArn": role } },
-      identityPolicies: identity === undefined ? [] : [{ name: "identity", policy: identity }],
+      identityPolicies: identities.map((policy, i) => ({ name: `identity-${i}`, policy })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       ...(resourcePolicy === undefined ? {} : { resourcePolicy }),
@@ -116,20 +152,22 @@ async function decideWith(role: string, identity: object | undefined, resourcePo
 
 describe("simulation: the platform's shared functions and the approval gateway, as the example plan writes them", () => {
   let plan: PlanDocument;
-  const secretPolicy = (name: string): object => {
-    const r = plan.resources.find((x) => x.type === "aws:secretsmanager/secretPolicy:SecretPolicy" && x.name === `support-agent-secrets-${name}`);
-    assert.ok(r, `no policy for ${name}`);
-    return JSON.parse(String(r.inputs.policy));
-  };
-  const secretArn = (name: string): string => {
-    const r = plan.resources.find((x) => x.type === "aws:secretsmanager/secret:Secret" && (x.inputs.tags as Record<string, string>)["airlock:secret"] === name && String(x.inputs.name).startsWith("airlock/support-agent/"));
-    assert.ok(r);
-    return `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:${String(r.inputs.name)}-AbCdEf`;
-  };
-  const ROTATION = `arn:aws:iam::${ACCOUNT}:role/acme-agents-secret-functions-rotation`;
-  const MONITOR = `arn:aws:iam::${ACCOUNT}:role/acme-agents-secret-functions-age-monitor`;
+  const secretPolicy = (name: string): object => secretPolicyOf(plan, name).policy;
+  const secretArn = (name: string): string => secretPolicyOf(plan, name).arn;
+  let ROTATION: string;
+  let MONITOR: string;
   before(async () => {
     plan = await examplePlan();
+    ROTATION = roleArnOf(plan, "rotation");
+    MONITOR = roleArnOf(plan, "monitor");
+  });
+
+  it("given the example's dev stack, then its secrets are named airlock/<stack>/<owner>/<name> and the platform's functions run as its own roles", () => {
+    assert.deepEqual(
+      ["anthropic-api-key", "billing-api-token", "github-token"].map((n) => String(secretOf(plan, n).inputs.name)),
+      ["airlock/dev/support-agent/anthropic-api-key", "airlock/dev/support-agent/billing-api-token", "airlock/dev/support-agent/github-token"],
+    );
+    assert.deepEqual([ROTATION, MONITOR], [`arn:aws:iam::${ACCOUNT}:role/acme-agents-secret-functions-rotation`, `arn:aws:iam::${ACCOUNT}:role/acme-agents-secret-functions-age-monitor`]);
   });
 
   it("given no identity grant on any secret, then the rotation function rotates exactly the generated secret, let in by that secret's policy", async () => {
@@ -165,8 +203,12 @@ describe("simulation: the platform's shared functions and the approval gateway, 
   it("given the agent's task role, then it invokes its own alias of the approval gateway and nothing else of it", async () => {
     const rp = plan.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && String(r.inputs.policy).includes("dynamodb:GetItem"))!;
     const policy = JSON.parse(String(rp.inputs.policy));
-    const fn = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:airlock-acme-agents-approvals`;
-    const task = `arn:aws:iam::${ACCOUNT}:role/support-agent-task`;
+    // The gateway's function, as the agent's alias of it names it (its name carries the stack).
+    const alias = plan.resources.find((r) => r.type === "aws:lambda/alias:Alias" && r.inputs.name === "support-agent");
+    assert.ok(alias, "the example plan has no approval alias for support-agent");
+    assert.equal(alias.inputs.functionName, "airlock-dev-acme-agents-approvals");
+    const fn = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${String(alias.inputs.functionName)}`;
+    const task = roleArnOf(plan, "task");
     assert.deepEqual(
       [
         await decideWith(task, policy, undefined, "lambda:InvokeFunction", `${fn}:support-agent`),
@@ -175,6 +217,51 @@ describe("simulation: the platform's shared functions and the approval gateway, 
         await decideWith(task, policy, undefined, "lambda:InvokeFunction", `${fn}:$LATEST`),
       ],
       ["Allowed", "ImplicitlyDenied", "ImplicitlyDenied", "ImplicitlyDenied"],
+    );
+  });
+
+  // Any role that may read secret values by its own IAM policy (the deployer's is broad): what the
+  // secrets' resource policies leave it.
+  const readsAnySecret = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:*` }] };
+
+  it("given the deployer, then it reads back the generated secret whose version Pulumi writes, and is explicitly denied the out-of-band ones", async () => {
+    // The plan's permission map shows that read-back as one of the generated secret's readers.
+    assert.ok(
+      plan.permissions.some((p) => p.system === "secret:billing-api-token" && p.tool === `(reads the value) ${DEPLOYER}` && p.resources.includes(secretArn("billing-api-token"))),
+      "the plan does not show the deployer reading billing-api-token",
+    );
+    const rows: string[] = [];
+    for (const name of ["billing-api-token", "anthropic-api-key", "github-token"]) {
+      rows.push(`${name} ${await decideWith(DEPLOYER, readsAnySecret, secretPolicy(name), "secretsmanager:GetSecretValue", secretArn(name))}`);
+    }
+    assert.deepEqual(rows, ["billing-api-token Allowed", "anthropic-api-key ExplicitlyDenied", "github-token ExplicitlyDenied"]);
+  });
+
+  it("given another role of the account with the same IAM grant (the agent's task role), then it is explicitly denied every secret's value", async () => {
+    const task = roleArnOf(plan, "task");
+    const rows: string[] = [];
+    for (const name of ["billing-api-token", "anthropic-api-key", "github-token"]) {
+      rows.push(`${name} ${await decideWith(task, readsAnySecret, secretPolicy(name), "secretsmanager:GetSecretValue", secretArn(name))}`);
+    }
+    assert.deepEqual(rows, ["billing-api-token ExplicitlyDenied", "anthropic-api-key ExplicitlyDenied", "github-token ExplicitlyDenied"]);
+  });
+
+  it("given the rotation function's own policies, then it redeploys exactly the service its rotated secret names, and nothing else of ECS", async () => {
+    const redeploy = (secretOf(plan, "billing-api-token").inputs.tags as Record<string, string>)["airlock:redeploy"];
+    assert.equal(redeploy, "acme-agents-cluster/support-agent-dev");
+    const service = `arn:aws:ecs:us-east-1:${ACCOUNT}:service/${redeploy}`;
+    const identity = inlinePoliciesOf(plan, ROTATION);
+    assert.equal(identity.length, 2, "the rotation role's logs/KMS policy and the agent's redeploy grant");
+    assert.deepEqual(
+      [
+        await decideWith(ROTATION, identity, undefined, "ecs:UpdateService", service),
+        await decideWith(ROTATION, identity, undefined, "ecs:UpdateService", `arn:aws:ecs:us-east-1:${ACCOUNT}:service/acme-agents-cluster/billing-agent-dev`),
+        await decideWith(ROTATION, identity, undefined, "ecs:UpdateService", `arn:aws:ecs:us-east-1:${ACCOUNT}:service/other-cluster/support-agent-dev`),
+        await decideWith(ROTATION, identity, undefined, "ecs:DeleteService", service),
+        await decideWith(ROTATION, identity, undefined, "ecs:RegisterTaskDefinition", "*"),
+        await decideWith(MONITOR, inlinePoliciesOf(plan, MONITOR), undefined, "ecs:UpdateService", service),
+      ],
+      ["Allowed", "ImplicitlyDenied", "ImplicitlyDenied", "ImplicitlyDenied", "ImplicitlyDenied", "ImplicitlyDenied"],
     );
   });
 });
