@@ -20,9 +20,18 @@ function resource(plan: PlanDocument, type: string, pick: (r: PlannedResource & 
   return r;
 }
 
-const named = (name: string) => (r: Mutable) => r.inputs.name === name;
 const tagged = (key: string, value: string) => (r: Mutable) => r.inputs.tags?.[key] === value;
-const AGENT_LOGS = "/airlock/support-agent/agent";
+const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
+const DATA_PROTECTION = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy";
+/** The agent's log group: the one tagged with the agent (its name is stack-scoped, /airlock/<stack>/agents/<agent>). */
+const agentLogs = (p: PlanDocument) => resource(p, LOG_GROUP, tagged("airlock:agent", "support-agent"), "tagged airlock:agent=support-agent");
+/** The data protection policy on the agent's log group. */
+const agentMasking = (p: PlanDocument) => {
+  const group = String(agentLogs(p).inputs.name);
+  return resource(p, DATA_PROTECTION, (r) => r.inputs.logGroupName === group, `on ${group}`);
+};
+/** The alarm on the age of the agent's hand-rotated secrets. */
+const secretAgeAlarm = (r: Mutable) => r.inputs.metricName === "SecretAgePercentOfLimit" && r.inputs.dimensions?.Agent === "support-agent";
 
 /** Removes the resources matching `drop` from a plan copy. */
 function removeResources(plan: PlanDocument, drop: (r: PlannedResource) => boolean): void {
@@ -208,7 +217,7 @@ const MUTATIONS: Mutation[] = [
     rule: "AIR-G031",
     what: "the agent's max-age alarm on its hand-rotated secrets removed",
     apply: (p) => {
-      const alarm = resource(p, "aws:cloudwatch/metricAlarm:MetricAlarm", named("airlock-support-agent-secrets-age"), "airlock-support-agent-secrets-age");
+      const alarm = resource(p, "aws:cloudwatch/metricAlarm:MetricAlarm", secretAgeAlarm, "on support-agent's secret age");
       removeResources(p, (r) => r === alarm);
       return resource(p, "aws:secretsmanager/secret:Secret", tagged("airlock:secret", "github-token"), "for github-token").urn;
     },
@@ -228,7 +237,7 @@ const MUTATIONS: Mutation[] = [
     rule: "AIR-G040",
     what: "a log group that keeps events forever",
     apply: (p) => {
-      const r = resource(p, "aws:cloudwatch/logGroup:LogGroup", named(AGENT_LOGS), AGENT_LOGS);
+      const r = agentLogs(p);
       delete r.inputs.retentionInDays;
       return r.urn;
     },
@@ -237,7 +246,7 @@ const MUTATIONS: Mutation[] = [
     rule: "AIR-G041",
     what: "a log group without a customer-managed key",
     apply: (p) => {
-      const r = resource(p, "aws:cloudwatch/logGroup:LogGroup", named(AGENT_LOGS), AGENT_LOGS);
+      const r = agentLogs(p);
       delete r.inputs.kmsKeyId;
       return r.urn;
     },
@@ -246,9 +255,9 @@ const MUTATIONS: Mutation[] = [
     rule: "AIR-G042",
     what: "the agent log group's data protection policy removed",
     apply: (p) => {
-      const policy = resource(p, "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy", (r) => r.inputs.logGroupName === AGENT_LOGS, `on ${AGENT_LOGS}`);
+      const policy = agentMasking(p);
       removeResources(p, (r) => r === policy);
-      return resource(p, "aws:cloudwatch/logGroup:LogGroup", named(AGENT_LOGS), AGENT_LOGS).urn;
+      return agentLogs(p).urn;
     },
   },
   {
@@ -322,7 +331,7 @@ describe("guardrails on the example plan", () => {
         "dynamodb:Query arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
         "dynamodb:Query arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets/index/by-customer",
         "dynamodb:UpdateItem arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
-        "lambda:InvokeFunction arn:aws:lambda:us-east-1:123456789012:function:airlock-acme-agents-approvals:support-agent",
+        "lambda:InvokeFunction arn:aws:lambda:us-east-1:123456789012:function:airlock-dev-acme-agents-approvals:support-agent",
         "ses:SendEmail arn:aws:ses:us-east-1:123456789012:configuration-set/support-replies",
         "ses:SendEmail arn:aws:ses:us-east-1:123456789012:identity/acme.example.com",
       ],
