@@ -6,6 +6,7 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import type { Finding, PlanDocument, PlannedResource } from "@airlock/core";
+import { IAM_POLICY_LIMITS, policySize, SECRET_PATTERNS } from "@airlock/core";
 import { evaluatePlan, PACK, resourceMismatch, unknownAction } from "@airlock/guardrails";
 import { statementsOf, permissionPolicies } from "../packages/guardrails/src/support.ts";
 import { copyPlan, examplePlan } from "./example-plan.ts";
@@ -49,6 +50,37 @@ const TASK_POLICY = ["aws:iam/rolePolicy:RolePolicy", (r: Mutable) => String(r.i
 const TASK_DEF = "aws:ecs/taskDefinition:TaskDefinition";
 const agentContainer = (v: any[]) => v.find((c) => c.name === "agent");
 const ghToken = () => ["ghp", "Zq3vR8tY2wX6nB1mK5pL9sD4fG7hJ0aQ2cE4"].join("_");
+const LAMBDA = "aws:lambda/function:Function";
+const ROLE = "aws:iam/role:Role";
+const taskRole = (p: PlanDocument) => resource(p, ROLE, tagged("airlock:role", "task"), "tagged airlock:role=task");
+const ACCOUNT = "123456789012";
+
+/**
+ * Real statements for a read tool over the ticket table's monthly archives (one table and its
+ * by-customer index per month of each year): exact actions on exact ARNs, unique alphanumeric Sids.
+ */
+function archiveReads(years: readonly number[]): object[] {
+  const months = (y: number) => Array.from({ length: 12 }, (_, m) => `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/support-tickets-archive-${y}-${String(m + 1).padStart(2, "0")}`);
+  return years.flatMap((y) => [
+    { Sid: `ReadTicketArchive${y}`, Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:Query"], Resource: months(y) },
+    { Sid: `ReadTicketArchive${y}Index`, Effect: "Allow", Action: ["dynamodb:Query"], Resource: months(y).map((t) => `${t}/index/by-customer`) },
+  ]);
+}
+
+/** Gives a resource a new logical name, and follows it everywhere the plan refers to it (URN, `role`, role ARNs). */
+function rename(plan: PlanDocument, r: PlannedResource & Mutable, name: string): void {
+  const old = { urn: r.urn, name: r.name };
+  const urn = `${r.urn.slice(0, r.urn.length - old.name.length)}${name}`;
+  const roleArn = (n: string) => `arn:aws:iam::${ACCOUNT}:role/${n}`;
+  Object.assign(r, { urn, name });
+  for (const x of plan.resources as (PlannedResource & Mutable)[]) {
+    Object.assign(x, { dependsOn: x.dependsOn.map((d) => (d === old.urn ? urn : d)), parent: x.parent === old.urn ? urn : x.parent });
+    for (const [k, v] of Object.entries(x.inputs)) {
+      if (v === roleArn(old.name)) x.inputs[k] = roleArn(name);
+      else if (k === "role" && v === old.name) x.inputs[k] = name;
+    }
+  }
+}
 
 interface Mutation {
   readonly rule: string;
@@ -268,6 +300,122 @@ const MUTATIONS: Mutation[] = [
       return "agents[support-agent].tools[send_customer_reply]";
     },
     count: 2,
+  },
+  {
+    rule: "AIR-D001",
+    what: "a Lambda function on nodejs20.x (creation blocked from 2026-08-31, updates from 2026-09-30)",
+    apply: (p) => {
+      // The pack evaluates on the current date: from 2026-09-30 on, nodejs20.x is update-blocked,
+      // which is AIR-D001's alone (AIR-D002 warns only while a runtime is deprecated but creatable).
+      const r = resource(p, LAMBDA);
+      r.inputs.runtime = "nodejs20.x";
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-D002",
+    what: "a Lambda function on a runtime the dated table does not know",
+    apply: (p) => {
+      // Unknown to LAMBDA_RUNTIMES on any date: a warning, and nothing for AIR-D001 to block.
+      const r = resource(p, LAMBDA);
+      r.inputs.runtime = "python3.13";
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-D003",
+    what: "a `%` in a tag value of the ECS service",
+    apply: (p) => {
+      const r = resource(p, "aws:ecs/service:Service");
+      r.inputs.tags = { ...r.inputs.tags, "airlock:eval-gate": "on: pass rate at least 90%" };
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-D004",
+    what: "a Fargate task definition of cpu 256 with memory 4096",
+    apply: (p) => {
+      const r = resource(p, TASK_DEF, (x) => (x.inputs.requiresCompatibilities as string[] | undefined)?.includes("FARGATE") === true, "for Fargate");
+      Object.assign(r.inputs, { cpu: "256", memory: "4096" });
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-D005",
+    what: "the task role's inline policy past 10,240 characters (reads on five years of monthly archive tables)",
+    apply: (p) => {
+      const r = resource(p, ...TASK_POLICY);
+      editJson(r, "policy", (d) => d.Statement.push(...archiveReads([2020, 2021, 2022, 2023, 2024])));
+      assert.ok(policySize(String(r.inputs.policy)) > IAM_POLICY_LIMITS.roleInlineAggregate.max);
+      // The limit is per role (all its inline policies), so the role is the subject.
+      return taskRole(p).urn;
+    },
+  },
+  {
+    rule: "AIR-D006",
+    what: "a managed policy past 6,144 characters (the archive reads moved into one)",
+    apply: (p) => {
+      // The example has no managed policy: add one beside the task role, as the agent would create it.
+      const role = taskRole(p);
+      const doc = JSON.stringify({ Version: "2012-10-17", Statement: archiveReads([2022, 2023, 2024]) });
+      assert.ok(policySize(doc) > IAM_POLICY_LIMITS.managedPolicy.max && policySize(doc) <= IAM_POLICY_LIMITS.roleInlineAggregate.max);
+      const type = "aws:iam/policy:Policy";
+      const name = "support-agent-archive-reads";
+      const urn = role.urn.replace(`$${ROLE}::${role.name}`, `$${type}::${name}`);
+      assert.notEqual(urn, role.urn);
+      const policy: PlannedResource = {
+        urn,
+        type,
+        name,
+        parent: role.parent,
+        custom: true,
+        inputs: { description: "support-agent: read the ticket archives", policy: doc, tags: role.inputs.tags },
+        dependsOn: [],
+      };
+      (p as unknown as { resources: PlannedResource[] }).resources.push(policy);
+      return urn;
+    },
+  },
+  {
+    rule: "AIR-D007",
+    what: "two statements of the task role's policy sharing a Sid",
+    apply: (p) => {
+      const r = resource(p, ...TASK_POLICY);
+      editJson(r, "policy", (d) => (d.Statement[1].Sid = d.Statement[0].Sid));
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-D008",
+    what: "the task role's trust policy past 2,048 characters (limited to the tasks of forty clusters)",
+    apply: (p) => {
+      const r = taskRole(p);
+      const clusters = Array.from({ length: 40 }, (_, i) => `arn:aws:ecs:us-east-1:${ACCOUNT}:task/acme-agents-cluster-${String(i + 1).padStart(2, "0")}/*`);
+      editJson(r, "assumeRolePolicy", (d) => (d.Statement[0].Condition.ArnLike = { "aws:SourceArn": clusters }));
+      assert.ok(policySize(String(r.inputs.assumeRolePolicy)) > IAM_POLICY_LIMITS.roleTrustPolicy.max);
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-D009",
+    what: "a custom data identifier with a group `(…)` in its regex (the scanner's Anthropic key pattern)",
+    apply: (p) => {
+      const r = agentMasking(p);
+      const scanner = SECRET_PATTERNS.find((x) => x.id === "AnthropicApiKey")!.regex;
+      assert.match(scanner, /\(/);
+      editJson(r, "policyDocument", (d) => (d.Configuration.CustomDataIdentifier.find((c: any) => c.Name === "AnthropicApiKey").Regex = scanner));
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-D010",
+    what: "an IAM role whose logical name is too long for its auto-name (57 characters + 8 > 64)",
+    apply: (p) => {
+      const r = taskRole(p);
+      rename(p, r, "support-agent-task-role-for-customer-ticket-tools-reading");
+      assert.equal(r.name.length, 57);
+      return r.urn;
+    },
   },
 ];
 
