@@ -12,8 +12,10 @@ export const RoleTrustPolicySize: ResourceRule = {
   name: "RoleTrustPolicySize",
   resourceTypes: [ROLE],
   check(type: string, props: Props) {
-    const doc = props.assumeRolePolicy;
-    if (type !== ROLE || typeof doc !== "string" || doc === "[secret]") return NOT_APPLICABLE;
+    const raw = props.assumeRolePolicy;
+    // Plans carry JSON text; some programs (and the policy engine) pass the document as an object.
+    const doc = typeof raw === "string" ? raw : raw !== null && typeof raw === "object" ? JSON.stringify(raw) : undefined;
+    if (type !== ROLE || doc === undefined || doc === "[secret]") return NOT_APPLICABLE;
     const size = policySize(doc);
     const max = IAM_POLICY_LIMITS.roleTrustPolicy.max;
     const name = typeof props.name === "string" ? `IAM role \`${props.name}\`` : "IAM role";

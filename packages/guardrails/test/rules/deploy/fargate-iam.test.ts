@@ -76,6 +76,13 @@ describe("ManagedPolicySize (AIR-D006) / RoleTrustPolicySize (AIR-D008)", () => 
       messages: [`IAM role: \`assumeRolePolicy\` is ${size} characters without white space; the default quota is 2048; trim the trust policy or raise the "Role trust policy length" quota`],
     });
   });
+  it("given a trust policy passed as an object rather than JSON text, then it is measured the same", async () => {
+    const size = long.replace(/\s/g, "").length;
+    assert.deepEqual(await check(RoleTrustPolicySize, "aws:iam/role:Role", { assumeRolePolicy: JSON.parse(long) }), {
+      status: "non-compliant",
+      messages: [`IAM role: \`assumeRolePolicy\` is ${size} characters without white space; the default quota is 2048; trim the trust policy or raise the "Role trust policy length" quota`],
+    });
+  });
   it("given no policy document (missing property), then not applicable", async () => {
     assert.deepEqual(await check(ManagedPolicySize, "aws:iam/policy:Policy", {}), { status: "not-applicable" });
     assert.deepEqual(await check(RoleTrustPolicySize, "aws:iam/role:Role", {}), { status: "not-applicable" });
