@@ -85,6 +85,8 @@ export function sharedPostgresState(): string {
  * test file that started it dies before its own `after` hook.
  */
 export function privatePostgresState(label: string): string {
+  // scripts/run-tests.mjs finds these as <run state>-<label>-<pid>: keep labels to [a-z0-9].
+  if (!/^[a-z0-9]+$/.test(label)) throw new Error(`privatePostgresState: label "${label}" must be lowercase letters and digits`);
   const shared = sharedPostgresState();
   return join(dirname(shared), `${basename(shared)}-${label}-${process.pid}`);
 }
