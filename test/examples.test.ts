@@ -139,7 +139,7 @@ describe("example projects", () => {
       assert.deepEqual(
         statements.filter((s) => s.Sid.startsWith("Sandbox")).map((s) => [s.Action, s.Resource]),
         [
-          [["ecs:RunTask"], ["arn:aws:ecs:us-east-1:123456789012:task-definition/research-agent-sandbox:1"]],
+          [["ecs:RunTask"], ["arn:aws:ecs:us-east-1:123456789012:task-definition/research-agent-dev-sandbox:1"]],
           [["iam:PassRole"], ["arn:aws:iam::123456789012:role/research-agent-sandbox-execution", "arn:aws:iam::123456789012:role/research-agent-sandbox-task"]],
         ],
       );
