@@ -42,7 +42,7 @@ describe("the task role's inline policy size", () => {
   });
 
   it("given an agent whose task policy would pass 10,240 characters, then the plan fails before any resource, naming the agent, the size and the fix", async () => {
-    const model = await modelOf(manyTables(140));
+    const model = await modelOf(manyTables(160));
     const bound = taskPolicySizeBound(model, "us-east-1");
     assert.ok(bound > IAM_POLICY_LIMITS.roleInlineAggregate.max, String(bound));
     assert.throws(() => validateDeploymentArgs(model, { evalGate: WIRING_ONLY }, "us-east-1"), {
