@@ -54,6 +54,8 @@ const LAMBDA = "aws:lambda/function:Function";
 const ROLE = "aws:iam/role:Role";
 const taskRole = (p: PlanDocument) => resource(p, ROLE, tagged("airlock:role", "task"), "tagged airlock:role=task");
 const ACCOUNT = "123456789012";
+const PERMISSION = "aws:lambda/permission:Permission";
+const FIREWALL_ASSOCIATION = "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation";
 
 /**
  * Real statements for a read tool over the ticket table's monthly archives (one table and its
@@ -414,6 +416,98 @@ const MUTATIONS: Mutation[] = [
       const r = taskRole(p);
       rename(p, r, "support-agent-task-role-for-customer-ticket-tools-reading");
       assert.equal(r.name.length, 57);
+      return r.urn;
+    },
+  },
+  {
+    rule: "AIR-D011",
+    what: "the public approvals URL's lambda:InvokeFunction permission without `invokedViaFunctionUrl` (as before October 2025)",
+    apply: (p) => {
+      const invoke = resource(p, PERMISSION, (r) => r.inputs.action === "lambda:InvokeFunction" && r.inputs.invokedViaFunctionUrl === true, "for calls through the function URL");
+      delete invoke.inputs.invokedViaFunctionUrl;
+      return resource(p, "aws:lambda/functionUrl:FunctionUrl", (r) => r.inputs.authorizationType === "NONE", "with auth NONE").urn;
+    },
+  },
+  {
+    rule: "AIR-D012",
+    what: "the generated secret's rotation no longer waiting for the permission that lets Secrets Manager invoke the rotation function",
+    apply: (p) => {
+      const permission = resource(p, PERMISSION, (r) => r.inputs.principal === "secretsmanager.amazonaws.com", "for Secrets Manager");
+      const rotation = resource(p, "aws:secretsmanager/secretRotation:SecretRotation");
+      Object.assign(rotation, { dependsOn: rotation.dependsOn.filter((d) => d !== permission.urn) });
+      return rotation.urn;
+    },
+  },
+  {
+    rule: "AIR-D013",
+    what: "the NAT gateway's Elastic IP no longer waiting for the internet gateway",
+    apply: (p) => {
+      const igw = resource(p, "aws:ec2/internetGateway:InternetGateway");
+      const nat = resource(p, "aws:ec2/natGateway:NatGateway");
+      const eip = resource(p, "aws:ec2/eip:Eip", (r) => nat.inputs.allocationId === `${r.name}-id`, "used by the NAT gateway");
+      Object.assign(eip, { dependsOn: eip.dependsOn.filter((d) => d !== igw.urn) });
+      return eip.urn;
+    },
+  },
+  {
+    rule: "AIR-D014",
+    what: "the DNS firewall's allow rule inspecting the whole CNAME chain (AWS's default), so the ECR layer bucket's S3 CNAME is blocked",
+    apply: (p) => {
+      const allow = resource(p, "aws:route53/resolverFirewallRule:ResolverFirewallRule", (r) => r.inputs.action === "ALLOW", "that allows");
+      delete allow.inputs.firewallDomainRedirectionAction;
+      return resource(p, FIREWALL_ASSOCIATION).urn;
+    },
+  },
+  {
+    rule: "AIR-D015",
+    what: "the S3 gateway endpoint's policy without the statement for ECR's layer bucket",
+    apply: (p) => {
+      const s3 = resource(p, "aws:ec2/vpcEndpoint:VpcEndpoint", (r) => String(r.inputs.serviceName).endsWith(".s3"), "for S3");
+      editJson(s3, "policy", (d) => (d.Statement = d.Statement.filter((st: any) => !JSON.stringify(st.Resource).includes("starport-layer-bucket"))));
+      return s3.urn;
+    },
+  },
+  {
+    rule: "AIR-D016",
+    what: "the DNS firewall association locked (mutation protection ENABLED)",
+    apply: (p) => {
+      const association = resource(p, FIREWALL_ASSOCIATION);
+      association.inputs.mutationProtection = "ENABLED";
+      return association.urn;
+    },
+  },
+  {
+    rule: "AIR-D017",
+    what: "the platform key's policy without the statement that lets EventBridge encrypt for the alarm topic",
+    apply: (p) => {
+      const key = resource(p, "aws:kms/key:Key");
+      editJson(key, "policy", (d) => (d.Statement = d.Statement.filter((st: any) => st.Principal?.Service !== "events.amazonaws.com")));
+      return key.urn;
+    },
+  },
+  {
+    rule: "AIR-D018",
+    what: "the private route tables without their transit gateway routes (the billing API's private range unreachable)",
+    apply: (p) => {
+      for (const t of p.resources.filter((r) => r.type === "aws:ec2/routeTable:RouteTable") as (PlannedResource & Mutable)[]) {
+        if (Array.isArray(t.inputs.routes)) t.inputs.routes = t.inputs.routes.filter((route: any) => route.transitGatewayId === undefined);
+      }
+      return resource(p, "aws:ec2/securityGroup:SecurityGroup", tagged("Name", "support-agent-agent"), "named support-agent-agent").urn;
+    },
+  },
+  {
+    rule: "AIR-D019",
+    what: "the task role allowed a Bedrock inference profile but the model in only two of its three US Regions",
+    apply: (p) => {
+      const r = resource(p, ...TASK_POLICY);
+      const profile = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+      const model = (region: string) => `arn:aws:bedrock:${region}::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0`;
+      editJson(r, "policy", (d) =>
+        d.Statement.push(
+          { Sid: "ModelInvokeProfile", Effect: "Allow", Action: ["bedrock:InvokeModel"], Resource: [`arn:aws:bedrock:us-east-1:${ACCOUNT}:inference-profile/${profile}`] },
+          { Sid: "ModelInvokeThroughProfile", Effect: "Allow", Action: ["bedrock:InvokeModel"], Resource: [model("us-east-1"), model("us-east-2")] },
+        ),
+      );
       return r.urn;
     },
   },

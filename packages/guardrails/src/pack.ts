@@ -33,6 +33,15 @@ import { PolicyStatementIds } from "./rules/deploy/PolicyStatementIds.ts";
 import { RoleTrustPolicySize } from "./rules/deploy/RoleTrustPolicySize.ts";
 import { LogDataProtectionIdentifiers } from "./rules/deploy/LogDataProtectionIdentifiers.ts";
 import { PhysicalNameFits } from "./rules/deploy/PhysicalNameFits.ts";
+import { FunctionUrlPublicPermissions } from "./rules/deploy/FunctionUrlPublicPermissions.ts";
+import { SecretRotationAfterInvokePermission } from "./rules/deploy/SecretRotationAfterInvokePermission.ts";
+import { NatGatewayAfterInternetGateway } from "./rules/deploy/NatGatewayAfterInternetGateway.ts";
+import { DnsFirewallResolvesAwsNames } from "./rules/deploy/DnsFirewallResolvesAwsNames.ts";
+import { VpcEndpointPolicy } from "./rules/deploy/VpcEndpointPolicy.ts";
+import { DnsFirewallAssociationMutationProtection } from "./rules/deploy/DnsFirewallAssociationMutationProtection.ts";
+import { EncryptedTopicPublishers } from "./rules/deploy/EncryptedTopicPublishers.ts";
+import { PrivateEgressRouted } from "./rules/deploy/PrivateEgressRouted.ts";
+import { BedrockInferenceProfileGrants } from "./rules/deploy/BedrockInferenceProfileGrants.ts";
 
 export type Severity = "error" | "warning" | "info";
 
@@ -79,6 +88,16 @@ export const PACK: readonly PackEntry[] = [
   { id: "AIR-D008", rule: RoleTrustPolicySize, severity: "warning", explanation: "Role trust policies fit the default 2,048-character quota (adjustable, hence a warning). Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html" },
   { id: "AIR-D009", rule: LogDataProtectionIdentifiers, severity: "error", explanation: "CloudWatch Logs custom data identifiers: at most 10, names of A-Z a-z 0-9 _ -, regexes of at most 200 supported characters (no groups). Source: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL-custom-data-identifiers.html" },
   { id: "AIR-D010", rule: PhysicalNameFits, severity: "error", explanation: "Physical names (given, prefixed or Pulumi's auto-name: logical name + 8) fit each type's length and character limits. Sources: PHYSICAL_NAME_LIMITS in @airlock/core (AWS API references, pulumi-aws resources.go)." },
+  // Deploy readiness across resources: what AWS needs between them (permissions, ordering, routes, names), each rule citing its source.
+  { id: "AIR-D011", rule: FunctionUrlPublicPermissions, severity: "error", explanation: "A function URL with auth NONE has, on its function, Permissions for lambda:InvokeFunctionUrl (functionUrlAuthType NONE) and lambda:InvokeFunction (invokedViaFunctionUrl) to principal *, and waits for them; since October 2025 both are needed or every request gets 403. Source: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html" },
+  { id: "AIR-D012", rule: SecretRotationAfterInvokePermission, severity: "error", explanation: "A secret rotation waits for the Permission that lets secretsmanager.amazonaws.com invoke its rotation function (when that function is in the stack): rotation starts as soon as it is turned on. Source: https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets-required-permissions-function.html" },
+  { id: "AIR-D013", rule: NatGatewayAfterInternetGateway, severity: "error", explanation: "A public NAT gateway and its Elastic IP wait for the internet gateway of their VPC, which nothing in their inputs refers to. Sources: https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/nat_gateway, https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eip" },
+  { id: "AIR-D014", rule: DnsFirewallResolvesAwsNames, severity: "error", explanation: "Under a fail-closed DNS firewall (a BLOCK of *), every name a Fargate task needs to start (ECR registry and API, the ECR layer bucket with S3's CNAME chain, each VPC endpoint's service) still resolves. Source: https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resolver-dns-firewall-rule-settings.html" },
+  { id: "AIR-D015", rule: VpcEndpointPolicy, severity: "error", explanation: "Gateway and Interface VPC endpoints have a policy (the default allows any principal full access) of at most 20,480 characters; with ECR endpoints, the S3 gateway endpoint lets tasks read ECR's layer bucket. Sources: https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html, https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html" },
+  { id: "AIR-D016", rule: DnsFirewallAssociationMutationProtection, severity: "info", explanation: "A DNS firewall association with mutation protection ENABLED cannot be replaced or deleted by Pulumi until the lock is lifted: a visible, deliberate choice. Source: https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_AssociateFirewallRuleGroup.html" },
+  { id: "AIR-D017", rule: EncryptedTopicPublishers, severity: "error", explanation: "An encrypted SNS topic that EventBridge or CloudWatch alarms publish to has a key policy allowing their service principals kms:GenerateDataKey* and kms:Decrypt, and (EventBridge) a topic policy allowing sns:Publish; conditions are not evaluated. Sources: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html, https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html" },
+  { id: "AIR-D018", rule: PrivateEgressRouted, severity: "error", explanation: "Security group egress to private address space outside the VPC is covered by a route to a transit gateway, peering connection or VPN gateway in the VPC; otherwise it allows traffic that can never arrive. Source: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html" },
+  { id: "AIR-D019", rule: BedrockInferenceProfileGrants, severity: "error", explanation: "An identity policy allowing bedrock:InvokeModel* on an inference profile also allows the foundation model in every Region the profile routes to, or routed calls fail AccessDenied. Source: https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html" },
 ];
 
 /** The pack entry of a rule id, or undefined. */

@@ -4,7 +4,7 @@
  * single values may stand where lists are allowed.
  */
 import { findSecrets, isHighEntropySecret, maskSecret, parseCidr, SECRET_PLACEHOLDER } from "@airlock/core";
-import { NOT_APPLICABLE, verdict, type Props, type RuleResult } from "./rule.ts";
+import { NOT_APPLICABLE, verdict, type Props, type RuleResult, type StackResource } from "./rule.ts";
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
@@ -179,4 +179,127 @@ export function allowStatements(type: string, props: Props): { where: string; st
   return policies.flatMap(({ label, doc }) =>
     statementsOf(doc).flatMap((statement, i) => (statement.effect === "Allow" ? [{ where: `${label} statement ${statement.sid ?? `#${i}`}`, statement }] : [])),
   );
+}
+
+// --- Across resources: references, dependencies, resource policies ----------------------------
+
+/** A plain string input known at plan time (not empty, not a secret placeholder), else undefined. */
+export function knownString(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" && v !== SECRET_PLACEHOLDER ? v : undefined;
+}
+
+/** The resources of one type. */
+export function ofType(resources: readonly StackResource[], type: string): StackResource[] {
+  return resources.filter((r) => r.type === type);
+}
+
+/**
+ * Whether one resource waits for another, directly or through others, by the dependencies the
+ * plan (`dependsOn`) and the engine (`dependencies`) record.
+ */
+export function dependencyClosure(resources: readonly StackResource[]): (from: StackResource, to: StackResource) => boolean {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const reach = new Map<string, Set<string>>();
+  const closure = (urn: string): Set<string> => {
+    const known = reach.get(urn);
+    if (known !== undefined) return known;
+    const seen = new Set<string>();
+    reach.set(urn, seen);
+    const stack = [...(byUrn.get(urn)?.dependencies ?? [])];
+    while (stack.length > 0) {
+      const next = stack.pop()!;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      stack.push(...(byUrn.get(next)?.dependencies ?? []));
+    }
+    return seen;
+  };
+  return (from, to) => closure(from.urn).has(to.urn);
+}
+
+/**
+ * The resource among `candidates` that `value` names: equal to, or containing as a segment, its
+ * URN, logical name, `name`, `arn`, `id` or one of `fields` (as `mentions` reads them; an exact
+ * match wins). When `value` is unknown at plan time (an output not resolved in a preview), the
+ * only candidate `holder` depends on directly. Undefined when there is none.
+ */
+export function referent(value: unknown, candidates: readonly StackResource[], holder?: StackResource, fields: readonly string[] = []): StackResource | undefined {
+  const text = knownString(value);
+  if (text === undefined) {
+    if (holder === undefined || (value !== undefined && value !== null)) return undefined;
+    const direct = candidates.filter((c) => (holder.dependencies ?? []).includes(c.urn));
+    return direct.length === 1 ? direct[0] : undefined;
+  }
+  const ids = (c: StackResource) => [...identifiersOf(c), ...fields.map((f) => knownString(c.props[f])).filter((x): x is string => x !== undefined)];
+  return candidates.find((c) => ids(c).includes(text)) ?? candidates.find((c) => ids(c).some((id) => mentions(text, id)));
+}
+
+/**
+ * Whether `value` (a string, or a list of them) names `target`; a list entry unknown at plan time
+ * counts when its holder depends directly on `target`. An absent value names nothing.
+ */
+export function names(value: unknown, target: StackResource, holder: StackResource): boolean {
+  if (value === undefined || value === null) return false;
+  const values = Array.isArray(value) ? value : [value];
+  return values.some((v) => referent(v, [target], holder) !== undefined);
+}
+
+/** How a resource is named in messages: `lambda Function \`name\``. */
+export function resourceLabel(r: { type: string; name: string }): string {
+  const m = /^aws:([a-z0-9]+)\/[A-Za-z0-9]+:(.+)$/.exec(r.type);
+  return `${m === null ? r.type : `${m[1]} ${m[2]}`} \`${r.name}\``;
+}
+
+/** The function (name) and qualifier (version or alias) a Lambda function reference names: a name, `name:alias`, a partial or full ARN. */
+export function lambdaFunctionRef(value: string): { readonly name: string; readonly qualifier?: string } {
+  const m = /^(?:arn:[^:]+:lambda:[^:]*:)?(?:\d{12}:)?(?:function:)?([A-Za-z0-9_-]+)(?::([A-Za-z0-9_$-]+))?$/.exec(value);
+  if (m === null) return { name: value };
+  return m[2] !== undefined ? { name: m[1]!, qualifier: m[2] } : { name: m[1]! };
+}
+
+/** Whether an IAM-style pattern (`*` any run, `?` one character) matches `value`. */
+export function globMatches(pattern: string, value: string, ignoreCase = false): boolean {
+  const re = new RegExp(`^${pattern.split(/([*?])/).map((p) => (p === "*" ? ".*" : p === "?" ? "." : escapeRegex(p))).join("")}$`, ignoreCase ? "is" : "s");
+  return re.test(value);
+}
+
+/** A policy statement with its principals and the condition keys it tests. */
+export interface PolicyStatement extends Statement {
+  /** Principals by type (`AWS`, `Service`, …); `"Principal": "*"` reads as `{ "*": ["*"] }`; none for identity policies. */
+  readonly principals: Readonly<Record<string, readonly string[]>>;
+  /** The condition keys the statement tests (e.g. `aws:SourceAccount`), as written. */
+  readonly conditionKeys: readonly string[];
+}
+
+/** The statements of a policy document with principals and condition keys (resource policies: key, topic, endpoint). */
+export function policyStatementsOf(doc: unknown): PolicyStatement[] {
+  const parsed = parseJsonish(doc);
+  if (!isRecord(parsed)) return [];
+  const raw = Array.isArray(parsed.Statement) ? parsed.Statement : isRecord(parsed.Statement) ? [parsed.Statement] : [];
+  const records = raw.filter(isRecord);
+  return statementsOf(doc).map((s, i) => {
+    const r = records[i]!;
+    const p = r.Principal;
+    const principals: Record<string, string[]> = p === "*" ? { "*": ["*"] } : isRecord(p) ? Object.fromEntries(Object.entries(p).map(([k, v]) => [k, stringList(v)])) : {};
+    const conditionKeys = isRecord(r.Condition) ? Object.values(r.Condition).flatMap((c) => (isRecord(c) ? Object.keys(c) : [])) : [];
+    return { ...s, principals, conditionKeys };
+  });
+}
+
+/** Whether a statement's principal covers `value` of `type` (`Service`, `AWS`): named, or everyone (`*`, `{"AWS": "*"}`). */
+export function principalCovers(s: PolicyStatement, type: string, value: string): boolean {
+  if (s.principals["*"] !== undefined || (s.principals.AWS ?? []).includes("*")) return true;
+  return (s.principals[type] ?? []).some((v) => v.toLowerCase() === value.toLowerCase());
+}
+
+/** Whether a statement covers `action` (Action patterns, or everything but its NotAction; IAM actions are case-insensitive). */
+export function coversAction(s: Statement, action: string): boolean {
+  if (s.actions.length > 0) return s.actions.some((a) => globMatches(a, action, true));
+  return s.notActions.length > 0 && !s.notActions.some((a) => globMatches(a, action, true));
+}
+
+/** Whether a statement covers resource `arn` (Resource patterns, or everything but its NotResource). */
+export function coversResource(s: Statement, arn: string): boolean {
+  if (s.resources.length > 0) return s.resources.some((r) => globMatches(r, arn));
+  return s.notResources.length > 0 && !s.notResources.some((r) => globMatches(r, arn));
 }

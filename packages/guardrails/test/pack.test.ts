@@ -40,6 +40,15 @@ describe("the pack", () => {
         ["AIR-D008", "RoleTrustPolicySize", "resource", "warning"],
         ["AIR-D009", "LogDataProtectionIdentifiers", "resource", "error"],
         ["AIR-D010", "PhysicalNameFits", "stack", "error"],
+        ["AIR-D011", "FunctionUrlPublicPermissions", "stack", "error"],
+        ["AIR-D012", "SecretRotationAfterInvokePermission", "stack", "error"],
+        ["AIR-D013", "NatGatewayAfterInternetGateway", "stack", "error"],
+        ["AIR-D014", "DnsFirewallResolvesAwsNames", "stack", "error"],
+        ["AIR-D015", "VpcEndpointPolicy", "stack", "error"],
+        ["AIR-D016", "DnsFirewallAssociationMutationProtection", "resource", "info"],
+        ["AIR-D017", "EncryptedTopicPublishers", "stack", "error"],
+        ["AIR-D018", "PrivateEgressRouted", "stack", "error"],
+        ["AIR-D019", "BedrockInferenceProfileGrants", "stack", "error"],
       ],
     );
   });

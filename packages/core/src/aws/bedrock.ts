@@ -52,6 +52,14 @@ export const GLOBAL_MODEL_GRANT: FactSource = {
   verified: false,
 };
 
+/** A grant on a profile needs the model in every Region the profile routes to. */
+export const INFERENCE_PROFILE_MODEL_GRANT: FactSource = {
+  url: "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html",
+  quote:
+    "To restrict the role's access to specific inference profiles, modify the Resource list to contain only the inference profiles and foundation models that you want to allow access to. System-defined inference profiles begin with inference-profile and application inference profiles begin with application-inference-profile. Important: When you specify an inference profile in the Resource field in the first statement, you must also specify the foundation model in each Region associated with it.",
+  checked: FACTS_CHECKED,
+};
+
 /** `bedrock:InferenceProfileArn`: the condition key that limits a foundation-model grant to calls through a profile. */
 export const INFERENCE_PROFILE_CONDITION: FactSource & { readonly key: string } = {
   key: "bedrock:InferenceProfileArn",
@@ -241,4 +249,19 @@ export function bedrockInvokeResources(modelId: string, region: string, partitio
     inferenceProfileArn: `arn:${partition}:bedrock:${region}:${account}:inference-profile/${profile.id}`,
     foundationModelArns: [...new Set(regions.map(model))].sort(),
   };
+}
+
+/**
+ * The foundation-model ARNs a call to inference profile `id` made in `region` may be routed to:
+ * the model in every destination Region (for a global profile, the source Region's and the
+ * Region-less ARN; see GLOBAL_MODEL_GRANT), sorted. Undefined when the table does not hold the
+ * profile or `region` is not one of its source Regions. Unlike bedrockInvokeResources it never
+ * throws: it reads a grant someone else wrote.
+ */
+export function inferenceProfileModelArns(id: string, region: string, partition: string): readonly string[] | undefined {
+  const profile = BY_ID.get(id);
+  const destinations = profile?.routes[region];
+  if (profile === undefined || destinations === undefined) return undefined;
+  const regions = profile.geography === "global" ? ["", region] : destinations;
+  return [...new Set(regions.map((r) => `arn:${partition}:bedrock:${r}::foundation-model/${profile.modelId}`))].sort();
 }

@@ -1,0 +1,117 @@
+/**
+ * A security group egress rule to an IPv4 CIDR wholly in private address space (RFC 1918 and
+ * 100.64.0.0/10, `PRIVATE_IPV4_RANGES` in `@airlock/core`) outside its VPC's CIDR blocks (`cidrBlock`
+ * and every `aws.ec2.VpcIpv4CidrBlockAssociation`) is covered by a route to a transit gateway, a
+ * VPC peering connection, a Cloud WAN core network or a virtual private gateway (`vgw-…`, or an
+ * `aws.ec2.VpnGateway` of the stack) in some route table of that VPC (inline `routes` of
+ * `aws.ec2.RouteTable` / `DefaultRouteTable`, or `aws.ec2.Route`). Private addresses are not
+ * routed on the internet, and a route table sends traffic by its most specific route, so without
+ * one the rule allows traffic that can never arrive (`VPC_FACTS.routePriority`). Rules are read from
+ * inline `egress` of `aws.ec2.SecurityGroup`, `aws.vpc.SecurityGroupEgressRule` (`cidrIpv4`) and
+ * egress `aws.ec2.SecurityGroupRule`s. Not applicable when the VPC is not in the stack; a route
+ * to a prefix list (`destinationPrefixListId`) or routes propagated from a VPN gateway count as
+ * covering, since their ranges are not in the plan.
+ */
+import { PRIVATE_IPV4_RANGES, rangeContains, isPrivateRange, VPC_FACTS } from "@airlock/core";
+import type { StackInput, StackResource, StackRule, StackViolation } from "../../rule.ts";
+import { isRecord, knownString, ofType, referent, resourceLabel, stringList } from "../../support.ts";
+import { VPC } from "./NatGatewayAfterInternetGateway.ts";
+
+const SG = "aws:ec2/securityGroup:SecurityGroup";
+const EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
+const CIDR_ASSOCIATION = "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation";
+const ROUTE_TABLE = "aws:ec2/routeTable:RouteTable";
+const DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable";
+const ROUTE = "aws:ec2/route:Route";
+const VPN_GATEWAY = "aws:ec2/vpnGateway:VpnGateway";
+const PROPAGATION = "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation";
+
+interface EgressCidr {
+  readonly holder: StackResource;
+  /** The security group whose VPC applies. */
+  readonly group: StackResource | undefined;
+  readonly where: string;
+  readonly description?: string;
+  readonly cidr: string;
+}
+
+interface RouteView {
+  readonly destination?: string;
+  readonly prefixList: boolean;
+  readonly privateTarget: boolean;
+}
+
+/** Wholly inside private address space (a rule to 0.0.0.0/0 overlaps it but is not a private destination). */
+function isPrivateDestination(cidr: string): boolean {
+  return isPrivateRange(cidr) && PRIVATE_IPV4_RANGES.some((p) => rangeContains(p, cidr));
+}
+
+function egressCidrs(resources: readonly StackResource[]): EgressCidr[] {
+  const groups = ofType(resources, SG);
+  const out: EgressCidr[] = [];
+  const describe = (x: Record<string, unknown>) => (typeof x.description === "string" && x.description !== "" ? { description: x.description } : {});
+  for (const g of groups) {
+    (Array.isArray(g.props.egress) ? g.props.egress : []).filter(isRecord).forEach((e, i) => {
+      for (const cidr of stringList(e.cidrBlocks)) out.push({ holder: g, group: g, where: `egress[${i}]`, ...describe(e), cidr });
+    });
+  }
+  for (const r of ofType(resources, EGRESS_RULE)) {
+    const cidr = knownString(r.props.cidrIpv4);
+    if (cidr !== undefined) out.push({ holder: r, group: referent(r.props.securityGroupId, groups, r), where: "`cidrIpv4`", ...describe(r.props), cidr });
+  }
+  for (const r of ofType(resources, SG_RULE).filter((x) => x.props.type === "egress")) {
+    for (const cidr of stringList(r.props.cidrBlocks)) out.push({ holder: r, group: referent(r.props.securityGroupId, groups, r), where: "`cidrBlocks`", ...describe(r.props), cidr });
+  }
+  return out;
+}
+
+export const PrivateEgressRouted: StackRule = {
+  kind: "stack",
+  name: "PrivateEgressRouted",
+  check({ resources }: StackInput): StackViolation[] {
+    const vpcs = ofType(resources, VPC);
+    const vpnGateways = ofType(resources, VPN_GATEWAY);
+    const tablesOf = (vpc: StackResource) => [
+      ...ofType(resources, ROUTE_TABLE).filter((t) => referent(t.props.vpcId, [vpc], t) !== undefined),
+      ...ofType(resources, DEFAULT_ROUTE_TABLE).filter((t) => referent(t.props.defaultRouteTableId, [vpc], t, ["defaultRouteTableId"]) !== undefined),
+    ];
+    const view = (r: Record<string, unknown>, destinationField: string): RouteView => {
+      const gateway = knownString(r.gatewayId);
+      const vgw = gateway !== undefined && (gateway.startsWith("vgw-") || referent(gateway, vpnGateways) !== undefined);
+      return {
+        ...(knownString(r[destinationField]) !== undefined ? { destination: knownString(r[destinationField]) } : {}),
+        prefixList: r.destinationPrefixListId !== undefined,
+        privateTarget: r.transitGatewayId !== undefined || r.vpcPeeringConnectionId !== undefined || r.coreNetworkArn !== undefined || vgw,
+      };
+    };
+    const routesOf = (vpc: StackResource): { routes: RouteView[]; propagated: boolean } => {
+      const tables = tablesOf(vpc);
+      const routes = tables.flatMap((t) => (Array.isArray(t.props.routes) ? t.props.routes.filter(isRecord).map((r) => view(r, "cidrBlock")) : []));
+      routes.push(...ofType(resources, ROUTE).filter((r) => tables.some((t) => referent(r.props.routeTableId, [t], r) !== undefined)).map((r) => view(r.props, "destinationCidrBlock")));
+      const propagated =
+        tables.some((t) => stringList(t.props.propagatingVgws).length > 0) ||
+        ofType(resources, PROPAGATION).some((p) => tables.some((t) => referent(p.props.routeTableId, [t], p) !== undefined));
+      return { routes, propagated };
+    };
+    const cidrsOf = (vpc: StackResource) => [
+      knownString(vpc.props.cidrBlock),
+      ...ofType(resources, CIDR_ASSOCIATION).filter((a) => referent(a.props.vpcId, [vpc], a) !== undefined).map((a) => knownString(a.props.cidrBlock)),
+    ].filter((c): c is string => c !== undefined);
+    const out: StackViolation[] = [];
+    for (const e of egressCidrs(resources)) {
+      if (e.group === undefined || !isPrivateDestination(e.cidr)) continue;
+      const vpc = referent(e.group.props.vpcId, vpcs, e.group);
+      if (vpc === undefined) continue;
+      const vpcCidrs = cidrsOf(vpc);
+      if (vpcCidrs.length === 0 || vpcCidrs.some((c) => rangeContains(c, e.cidr))) continue;
+      const { routes, propagated } = routesOf(vpc);
+      if (propagated || routes.some((r) => r.privateTarget && (r.prefixList || (r.destination !== undefined && rangeContains(r.destination, e.cidr))))) continue;
+      out.push({
+        subject: e.holder.urn,
+        message: `${resourceLabel(e.holder)}: ${e.where}${e.description !== undefined ? ` (${JSON.stringify(e.description)})` : ""} allows egress to ${e.cidr}, private address space outside VPC \`${vpc.name}\` (${vpcCidrs.join(", ")}), but no route table of the VPC sends it to a transit gateway, peering connection or VPN gateway, so the traffic can never arrive; add a route for ${e.cidr} (\`transitGatewayId\` or \`vpcPeeringConnectionId\`) to the route tables of the subnets that use the group, or remove the rule (${VPC_FACTS.routePriority.url})`,
+      });
+    }
+    return out;
+  },
+};
