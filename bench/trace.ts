@@ -91,6 +91,7 @@ function tracerWith(posthogUrl: string | undefined): Tracer {
   return createTracer({
     agent: "bench-agent",
     release: "bench-1",
+    stack: "bench",
     emf: { sink: nullSink },
     ...(posthogUrl ? { posthog: { apiKey: "phc_bench", host: posthogUrl } } : {}),
   });

@@ -167,7 +167,7 @@ describe("simulation: the platform's shared functions and the approval gateway, 
       ["anthropic-api-key", "billing-api-token", "github-token"].map((n) => String(secretOf(plan, n).inputs.name)),
       ["airlock/dev/support-agent/anthropic-api-key", "airlock/dev/support-agent/billing-api-token", "airlock/dev/support-agent/github-token"],
     );
-    assert.deepEqual([ROTATION, MONITOR], [`arn:aws:iam::${ACCOUNT}:role/acme-agents-secret-functions-rotation`, `arn:aws:iam::${ACCOUNT}:role/acme-agents-secret-functions-age-monitor`]);
+    assert.deepEqual([ROTATION, MONITOR], [`arn:aws:iam::${ACCOUNT}:role/acme-agents-secret-fn-rotation`, `arn:aws:iam::${ACCOUNT}:role/acme-agents-secret-fn-age-monitor`]);
   });
 
   it("given no identity grant on any secret, then the rotation function rotates exactly the generated secret, let in by that secret's policy", async () => {

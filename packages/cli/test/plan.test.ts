@@ -73,7 +73,7 @@ describe("airlock plan", () => {
     // Generated: Pulumi writes the first version and reads it back; the rotation function rotates it.
     assert.deepEqual(readers("billing-api-token"), [
       "arn:aws:iam::123456789012:role/airlock-deployer",
-      "arn:aws:iam::123456789012:role/acme-agents-secret-functions-rotation",
+      "arn:aws:iam::123456789012:role/acme-agents-secret-fn-rotation",
       "arn:aws:iam::123456789012:role/support-agent-execution",
     ].sort());
     // Put by hand (out of band): Pulumi never reads the value, so neither may the deployer.

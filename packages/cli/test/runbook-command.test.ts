@@ -37,7 +37,7 @@ describe("airlock runbook", () => {
   it("given --region without a plan, then the commands use it", async () => {
     const io = bufferIo(ROOT);
     assert.equal(await main(["runbook", "examples/support-agent/agent.yaml", "--region", "eu-west-1"], io), 0);
-    assert.ok(io.stdout.includes("aws secretsmanager rotate-secret --region eu-west-1 --secret-id airlock/support-agent/billing-api-token"));
+    assert.ok(io.stdout.includes("aws secretsmanager rotate-secret --region eu-west-1 --secret-id airlock/<stack>/support-agent/billing-api-token"));
   });
 
   it("given bad input, then exit 2 naming the file and what is missing", async () => {

@@ -23,7 +23,7 @@ describe("consumers of generated secrets and the redeploy after rotation", () =>
     assert.equal((billing.inputs.tags as Record<string, string>)["airlock:redeploy"], "platform-cluster/support-agent-test");
 
     const redeploy = find(rec, "aws:iam/rolePolicy:RolePolicy", "support-agent-rotation-redeploy");
-    assert.equal(redeploy.inputs.role, "platform-secret-functions-rotation");
+    assert.equal(redeploy.inputs.role, "platform-secret-fn-rotation");
     assert.deepEqual(json(redeploy, "policy"), {
       Version: "2012-10-17",
       Statement: [{ Sid: "RedeployAfterRotation", Effect: "Allow", Action: ["ecs:UpdateService"], Resource: ["arn:aws:ecs:us-east-1:123456789012:service/platform-cluster/support-agent-test"] }],

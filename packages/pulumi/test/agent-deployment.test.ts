@@ -113,7 +113,7 @@ describe("AgentDeployment for the support agent", () => {
     const generated = json(find(rec, T.secretPolicy, "support-agent-secrets-billing-api-token"), "policy");
     assert.deepEqual(generated.Statement[0].Condition.StringNotEquals["aws:PrincipalArn"], [
       "arn:aws:iam::123456789012:role/support-agent-execution",
-      "arn:aws:iam::123456789012:role/platform-secret-functions-rotation",
+      "arn:aws:iam::123456789012:role/platform-secret-fn-rotation",
       // Pulumi writes (and reads back) the first generated value: the deployer is let through.
       "arn:aws:iam::123456789012:role/airlock-deployer",
     ]);
@@ -130,26 +130,26 @@ describe("AgentDeployment for the support agent", () => {
     assert.deepEqual(generated.Statement[2], {
       Sid: "PlatformRotationFunctionRotates",
       Effect: "Allow",
-      Principal: { AWS: "arn:aws:iam::123456789012:role/platform-secret-functions-rotation" },
+      Principal: { AWS: "arn:aws:iam::123456789012:role/platform-secret-fn-rotation" },
       Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
       Resource: "*",
     });
     // Which secrets the shared function may rotate, each secret says: the agent adds to its role
     // only the redeploy of its own service (agent-deployment-secrets.test.ts); the role's own
     // policy holds the platform key (through Secrets Manager) and its logs.
-    assert.deepEqual(all(rec, T.rolePolicy).filter((p) => p.inputs.role === "platform-secret-functions-rotation").map((p) => p.name).sort(), [
-      "platform-secret-functions-rotation-logs",
+    assert.deepEqual(all(rec, T.rolePolicy).filter((p) => p.inputs.role === "platform-secret-fn-rotation").map((p) => p.name).sort(), [
+      "platform-secret-fn-rotation-logs",
       "support-agent-rotation-redeploy",
     ]);
-    const own = json(find(rec, T.rolePolicy, "platform-secret-functions-rotation-logs"), "policy");
+    const own = json(find(rec, T.rolePolicy, "platform-secret-fn-rotation-logs"), "policy");
     assert.deepEqual(own.Statement.map((s: any) => [s.Action, s.Resource, s.Condition]), [
       [["kms:Decrypt", "kms:GenerateDataKey"], [String(find(rec, T.secret, "support-agent-secrets-billing-api-token").inputs.kmsKeyId)], { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } }],
       [["logs:CreateLogStream", "logs:PutLogEvents"], ["arn:aws:logs:us-east-1:123456789012:log-group:/airlock/test/platform/platform:log-stream:*"], undefined],
     ]);
     // A secret the rotation function does not rotate does not let it in.
     const vendor = json(find(rec, T.secretPolicy, "support-agent-secrets-github-token"), "policy");
-    assert.ok(!JSON.stringify(vendor).includes("platform-secret-functions-rotation"));
-    const permission = find(rec, "aws:lambda/permission:Permission", "platform-secret-functions-rotation");
+    assert.ok(!JSON.stringify(vendor).includes("platform-secret-fn-rotation"));
+    const permission = find(rec, "aws:lambda/permission:Permission", "platform-secret-fn-rotation");
     assert.deepEqual([permission.inputs.principal, permission.inputs.sourceAccount], ["secretsmanager.amazonaws.com", "123456789012"]);
   });
 
@@ -169,14 +169,14 @@ describe("AgentDeployment for the support agent", () => {
       assert.deepEqual(policy.Statement[2], {
         Sid: "PlatformAgeMonitorReadsVersionDates",
         Effect: "Allow",
-        Principal: { AWS: "arn:aws:iam::123456789012:role/platform-secret-functions-age-monitor" },
+        Principal: { AWS: "arn:aws:iam::123456789012:role/platform-secret-fn-age-monitor" },
         Action: ["secretsmanager:ListSecretVersionIds"],
         Resource: "*",
       });
     }
     assert.ok(!JSON.stringify(json(find(rec, T.secretPolicy, "support-agent-secrets-billing-api-token"), "policy")).includes("age-monitor"));
     // The monitor itself may only list metadata (no resource-level permission exists) and write its logs.
-    const monitor = json(find(rec, T.rolePolicy, "platform-secret-functions-age-monitor-logs"), "policy");
+    const monitor = json(find(rec, T.rolePolicy, "platform-secret-fn-age-monitor-logs"), "policy");
     assert.deepEqual(monitor.Statement.map((s: any) => [s.Action, s.Resource]), [
       [["secretsmanager:ListSecrets"], "*"],
       [["logs:CreateLogStream", "logs:PutLogEvents"], ["arn:aws:logs:us-east-1:123456789012:log-group:/airlock/test/platform/platform:log-stream:*"]],
@@ -305,7 +305,7 @@ describe("AgentDeployment with the team's own rotation Lambda for a vendor key",
       ["support-agent-secrets-github-token", "arn:aws:lambda:us-east-1:123456789012:function:rotate-github-token", { automaticallyAfterDays: 45 }],
     ]);
     const policy = JSON.stringify(json(find(rec, T.secretPolicy, "support-agent-secrets-github-token"), "policy"));
-    assert.ok(!policy.includes("platform-secret-functions"), policy);
+    assert.ok(!policy.includes("platform-secret-fn"), policy);
     const age = find(rec, T.alarm, "support-agent-secrets-age");
     assert.match(String(age.inputs.alarmDescription), /: anthropic-api-key \(90 days\)\. /);
   });

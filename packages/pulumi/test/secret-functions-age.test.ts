@@ -38,7 +38,7 @@ describe("the secret age monitor: its own stack and platform, in the metric the 
   }
 
   it("measures every hand-rotated secret of its stack and platform (the gateway's credentials too), and no other stack's", async () => {
-    const monitor = find(rec, FN, "platform-secret-functions-age-monitor");
+    const monitor = find(rec, FN, "platform-secret-fn-age-monitor");
     const env = (monitor.inputs.environment as { variables: Record<string, string> }).variables;
     assert.deepEqual(env, { AIRLOCK_NAMESPACE: "Airlock/Secrets", AIRLOCK_PLATFORM: "platform", AIRLOCK_STACK: "test" });
     const planned = all(rec, "aws:secretsmanager/secret:Secret").map((s) => ({ name: String(s.inputs.name), tags: s.inputs.tags as Record<string, string> }));
@@ -64,7 +64,7 @@ describe("the secret age monitor: its own stack and platform, in the metric the 
   });
 
   it("writes the age metric each owner's alarm reads, with the stack's dimension", async () => {
-    const monitor = find(rec, FN, "platform-secret-functions-age-monitor");
+    const monitor = find(rec, FN, "platform-secret-fn-age-monitor");
     const env = (monitor.inputs.environment as { variables: Record<string, string> }).variables;
     const planned = all(rec, "aws:secretsmanager/secret:Secret").map((s) => ({ name: String(s.inputs.name), tags: s.inputs.tags as Record<string, string> }));
     const written = (await runMonitor(env, planned)).flatMap(emfMetrics);

@@ -38,7 +38,7 @@ describe("Airlock's Lambda functions: runtime", () => {
 
   it("runs every function of the plan on a runtime AWS lets us create functions on today", () => {
     const fns = all(rec, FN);
-    assert.deepEqual(fns.map((f) => f.name).sort(), ["platform-approvals-function", "platform-secret-functions-age-monitor", "platform-secret-functions-rotation"]);
+    assert.deepEqual(fns.map((f) => f.name).sort(), ["platform-approvals-function", "platform-secret-fn-age-monitor", "platform-secret-fn-rotation"]);
     for (const f of fns) {
       const status = lambdaRuntimeStatus(String(f.inputs.runtime), new Date());
       assert.ok(status.phase === "supported" || status.phase === "deprecated", `${f.name}: ${f.inputs.runtime} is ${status.phase}${status.replacement ? `; use ${status.replacement}` : ""}`);

@@ -65,7 +65,7 @@ export function recordSecrets(extra: Extra = {}, stack = "test"): Promise<Record
         deployerArn: pulumi.output(DEPLOYER),
       };
       const kmsKeyArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/test`;
-      const functions = new SecretFunctions("platform-secret-functions", {
+      const functions = new SecretFunctions("platform-secret-fn", {
         platformName: "platform",
         aws: ctx,
         logGroupName: "/airlock/platform/platform",
@@ -160,7 +160,7 @@ describe("AgentSecrets: the deployer reads back the versions it writes", () => {
   });
 
   it("lets the deploying principal through the read deny exactly where Pulumi manages a version (generated and pulumi-config values)", () => {
-    const rotationRole = `arn:aws:iam::${ACCOUNT}:role/platform-secret-functions-rotation`;
+    const rotationRole = `arn:aws:iam::${ACCOUNT}:role/platform-secret-fn-rotation`;
     assert.deepEqual(denyExceptions(rec, "billing-api-token"), [EXECUTION, rotationRole, DEPLOYER]);
     assert.deepEqual(denyExceptions(rec, "vendor-key"), [EXECUTION, DEPLOYER]);
     // No SecretVersion resource: the provider never reads these values, so the deployer stays out.
@@ -241,7 +241,7 @@ describe("AgentSecrets: ordering and names", () => {
   });
 
   it("starts the built-in rotation only after Secrets Manager may invoke the rotation function", () => {
-    const permission = find(rec, T.permission, "platform-secret-functions-rotation");
+    const permission = find(rec, T.permission, "platform-secret-fn-rotation");
     assert.equal(permission.inputs.principal, "secretsmanager.amazonaws.com");
     const builtin = find(rec, T.rotation, "support-agent-secrets-billing-api-token");
     assert.ok(builtin.dependsOn.includes(permission.urn), `dependsOn: ${builtin.dependsOn.join(", ")}`);

@@ -9,6 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
   DNS_FIREWALL_FACTS,
+  sanitizeTags,
   endpointsForServices,
   isPrivateRange,
   parseCidr,
@@ -226,7 +227,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
     const found = awsContext(this, args.region);
     const ctx: AwsContext = args.deployerArn === undefined ? found : { ...found, deployerArn: pulumi.output(args.deployerArn) };
     this.aws = ctx;
-    const tags = { "airlock:platform": name, "airlock:managed-by": "airlock", ...args.tags };
+    const tags = sanitizeTags({ "airlock:platform": name, "airlock:managed-by": "airlock", ...args.tags });
     this.tags = tags;
     this.agentNames = args.agents.map((a) => a.name).sort();
     this.#approvals = { ...args.approvals?.agents };
@@ -511,7 +512,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
     if (rotation || ageMonitor) {
       const logs = secureLogGroup(`${name}-functions-logs`, { logGroupName: `/airlock/${stackLabel()}/platform/${name}`, kmsKeyArn: key.arn, retentionInDays: args.logRetentionDays ?? 90, tags }, this);
       const functions = new SecretFunctions(
-        `${name}-secret-functions`,
+        // Short enough that its children's auto-names fit IAM's 64 characters for a 31-character platform name.
+        `${name}-secret-fn`,
         { platformName: name, aws: ctx, logGroupName: logs.name, logGroupArn: logs.arn, kmsKeyArn: key.arn, rotation, ageMonitor, tags },
         { parent: this },
       );
