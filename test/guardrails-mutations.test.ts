@@ -511,6 +511,17 @@ const MUTATIONS: Mutation[] = [
       return r.urn;
     },
   },
+  {
+    rule: "AIR-D020",
+    what: "an apostrophe in the description of the agent security group's DNS egress rule (EC2 allows a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*)",
+    apply: (p) => {
+      const r = resource(p, "aws:ec2/securityGroup:SecurityGroup", tagged("Name", "support-agent-agent"), "named support-agent-agent");
+      const dns = (r.inputs.egress as any[]).find((e) => e.protocol === "udp" && e.fromPort === 53);
+      assert.ok(dns, "the agent security group has no DNS egress rule");
+      dns.description = "DNS to the VPC's resolver";
+      return r.urn;
+    },
+  },
 ];
 
 describe("guardrails on the example plan", () => {

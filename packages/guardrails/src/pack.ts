@@ -42,6 +42,7 @@ import { DnsFirewallAssociationMutationProtection } from "./rules/deploy/DnsFire
 import { EncryptedTopicPublishers } from "./rules/deploy/EncryptedTopicPublishers.ts";
 import { PrivateEgressRouted } from "./rules/deploy/PrivateEgressRouted.ts";
 import { BedrockInferenceProfileGrants } from "./rules/deploy/BedrockInferenceProfileGrants.ts";
+import { SecurityGroupDescriptions } from "./rules/deploy/SecurityGroupDescriptions.ts";
 
 export type Severity = "error" | "warning" | "info";
 
@@ -98,6 +99,7 @@ export const PACK: readonly PackEntry[] = [
   { id: "AIR-D017", rule: EncryptedTopicPublishers, severity: "error", explanation: "An encrypted SNS topic that EventBridge or CloudWatch alarms publish to has a key policy allowing their service principals kms:GenerateDataKey* and kms:Decrypt, and (EventBridge) a topic policy allowing sns:Publish; conditions are not evaluated. Sources: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html, https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html" },
   { id: "AIR-D018", rule: PrivateEgressRouted, severity: "error", explanation: "Security group egress to private address space outside the VPC is covered by a route to a transit gateway, peering connection or VPN gateway in the VPC; otherwise it allows traffic that can never arrive. Source: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html" },
   { id: "AIR-D019", rule: BedrockInferenceProfileGrants, severity: "error", explanation: "An identity policy allowing bedrock:InvokeModel* on an inference profile also allows the foundation model in every Region the profile routes to, or routed calls fail AccessDenied. Source: https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html" },
+  { id: "AIR-D020", rule: SecurityGroupDescriptions, severity: "error", explanation: "Security group and security group rule descriptions (a group's, each inline ingress/egress entry's, vpc and ec2 rule resources') are at most 255 characters of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*, without & on a rule to a prefix list or a security group; EC2 refuses anything else at create time. Sources: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_PrefixListId.html" },
 ];
 
 /** The pack entry of a rule id, or undefined. */

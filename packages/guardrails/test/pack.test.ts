@@ -49,6 +49,7 @@ describe("the pack", () => {
         ["AIR-D017", "EncryptedTopicPublishers", "stack", "error"],
         ["AIR-D018", "PrivateEgressRouted", "stack", "error"],
         ["AIR-D019", "BedrockInferenceProfileGrants", "stack", "error"],
+        ["AIR-D020", "SecurityGroupDescriptions", "resource", "error"],
       ],
     );
   });

@@ -12,3 +12,4 @@ export * from "./vpc.ts";
 export * from "./vpc-endpoints.ts";
 export * from "./route53-resolver.ts";
 export * from "./sns-encryption.ts";
+export * from "./ec2-descriptions.ts";

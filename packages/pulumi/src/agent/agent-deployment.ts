@@ -21,6 +21,7 @@ import {
   policySize,
   releaseFingerprint,
   resolveBedrockModel,
+  sanitizeSecurityGroupDescription,
   sanitizeTagValue,
   toolsNeedingApproval,
   type AgentModel,
@@ -569,7 +570,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
       `${name}-agent`,
       {
         vpcId: platform.vpcId,
-        description: `${model.name}: no ingress; egress only to the allowlist`,
+        description: sanitizeSecurityGroupDescription(`${model.name}: no ingress; egress only to the allowlist`),
         ingress: [],
         egress: agentEgressRules(model, platform),
         tags: { ...tags, Name: `${model.name}-agent` },
@@ -792,7 +793,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
       `${name}-sandbox`,
       {
         vpcId: platform.vpcId,
-        description: `${model.name} sandbox: no ingress; egress only to the AWS endpoints it needs to start`,
+        description: sanitizeSecurityGroupDescription(`${model.name} sandbox: no ingress; egress only to the AWS endpoints it needs to start`),
         ingress: [],
         egress: endpointEgressRules(platform, ["s3"]),
         tags: { ...tags, Name: `${model.name}-sandbox` },
@@ -898,7 +899,7 @@ export function agentEgressRules(model: AgentModel, platform: AgentPlatform): Eg
       toPort: 443,
       ...(v4.length > 0 ? { cidrBlocks: v4 } : {}),
       ...(v6.length > 0 ? { ipv6CidrBlocks: v6 } : {}),
-      description: `HTTPS to ${host}`,
+      description: sanitizeSecurityGroupDescription(`HTTPS to ${host}`),
     });
   }
   if (model.egress.anyIpOn443) {
@@ -908,7 +909,8 @@ export function agentEgressRules(model: AgentModel, platform: AgentPlatform): Eg
       toPort: 443,
       cidrBlocks: ["0.0.0.0/0"],
       ipv6CidrBlocks: ["::/0"],
-      description: `OPT-OUT anyIpOn443 (DNS firewall only): ${model.egress.anyIpOn443.reason}`.slice(0, 255),
+      // EC2 takes 255 characters of a-z A-Z 0-9 and ._-:/()#,@[]+=&;{}!$* only; the reason is free text.
+      description: sanitizeSecurityGroupDescription(`OPT-OUT anyIpOn443 (DNS firewall only): ${model.egress.anyIpOn443.reason}`),
     });
   }
   return rules;
