@@ -110,6 +110,10 @@ export function knownChains(region: string, account: string, endpointSuffixes: r
     if (suffix === "s3" || suffix === "dynamodb" || suffix.startsWith("ecr.")) continue;
     chains.push({ purpose: `${suffix} API (interface endpoint)`, chain: [`${suffix}.${region}.amazonaws.com`] });
   }
-  if (has("dynamodb")) chains.push({ purpose: "DynamoDB API (gateway endpoint)", chain: [`dynamodb.${region}.amazonaws.com`] });
+  if (has("dynamodb")) {
+    chains.push({ purpose: "DynamoDB API (gateway endpoint)", chain: [`dynamodb.${region}.amazonaws.com`] });
+    // The SDKs' default since 2024: an account-based endpoint when the client knows the account.
+    chains.push({ purpose: "DynamoDB API, account-based endpoint", chain: [`${account}.ddb.${region}.amazonaws.com`] });
+  }
   return chains;
 }

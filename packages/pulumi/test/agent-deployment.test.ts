@@ -243,6 +243,8 @@ describe("AgentDeployment for the support agent", () => {
   it("builds a fail-closed DNS firewall that allows the agent's hosts and the endpoints, and blocks the rest", () => {
     const allowed = find(rec, "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList", "platform-allowed");
     assert.deepEqual(allowed.inputs.domains, [
+      // Current SDKs call DynamoDB on account-based names by default.
+      "*.ddb.us-east-1.amazonaws.com",
       "*.dkr.ecr.us-east-1.amazonaws.com",
       "*.s3.amazonaws.com",
       "*.s3.us-east-1.amazonaws.com",

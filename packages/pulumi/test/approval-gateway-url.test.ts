@@ -42,3 +42,18 @@ describe("ApprovalGateway: Slack reaches the function URL", () => {
     }
   });
 });
+
+describe("ApprovalGateway: reserved concurrency", () => {
+  const approvals = (extra: Record<string, unknown>) => ({ agents: { "support-agent": { slack: { channelId: "C0APPROVALS", approverIds: ["U0APPROVER1"] } } }, ...extra });
+
+  it("reserves 10 executions by default, none when told (accounts whose quota is below 110), and refuses a bad number before any resource", async () => {
+    const model = await exampleModel();
+    const reserved = (rec: Recording) => find(rec, T.fn, "platform-approvals-function").inputs.reservedConcurrentExecutions;
+    assert.equal(reserved(await recordDeployment(model)), 10);
+    assert.equal(reserved(await recordDeployment(model, { platform: { approvals: approvals({ reservedConcurrency: "none" }) as never } })), undefined);
+    assert.equal(reserved(await recordDeployment(model, { platform: { approvals: approvals({ reservedConcurrency: 3 }) as never } })), 3);
+    await assert.rejects(recordDeployment(model, { platform: { approvals: approvals({ reservedConcurrency: 0 }) as never } }), {
+      message: '`approvals.reservedConcurrency`: give a whole number of executions from 1 to 1000, or "none" in an account whose concurrency quota is below 110',
+    });
+  });
+});

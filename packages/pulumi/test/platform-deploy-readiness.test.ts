@@ -86,10 +86,8 @@ describe("AgentPlatform: what AWS needs before the first deploy", () => {
       Resource: "*",
       Condition: { StringEquals: { "aws:SourceAccount": "123456789012" }, ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": topics } },
     });
-    assert.deepEqual(sid("TaskStoppedRulesPublishToEncryptedTopics").Condition, {
-      StringEquals: { "aws:SourceAccount": "123456789012" },
-      ArnLike: { "aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/airlock-test-*", "kms:EncryptionContext:aws:sns:topicArn": topics },
-    });
+    // EventBridge's KMS requests carry no source keys: only the topic is constrained.
+    assert.deepEqual(sid("TaskStoppedRulesPublishToEncryptedTopics").Condition, { ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": topics } });
     // Every topic and task-stopped rule the plan creates is one the key lets in.
     for (const t of all(rec, "aws:sns/topic:Topic")) assert.match(String(t.inputs.name), /^airlock-test-/);
     for (const r of all(rec, "aws:cloudwatch/eventRule:EventRule").filter((e) => e.inputs.eventPattern !== undefined)) assert.match(String(r.inputs.name), /^airlock-test-/);
@@ -131,6 +129,18 @@ describe("AgentPlatform: what AWS needs before the first deploy", () => {
     }
     for (const rt of all(rec, T.routeTable).filter((r) => !r.name.includes("-private-"))) {
       assert.ok(!JSON.stringify(rt.inputs.routes ?? []).includes("10.20.8.0"), `${rt.name} must not route to the private range`);
+    }
+  });
+
+  it("attaches the new VPC to the transit gateway in every zone before routing to it", () => {
+    const attachments = all(rec, "aws:ec2transitgateway/vpcAttachment:VpcAttachment");
+    assert.equal(attachments.length, 1);
+    const [attachment] = attachments;
+    const privateSubnets = all(rec, "aws:ec2/subnet:Subnet").filter((x) => x.name.includes("-private-"));
+    assert.equal(attachment!.inputs.transitGatewayId, TEST_TRANSIT_GATEWAY);
+    assert.deepEqual([...(attachment!.inputs.subnetIds as string[])].sort(), privateSubnets.map((x) => `${x.name}-id`).sort());
+    for (const rt of all(rec, T.routeTable).filter((r) => r.name.includes("-private-"))) {
+      assert.ok(rt.dependsOn.includes(attachment!.urn), `${rt.name} must wait for the attachment`);
     }
   });
 

@@ -589,7 +589,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
             `${name}-approvals`,
             {
               name: model.name,
-              description: `${model.name}: its approval requests (only this agent's role may invoke this alias)`,
+              description: `${model.name}: its approval requests (its task role is the only Airlock role granted invoke on this alias)`,
               functionName: approvals.gateway.functionName,
               functionVersion: approvals.gateway.functionVersion,
             },

@@ -60,6 +60,13 @@ export interface PlatformApprovals {
   readonly agents: Readonly<Record<string, ApprovalSettings | ApprovalsDisabled>>;
   /** Alarm when a gateway credential is older than this many days. @default 90 */
   readonly credentialMaxAgeDays?: number;
+  /**
+   * Concurrency reserved for the gateway's function, which bounds its database connections. AWS
+   * refuses a reservation that leaves the account less than 100 unreserved executions, and new
+   * accounts start with a low concurrency quota: there, pass `"none"` (or raise the quota).
+   * @default 10 - needs an account concurrency of at least 110
+   */
+  readonly reservedConcurrency?: number | "none";
 }
 
 /** Pure checks of one agent's route, before any resource exists. */
@@ -109,6 +116,10 @@ export function validatePlatformApprovals(agents: readonly AgentModel[], approva
     }
     validateApprovalSettings(route, field);
   }
+  const reserved = approvals?.reservedConcurrency;
+  if (reserved !== undefined && reserved !== "none" && (!Number.isInteger(reserved) || reserved < 1 || reserved > 1000)) {
+    throw new Error("`approvals.reservedConcurrency`: give a whole number of executions from 1 to 1000, or \"none\" in an account whose concurrency quota is below 110");
+  }
   const days = approvals?.credentialMaxAgeDays ?? 90;
   if (!Number.isInteger(days) || days < 1 || days > 730) throw new Error("`approvals.credentialMaxAgeDays`: must be a whole number of days from 1 to 730");
 }
@@ -132,6 +143,8 @@ export interface ApprovalGatewayArgs {
   readonly routes: readonly ApprovalRoute[];
   /** @default 90 */
   readonly credentialMaxAgeDays?: number;
+  /** @default 10 (see PlatformApprovals.reservedConcurrency) */
+  readonly reservedConcurrency?: number | "none";
   /** @default 90 */
   readonly logRetentionDays?: number;
   readonly tags: Record<string, string>;
@@ -246,7 +259,7 @@ export class ApprovalGateway extends pulumi.ComponentResource {
         // Each agent's alias points at a published version of exactly this code and these routes.
         publish: true,
         // Decisions are serialised in Postgres; a small cap keeps the database's connections bounded.
-        reservedConcurrentExecutions: 10,
+        ...(args.reservedConcurrency === "none" ? {} : { reservedConcurrentExecutions: args.reservedConcurrency ?? 10 }),
         code: new pulumi.asset.AssetArchive({
           "index.mjs": new pulumi.asset.FileAsset(approvalLambdaFile()),
           "gateway.json": new pulumi.asset.StringAsset(gatewayConfig(args.routes)),

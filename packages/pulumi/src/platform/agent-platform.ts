@@ -130,6 +130,10 @@ function endpointDomains(e: EndpointSpec, region: string): string[] {
     case "s3":
       // us-east-1 also answers on the legacy global names.
       return [`s3.${region}.amazonaws.com`, `*.s3.${region}.amazonaws.com`, ...(region === "us-east-1" ? ["s3.amazonaws.com", "*.s3.amazonaws.com"] : [])];
+    case "dynamodb":
+      // Current AWS SDKs call account-based endpoints (`<account>.ddb.<region>.amazonaws.com`) by
+      // default when they know the account (AWS SDKs and Tools reference, "Account-based endpoints").
+      return [`dynamodb.${region}.amazonaws.com`, `*.ddb.${region}.amazonaws.com`];
     default:
       return [`${e.suffix}.${region}.amazonaws.com`];
   }
@@ -270,18 +274,16 @@ export class AgentPlatform extends pulumi.ComponentResource {
         },
       },
       {
-        // For EventBridge rule targets, aws:SourceArn is the rule's ARN (EventBridge's confused-deputy guidance).
+        // EventBridge's KMS requests for an encrypted SNS target carry no aws:SourceAccount or
+        // aws:SourceArn, so a condition on them would drop every notification; the topic policy
+        // limits publishing to the rule's ARN, and the key to this stack's Airlock topics.
         Sid: "TaskStoppedRulesPublishToEncryptedTopics",
         Effect: "Allow",
         Principal: { Service: "events.amazonaws.com" },
         Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
         Resource: "*",
         Condition: {
-          StringEquals: { "aws:SourceAccount": ctx.accountId },
-          ArnLike: {
-            "aws:SourceArn": pulumi.interpolate`arn:${ctx.partition}:events:${ctx.region}:${ctx.accountId}:rule/airlock-${stackLabel()}-*`,
-            "kms:EncryptionContext:aws:sns:topicArn": pulumi.interpolate`arn:${ctx.partition}:sns:${ctx.region}:${ctx.accountId}:airlock-${stackLabel()}-*`,
-          },
+          ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": pulumi.interpolate`arn:${ctx.partition}:sns:${ctx.region}:${ctx.accountId}:airlock-${stackLabel()}-*` },
         },
       },
     ]);
@@ -342,6 +344,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
         { parent: this },
       );
       const nats: aws.ec2.NatGateway[] = [];
+      const privateSubnets: aws.ec2.Subnet[] = [];
       const privateRouteEntries: aws.types.input.ec2.RouteTableRoute[] = (args.privateRoutes ?? [])
         .filter((r) => r.managedElsewhere === undefined)
         .map((r) => ({ cidrBlock: r.cidr, ...(r.transitGatewayId !== undefined ? { transitGatewayId: r.transitGatewayId } : { vpcPeeringConnectionId: r.vpcPeeringConnectionId! }) }));
@@ -363,20 +366,12 @@ export class AgentPlatform extends pulumi.ComponentResource {
           const eip = new aws.ec2.Eip(`${name}-nat-${zone}`, { domain: "vpc", tags }, { parent: this, dependsOn: [igw] });
           nats.push(new aws.ec2.NatGateway(`${name}-nat-${zone}`, { subnetId: pub.id, allocationId: eip.id, tags: { ...tags, Name: `${name}-nat-${zone}` } }, { parent: this, dependsOn: [igw] }));
         }
-        const nat = nats[natMode === "per-zone" ? i : 0]!;
         const priv = new aws.ec2.Subnet(
           `${name}-private-${zone}`,
           { vpcId: vpc.id, cidrBlock: privateCidrs![i]!, availabilityZone: zone, tags: { ...tags, Name: `${name}-private-${zone}`, "airlock:tier": "private" } },
           { parent: this },
         );
-        const rt = new aws.ec2.RouteTable(
-          `${name}-private-${zone}`,
-          { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, ...privateRouteEntries], tags: { ...tags, Name: `${name}-private-${zone}` } },
-          { parent: this },
-        );
-        new aws.ec2.RouteTableAssociation(`${name}-private-${zone}`, { subnetId: priv.id, routeTableId: rt.id }, { parent: this });
-        privateSubnetIds.push(priv.id);
-        privateRouteTableIds.push(rt.id);
+        privateSubnets.push(priv);
         const iso = new aws.ec2.Subnet(
           `${name}-isolated-${zone}`,
           { vpcId: vpc.id, cidrBlock: isolatedCidrs![i]!, availabilityZone: zone, tags: { ...tags, Name: `${name}-isolated-${zone}`, "airlock:tier": "isolated" } },
@@ -384,6 +379,31 @@ export class AgentPlatform extends pulumi.ComponentResource {
         );
         new aws.ec2.RouteTableAssociation(`${name}-isolated-${zone}`, { subnetId: iso.id, routeTableId: isolatedRt.id }, { parent: this });
         isolatedSubnetIds.push(iso.id);
+      });
+      // A route to a transit gateway carries traffic only once the VPC is attached to it in each
+      // zone ("traffic is forwarded to the transit gateway only when the transit gateway has an
+      // attachment in a subnet in the same Availability Zone", AWS Transit Gateway guide); a new
+      // VPC can only be attached here. A gateway shared from another account may need its owner to
+      // accept the attachment (unless it accepts shared attachments automatically).
+      const attachments = [...new Set((args.privateRoutes ?? []).flatMap((r) => (r.transitGatewayId !== undefined && r.managedElsewhere === undefined ? [r.transitGatewayId] : [])))].map(
+        (tgw, i) =>
+          new aws.ec2transitgateway.VpcAttachment(
+            `${name}-tgw-${i}`,
+            { vpcId: vpc.id, transitGatewayId: tgw, subnetIds: privateSubnets.map((x) => x.id), tags: { ...tags, Name: `${name}-tgw-${i}` } },
+            { parent: this },
+          ),
+      );
+      zones.forEach((zone, i) => {
+        const nat = nats[natMode === "per-zone" ? i : 0]!;
+        const priv = privateSubnets[i]!;
+        const rt = new aws.ec2.RouteTable(
+          `${name}-private-${zone}`,
+          { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, ...privateRouteEntries], tags: { ...tags, Name: `${name}-private-${zone}` } },
+          { parent: this, dependsOn: attachments },
+        );
+        new aws.ec2.RouteTableAssociation(`${name}-private-${zone}`, { subnetId: priv.id, routeTableId: rt.id }, { parent: this });
+        privateSubnetIds.push(priv.id);
+        privateRouteTableIds.push(rt.id);
       });
     }
     this.vpcId = vpcId;
@@ -531,6 +551,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
           alarmTopicArn: channel.topicArn,
           routes,
           ...(args.approvals?.credentialMaxAgeDays !== undefined ? { credentialMaxAgeDays: args.approvals.credentialMaxAgeDays } : {}),
+          ...(args.approvals?.reservedConcurrency !== undefined ? { reservedConcurrency: args.approvals.reservedConcurrency } : {}),
           ...(args.logRetentionDays !== undefined ? { logRetentionDays: args.logRetentionDays } : {}),
           tags,
         },
