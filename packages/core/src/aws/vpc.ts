@@ -22,6 +22,12 @@ export const VPC_FACTS = {
       "A route table contains a set of rules, called routes, that determine where network traffic from your subnet or gateway is directed. … In general, we direct traffic using the most specific route that matches the traffic. This is known as the longest prefix match. … Any traffic from the subnet that's destined for the 172.31.0.0/16 IP address range uses the peering connection, because this route is more specific than the route for internet gateway. Any traffic destined for a target within the VPC (10.0.0.0/16) is covered by the local route",
     checked: FACTS_CHECKED,
   },
+  transitGatewayAttachment: {
+    url: "https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html",
+    quote:
+      "If there is a route to the transit gateway in a subnet route table, traffic is forwarded to the transit gateway only when the transit gateway has an attachment in a subnet in the same Availability Zone.",
+    checked: FACTS_CHECKED,
+  },
 } as const satisfies Record<string, FactSource>;
 
 /** The partition of a Region: `aws-cn` for China, `aws-us-gov` for GovCloud, else `aws`. */

@@ -26,6 +26,7 @@ const DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable";
 const ROUTE = "aws:ec2/route:Route";
 const VPN_GATEWAY = "aws:ec2/vpnGateway:VpnGateway";
 const PROPAGATION = "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation";
+const TGW_ATTACHMENT = "aws:ec2transitgateway/vpcAttachment:VpcAttachment";
 
 interface EgressCidr {
   readonly holder: StackResource;
@@ -40,6 +41,8 @@ interface RouteView {
   readonly destination?: string;
   readonly prefixList: boolean;
   readonly privateTarget: boolean;
+  /** The transit gateway it sends to, when known. */
+  readonly transitGateway?: string;
 }
 
 /** Wholly inside private address space (a rule to 0.0.0.0/0 overlaps it but is not a private destination). */
@@ -83,6 +86,7 @@ export const PrivateEgressRouted: StackRule = {
         ...(knownString(r[destinationField]) !== undefined ? { destination: knownString(r[destinationField]) } : {}),
         prefixList: r.destinationPrefixListId !== undefined,
         privateTarget: r.transitGatewayId !== undefined || r.vpcPeeringConnectionId !== undefined || r.coreNetworkArn !== undefined || vgw,
+        ...(knownString(r.transitGatewayId) !== undefined ? { transitGateway: knownString(r.transitGatewayId)! } : {}),
       };
     };
     const routesOf = (vpc: StackResource): { routes: RouteView[]; propagated: boolean } => {
@@ -106,7 +110,21 @@ export const PrivateEgressRouted: StackRule = {
       const vpcCidrs = cidrsOf(vpc);
       if (vpcCidrs.length === 0 || vpcCidrs.some((c) => rangeContains(c, e.cidr))) continue;
       const { routes, propagated } = routesOf(vpc);
-      if (propagated || routes.some((r) => r.privateTarget && (r.prefixList || (r.destination !== undefined && rangeContains(r.destination, e.cidr))))) continue;
+      const covering = routes.filter((r) => r.privateTarget && (r.prefixList || (r.destination !== undefined && rangeContains(r.destination, e.cidr))));
+      if (!propagated && covering.length > 0) {
+        // A route to a transit gateway carries traffic only once this VPC is attached to it; a VPC
+        // created in this stack can only be attached in this stack.
+        const attached = (tgw: string) =>
+          ofType(resources, TGW_ATTACHMENT).some((a) => referent(a.props.vpcId, [vpc], a) !== undefined && knownString(a.props.transitGatewayId) === tgw);
+        const unattached = covering.filter((r) => r.transitGateway !== undefined && !attached(r.transitGateway));
+        if (unattached.length === 0 || unattached.length < covering.length) continue;
+        out.push({
+          subject: e.holder.urn,
+          message: `${resourceLabel(e.holder)}: ${e.where} allows egress to ${e.cidr} through transit gateway ${unattached[0]!.transitGateway}, but VPC \`${vpc.name}\` has no \`aws.ec2transitgateway.VpcAttachment\` to it in this stack, so the route carries nothing (and a new VPC cannot be attached anywhere else); attach the VPC's subnets in each zone and make the route tables wait for the attachment (${VPC_FACTS.transitGatewayAttachment.url})`,
+        });
+        continue;
+      }
+      if (propagated) continue;
       out.push({
         subject: e.holder.urn,
         message: `${resourceLabel(e.holder)}: ${e.where}${e.description !== undefined ? ` (${JSON.stringify(e.description)})` : ""} allows egress to ${e.cidr}, private address space outside VPC \`${vpc.name}\` (${vpcCidrs.join(", ")}), but no route table of the VPC sends it to a transit gateway, peering connection or VPN gateway, so the traffic can never arrive; add a route for ${e.cidr} (\`transitGatewayId\` or \`vpcPeeringConnectionId\`) to the route tables of the subnets that use the group, or remove the rule (${VPC_FACTS.routePriority.url})`,

@@ -114,10 +114,24 @@ describe("PrivateEgressRouted (AIR-D018)", () => {
   const table = (routes: object[]) => res("aws:ec2/routeTable:RouteTable", "acme-private-a", { vpcId: "acme-vpc-id", routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: "acme-nat-id" }, ...routes] }, [vpc.urn]);
   const billing = https("10.20.8.0/24", "HTTPS to api.billing.acme.example.com");
   const resolver = { protocol: "udp", fromPort: 53, toPort: 53, cidrBlocks: ["10.40.0.2/32"] };
+  const attachment = res("aws:ec2transitgateway/vpcAttachment:VpcAttachment", "acme-tgw", { vpcId: "acme-vpc-id", transitGatewayId: "tgw-0a1b", subnetIds: ["acme-private-a-id"] }, [vpc.urn]);
 
   it("given private egress with a transit gateway route, the VPC resolver, and public ranges, then compliant", () => {
-    const resources = [vpc, sg([resolver, billing, https("140.82.112.0/20", "HTTPS to api.github.com"), https("0.0.0.0/0", "OPT-OUT anyIpOn443")]), table([{ cidrBlock: "10.20.0.0/16", transitGatewayId: "tgw-0a1b" }])];
+    const resources = [vpc, sg([resolver, billing, https("140.82.112.0/20", "HTTPS to api.github.com"), https("0.0.0.0/0", "OPT-OUT anyIpOn443")]), table([{ cidrBlock: "10.20.0.0/16", transitGatewayId: "tgw-0a1b" }]), attachment];
     assert.deepEqual(PrivateEgressRouted.check({ resources }), []);
+  });
+
+  it("given a route to a transit gateway the VPC of this stack is not attached to, then reported: the route carries nothing", () => {
+    const g = sg([billing]);
+    assert.deepEqual(PrivateEgressRouted.check({ resources: [vpc, g, table([{ cidrBlock: "10.20.0.0/16", transitGatewayId: "tgw-0a1b" }])] }), [
+      {
+        subject: g.urn,
+        message:
+          "ec2 SecurityGroup `support-agent`: egress[0] allows egress to 10.20.8.0/24 through transit gateway tgw-0a1b, but VPC `acme-vpc` has no `aws.ec2transitgateway.VpcAttachment` to it in this stack, so the route carries nothing (and a new VPC cannot be attached anywhere else); attach the VPC's subnets in each zone and make the route tables wait for the attachment (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html)",
+      },
+    ]);
+    const other = res("aws:ec2transitgateway/vpcAttachment:VpcAttachment", "acme-tgw-other", { vpcId: "acme-vpc-id", transitGatewayId: "tgw-other" }, [vpc.urn]);
+    assert.equal(PrivateEgressRouted.check({ resources: [vpc, g, table([{ cidrBlock: "10.20.0.0/16", transitGatewayId: "tgw-0a1b" }]), other] }).length, 1, "an attachment to another gateway does not count");
   });
 
   it("given a VPC not in the stack (another VPC's id, or a missing `vpcId` with no VPC to wait for), then not applicable", () => {
@@ -144,7 +158,7 @@ describe("PrivateEgressRouted (AIR-D018)", () => {
     assert.deepEqual(PrivateEgressRouted.check({ resources: [vpc, g, table([{ cidrBlock: "10.20.8.0/24", vpcPeeringConnectionId: "pcx-11223344" }])] }), []);
     const t = table([]);
     const route = res("aws:ec2/route:Route", "to-billing", { routeTableId: "acme-private-a-id", destinationCidrBlock: "10.20.0.0/16", transitGatewayId: "tgw-0a1b" }, [t.urn]);
-    assert.deepEqual(PrivateEgressRouted.check({ resources: [vpc, g, t, route] }), []);
+    assert.deepEqual(PrivateEgressRouted.check({ resources: [vpc, g, t, route, attachment] }), []);
   });
 
   it("given standalone egress rules (vpc.SecurityGroupEgressRule, ec2.SecurityGroupRule) and a secondary VPC CIDR, then each is read", () => {
