@@ -304,6 +304,17 @@ const MUTATIONS: Mutation[] = [
     count: 2,
   },
   {
+    rule: "AIR-G051",
+    what: "the agent's approvals turned off with a reason (the platform's opt-out, tagged on its service)",
+    apply: (p) => {
+      const service = resource(p, "aws:ecs/service:Service", tagged("airlock:agent", "support-agent"), "of the support agent");
+      service.inputs.tags = { ...service.inputs.tags, "airlock:approvals": "OFF: pilot with internal users only" };
+      // With the opt-out the gateway no longer serves the agent (the platform builds no route).
+      removeResources(p, (r) => r.type === "airlock:approvals:ApprovalGateway");
+      return service.urn;
+    },
+  },
+  {
     rule: "AIR-D001",
     what: "a Lambda function on nodejs20.x (creation blocked from 2026-08-31, updates from 2026-09-30)",
     apply: (p) => {

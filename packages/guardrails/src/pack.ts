@@ -23,6 +23,7 @@ import { LogGroupRetention } from "./rules/cloudwatch/LogGroupRetention.ts";
 import { LogGroupEncrypted } from "./rules/cloudwatch/LogGroupEncrypted.ts";
 import { LogGroupDataProtection } from "./rules/cloudwatch/LogGroupDataProtection.ts";
 import { OutwardToolsApproved } from "./rules/airlock/OutwardToolsApproved.ts";
+import { ApprovalsOptedOut } from "./rules/airlock/ApprovalsOptedOut.ts";
 import { LambdaRuntimeSupported } from "./rules/deploy/LambdaRuntimeSupported.ts";
 import { LambdaRuntimeKnown } from "./rules/deploy/LambdaRuntimeKnown.ts";
 import { TagsValid } from "./rules/deploy/TagsValid.ts";
@@ -78,6 +79,7 @@ export const PACK: readonly PackEntry[] = [
   { id: "AIR-G041", rule: LogGroupEncrypted, severity: "error", explanation: "Log groups are encrypted with a customer-managed KMS key." },
   { id: "AIR-G042", rule: LogGroupDataProtection, severity: "error", explanation: "Log groups have a data protection policy that masks credentials." },
   { id: "AIR-G050", rule: OutwardToolsApproved, severity: "error", explanation: "Outward tools whose tier is not `auto` are wired to a human approval gateway." },
+  { id: "AIR-G051", rule: ApprovalsOptedOut, severity: "warning", explanation: "An agent opted out of human approvals (with a reason the platform requires) shows in every plan, so the opt-out is a reviewed decision, not an error the compiler and the pack disagree on." },
   // Deploy readiness: limits AWS enforces at create time, from the dated tables in @airlock/core (packages/core/src/aws).
   { id: "AIR-D001", rule: LambdaRuntimeSupported, severity: "error", explanation: "Lambda functions use a runtime not past its block-create date; AWS refuses to create (later, to update) functions on it. Source: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html" },
   { id: "AIR-D002", rule: LambdaRuntimeKnown, severity: "warning", explanation: "Lambda runtimes Airlock has no dates for, or already deprecated (no security patches), are flagged before they block deploys. Source: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html" },

@@ -30,6 +30,7 @@ describe("the pack", () => {
         ["AIR-G041", "LogGroupEncrypted", "resource", "error"],
         ["AIR-G042", "LogGroupDataProtection", "stack", "error"],
         ["AIR-G050", "OutwardToolsApproved", "stack", "error"],
+        ["AIR-G051", "ApprovalsOptedOut", "stack", "warning"],
         ["AIR-D001", "LambdaRuntimeSupported", "resource", "error"],
         ["AIR-D002", "LambdaRuntimeKnown", "resource", "warning"],
         ["AIR-D003", "TagsValid", "stack", "error"],

@@ -6,6 +6,7 @@ import { LogGroupRetention } from "../../src/rules/cloudwatch/LogGroupRetention.
 import { LogGroupEncrypted } from "../../src/rules/cloudwatch/LogGroupEncrypted.ts";
 import { LogGroupDataProtection } from "../../src/rules/cloudwatch/LogGroupDataProtection.ts";
 import { OutwardToolsApproved } from "../../src/rules/airlock/OutwardToolsApproved.ts";
+import { ApprovalsOptedOut } from "../../src/rules/airlock/ApprovalsOptedOut.ts";
 import type { StackResource } from "../../src/rule.ts";
 import { check } from "../helpers.ts";
 
@@ -125,5 +126,25 @@ describe("OutwardToolsApproved", () => {
   });
   it("given no agents known (missing property), then nothing to check", () => {
     assert.deepEqual(OutwardToolsApproved.check({ resources: [] }), []);
+  });
+  it("given the agent's service carries the platform's reasoned opt-out, then no error (AIR-G051 warns instead); an empty reason does not count", () => {
+    const service = (approvals: string) => res("aws:ecs/service:Service", "a-service", { tags: { "airlock:agent": "a", "airlock:approvals": approvals } });
+    assert.deepEqual(OutwardToolsApproved.check({ resources: [service("OFF: planned from a bare agent.yaml: no Slack channel")], agents: [agent] }), []);
+    assert.equal(OutwardToolsApproved.check({ resources: [service("OFF: ")], agents: [agent] }).length, 1);
+    assert.equal(OutwardToolsApproved.check({ resources: [service("gateway")], agents: [agent] }).length, 1, "a tag that claims a gateway is not one");
+  });
+});
+
+describe("ApprovalsOptedOut", () => {
+  it("given a service whose approvals are off, then a warning with the agent and the reason; a gateway or none needed, nothing; no tags (missing property), nothing", () => {
+    const off = res("aws:ecs/service:Service", "a-service", { tags: { "airlock:agent": "a", "airlock:approvals": "OFF: pilot with internal users only" } });
+    assert.deepEqual(ApprovalsOptedOut.check({ resources: [off] }), [
+      {
+        subject: off.urn,
+        message: "agent `a` runs its outward tools without a person: approvals are off (pilot with internal users only); route it through the approval gateway (`approvals.agents.a.slack`) before it acts for real",
+      },
+    ]);
+    assert.deepEqual(ApprovalsOptedOut.check({ resources: [res("aws:ecs/service:Service", "b", { tags: { "airlock:agent": "b", "airlock:approvals": "gateway" } })] }), []);
+    assert.deepEqual(ApprovalsOptedOut.check({ resources: [res("aws:ecs/service:Service", "c", {})] }), []);
   });
 });

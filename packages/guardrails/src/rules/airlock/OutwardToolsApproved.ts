@@ -3,7 +3,10 @@
  * tier is not `auto` is wired to a human approval: the stack has an approval gateway
  * (`airlock:approvals:ApprovalGateway`) that serves the agent (Airlock's name the agents they serve
  * in their `agents` input), or the agent's deployment (`airlock:agent:AgentDeployment`) declares
- * `approvals`. Without one, an `approve` tier is a promise nothing keeps.
+ * `approvals`. Without one, an `approve` tier is a promise nothing keeps. An agent whose service
+ * carries Airlock's explicit opt-out (`airlock:approvals` = `OFF: <reason>`, which the platform
+ * accepts only with a reason) is not an error here: AIR-G051 reports the opt-out as a warning, so
+ * the pack agrees with what the components accept and every plan still shows it.
  * Needs the compiled agent models (the plan has them); without them it checks nothing.
  */
 import { toolsNeedingApproval } from "@airlock/core";
@@ -12,6 +15,19 @@ import type { StackInput, StackRule, StackViolation } from "../../rule.ts";
 
 export const APPROVAL_GATEWAY = "airlock:approvals:ApprovalGateway";
 export const AGENT_DEPLOYMENT = "airlock:agent:AgentDeployment";
+const SERVICE = "aws:ecs/service:Service";
+/** The tag on an agent's service that records how its outward actions are approved. */
+export const APPROVALS_TAG = "airlock:approvals";
+
+/** The opt-out reason on the agent's service (`OFF: <reason>`), or undefined. */
+export function approvalsOptOut(resources: StackInput["resources"], agent: string): string | undefined {
+  for (const r of resources) {
+    if (r.type !== SERVICE || !isRecord(r.props.tags) || r.props.tags["airlock:agent"] !== agent) continue;
+    const v = r.props.tags[APPROVALS_TAG];
+    if (typeof v === "string" && /^OFF:\s*\S/.test(v)) return v.replace(/^OFF:\s*/, "");
+  }
+  return undefined;
+}
 
 /** A gateway names the agents it serves (Airlock's do), or one agent; one that names none serves the whole stack. */
 function serves(props: Record<string, unknown>, agent: string): boolean {
@@ -30,7 +46,7 @@ export const OutwardToolsApproved: StackRule = {
       const declared = resources.some(
         (r) => r.type === AGENT_DEPLOYMENT && isRecord(r.props.approvals) && (r.props.agent === undefined || r.props.agent === agent.name),
       );
-      if (gateway || declared) continue;
+      if (gateway || declared || approvalsOptOut(resources, agent.name) !== undefined) continue;
       for (const tool of toolsNeedingApproval(agent)) {
         out.push({
           subject: `agents[${agent.name}].tools[${tool.name}]`,
