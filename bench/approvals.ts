@@ -10,7 +10,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { cpus, loadavg, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -19,7 +19,7 @@ import { loadManifest, type AgentModel } from "@airlock/core";
 import { ApprovalService, createInteractivityHandler, openDatabase, verifyAuditLog, type Database } from "@airlock/approvals";
 import { SlackReceiver } from "../packages/approvals/test/helpers/slack-receiver.ts";
 import { APPROVER, APPROVER_2, CHANNEL, SIGNING_SECRET, blockAction, signed } from "../packages/approvals/test/helpers/slack-requests.ts";
-import { freshPglite, freshServerDatabase, serverUrl, REPO_ROOT } from "../packages/approvals/test/helpers/stores.ts";
+import { freshPglite, freshServerDatabase, postgresCommand, serverUrl, startPostgres, REPO_ROOT } from "../packages/approvals/test/helpers/stores.ts";
 
 interface Result {
   readonly store: string;
@@ -137,9 +137,12 @@ const all: Result[] = [];
 let pgVersion = "unknown";
 const started = performance.now();
 
-// PostgreSQL on loopback, as the service role, a pool of 10 connections.
+// PostgreSQL on loopback, as the service role, a pool of 10 connections. A server the benchmark
+// starts itself (no AIRLOCK_TEST_DATABASE_URL given) is its own cluster, stopped when it is done.
 {
-  const sdb = await freshServerDatabase(serverUrl());
+  const given = process.env.AIRLOCK_TEST_DATABASE_URL;
+  const own = given === undefined || given === "" ? startPostgres(join(tmpdir(), `airlock-pg-bench-${process.pid}`)) : undefined;
+  const sdb = await freshServerDatabase(own?.url ?? serverUrl());
   const db = await openDatabase({ url: sdb.serviceUrl, maxConnections: 10 });
   const c = new pg.Client({ connectionString: sdb.adminUrl });
   await c.connect();
@@ -150,6 +153,7 @@ const started = performance.now();
   } finally {
     await db.close();
     await sdb.dispose();
+    if (own !== undefined) postgresCommand("stop", own.state);
   }
 }
 process.stderr.write(`postgres done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
