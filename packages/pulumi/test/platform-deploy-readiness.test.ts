@@ -226,3 +226,20 @@ describe("AgentPlatform and an explicit AWS provider", () => {
     assert.ok(String(key.inputs.policy).includes("logs.eu-west-1.amazonaws.com"));
   });
 });
+
+describe("caller tags", () => {
+  it("refuses tag keys no service takes, before any resource, naming the key; values are made valid instead", async () => {
+    const model = await exampleModel();
+    for (const [tags, message] of [
+      [{ "cost%centre": "x" }, "`tags.cost%centre`: tag keys are 1 to 127 letters, numbers, spaces and _ . : / = + - @ (what every service Airlock tags accepts); rename the key"],
+      [{ "aws:team": "x" }, "`tags.aws:team`: the `aws:` prefix is reserved for AWS; rename the key"],
+      [{ ["k".repeat(128)]: "x" }, `\`tags.${"k".repeat(128)}\`: tag keys are 1 to 127 letters, numbers, spaces and _ . : / = + - @ (what every service Airlock tags accepts); rename the key`],
+      [Object.fromEntries(Array.from({ length: 39 }, (_, i) => [`t${i}`, "x"])), "`tags`: 39 tags; a resource carries at most 50 and Airlock adds up to 12, so give at most 38"],
+    ] as const) {
+      await assert.rejects(recordDeployment(model, { platform: { tags } }), { message });
+      await assert.rejects(recordDeployment(model, { deployment: { tags } }), { message });
+    }
+    const rec = await recordDeployment(model, { platform: { tags: { "cost centre": "R&D 50%" } } });
+    assert.equal(all(rec, "aws:ec2/vpc:Vpc")[0]!.inputs.tags && (all(rec, "aws:ec2/vpc:Vpc")[0]!.inputs.tags as Record<string, string>)["cost centre"], "R and D 50 percent");
+  });
+});

@@ -31,7 +31,7 @@ import {
 } from "@airlock/core";
 import type { AgentPlatform } from "../platform/agent-platform.ts";
 import { policyJson, serviceTrustPolicy, type StatementInput } from "../policy.ts";
-import { agentTags, ROLE_TAG } from "../tags.ts";
+import { agentTags, ROLE_TAG, validateTags } from "../tags.ts";
 import { AgentSecrets, kmsViaSecretsManager, logStatement } from "../secrets/agent-secrets.ts";
 import { AgentObservability } from "../observability/agent-observability.ts";
 import { AlertChannel, taskStoppedRule, validateAlerts, type AlertTargets } from "../observability/alert-channel.ts";
@@ -134,7 +134,7 @@ const RELEASE_ID = /^[a-z0-9][a-z0-9.-]{0,30}$/;
 const RELEASE_FIELDS = ["image", "environment", "description", "bad", "evalReport"];
 
 /** Everything `validateDeploymentArgs` checks. */
-export type DeploymentChecks = ReleaseArgs & Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays" | "evalGate" | "scratchPaths" | "secretConsumers">;
+export type DeploymentChecks = ReleaseArgs & Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays" | "evalGate" | "scratchPaths" | "secretConsumers" | "tags">;
 
 /**
  * All pure checks of an AgentDeployment's arguments. The component runs them before creating
@@ -146,6 +146,7 @@ export function validateDeploymentArgs(
   region: string,
 ): { releases: Record<string, ReleaseSpec>; active: string; gate: EvalGateResult | undefined; bedrock: ResolvedBedrockModel | undefined; scratchPaths: string[] } {
   const result = validateReleases(model, args, region);
+  validateTags(args.tags);
   const scratchPaths = validateScratchPaths(args.scratchPaths ?? DEFAULT_SCRATCH_PATHS);
   if (model.image.kind === "build") checkBuiltImage(model, scratchPaths);
   checkSecretConsumers(model, args.secretConsumers);
@@ -456,9 +457,10 @@ export class AgentDeployment extends pulumi.ComponentResource {
   readonly model: AgentModel;
 
   constructor(name: string, args: AgentDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(AGENT_DEPLOYMENT_TOKEN, name, {}, opts);
+    // Validated before the component registers: bad arguments leave nothing behind.
     args.platform.assertHosts(args.model);
     const { releases, active, bedrock, scratchPaths } = validateDeploymentArgs(args.model, args, args.platform.aws.region);
+    super(AGENT_DEPLOYMENT_TOKEN, name, {}, opts);
     const { model, platform } = args;
     const ctx = platform.aws;
     const tags = agentTags(model, { ...platform.tags, ...args.tags });

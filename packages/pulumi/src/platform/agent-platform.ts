@@ -23,6 +23,7 @@ import {
 import { awsContext, type AwsContext } from "../aws-context.ts";
 import { policyJson, type StatementInput } from "../policy.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
+import { validateTags } from "../tags.ts";
 import { AlertChannel, taskStoppedRule, validateAlerts, type AlertTargets } from "../observability/alert-channel.ts";
 import { checkRetention, secureLogGroup } from "../observability/secure-log-group.ts";
 import { SecretFunctions, type SharedFunction } from "../secrets/secret-functions.ts";
@@ -155,6 +156,7 @@ function validate(name: string, args: AgentPlatformArgs): void {
     throw new Error("`availabilityZones`: give at least two zones so the service survives a zone outage");
   }
   validatePrivateRoutes(args);
+  validateTags(args.tags);
   for (const d of args.extraAllowedDomains ?? []) {
     if (!/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,63}$/.test(d)) throw new Error(`\`extraAllowedDomains\`: "${d}" is not a DNS name such as api.example.com`);
   }
