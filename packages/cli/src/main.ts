@@ -1,16 +1,27 @@
+import { readFileSync } from "node:fs";
 import { isFieldError, ManifestError } from "@airlock/core";
 import { COMMANDS } from "./commands/index.ts";
 import { processIo, UsageError, type Io } from "./io.ts";
 
+/** The CLI package's version, from its package.json (the packages' versions move together). */
+export function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: unknown };
+  return typeof pkg.version === "string" ? pkg.version : "unknown";
+}
+
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return ["usage: airlock <command> [options]", "", "commands:", ...rows, "", "airlock <command> --help shows a command's options."].join("\n");
+  return ["usage: airlock <command> [options]", "", "commands:", ...rows, "", "airlock <command> --help shows a command's options; airlock --version prints the version."].join("\n");
 }
 
 /** Runs the CLI; returns the exit code. Never throws: errors are printed without stack traces. */
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-v" || name === "version") {
+    io.out(`airlock ${cliVersion()}`);
+    return 0;
+  }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.out(help());
     return name === undefined ? 2 : 0;
@@ -21,7 +32,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return 2;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    io.out(`usage: ${command.usage}\n\n${command.summary}`);
+    io.out(`usage: ${command.usage}\n\n${command.summary}\n`);
     return 0;
   }
   try {
