@@ -20,8 +20,8 @@ import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { compile, privateEgressRanges } from "@airlock/core";
-import { AgentDeployment, AgentPlatform, DeterministicMocks, recordProgram } from "@airlock/pulumi";
+import { compile } from "@airlock/core";
+import { AgentDeployment, AgentPlatform, DeterministicMocks, privateRoutesVia, recordProgram } from "@airlock/pulumi";
 
 const [mode, countText, file] = process.argv.slice(2);
 const count = Number(countText);
@@ -54,7 +54,7 @@ if (mode === "airlock") {
       const platform = new AgentPlatform("bench", {
         agents: models,
         approvals: { agents: Object.fromEntries(models.map((m) => [m.name, route])) },
-        privateRoutes: privateEgressRanges(models).map((cidr) => ({ cidr, transitGatewayId: "tgw-0123456789abcdef0" })),
+        privateRoutes: privateRoutesVia(models, { transitGatewayId: "tgw-0123456789abcdef0" }),
       });
       for (const model of models) {
         new AgentDeployment(model.name, {

@@ -9,9 +9,9 @@ import { before, describe, it } from "node:test";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { compile, privateEgressRanges, type Finding, type PlanDocument } from "@airlock/core";
+import { compile, type Finding, type PlanDocument } from "@airlock/core";
 import { evaluatePlan } from "@airlock/guardrails";
-import { AgentDeployment, AgentPlatform, recordProgram } from "@airlock/pulumi";
+import { AgentDeployment, AgentPlatform, privateRoutesVia, recordProgram } from "@airlock/pulumi";
 
 const EXAMPLE = fileURLToPath(new URL("../examples/support-agent/", import.meta.url));
 const PLATFORM_NAME = `acme-${"x".repeat(26)}`; // 31 characters: the platform name limit
@@ -48,7 +48,7 @@ describe("the longest names the schema allows", () => {
         const platform = new AgentPlatform(PLATFORM_NAME, {
           agents: [model],
           approvals: { agents: { [model.name]: { slack: { channelId: "C0APPROVALS", approverIds: ["U0APPROVER1"] } } } },
-          privateRoutes: privateEgressRanges([model]).map((cidr) => ({ cidr, transitGatewayId: "tgw-0123456789abcdef0" })),
+          privateRoutes: privateRoutesVia([model], { transitGatewayId: "tgw-0123456789abcdef0" }),
         });
         new AgentDeployment(model.name, {
           platform,

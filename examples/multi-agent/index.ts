@@ -19,8 +19,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { fileURLToPath } from "node:url";
-import { loadManifest, type AgentModel, privateEgressRanges } from "@airlock/core";
-import { AgentDeployment, AgentPlatform, validateApprovalSettings, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
+import { loadManifest, type AgentModel } from "@airlock/core";
+import { AgentDeployment, AgentPlatform, privateRoutesVia, validateApprovalSettings, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
 
 /** The agents of this platform, by the directory that holds each one's agent.yaml. */
 const AGENT_DIRS = ["research", "billing", "newsletter"] as const;
@@ -62,7 +62,7 @@ export default async function program() {
     approvals: { agents: approvals },
     natGateways: pulumi.getStack() === "prod" ? "per-zone" : "one",
     // Internal APIs in private address space are reached over the company's transit gateway.
-    privateRoutes: privateEgressRanges(models).map((cidr) => ({ cidr, transitGatewayId: config.require("transitGatewayId") })),
+    privateRoutes: privateRoutesVia(models, { transitGatewayId: config.require("transitGatewayId") }),
   });
 
   const agents = models.map((model) => {

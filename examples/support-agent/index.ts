@@ -10,10 +10,10 @@
  * freshly downloaded report of the release it deploys in AIRLOCK_EVAL_RELEASE/AIRLOCK_EVAL_REPORT.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { loadManifest, privateEgressRanges } from "@airlock/core";
+import { loadManifest } from "@airlock/core";
 import { fileURLToPath } from "node:url";
 import * as aws from "@pulumi/aws";
-import { AgentDeployment, AgentPlatform, validateApprovalSettings, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
+import { AgentDeployment, AgentPlatform, privateRoutesVia, validateApprovalSettings, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
 
 export default async function program() {
   const config = new pulumi.Config();
@@ -32,7 +32,7 @@ export default async function program() {
     approvals: { agents: { [model.name]: approvals } },
     natGateways: pulumi.getStack() === "prod" ? "per-zone" : "one",
     // Internal APIs in private address space are reached over the company's transit gateway.
-    privateRoutes: privateEgressRanges([model]).map((cidr) => ({ cidr, transitGatewayId: config.require("transitGatewayId") })),
+    privateRoutes: privateRoutesVia([model], { transitGatewayId: config.require("transitGatewayId") }),
   });
 
   const agent = new AgentDeployment(model.name, { platform, model, releases, activeRelease, desiredCount, evalGate });

@@ -6,9 +6,9 @@ import { strict as assert } from "node:assert";
 import { mkdirSync, mkdtempSync, writeFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { loadManifest, privateEgressRanges, type AgentModel } from "@airlock/core";
+import { loadManifest, type AgentModel } from "@airlock/core";
 import { recordProgram, type Recording } from "../src/plan/record.ts";
-import { AgentPlatform } from "../src/platform/agent-platform.ts";
+import { AgentPlatform, privateRoutesVia } from "../src/platform/agent-platform.ts";
 import { AgentDeployment } from "../src/agent/agent-deployment.ts";
 import { approvalLambdaSource } from "../src/approvals/bundle.ts";
 import { gatewayConfig } from "../src/approvals/approval-gateway.ts";
@@ -34,7 +34,7 @@ async function recordMulti(approvals: Record<string, unknown>): Promise<{ rec: R
     stack: "test",
     config: { "aws:region": "us-east-1" },
     program: () => {
-      const platform = new AgentPlatform("platform", { agents: models, approvals: { agents: approvals as never }, privateRoutes: privateEgressRanges(models).map((cidr) => ({ cidr, transitGatewayId: TEST_TRANSIT_GATEWAY })) });
+      const platform = new AgentPlatform("platform", { agents: models, approvals: { agents: approvals as never }, privateRoutes: privateRoutesVia(models, { transitGatewayId: TEST_TRANSIT_GATEWAY }) });
       for (const model of models) new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY });
     },
   });

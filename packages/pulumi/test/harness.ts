@@ -1,8 +1,8 @@
 /** Test helpers: record a program under mocks and look resources up by type and name. */
 import { strict as assert } from "node:assert";
-import { compile, loadManifest, privateEgressRanges, toolsNeedingApproval, type AgentModel, type PlannedResource } from "@airlock/core";
+import { compile, loadManifest, toolsNeedingApproval, type AgentModel, type PlannedResource } from "@airlock/core";
 import { recordProgram, type Recording } from "../src/plan/record.ts";
-import { AgentPlatform, type AgentPlatformArgs } from "../src/platform/agent-platform.ts";
+import { AgentPlatform, privateRoutesVia, type AgentPlatformArgs } from "../src/platform/agent-platform.ts";
 import { AgentDeployment, type AgentDeploymentArgs } from "../src/agent/agent-deployment.ts";
 
 export const EXAMPLE_MANIFEST = new URL("../../../examples/support-agent/agent.yaml", import.meta.url).pathname;
@@ -45,7 +45,7 @@ export function recordDeployment(model: AgentModel, options: DeployOptions = {})
         agents: [model],
         ...(needsApprovals(model) ? { approvals: { agents: { [model.name]: TEST_APPROVALS } } } : {}),
         // The example's internal billing API is reached over a transit gateway.
-        privateRoutes: privateEgressRanges([model]).map((cidr) => ({ cidr, transitGatewayId: TEST_TRANSIT_GATEWAY })),
+        privateRoutes: privateRoutesVia([model], { transitGatewayId: TEST_TRANSIT_GATEWAY }),
         ...options.platform,
       });
       new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY, ...options.deployment });

@@ -1,10 +1,10 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { recordProgram } from "../src/plan/record.ts";
-import { AgentPlatform } from "../src/platform/agent-platform.ts";
+import { AgentPlatform, privateRoutesVia } from "../src/platform/agent-platform.ts";
 import { AgentDeployment, validateReleases } from "../src/agent/agent-deployment.ts";
 import { all, exampleModel, find, json, modelOf, recordDeployment, TEST_APPROVALS, TEST_TRANSIT_GATEWAY, WIRING_ONLY } from "./harness.ts";
-import { compile, privateEgressRanges } from "@airlock/core";
+import { compile } from "@airlock/core";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -117,7 +117,7 @@ describe("bad deployment arguments", () => {
           program: () => {
             validateReleases(model, args, "us-east-1");
             registered = 0;
-            const platform = new AgentPlatform("platform", { agents: [model], approvals: { agents: { [model.name]: TEST_APPROVALS } }, privateRoutes: privateEgressRanges([model]).map((cidr) => ({ cidr, transitGatewayId: TEST_TRANSIT_GATEWAY })) });
+            const platform = new AgentPlatform("platform", { agents: [model], approvals: { agents: { [model.name]: TEST_APPROVALS } }, privateRoutes: privateRoutesVia([model], { transitGatewayId: TEST_TRANSIT_GATEWAY }) });
             new AgentDeployment(model.name, { platform, model, evalGate: WIRING_ONLY, ...args });
           },
         }),
@@ -154,7 +154,7 @@ describe("bad deployment arguments", () => {
           new AgentPlatform("p", {
             agents: [model],
             approvals: { agents: { [model.name]: TEST_APPROVALS } },
-            privateRoutes: privateEgressRanges([model]).map((cidr) => ({ cidr, transitGatewayId: TEST_TRANSIT_GATEWAY })),
+            privateRoutes: privateRoutesVia([model], { transitGatewayId: TEST_TRANSIT_GATEWAY }),
             extraAllowedDomains: ["https://x.com"],
           }),
       }),

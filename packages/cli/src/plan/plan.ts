@@ -4,7 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { PLAN_VERSION, loadManifest, privateEgressRanges, toolsNeedingApproval, type Finding, type PlanDocument, type PlannedPermission, type PlannedResource } from "@airlock/core";
+import { PLAN_VERSION, loadManifest, toolsNeedingApproval, type Finding, type PlanDocument, type PlannedPermission, type PlannedResource } from "@airlock/core";
 import { readPulumiProject } from "./project.ts";
 import { UsageError } from "../io.ts";
 
@@ -29,7 +29,7 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
     if (!/\.ya?ml$/.test(path)) throw new UsageError(`${target} is not a directory or an agent.yaml`);
     project = basename(resolve(path, ".."));
     const model = await loadManifest(path);
-    const { AgentPlatform, AgentDeployment } = await import("@airlock/pulumi");
+    const { AgentPlatform, AgentDeployment, privateRoutesVia } = await import("@airlock/pulumi");
     recording = await recordProgram({
       project,
       stack,
@@ -37,7 +37,7 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
         const needsApprovals = toolsNeedingApproval(model).length > 0;
         const approvals = needsApprovals ? { agents: { [model.name]: { disabled: "planned from a bare agent.yaml: no Slack channel or approvers configured" } } } : undefined;
         // Routes to the manifest's private ranges belong to the platform a real program declares.
-        const privateRoutes = privateEgressRanges([model]).map((cidr) => ({ cidr, managedElsewhere: { reason: "planned from a bare agent.yaml: routes to private ranges are the platform's (`privateRoutes`)" } }));
+        const privateRoutes = privateRoutesVia([model], { managedElsewhere: { reason: "planned from a bare agent.yaml: routes to private ranges are the platform's (`privateRoutes`)" } });
         const platform = new AgentPlatform(`${model.name}-platform`, { agents: [model], privateRoutes, ...(approvals ? { approvals } : {}) });
         new AgentDeployment(model.name, {
           platform,

@@ -13,6 +13,7 @@ import {
   endpointsForServices,
   isPrivateRange,
   parseCidr,
+  privateEgressRanges,
   rangeContains,
   subdivide,
   toolsNeedingApproval,
@@ -63,6 +64,17 @@ export interface PrivateRoute {
   readonly vpcPeeringConnectionId?: pulumi.Input<string>;
   /** The route exists already in the private route tables; Airlock only relies on it. */
   readonly managedElsewhere?: { readonly reason: string };
+}
+
+/** Where a private route leads: exactly one of a transit gateway, a peering connection, or a route kept elsewhere. */
+export type PrivateRouteTarget = Omit<PrivateRoute, "cidr">;
+
+/**
+ * One route per private IPv4 egress range of the agents (`privateEgressRanges`), all to the same
+ * target: the usual case of internal APIs behind one company transit gateway.
+ */
+export function privateRoutesVia(agents: readonly AgentModel[], target: PrivateRouteTarget): PrivateRoute[] {
+  return privateEgressRanges(agents).map((cidr) => ({ cidr, ...target }));
 }
 
 export interface AgentPlatformArgs {
