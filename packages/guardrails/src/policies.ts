@@ -13,7 +13,8 @@ import type {
 import type { Tier } from "@airlock/core";
 import type { PackEntry, Severity } from "./pack.ts";
 import type { AgentView, StackResource } from "./rule.ts";
-import { containerDefinitions, isRecord, parseJsonish, TASK_DEFINITION } from "./support.ts";
+import { containerDefinitions, isRecord, parseJsonish } from "./support.ts";
+import { ECS_TASK_DEFINITION as TASK_DEFINITION } from "./types.ts";
 
 const SEVERITY: Record<Severity, PulumiSeverity> = { error: "high", warning: "medium", info: "low" };
 const ENFORCEMENT: Record<Severity, EnforcementLevel> = { error: "mandatory", warning: "advisory", info: "advisory" };

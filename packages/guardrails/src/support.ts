@@ -5,6 +5,7 @@
  */
 import { findSecrets, isHighEntropySecret, maskSecret, parseCidr, SECRET_PLACEHOLDER } from "@airlock/core";
 import { NOT_APPLICABLE, verdict, type Props, type RuleResult, type StackResource } from "./rule.ts";
+import { ECS_TASK_DEFINITION as TASK_DEFINITION } from "./types.ts";
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
@@ -81,8 +82,6 @@ export const IAM_POLICY_TYPES = [
   "aws:iam/userPolicy:UserPolicy",
   "aws:iam/groupPolicy:GroupPolicy",
 ] as const;
-
-export const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
 
 /** Container definitions of a task definition (a JSON string in both plan and engine). */
 export function containerDefinitions(props: Props): Record<string, unknown>[] | undefined {

@@ -6,6 +6,7 @@
  */
 import type { StackInput, StackRule, StackViolation } from "../../rule.ts";
 import { isRecord } from "../../support.ts";
+import { ECS_SERVICE } from "../../types.ts";
 import { APPROVALS_TAG } from "./OutwardToolsApproved.ts";
 
 export const ApprovalsOptedOut: StackRule = {
@@ -14,7 +15,7 @@ export const ApprovalsOptedOut: StackRule = {
   check({ resources }: StackInput): StackViolation[] {
     const out: StackViolation[] = [];
     for (const r of resources) {
-      if (r.type !== "aws:ecs/service:Service" || !isRecord(r.props.tags)) continue;
+      if (r.type !== ECS_SERVICE || !isRecord(r.props.tags)) continue;
       const v = r.props.tags[APPROVALS_TAG];
       if (typeof v !== "string" || !v.startsWith("OFF:")) continue;
       const agent = typeof r.props.tags["airlock:agent"] === "string" ? r.props.tags["airlock:agent"] : r.name;

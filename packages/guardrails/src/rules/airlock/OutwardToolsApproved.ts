@@ -11,11 +11,11 @@
  */
 import { toolsNeedingApproval } from "@airlock/core";
 import { isRecord } from "../../support.ts";
+import { ECS_SERVICE as SERVICE } from "../../types.ts";
 import type { StackInput, StackRule, StackViolation } from "../../rule.ts";
 
 export const APPROVAL_GATEWAY = "airlock:approvals:ApprovalGateway";
 export const AGENT_DEPLOYMENT = "airlock:agent:AgentDeployment";
-const SERVICE = "aws:ecs/service:Service";
 /** The tag on an agent's service that records how its outward actions are approved. */
 export const APPROVALS_TAG = "airlock:approvals";
 

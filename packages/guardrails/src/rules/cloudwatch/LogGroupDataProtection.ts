@@ -5,11 +5,8 @@
  * agent prints is masked before anyone reads it.
  */
 import { isRecord, parseJsonish, refersTo } from "../../support.ts";
+import { CLOUDWATCH_LOG_ACCOUNT_POLICY as ACCOUNT_POLICY, CLOUDWATCH_LOG_DATA_PROTECTION_POLICY as POLICY, CLOUDWATCH_LOG_GROUP as LOG_GROUP } from "../../types.ts";
 import type { StackInput, StackRule, StackViolation } from "../../rule.ts";
-import { LOG_GROUP } from "./LogGroupRetention.ts";
-
-const POLICY = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy";
-const ACCOUNT_POLICY = "aws:cloudwatch/logAccountPolicy:LogAccountPolicy";
 
 /** Whether a data protection policy document has a statement that masks (Deidentify). */
 export function masks(doc: unknown): boolean {

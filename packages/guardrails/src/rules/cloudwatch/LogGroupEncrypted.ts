@@ -1,6 +1,6 @@
 /** Log groups are encrypted with a customer-managed KMS key (`kmsKeyId`). */
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
-import { LOG_GROUP } from "./LogGroupRetention.ts";
+import { CLOUDWATCH_LOG_GROUP as LOG_GROUP } from "../../types.ts";
 
 export const LogGroupEncrypted: ResourceRule = {
   kind: "resource",

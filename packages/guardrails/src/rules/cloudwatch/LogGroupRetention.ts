@@ -1,7 +1,6 @@
 /** Log groups expire their events (`retentionInDays` set, not 0 = forever): agent traces hold customer data. */
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
-
-export const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
+import { CLOUDWATCH_LOG_GROUP as LOG_GROUP } from "../../types.ts";
 
 export const LogGroupRetention: ResourceRule = {
   kind: "resource",

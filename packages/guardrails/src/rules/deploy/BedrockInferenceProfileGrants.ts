@@ -14,11 +14,8 @@
 import { INFERENCE_PROFILE_MODEL_GRANT, inferenceProfileModelArns } from "@airlock/core";
 import type { StackInput, StackResource, StackRule, StackViolation } from "../../rule.ts";
 import { allowStatements, coversAction, coversResource, IAM_POLICY_TYPES, names, ofType, referent, resourceLabel, type Statement } from "../../support.ts";
+import { IAM_POLICY as MANAGED_POLICY, IAM_ROLE as ROLE, IAM_ROLE_POLICY as ROLE_POLICY, IAM_ROLE_POLICY_ATTACHMENT as ATTACHMENT } from "../../types.ts";
 
-const ROLE = "aws:iam/role:Role";
-const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
-const MANAGED_POLICY = "aws:iam/policy:Policy";
-const ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
 const INVOKE_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"];
 const PROFILE_ARN = /^arn:([^:]+):bedrock:([a-z0-9-]+):(\d{12}|\*)?:inference-profile\/(.+)$/;
 

@@ -8,8 +8,7 @@
 import { DNS_FIREWALL_ASSOCIATION_FACTS } from "@airlock/core";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
 import { knownString } from "../../support.ts";
-
-const ASSOCIATION = "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation";
+import { ROUTE53_RESOLVER_FIREWALL_RULE_GROUP_ASSOCIATION as ASSOCIATION } from "../../types.ts";
 
 export const DnsFirewallAssociationMutationProtection: ResourceRule = {
   kind: "resource",

@@ -16,13 +16,8 @@
 import { DNS_FIREWALL_FACTS, knownChains, resolveChain, type FirewallAction, type FirewallRuleSpec, type RedirectionAction } from "@airlock/core";
 import type { StackInput, StackResource, StackRule, StackViolation } from "../../rule.ts";
 import { allStrings, knownString, ofType, referent, stringList } from "../../support.ts";
-import { VPC, vpcKey } from "./NatGatewayAfterInternetGateway.ts";
-
-const ASSOCIATION = "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation";
-const RULE_GROUP = "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup";
-const RULE = "aws:route53/resolverFirewallRule:ResolverFirewallRule";
-const DOMAIN_LIST = "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList";
-export const VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
+import { vpcKey } from "./NatGatewayAfterInternetGateway.ts";
+import { EC2_VPC as VPC, EC2_VPC_ENDPOINT as VPC_ENDPOINT, ROUTE53_RESOLVER_FIREWALL_DOMAIN_LIST as DOMAIN_LIST, ROUTE53_RESOLVER_FIREWALL_RULE as RULE, ROUTE53_RESOLVER_FIREWALL_RULE_GROUP as RULE_GROUP, ROUTE53_RESOLVER_FIREWALL_RULE_GROUP_ASSOCIATION as ASSOCIATION } from "../../types.ts";
 
 /** `com.amazonaws.us-east-1.ecr.dkr` → region and suffix (also `cn.com.amazonaws.cn-north-1.s3`). */
 export function endpointService(serviceName: unknown): { readonly region: string; readonly suffix: string } | undefined {

@@ -17,14 +17,9 @@
 import { ENCRYPTED_TOPIC_KEY_ACTIONS, SNS_AWS_MANAGED_KEY, SNS_ENCRYPTION_FACTS, SNS_SERVICE_PUBLISHERS } from "@airlock/core";
 import type { StackInput, StackResource, StackRule, StackViolation } from "../../rule.ts";
 import { coversAction, knownString, names, ofType, policyStatementsOf, principalCovers, referent, resourceLabel } from "../../support.ts";
+import { CLOUDWATCH_EVENT_TARGET as EVENT_TARGET, CLOUDWATCH_METRIC_ALARM, KMS_ALIAS as KEY_ALIAS, KMS_KEY as KEY, KMS_KEY_POLICY as KEY_POLICY, SNS_TOPIC as TOPIC, SNS_TOPIC_POLICY as TOPIC_POLICY } from "../../types.ts";
 
-const TOPIC = "aws:sns/topic:Topic";
-const TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy";
-const KEY = "aws:kms/key:Key";
-const KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy";
-const KEY_ALIAS = "aws:kms/alias:Alias";
-const EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget";
-const ALARMS = ["aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm"];
+const ALARMS = [CLOUDWATCH_METRIC_ALARM, "aws:cloudwatch/compositeAlarm:CompositeAlarm"];
 const ALARM_ACTIONS = ["alarmActions", "okActions", "insufficientDataActions"];
 
 type Publisher = "eventbridge" | "cloudwatch";

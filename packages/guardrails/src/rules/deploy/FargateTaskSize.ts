@@ -4,7 +4,8 @@
  */
 import { fargateSizeProblem } from "@airlock/core";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
-import { isRecord, stringList, TASK_DEFINITION } from "../../support.ts";
+import { isRecord, stringList } from "../../support.ts";
+import { ECS_TASK_DEFINITION as TASK_DEFINITION } from "../../types.ts";
 
 /** CPU units from `512`, `"512"`, `"0.5 vCPU"`; undefined when unreadable. */
 export function cpuUnits(v: unknown): number | undefined {

@@ -12,10 +12,7 @@
 import { PUBLIC_FUNCTION_URL_PERMISSIONS, type FunctionUrlPermissionSpec } from "@airlock/core";
 import type { StackInput, StackResource, StackRule, StackViolation } from "../../rule.ts";
 import { dependencyClosure, globMatches, knownString, lambdaFunctionRef, ofType, referent, resourceLabel } from "../../support.ts";
-
-export const FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl";
-export const LAMBDA_PERMISSION = "aws:lambda/permission:Permission";
-export const LAMBDA_FUNCTION_TYPE = "aws:lambda/function:Function";
+import { LAMBDA_FUNCTION as LAMBDA_FUNCTION_TYPE, LAMBDA_FUNCTION_URL as FUNCTION_URL, LAMBDA_PERMISSION } from "../../types.ts";
 
 /** The function (and qualifier) a resource's reference names: the function's URN when it is in the stack, else its name. */
 export interface LambdaTarget {

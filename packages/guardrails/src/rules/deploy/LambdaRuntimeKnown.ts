@@ -4,7 +4,8 @@
  */
 import { LAMBDA_RUNTIMES } from "@airlock/core";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
-import { functionLabel, LAMBDA_FUNCTION, runtimeOf, type RuntimeRuleOptions } from "./LambdaRuntimeSupported.ts";
+import { functionLabel, runtimeOf, type RuntimeRuleOptions } from "./LambdaRuntimeSupported.ts";
+import { LAMBDA_FUNCTION } from "../../types.ts";
 
 const RUNTIMES_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html";
 

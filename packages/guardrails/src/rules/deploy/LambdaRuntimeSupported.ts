@@ -5,8 +5,7 @@
  */
 import { lambdaRuntimeStatus, type LambdaRuntimeStatus } from "@airlock/core";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
-
-export const LAMBDA_FUNCTION = "aws:lambda/function:Function";
+import { LAMBDA_FUNCTION } from "../../types.ts";
 
 export interface RuntimeRuleOptions {
   /** The evaluation date. @default - the current date */

@@ -6,9 +6,7 @@
 import { checkCustomDataIdentifiers } from "@airlock/core";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
 import { isRecord, parseJsonish } from "../../support.ts";
-
-const POLICY = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy";
-const ACCOUNT_POLICY = "aws:cloudwatch/logAccountPolicy:LogAccountPolicy";
+import { CLOUDWATCH_LOG_ACCOUNT_POLICY as ACCOUNT_POLICY, CLOUDWATCH_LOG_DATA_PROTECTION_POLICY as POLICY } from "../../types.ts";
 
 export const LogDataProtectionIdentifiers: ResourceRule = {
   kind: "resource",

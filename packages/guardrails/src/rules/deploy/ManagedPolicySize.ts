@@ -1,8 +1,7 @@
 /** A customer managed policy (`aws:iam/policy:Policy`) is at most 6,144 characters without white space. */
 import { IAM_POLICY_LIMITS, policySize } from "@airlock/core";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
-
-export const MANAGED_POLICY = "aws:iam/policy:Policy";
+import { IAM_POLICY as MANAGED_POLICY } from "../../types.ts";
 
 export const ManagedPolicySize: ResourceRule = {
   kind: "resource",

@@ -12,13 +12,7 @@
 import { VPC_FACTS } from "@airlock/core";
 import type { StackInput, StackResource, StackRule, StackViolation } from "../../rule.ts";
 import { dependencyClosure, knownString, ofType, referent, resourceLabel } from "../../support.ts";
-
-const NAT = "aws:ec2/natGateway:NatGateway";
-const EIP = "aws:ec2/eip:Eip";
-const SUBNET = "aws:ec2/subnet:Subnet";
-const IGW = "aws:ec2/internetGateway:InternetGateway";
-const IGW_ATTACHMENT = "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment";
-export const VPC = "aws:ec2/vpc:Vpc";
+import { EC2_EIP as EIP, EC2_INTERNET_GATEWAY as IGW, EC2_INTERNET_GATEWAY_ATTACHMENT as IGW_ATTACHMENT, EC2_NAT_GATEWAY as NAT, EC2_SUBNET as SUBNET, EC2_VPC as VPC } from "../../types.ts";
 
 /** How a `vpcId` input is compared: the VPC's URN when it is in the stack, else the id itself. */
 export function vpcKey(value: unknown, holder: StackResource, vpcs: readonly StackResource[]): string | undefined {

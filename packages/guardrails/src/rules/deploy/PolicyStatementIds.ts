@@ -5,6 +5,7 @@
 import { checkPolicyDocument } from "@airlock/core";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
 import { IAM_POLICY_TYPES, permissionPolicies } from "../../support.ts";
+import { IAM_ROLE } from "../../types.ts";
 
 export const PolicyStatementIds: ResourceRule = {
   kind: "resource",
@@ -12,7 +13,7 @@ export const PolicyStatementIds: ResourceRule = {
   resourceTypes: IAM_POLICY_TYPES,
   check(type: string, props: Props) {
     const docs = permissionPolicies(type, props);
-    if (type === "aws:iam/role:Role" && props.assumeRolePolicy !== undefined) docs.push({ label: "assumeRolePolicy", doc: props.assumeRolePolicy });
+    if (type === IAM_ROLE && props.assumeRolePolicy !== undefined) docs.push({ label: "assumeRolePolicy", doc: props.assumeRolePolicy });
     const readable = docs.filter((d) => d.doc !== "[secret]" && d.doc !== "");
     if (readable.length === 0) return NOT_APPLICABLE;
     return verdict(readable.flatMap((d) => checkPolicyDocument(d.doc, { label: d.label })));

@@ -15,18 +15,7 @@
 import { PRIVATE_IPV4_RANGES, rangeContains, isPrivateRange, VPC_FACTS } from "@airlock/core";
 import type { StackInput, StackResource, StackRule, StackViolation } from "../../rule.ts";
 import { isRecord, knownString, ofType, referent, resourceLabel, stringList } from "../../support.ts";
-import { VPC } from "./NatGatewayAfterInternetGateway.ts";
-
-const SG = "aws:ec2/securityGroup:SecurityGroup";
-const EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
-const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
-const CIDR_ASSOCIATION = "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation";
-const ROUTE_TABLE = "aws:ec2/routeTable:RouteTable";
-const DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable";
-const ROUTE = "aws:ec2/route:Route";
-const VPN_GATEWAY = "aws:ec2/vpnGateway:VpnGateway";
-const PROPAGATION = "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation";
-const TGW_ATTACHMENT = "aws:ec2transitgateway/vpcAttachment:VpcAttachment";
+import { EC2TRANSITGATEWAY_VPC_ATTACHMENT as TGW_ATTACHMENT, EC2_DEFAULT_ROUTE_TABLE as DEFAULT_ROUTE_TABLE, EC2_ROUTE as ROUTE, EC2_ROUTE_TABLE as ROUTE_TABLE, EC2_SECURITY_GROUP as SG, EC2_SECURITY_GROUP_RULE as SG_RULE, EC2_VPC as VPC, EC2_VPC_IPV4_CIDR_BLOCK_ASSOCIATION as CIDR_ASSOCIATION, EC2_VPN_GATEWAY as VPN_GATEWAY, EC2_VPN_GATEWAY_ROUTE_PROPAGATION as PROPAGATION, VPC_SECURITY_GROUP_EGRESS_RULE as EGRESS_RULE } from "../../types.ts";
 
 interface EgressCidr {
   readonly holder: StackResource;

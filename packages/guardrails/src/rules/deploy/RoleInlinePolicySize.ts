@@ -5,10 +5,8 @@
  */
 import { IAM_POLICY_LIMITS, policySize } from "@airlock/core";
 import { isRecord, mentions, identifiersOf } from "../../support.ts";
+import { IAM_ROLE as ROLE, IAM_ROLE_POLICY as ROLE_POLICY } from "../../types.ts";
 import type { StackInput, StackRule, StackViolation } from "../../rule.ts";
-
-const ROLE = "aws:iam/role:Role";
-const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 
 function docText(doc: unknown): string | undefined {
   if (typeof doc === "string") return doc === "" || doc === "[secret]" ? undefined : doc;

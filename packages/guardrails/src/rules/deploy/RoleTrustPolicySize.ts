@@ -4,8 +4,7 @@
  */
 import { IAM_POLICY_LIMITS, policySize } from "@airlock/core";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
-
-const ROLE = "aws:iam/role:Role";
+import { IAM_ROLE as ROLE } from "../../types.ts";
 
 export const RoleTrustPolicySize: ResourceRule = {
   kind: "resource",

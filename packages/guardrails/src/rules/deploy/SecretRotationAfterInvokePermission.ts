@@ -10,9 +10,8 @@
 import { ROTATION_INVOKER, SECRET_ROTATION_FACTS } from "@airlock/core";
 import type { StackInput, StackRule, StackViolation } from "../../rule.ts";
 import { dependencyClosure, globMatches, knownString, ofType, referent, resourceLabel } from "../../support.ts";
-import { LAMBDA_FUNCTION_TYPE, LAMBDA_PERMISSION, lambdaTarget, sameTarget } from "./FunctionUrlPublicPermissions.ts";
-
-const ROTATION = "aws:secretsmanager/secretRotation:SecretRotation";
+import { lambdaTarget, sameTarget } from "./FunctionUrlPublicPermissions.ts";
+import { LAMBDA_FUNCTION as LAMBDA_FUNCTION_TYPE, LAMBDA_PERMISSION, SECRETSMANAGER_SECRET_ROTATION as ROTATION } from "../../types.ts";
 
 export const SecretRotationAfterInvokePermission: StackRule = {
   kind: "stack",

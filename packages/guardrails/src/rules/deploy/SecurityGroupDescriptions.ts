@@ -9,12 +9,7 @@
 import { checkEc2Description, type Ec2DescriptionTarget } from "@airlock/core";
 import { isRecord } from "../../support.ts";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
-
-const SG = "aws:ec2/securityGroup:SecurityGroup";
-const DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup";
-const INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
-const EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
-const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
+import { EC2_DEFAULT_SECURITY_GROUP as DEFAULT_SG, EC2_SECURITY_GROUP as SG, EC2_SECURITY_GROUP_RULE as SG_RULE, VPC_SECURITY_GROUP_EGRESS_RULE as EGRESS_RULE, VPC_SECURITY_GROUP_INGRESS_RULE as INGRESS_RULE } from "../../types.ts";
 
 /** Whether a rule names this target (a value, a non-empty list, or an unknown output standing for one). */
 function names(v: unknown): boolean {

@@ -14,10 +14,10 @@
 import { ecrLayerBucketObjects, partitionOfRegion, VPC_ENDPOINT_FACTS, VPC_ENDPOINT_POLICY_MAX } from "@airlock/core";
 import type { StackInput, StackResource, StackRule, StackViolation } from "../../rule.ts";
 import { coversAction, coversResource, ofType, policyStatementsOf, referent, resourceLabel, type PolicyStatement } from "../../support.ts";
-import { endpointService, VPC_ENDPOINT } from "./DnsFirewallResolvesAwsNames.ts";
-import { VPC, vpcKey } from "./NatGatewayAfterInternetGateway.ts";
+import { endpointService } from "./DnsFirewallResolvesAwsNames.ts";
+import { vpcKey } from "./NatGatewayAfterInternetGateway.ts";
+import { EC2_VPC as VPC, EC2_VPC_ENDPOINT as VPC_ENDPOINT, EC2_VPC_ENDPOINT_POLICY as ENDPOINT_POLICY } from "../../types.ts";
 
-const ENDPOINT_POLICY = "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy";
 const OWNER_KEYS = ["aws:resourceaccount", "s3:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths"];
 const LAYER_READ = "s3:GetObject";
 

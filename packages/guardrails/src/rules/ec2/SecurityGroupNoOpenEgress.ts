@@ -8,12 +8,9 @@
  */
 import { isOpenCidr, isRecord, stringList, tagsOf } from "../../support.ts";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
+import { EC2_DEFAULT_SECURITY_GROUP as DEFAULT_SG, EC2_SECURITY_GROUP as SG, EC2_SECURITY_GROUP_RULE as SG_RULE, VPC_SECURITY_GROUP_EGRESS_RULE as EGRESS_RULE } from "../../types.ts";
 
 export const EGRESS_OPT_OUT_TAG = "airlock:egress-opt-out";
-const SG = "aws:ec2/securityGroup:SecurityGroup";
-const DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup";
-const EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
-const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
 
 interface OpenRule {
   readonly where: string;

@@ -1,5 +1,6 @@
 /** Containers drop every Linux capability (`linuxParameters.capabilities.drop: ["ALL"]`) and add none back. */
-import { checkContainers, isRecord, stringList, TASK_DEFINITION } from "../../support.ts";
+import { checkContainers, isRecord, stringList } from "../../support.ts";
+import { ECS_TASK_DEFINITION as TASK_DEFINITION } from "../../types.ts";
 import type { Props, ResourceRule } from "../../rule.ts";
 
 export const ContainerDropAllCapabilities: ResourceRule = {

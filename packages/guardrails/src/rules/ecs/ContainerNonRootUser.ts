@@ -1,5 +1,6 @@
 /** Containers run as a non-root user; with no `user` they run as the image's user, root by default. */
-import { checkContainers, TASK_DEFINITION } from "../../support.ts";
+import { checkContainers } from "../../support.ts";
+import { ECS_TASK_DEFINITION as TASK_DEFINITION } from "../../types.ts";
 import type { Props, ResourceRule } from "../../rule.ts";
 
 /** Whether an ECS `user` (`uid`, `uid:gid`, `name`, `name:group`) is root. */

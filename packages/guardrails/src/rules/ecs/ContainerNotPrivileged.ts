@@ -1,5 +1,6 @@
 /** No container runs privileged (full access to the host's devices). */
-import { checkContainers, TASK_DEFINITION } from "../../support.ts";
+import { checkContainers } from "../../support.ts";
+import { ECS_TASK_DEFINITION as TASK_DEFINITION } from "../../types.ts";
 import type { Props, ResourceRule } from "../../rule.ts";
 
 export const ContainerNotPrivileged: ResourceRule = {

@@ -1,5 +1,6 @@
 /** Containers run with a read-only root file system; whatever they write goes to a declared volume. */
-import { checkContainers, TASK_DEFINITION } from "../../support.ts";
+import { checkContainers } from "../../support.ts";
+import { ECS_TASK_DEFINITION as TASK_DEFINITION } from "../../types.ts";
 import type { Props, ResourceRule } from "../../rule.ts";
 
 export const ContainerReadOnlyRootFs: ResourceRule = {

@@ -1,8 +1,7 @@
 /** ECS services get no public IP: agents reach the internet only through NAT and the egress allowlist. */
 import { isRecord } from "../../support.ts";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
-
-const SERVICE = "aws:ecs/service:Service";
+import { ECS_SERVICE as SERVICE } from "../../types.ts";
 
 export const ServiceNoPublicIp: ResourceRule = {
   kind: "resource",

@@ -2,7 +2,8 @@
  * No credential in a task definition's plain `environment`: it is readable by anyone who can
  * describe the task definition and is kept in every revision. Credentials go in `secrets`.
  */
-import { checkContainers, isRecord, secretLiteralProblem, TASK_DEFINITION } from "../../support.ts";
+import { checkContainers, isRecord, secretLiteralProblem } from "../../support.ts";
+import { ECS_TASK_DEFINITION as TASK_DEFINITION } from "../../types.ts";
 import type { Props, ResourceRule } from "../../rule.ts";
 
 export const TaskDefinitionNoSecretEnv: ResourceRule = {

@@ -2,8 +2,8 @@
  * Task definitions are retained when replaced (`skipDestroy: true`), so `airlock rollback` can
  * return to the previous revision and an incident can be traced to what ran.
  */
-import { TASK_DEFINITION } from "../../support.ts";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
+import { ECS_TASK_DEFINITION as TASK_DEFINITION } from "../../types.ts";
 
 export const TaskDefinitionRetained: ResourceRule = {
   kind: "resource",

@@ -1,8 +1,7 @@
 /** No credential in a Lambda function's `environment.variables`; read it from Secrets Manager at run time. */
 import { isRecord, secretLiteralProblem } from "../../support.ts";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
-
-const FUNCTION = "aws:lambda/function:Function";
+import { LAMBDA_FUNCTION as FUNCTION } from "../../types.ts";
 
 export const LambdaNoSecretEnv: ResourceRule = {
   kind: "resource",

@@ -1,7 +1,6 @@
 /** Secrets are encrypted with a customer-managed KMS key (`kmsKeyId`), so key policy and CloudTrail govern every read. */
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
-
-export const SECRET = "aws:secretsmanager/secret:Secret";
+import { SECRETSMANAGER_SECRET as SECRET } from "../../types.ts";
 
 export const SecretEncryptedWithKms: ResourceRule = {
   kind: "resource",

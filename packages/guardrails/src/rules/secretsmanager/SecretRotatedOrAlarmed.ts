@@ -7,11 +7,9 @@
  * tag) and the secret carries the limit the monitor measures it against (`airlock:max-age-days`).
  */
 import { isRecord, refersTo, tagsOf } from "../../support.ts";
+import { CLOUDWATCH_METRIC_ALARM as ALARM, SECRETSMANAGER_SECRET as SECRET, SECRETSMANAGER_SECRET_ROTATION as ROTATION } from "../../types.ts";
 import type { StackInput, StackResource, StackRule, StackViolation } from "../../rule.ts";
-import { SECRET } from "./SecretEncryptedWithKms.ts";
 
-const ROTATION = "aws:secretsmanager/secretRotation:SecretRotation";
-const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 /** The platform age monitor's per-owner metric (packages/pulumi SECRET_AGE_PERCENT_METRIC). */
 const AGE_PERCENT_METRIC = "SecretAgePercentOfLimit";
 

@@ -1,0 +1,49 @@
+/**
+ * Resource type tokens the rules read, in one place (the @pulumi/aws v7 tokens: `aws:<module>/<resource>:<Type>`).
+ * Rules import them by these names; a local alias keeps a rule's own short name where it has one.
+ */
+export const CLOUDWATCH_EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget";
+export const CLOUDWATCH_LOG_ACCOUNT_POLICY = "aws:cloudwatch/logAccountPolicy:LogAccountPolicy";
+export const CLOUDWATCH_LOG_DATA_PROTECTION_POLICY = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy";
+export const CLOUDWATCH_LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
+export const CLOUDWATCH_METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+export const EC2TRANSITGATEWAY_VPC_ATTACHMENT = "aws:ec2transitgateway/vpcAttachment:VpcAttachment";
+export const EC2_DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable";
+export const EC2_DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup";
+export const EC2_EIP = "aws:ec2/eip:Eip";
+export const EC2_INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway";
+export const EC2_INTERNET_GATEWAY_ATTACHMENT = "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment";
+export const EC2_NAT_GATEWAY = "aws:ec2/natGateway:NatGateway";
+export const EC2_ROUTE = "aws:ec2/route:Route";
+export const EC2_ROUTE_TABLE = "aws:ec2/routeTable:RouteTable";
+export const EC2_SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
+export const EC2_SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
+export const EC2_SUBNET = "aws:ec2/subnet:Subnet";
+export const EC2_VPC = "aws:ec2/vpc:Vpc";
+export const EC2_VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
+export const EC2_VPC_ENDPOINT_POLICY = "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy";
+export const EC2_VPC_IPV4_CIDR_BLOCK_ASSOCIATION = "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation";
+export const EC2_VPN_GATEWAY = "aws:ec2/vpnGateway:VpnGateway";
+export const EC2_VPN_GATEWAY_ROUTE_PROPAGATION = "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation";
+export const ECS_SERVICE = "aws:ecs/service:Service";
+export const ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
+export const IAM_POLICY = "aws:iam/policy:Policy";
+export const IAM_ROLE = "aws:iam/role:Role";
+export const IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+export const IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+export const KMS_ALIAS = "aws:kms/alias:Alias";
+export const KMS_KEY = "aws:kms/key:Key";
+export const KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy";
+export const LAMBDA_FUNCTION = "aws:lambda/function:Function";
+export const LAMBDA_FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl";
+export const LAMBDA_PERMISSION = "aws:lambda/permission:Permission";
+export const ROUTE53_RESOLVER_FIREWALL_DOMAIN_LIST = "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList";
+export const ROUTE53_RESOLVER_FIREWALL_RULE = "aws:route53/resolverFirewallRule:ResolverFirewallRule";
+export const ROUTE53_RESOLVER_FIREWALL_RULE_GROUP = "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup";
+export const ROUTE53_RESOLVER_FIREWALL_RULE_GROUP_ASSOCIATION = "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation";
+export const SECRETSMANAGER_SECRET = "aws:secretsmanager/secret:Secret";
+export const SECRETSMANAGER_SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation";
+export const SNS_TOPIC = "aws:sns/topic:Topic";
+export const SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy";
+export const VPC_SECURITY_GROUP_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+export const VPC_SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
