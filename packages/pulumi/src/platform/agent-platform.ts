@@ -253,6 +253,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
     const failOpen = args.dnsFirewallFailOpen ?? false;
 
     // --- KMS key for logs, secrets and alarm topics ---------------------------------------
+    // This stack's Airlock topics (their names carry the stack), as SNS names them to KMS.
+    const airlockTopics = pulumi.interpolate`arn:${ctx.partition}:sns:${ctx.region}:${ctx.accountId}:airlock-${stackLabel()}-*`;
     const keyPolicy = policyJson([
       {
         Sid: "AccountAdministers",
@@ -284,7 +286,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
         Resource: "*",
         Condition: {
           StringEquals: { "aws:SourceAccount": ctx.accountId },
-          ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": pulumi.interpolate`arn:${ctx.partition}:sns:${ctx.region}:${ctx.accountId}:airlock-${stackLabel()}-*` },
+          ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": airlockTopics },
         },
       },
       {
@@ -297,7 +299,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
         Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
         Resource: "*",
         Condition: {
-          ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": pulumi.interpolate`arn:${ctx.partition}:sns:${ctx.region}:${ctx.accountId}:airlock-${stackLabel()}-*` },
+          ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": airlockTopics },
         },
       },
     ]);
