@@ -26,7 +26,7 @@ export interface AwsContext {
  * context waits for that check, so a mismatch fails the preview instead of deploying endpoints,
  * zones and ARNs of one region into another.
  */
-export function awsContext(parent: pulumi.Resource, region?: string): AwsContext {
+export function awsContext(parent: pulumi.Resource, region?: string, deployerArn?: pulumi.Input<string>): AwsContext {
   const resolved = region ?? aws.config.region;
   if (resolved === undefined || resolved === "") {
     throw new Error("`region`: no AWS region is set; run `pulumi config set aws:region <region>` or pass `region`");
@@ -42,13 +42,13 @@ export function awsContext(parent: pulumi.Resource, region?: string): AwsContext
   });
   const identity = aws.getCallerIdentityOutput({}, { parent });
   const partition = aws.getPartitionOutput({}, { parent });
-  const session = aws.iam.getSessionContextOutput({ arn: identity.arn }, { parent });
   return {
     region: resolved,
     accountId: pulumi.all([identity.accountId, checked]).apply(([account]) => account),
     partition: partition.partition,
     dnsSuffix: partition.dnsSuffix,
-    deployerArn: session.issuerArn,
+    // Given, or the caller's own (its role, for an assumed-role session): looked up only when not given.
+    deployerArn: deployerArn !== undefined ? pulumi.output(deployerArn) : aws.iam.getSessionContextOutput({ arn: identity.arn }, { parent }).issuerArn,
   };
 }
 

@@ -243,3 +243,19 @@ describe("caller tags", () => {
     assert.equal(all(rec, "aws:ec2/vpc:Vpc")[0]!.inputs.tags && (all(rec, "aws:ec2/vpc:Vpc")[0]!.inputs.tags as Record<string, string>)["cost centre"], "R and D 50 percent");
   });
 });
+
+describe("the deploying principal", () => {
+  const readers = (rec: Recording, secretName: string): string[] => {
+    const policy = all(rec, "aws:secretsmanager/secretPolicy:SecretPolicy").find((p) => p.name.endsWith(`-${secretName}`))!;
+    const deny = JSON.parse(String(policy.inputs.policy)).Statement.find((s: { Sid: string }) => s.Sid === "OnlyNamedRolesReadTheValue");
+    return deny.Condition.StringNotEquals["aws:PrincipalArn"];
+  };
+
+  it("is the caller's role by default, and the platform's `deployerArn` when given, in the generated secret's readers", async () => {
+    const model = await exampleModel();
+    assert.ok(readers(await recordDeployment(model), "billing-api-token").includes("arn:aws:iam::123456789012:role/airlock-deployer"));
+    const given = readers(await recordDeployment(model, { platform: { deployerArn: "arn:aws:iam::123456789012:role/ci/pipeline" } }), "billing-api-token");
+    assert.ok(given.includes("arn:aws:iam::123456789012:role/ci/pipeline"), given.join(", "));
+    assert.ok(!given.includes("arn:aws:iam::123456789012:role/airlock-deployer"), given.join(", "));
+  });
+});

@@ -242,8 +242,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
     validate(name, args);
     super(AGENT_PLATFORM_TOKEN, name, {}, opts);
     this.name = name;
-    const found = awsContext(this, args.region);
-    const ctx: AwsContext = args.deployerArn === undefined ? found : { ...found, deployerArn: pulumi.output(args.deployerArn) };
+    const ctx = awsContext(this, args.region, args.deployerArn);
     this.aws = ctx;
     const tags = sanitizeTags({ "airlock:platform": name, "airlock:managed-by": "airlock", ...args.tags });
     this.tags = tags;
