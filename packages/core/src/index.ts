@@ -1,5 +1,6 @@
 export * from "./errors.ts";
 export * from "./schema.ts";
+export * from "./json-schema.ts";
 export * from "./validate.ts";
 export * from "./compile.ts";
 export * from "./load.ts";
