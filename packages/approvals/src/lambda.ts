@@ -26,6 +26,7 @@
  * `createGatewayHandler` is the whole behaviour without AWS (tests run it on the embedded store).
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { createSlackClient } from "./config.ts";
 import { openDatabase, type Database } from "./db.ts";
@@ -330,7 +331,9 @@ function need(env: NodeJS.ProcessEnv, name: string): string {
 /** Cold start: gateway.json beside the bundle, the three secrets, the store. */
 async function boot(env: NodeJS.ProcessEnv): Promise<GatewayHandler> {
   const stack = need(env, GATEWAY_ENV.stack);
-  const config = readGatewayConfig(new URL(`./${GATEWAY_CONFIG.file}`, import.meta.url));
+  // gateway.json travels beside the bundle, in the function's code directory: LAMBDA_TASK_ROOT
+  // ("The path to your Lambda function code", https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+  const config = readGatewayConfig(join(env.LAMBDA_TASK_ROOT ?? process.cwd(), GATEWAY_CONFIG.file));
   const sm = new SecretsManagerClient({});
   const secret = async (arnVar: string) => {
     const out = await sm.send(new GetSecretValueCommand({ SecretId: need(env, arnVar) }));

@@ -4,10 +4,10 @@
  * advisory lock serialises them) and on every start (applied versions are skipped).
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { sha256 } from "@airlock/core/hash";
 import type { Database } from "./db.ts";
+import PACKAGE_ROOT from "./package-root.cts";
 
 export interface Migration {
   readonly version: number;
@@ -23,7 +23,7 @@ export interface MigrationResult {
   readonly version: number;
 }
 
-const MIGRATIONS_DIR = fileURLToPath(new URL("../migrations/", import.meta.url));
+const MIGRATIONS_DIR = join(PACKAGE_ROOT, "migrations");
 /** Key of the advisory lock migrations hold (any constant distinct from the audit lock). */
 const MIGRATION_LOCK = 7_231_001;
 

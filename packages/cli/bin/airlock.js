@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// The `airlock` command. Sources are TypeScript; tsx loads them without a build step.
-import { register } from "tsx/esm/api";
+// The `airlock` command: the CLI's built JavaScript (dist/, made by `npm run build` and shipped in
+// the package). A Pulumi program in TypeScript is loaded through tsx when a command plans one.
+import { main } from "../dist/main.js";
 
-register();
-const { main } = await import("../src/main.ts");
 process.exitCode = await main(process.argv.slice(2));

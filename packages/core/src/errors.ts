@@ -24,6 +24,9 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
+/** Marks ManifestErrors across copies of the package (`Symbol.for`: one symbol per process). */
+const MANIFEST_ERROR_BRAND = Symbol.for("airlock.ManifestError");
+
 /**
  * Thrown when a manifest (or any input Airlock validates) is invalid. It lists every problem at
  * once, so a team fixes their manifest in one pass rather than one error at a time.
@@ -40,6 +43,16 @@ export class ManifestError extends Error {
     this.name = "ManifestError";
     this.problems = sorted;
     this.source = source;
+    Object.defineProperty(this, MANIFEST_ERROR_BRAND, { value: true });
+  }
+
+  /**
+   * `e instanceof ManifestError` holds for a ManifestError from any copy of this package: a program
+   * may load another copy than the CLI that catches its errors (a nested install, or sources beside
+   * a build), and its manifest errors are still input errors.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[MANIFEST_ERROR_BRAND] === true;
   }
 }
 

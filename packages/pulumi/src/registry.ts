@@ -1,11 +1,13 @@
 /**
  * Compiled models of the agents a program deploys, for `airlock plan` (which prints the permission
- * map next to the resources). Kept on globalThis so two copies of this module share one list.
+ * map next to the resources), and the findings components add to the plan (what a resource
+ * Airlock does not own must allow). Kept on globalThis so two copies of this module share one list.
  */
-import type { AgentModel } from "@airlock/core";
+import type { AgentModel, Finding } from "@airlock/core";
 
 const KEY = Symbol.for("airlock.plannedAgentModels");
-type Holder = { [KEY]?: AgentModel[] };
+const FINDINGS = Symbol.for("airlock.plannedFindings");
+type Holder = { [KEY]?: AgentModel[]; [FINDINGS]?: Finding[] };
 
 export function recordAgentModel(model: AgentModel): void {
   const g = globalThis as Holder;
@@ -17,6 +19,18 @@ export function recordedAgentModels(): AgentModel[] {
   return [...((globalThis as Holder)[KEY] ?? [])].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** A finding of the program itself (not of one agent's manifest), for the plan. */
+export function recordPlanFinding(finding: Finding): void {
+  const g = globalThis as Holder;
+  (g[FINDINGS] ??= []).push(finding);
+}
+
+/** Findings recorded since the last reset, sorted by rule and subject. */
+export function recordedPlanFindings(): Finding[] {
+  return [...((globalThis as Holder)[FINDINGS] ?? [])].sort((a, b) => a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject));
+}
+
 export function resetRecordedAgentModels(): void {
   (globalThis as Holder)[KEY] = [];
+  (globalThis as Holder)[FINDINGS] = [];
 }

@@ -10,7 +10,7 @@ import { loadManifest, type AgentModel } from "@airlock/core";
 import { recordProgram, type Recording } from "../src/plan/record.ts";
 import { AgentPlatform, privateRoutesVia } from "../src/platform/agent-platform.ts";
 import { AgentDeployment } from "../src/agent/agent-deployment.ts";
-import { approvalLambdaSource } from "../src/approvals/bundle.ts";
+import { assetText } from "../src/assets.ts";
 import { gatewayConfig } from "../src/approvals/approval-gateway.ts";
 import { createHash } from "node:crypto";
 import { parseGatewayConfig } from "../../approvals/src/lambda.ts";
@@ -185,7 +185,7 @@ describe("the gateway's bundle", () => {
   it("is one ES module that loads and exports the handler", async () => {
     mkdirSync(join(ROOT, ".airlock"), { recursive: true });
     const dir = mkdtempSync(join(ROOT, ".airlock", "bundle-"));
-    writeFileSync(join(dir, "index.mjs"), approvalLambdaSource());
+    writeFileSync(join(dir, "index.mjs"), assetText("approvalGateway"));
     writeFileSync(join(dir, "gateway.json"), "{}");
     // The Lambda runtime provides the AWS SDK; here the repository's copy stands in for it.
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));

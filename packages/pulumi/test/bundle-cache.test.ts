@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { bundleApprovalGateway } from "../src/approvals/bundle.ts";
+import { bundleApprovalGateway } from "../build/bundle.ts";
 
 describe("approval gateway bundle cache", () => {
   const dir = mkdtempSync(join(tmpdir(), "airlock-bundle-cache-"));

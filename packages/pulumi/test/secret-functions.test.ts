@@ -10,7 +10,8 @@ import { buildSync } from "esbuild";
 import { before, describe, it } from "node:test";
 import { lambdaRuntimeStatus } from "@airlock/core";
 import type { Recording } from "../src/plan/record.ts";
-import { approvalLambdaSource, bundleOptions } from "../src/approvals/bundle.ts";
+import { bundleOptions } from "../build/bundle.ts";
+import { assetText } from "../src/assets.ts";
 import { LAMBDA_RUNTIME } from "../src/secrets/lambda-runtime.ts";
 import { all, exampleModel, recordDeployment } from "./harness.ts";
 
@@ -68,7 +69,7 @@ describe("Airlock's Lambda functions: runtime", () => {
     const optional = new Set(["pg-native", "supports-color"]);
     assert.deepEqual(external.filter((s) => !runtimeProvides(s) && !isBuiltin(s) && !optional.has(s)), [], `the gateway bundle leaves external: ${external.join(", ")}`);
     assert.ok(external.includes("@aws-sdk/client-secrets-manager"), "the SDK is the runtime's, not bundled");
-    assert.match(approvalLambdaSource(), /export\s*\{[^}]*\bhandler\b[^}]*\}/, "the bundle is an ES module exporting handler");
+    assert.match(assetText("approvalGateway"), /export\s*\{[^}]*\bhandler\b[^}]*\}/, "the bundle is an ES module exporting handler");
   });
 
   it("bundles the gateway for the Node.js version of that runtime", () => {

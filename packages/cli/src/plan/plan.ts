@@ -3,8 +3,8 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { PLAN_VERSION, loadManifest, toolsNeedingApproval, type Finding, type PlanDocument, type PlannedPermission, type PlannedResource } from "@airlock/core";
+import { importProgram } from "./load-program.ts";
 import { readPulumiProject } from "./project.ts";
 import { UsageError } from "../io.ts";
 
@@ -55,7 +55,7 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
       config: { ...p.config, ...options.configOverrides },
       secretKeys: p.secretKeys,
       program: async () => {
-        const mod = (await import(pathToFileURL(p.main).href)) as { default?: unknown };
+        const mod = await importProgram(p.main);
         return typeof mod.default === "function" ? await (mod.default as () => unknown)() : undefined;
       },
     });

@@ -29,7 +29,7 @@ import { AgentSecrets, kmsViaSecretsManager, logStatement } from "../secrets/age
 import type { SharedFunction } from "../secrets/secret-functions.ts";
 import { LAMBDA_RUNTIME } from "../secrets/lambda-runtime.ts";
 import { checkRetention, secureLogGroup } from "../observability/secure-log-group.ts";
-import { approvalLambdaFile } from "./bundle.ts";
+import { assetFile } from "../assets.ts";
 
 export const APPROVAL_GATEWAY_TOKEN = "airlock:approvals:ApprovalGateway";
 /**
@@ -261,7 +261,7 @@ export class ApprovalGateway extends pulumi.ComponentResource {
         // Decisions are serialised in Postgres; a small cap keeps the database's connections bounded.
         ...(args.reservedConcurrency === "none" ? {} : { reservedConcurrentExecutions: args.reservedConcurrency ?? 10 }),
         code: new pulumi.asset.AssetArchive({
-          "index.mjs": new pulumi.asset.FileAsset(approvalLambdaFile()),
+          "index.mjs": new pulumi.asset.FileAsset(assetFile("approvalGateway")),
           "gateway.json": new pulumi.asset.StringAsset(gatewayConfig(args.routes)),
         }),
         environment: {

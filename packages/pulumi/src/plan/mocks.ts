@@ -64,7 +64,10 @@ export class DeterministicMocks implements pulumi.runtime.Mocks {
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
-    const { accountId, region } = this.ctx;
+    const { accountId } = this.ctx;
+    // A resource on an explicit provider is made in that provider's region, as the real engine would.
+    const providerId = args.provider?.split("::").pop();
+    const region = (providerId !== undefined ? this.providerRegions.get(providerId) : undefined) ?? this.ctx.region;
     const inputs = (args.inputs ?? {}) as Record<string, unknown>;
     const physicalName = typeof inputs.name === "string" ? inputs.name : args.name;
     const id = args.custom === false ? "" : `${args.name}-id`;

@@ -7,8 +7,8 @@ import { existsSync, readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_PLACEHOLDER, sha256, type PlannedResource } from "@airlock/core";
 import { DeterministicMocks } from "./mocks.ts";
-import { resetRecordedAgentModels, recordedAgentModels } from "../registry.ts";
-import type { AgentModel } from "@airlock/core";
+import { resetRecordedAgentModels, recordedAgentModels, recordedPlanFindings } from "../registry.ts";
+import type { AgentModel, Finding } from "@airlock/core";
 
 export interface RecordOptions {
   readonly project: string;
@@ -28,6 +28,16 @@ export interface Recording {
   readonly resources: PlannedResource[];
   readonly outputs: Record<string, unknown>;
   readonly agents: AgentModel[];
+  /**
+   * Findings of the program's components (not of a manifest): what a resource Airlock uses but does
+   * not own must allow (a key policy for a bring-your-own key), sorted by rule and subject.
+   */
+  readonly findings: Finding[];
+  /**
+   * The explicit provider of each resource registered with one (`<provider urn>::<provider id>`),
+   * by URN. Resources on the default provider are not listed.
+   */
+  readonly providers: Readonly<Record<string, string>>;
 }
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -62,6 +72,7 @@ export async function recordProgram(options: RecordOptions): Promise<Recording> 
 
     const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
     const recorded = new Map<string, PlannedResource>();
+    const providers: Record<string, string> = {};
     const normalisations: Promise<void>[] = [];
     const duplicates: string[] = [];
     let inFlight = 0;
@@ -75,6 +86,8 @@ export async function recordProgram(options: RecordOptions): Promise<Recording> 
       const parent = req.getParent() || null;
       const urn = monitor.newUrn(parent ?? "", type, name);
       if (recorded.has(urn)) duplicates.push(urn);
+      const provider = req.getProvider();
+      if (provider !== "") providers[urn] = provider;
       const raw = pulumi.runtime.deserializeProperties(req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0]);
       const dependsOn = [...new Set(req.getDependenciesList().filter((d) => d !== "" && d !== parent))].sort();
       const entry = { urn, type, name, parent, custom: req.getCustom(), inputs: {} as Record<string, unknown>, dependsOn };
@@ -111,6 +124,8 @@ export async function recordProgram(options: RecordOptions): Promise<Recording> 
       resources: [...recorded.values()].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)),
       outputs,
       agents: recordedAgentModels(),
+      findings: recordedPlanFindings(),
+      providers: Object.fromEntries(Object.keys(providers).sort().map((u) => [u, providers[u]!])),
     };
   } finally {
     process.off("unhandledRejection", onRejection);
@@ -143,6 +158,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getObject(): unknown;
   getDependenciesList(): string[];
+  getProvider(): string;
 }
 
 /** Waits until no registration is in flight and none has started for a few turns of the event loop. */

@@ -5,7 +5,6 @@
  * - age monitor: measures how old hand-rotated vendor keys are, for each owner's age alarm.
  * Both run on Airlock's one Lambda runtime (`LAMBDA_RUNTIME`), under names unique to the stack.
  */
-import { readFileSync } from "node:fs";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../aws-context.ts";
@@ -13,6 +12,7 @@ import { stackLabel, stackScopedName } from "../naming.ts";
 import { policyJson, serviceTrustPolicy, type StatementInput } from "../policy.ts";
 import { ROLE_TAG } from "../tags.ts";
 import { LAMBDA_RUNTIME } from "./lambda-runtime.ts";
+import { assetText } from "../assets.ts";
 
 export const SECRET_FUNCTIONS_TOKEN = "airlock:secrets:SecretFunctions";
 /** CloudWatch namespace of the secret age metric. */
@@ -20,8 +20,6 @@ export const SECRET_AGE_NAMESPACE = "Airlock/Secrets";
 /** Age as a percentage of the secret's own limit, per stack and owner (dimensions `Stack`, `Agent`): the alarm's metric. */
 export const SECRET_AGE_PERCENT_METRIC = "SecretAgePercentOfLimit";
 
-const ROTATE_CODE = readFileSync(new URL("./lambda/rotate.mjs", import.meta.url), "utf8");
-const AGE_CODE = readFileSync(new URL("./lambda/secret-age.mjs", import.meta.url), "utf8");
 
 export interface SecretFunctionsArgs {
   readonly platformName: string;
@@ -65,7 +63,7 @@ export class SecretFunctions extends pulumi.ComponentResource {
       const fn = this.fn(`${name}-rotation`, "rotation", args, {
         name: stackScopedName(["airlock", args.platformName, "rotate-secrets"], 64),
         description: `Airlock built-in rotation for values generated on platform ${args.platformName}`,
-        code: ROTATE_CODE,
+        code: assetText("rotation"),
         // Which secrets it may rotate is said by each secret's resource policy.
         statements: [
           {
@@ -90,7 +88,7 @@ export class SecretFunctions extends pulumi.ComponentResource {
       const fn = this.fn(`${name}-age-monitor`, "monitor", args, {
         name: stackScopedName(["airlock", args.platformName, "secret-age"], 64),
         description: `Airlock secret age monitor for platform ${args.platformName}`,
-        code: AGE_CODE,
+        code: assetText("secretAge"),
         // It measures the secrets tagged with this platform and this stack, and says so in the metric.
         environment: { AIRLOCK_PLATFORM: args.platformName, AIRLOCK_STACK: stackLabel(), AIRLOCK_NAMESPACE: SECRET_AGE_NAMESPACE },
         // Listing secret metadata has no resource-level permission; values are never read.

@@ -1,6 +1,9 @@
 /**
- * Bundles the approval gateway's Lambda (packages/approvals/src/lambda.ts) into one ES module with
- * esbuild, at program time, for the Node.js version of Airlock's Lambda runtime (`LAMBDA_RUNTIME`).
+ * Build time only (`npm run build`; never imported by the package's code, and esbuild is not one of
+ * its dependencies): bundles the approval gateway's Lambda (packages/approvals/src/lambda.ts) into
+ * one ES module with esbuild, for the Node.js version of Airlock's Lambda runtime (`LAMBDA_RUNTIME`).
+ * The bundle ships prebuilt in the package's `assets/` (see `writeAssets`), so a program never
+ * bundles anything at `pulumi up` time.
  * The AWS SDK v3 comes with the Lambda runtime (left external); the embedded store is replaced by
  * a stub, since a Lambda always uses the connection string.
  *
@@ -16,10 +19,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
-import { LAMBDA_NODE_TARGET } from "../secrets/lambda-runtime.ts";
+import { LAMBDA_NODE_TARGET } from "../src/secrets/lambda-runtime.ts";
+import { ASSETS, type AssetManifest } from "../src/assets.ts";
 
-const ENTRY = fileURLToPath(new URL("../../../approvals/src/lambda.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+const ENTRY = fileURLToPath(new URL("../../approvals/src/lambda.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const LAMBDA_SOURCES = fileURLToPath(new URL("../src/secrets/lambda/", import.meta.url));
 
 const OPTIONS: BuildOptions = {
   entryPoints: [ENTRY],
@@ -29,7 +34,7 @@ const OPTIONS: BuildOptions = {
   format: "esm",
   target: LAMBDA_NODE_TARGET,
   external: ["@aws-sdk/*", "pg-native"],
-  alias: { "@electric-sql/pglite": "./packages/pulumi/src/approvals/pglite-stub.mjs" },
+  alias: { "@electric-sql/pglite": "./packages/pulumi/build/pglite-stub.mjs" },
   legalComments: "none",
   // CommonJS dependencies bundled into ESM need require().
   banner: { js: "import { createRequire as __airlockCreateRequire } from 'node:module'; const require = __airlockCreateRequire(import.meta.url);" },
@@ -136,18 +141,26 @@ export function bundleApprovalGateway(dir: string = cacheDir()): { readonly file
   return { file: join(dir, output), built: true };
 }
 
-let cachedFile: string | undefined;
-
 /**
- * The bundle as a content-addressed file, for a `FileAsset` (Pulumi then hashes a file instead of
- * carrying two megabytes of source through every registration). Checked at most once per process.
+ * Writes the package's prebuilt Lambda code into `dir` (the package's `assets/`): the approval
+ * gateway's bundle and the two secret functions, each under its name in `ASSETS`, and
+ * `assets.json` with every file's sha256 and size (the same digests the plan shows for the code).
  */
-export function approvalLambdaFile(): string {
-  cachedFile ??= bundleApprovalGateway().file;
-  return cachedFile;
-}
-
-/** The bundled handler source. */
-export function approvalLambdaSource(): string {
-  return readFileSync(approvalLambdaFile(), "utf8");
+export function writeAssets(dir: string): AssetManifest {
+  mkdirSync(dir, { recursive: true });
+  const sources: Record<keyof typeof ASSETS, string> = {
+    approvalGateway: readFileSync(bundleApprovalGateway().file, "utf8"),
+    rotation: readFileSync(join(LAMBDA_SOURCES, "rotate.mjs"), "utf8"),
+    secretAge: readFileSync(join(LAMBDA_SOURCES, "secret-age.mjs"), "utf8"),
+  };
+  const manifest: Record<string, { sha256: string; bytes: number }> = {};
+  for (const [key, file] of Object.entries(ASSETS) as [keyof typeof ASSETS, string][]) {
+    const text = sources[key];
+    const path = join(dir, file);
+    if (!existsSync(path) || readFileSync(path, "utf8") !== text) writeAtomically(path, text);
+    manifest[file] = { sha256: sha256(text), bytes: Buffer.byteLength(text) };
+  }
+  const out: AssetManifest = { files: manifest };
+  writeAtomically(join(dir, "assets.json"), `${JSON.stringify(out, null, 2)}\n`);
+  return out;
 }
