@@ -16,3 +16,4 @@ export * from "./aws-context.ts";
 export * from "./naming.ts";
 export * from "./plan/record.ts";
 export * from "./plan/mocks.ts";
+export * from "./interop.ts";

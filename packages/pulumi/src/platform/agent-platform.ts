@@ -22,6 +22,7 @@ import {
   type EndpointSpec,
 } from "@airlock/core";
 import { awsContext, type AwsContext } from "../aws-context.ts";
+import { arnSpec, arnTail, checkArn, checkedArn, CLUSTER_ARN, KMS_KEY_ARN, requirement } from "../interop.ts";
 import { policyJson, type StatementInput } from "../policy.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
 import { validateTags } from "../tags.ts";
@@ -38,18 +39,52 @@ import {
 
 export const AGENT_PLATFORM_TOKEN = "airlock:platform:AgentPlatform";
 
-/** An existing network to deploy into instead of a new VPC. */
+/**
+ * An existing network to deploy into instead of a new VPC. Ids may be other resources' outputs:
+ * an `awsx.ec2.Vpc` gives `vpcId: vpc.vpcId`, `privateSubnetIds: vpc.privateSubnetIds`
+ * (an `Output<string[]>`); only what decides which resources Airlock makes is plain.
+ */
 export interface ExistingNetwork {
   readonly vpcId: pulumi.Input<string>;
-  /** The VPC's IPv4 CIDR (plain: it decides the resolver address). */
+  /** The VPC's IPv4 CIDR (plain: it decides the resolver address and which egress ranges are inside the VPC). */
   readonly vpcCidr: string;
-  /** Private subnets whose default route leads to a NAT gateway. */
-  readonly privateSubnetIds: pulumi.Input<string>[];
-  /** Route tables of those subnets (for the S3 and DynamoDB gateway endpoints). */
-  readonly privateRouteTableIds: pulumi.Input<string>[];
-  /** Subnets with no route out of the VPC, for sandbox tasks. @default - the private subnets (then the sandbox relies on its security group alone) */
-  readonly isolatedSubnetIds?: pulumi.Input<string>[];
-  readonly isolatedRouteTableIds?: pulumi.Input<string>[];
+  /** Private subnets whose default route leads to a NAT gateway (a list or an `Output<string[]>`). */
+  readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Route tables of those subnets (for the S3 and DynamoDB gateway endpoints, and the routes of
+   * `privateRoutes`). A plain list, one entry per table, because Airlock adds one route per table
+   * and private route; each entry may be an Output. From an `Output<string[]>` of known length use
+   * `outputElements(ids, 2, "network.privateRouteTableIds")`.
+   */
+  readonly privateRouteTableIds: readonly pulumi.Input<string>[];
+  /** Subnets with no route out of the VPC, for sandbox tasks (a list or an `Output<string[]>`). @default - the private subnets (then the sandbox relies on its security group alone) */
+  readonly isolatedSubnetIds?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Route tables of the isolated subnets, for the gateway endpoints (a list or an `Output<string[]>`). @default - none */
+  readonly isolatedRouteTableIds?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * An existing ECS cluster to run the agents on instead of a new one. Airlock then makes no cluster
+ * and no capacity providers; the services run on Fargate (`launchType: FARGATE`), so the cluster
+ * needs no capacity provider of its own. Keep Container Insights on: the agents' task-restarts
+ * alarms read its metrics (`ECS/ContainerInsights`) and see nothing without it.
+ */
+export interface ExistingCluster {
+  /** The cluster's ARN (`aws.ecs.Cluster.arn`), in the platform's account and region; its name is read from the ARN. */
+  readonly clusterArn: pulumi.Input<string>;
+}
+
+/**
+ * An existing KMS key for the platform's logs, secrets and alarm topics instead of a new one. The
+ * key policy is then yours: Airlock makes no key, alias or key policy, and the plan lists the
+ * statements the key policy must hold (`AgentPlatform.requiredKeyPolicy`, and an info finding
+ * AIR-I101): IAM delegation for this account (Airlock's roles use the key through their IAM
+ * policies, only via Secrets Manager), CloudWatch Logs for this stack's `/airlock/` log groups,
+ * and CloudWatch alarms and EventBridge for this stack's Airlock topics.
+ */
+export interface ExistingKmsKey {
+  /** The key's ARN (`aws.kms.Key.arn`): a symmetric encryption key in the platform's account and region. */
+  readonly keyArn: pulumi.Input<string>;
 }
 
 /**
@@ -84,6 +119,13 @@ export interface AgentPlatformArgs {
   readonly region?: string;
   /** Deploy into an existing VPC. @default - a new VPC */
   readonly network?: ExistingNetwork;
+  /** Run the agents on an existing ECS cluster. @default - a new cluster (Fargate, Container Insights on) */
+  readonly cluster?: ExistingCluster;
+  /**
+   * Encrypt with an existing KMS key (its key policy is yours; see ExistingKmsKey for the grants
+   * Airlock needs). @default - a new key with rotation on and the key policy Airlock needs
+   */
+  readonly kmsKey?: ExistingKmsKey;
   /**
    * Routes to private ranges outside the VPC. An agent's egress range in private address space
    * must be inside the VPC or covered by one of these, or the platform refuses it (it could never
@@ -115,9 +157,9 @@ export interface AgentPlatformArgs {
   readonly deployerArn?: pulumi.Input<string>;
   /** Extra domains every agent may resolve (beyond the agents' hosts and AWS endpoints). @default - none */
   readonly extraAllowedDomains?: readonly string[];
-  /** CloudWatch Container Insights on the cluster. @default true */
+  /** CloudWatch Container Insights on the new cluster (not with `cluster`). @default true */
   readonly containerInsights?: boolean;
-  /** Days before a deleted KMS key is gone. @default 30 */
+  /** Days before the deleted KMS key is gone (the key Airlock makes; not with `kmsKey`). @default 30 */
   readonly kmsDeletionWindowDays?: number;
   /** Where the platform's alarms go (agents without their own `alerts` share it). @default - the SNS topic only */
   readonly alerts?: AlertTargets;
@@ -160,6 +202,7 @@ function validate(name: string, args: AgentPlatformArgs): void {
     names.add(a.name);
   }
   if (args.network && args.vpcCidr) throw new Error("`vpcCidr`: only applies to a new VPC; with `network`, give `network.vpcCidr`");
+  validateExisting(args);
   validateAlerts(args.alerts);
   validatePlatformApprovals(args.agents, args.approvals);
   if (args.logRetentionDays !== undefined) checkRetention(args.logRetentionDays, "logRetentionDays");
@@ -171,6 +214,32 @@ function validate(name: string, args: AgentPlatformArgs): void {
   validateTags(args.tags);
   for (const d of args.extraAllowedDomains ?? []) {
     if (!/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,63}$/.test(d)) throw new Error(`\`extraAllowedDomains\`: "${d}" is not a DNS name such as api.example.com`);
+  }
+}
+
+/** The bring-your-own options: plain ARNs checked here (Outputs when they resolve), and the options that only apply to what Airlock makes. */
+function validateExisting(args: AgentPlatformArgs): void {
+  const region = args.region ?? aws.config.region ?? "";
+  if (args.network !== undefined) {
+    if (!Array.isArray(args.network.privateRouteTableIds)) {
+      throw new Error(
+        "`network.privateRouteTableIds`: give a list with one entry per route table (each may be an Output): Airlock adds one route per table; from an `Output<string[]>` of known length use `outputElements(ids, <count>, \"network.privateRouteTableIds\")`",
+      );
+    }
+  }
+  if (args.cluster !== undefined) {
+    if (args.containerInsights !== undefined) {
+      throw new Error("`containerInsights`: only applies to a new cluster; with `cluster`, turn Container Insights on for your cluster (the task-restarts alarms read its metrics)");
+    }
+    if (args.cluster.clusterArn === undefined) throw new Error("`cluster.clusterArn`: give the cluster's ARN (`aws.ecs.Cluster.arn`)");
+    if (typeof args.cluster.clusterArn === "string" && region !== "") checkArn(args.cluster.clusterArn, arnSpec(CLUSTER_ARN, "cluster.clusterArn"), region);
+  }
+  if (args.kmsKey !== undefined) {
+    if (args.kmsDeletionWindowDays !== undefined) {
+      throw new Error("`kmsDeletionWindowDays`: only applies to the key Airlock makes; with `kmsKey`, the key's deletion is yours");
+    }
+    if (args.kmsKey.keyArn === undefined) throw new Error("`kmsKey.keyArn`: give the key's ARN (`aws.kms.Key.arn`)");
+    if (typeof args.kmsKey.keyArn === "string" && region !== "") checkArn(args.kmsKey.keyArn, arnSpec(KMS_KEY_ARN, "kmsKey.keyArn"), region);
   }
 }
 
@@ -203,6 +272,65 @@ function validatePrivateRoutes(args: AgentPlatformArgs): void {
 
 const DEFAULT_VPC_CIDR = "10.40.0.0/16";
 
+/**
+ * The platform key's policy: the account administers it (and so IAM policies in the account grant
+ * its use: Airlock's roles get it only via Secrets Manager), CloudWatch Logs encrypts this stack's
+ * `/airlock/` groups, and CloudWatch alarms and EventBridge publish to this stack's Airlock topics.
+ * For a key Airlock does not own (`kmsKey`), the statements its policy must hold.
+ */
+export function platformKeyStatements(ctx: AwsContext): StatementInput[] {
+  // This stack's Airlock topics (their names carry the stack), as SNS names them to KMS.
+  const airlockTopics = pulumi.interpolate`arn:${ctx.partition}:sns:${ctx.region}:${ctx.accountId}:airlock-${stackLabel()}-*`;
+  return [
+    {
+      Sid: "AccountAdministers",
+      Effect: "Allow",
+      Principal: { AWS: pulumi.interpolate`arn:${ctx.partition}:iam::${ctx.accountId}:root` },
+      Action: ["kms:*"],
+      Resource: "*",
+    },
+    {
+      Sid: "CloudWatchLogsUsesKeyForAirlockGroups",
+      Effect: "Allow",
+      Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
+      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+      Resource: "*",
+      Condition: {
+        ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:/airlock/*` },
+      },
+    },
+    {
+      // CloudWatch alarms and EventBridge rules publish to the platform's encrypted topics; SNS
+      // asks KMS for a data key on their behalf (SNS developer guide, "Enable compatibility
+      // between event sources from AWS services and encrypted topics": kms:GenerateDataKey* and
+      // kms:Decrypt for the service principal). Only for this account's sources and only for
+      // this stack's Airlock topics (the encryption context SNS passes names the topic).
+      Sid: "AlarmsPublishToEncryptedTopics",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": ctx.accountId },
+        ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": airlockTopics },
+      },
+    },
+    {
+      // EventBridge's KMS requests for an encrypted SNS target carry no aws:SourceAccount or
+      // aws:SourceArn, so a condition on them would drop every notification; the topic policy
+      // limits publishing to the rule's ARN, and the key to this stack's Airlock topics.
+      Sid: "TaskStoppedRulesPublishToEncryptedTopics",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: {
+        ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": airlockTopics },
+      },
+    },
+  ];
+}
+
 export class AgentPlatform extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   /** Plain: the VPC CIDR. */
@@ -214,6 +342,11 @@ export class AgentPlatform extends pulumi.ComponentResource {
   readonly clusterArn: pulumi.Output<string>;
   readonly clusterName: pulumi.Output<string>;
   readonly kmsKeyArn: pulumi.Output<string>;
+  /**
+   * With `kmsKey`: the statements (a policy document) the key's policy must hold for Airlock to
+   * work; export it and merge it into your key policy. Undefined when Airlock makes the key.
+   */
+  readonly requiredKeyPolicy?: pulumi.Output<string>;
   readonly endpointSecurityGroupId: pulumi.Output<string>;
   /** Managed prefix lists of the gateway endpoints, by endpoint suffix (`s3`, `dynamodb`). */
   readonly gatewayPrefixListIds: Readonly<Record<string, pulumi.Output<string>>>;
@@ -252,83 +385,53 @@ export class AgentPlatform extends pulumi.ComponentResource {
     const failOpen = args.dnsFirewallFailOpen ?? false;
 
     // --- KMS key for logs, secrets and alarm topics ---------------------------------------
-    // This stack's Airlock topics (their names carry the stack), as SNS names them to KMS.
-    const airlockTopics = pulumi.interpolate`arn:${ctx.partition}:sns:${ctx.region}:${ctx.accountId}:airlock-${stackLabel()}-*`;
-    const keyPolicy = policyJson([
-      {
-        Sid: "AccountAdministers",
-        Effect: "Allow",
-        Principal: { AWS: pulumi.interpolate`arn:${ctx.partition}:iam::${ctx.accountId}:root` },
-        Action: ["kms:*"],
-        Resource: "*",
-      },
-      {
-        Sid: "CloudWatchLogsUsesKeyForAirlockGroups",
-        Effect: "Allow",
-        Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
-        Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
-        Resource: "*",
-        Condition: {
-          ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:/airlock/*` },
+    const keyStatements = platformKeyStatements(ctx);
+    let keyArn: pulumi.Output<string>;
+    if (args.kmsKey !== undefined) {
+      // The key policy is its owner's: Airlock says what it needs, in the plan, and makes nothing.
+      keyArn = checkedArn(args.kmsKey.keyArn, arnSpec(KMS_KEY_ARN, "kmsKey.keyArn"), ctx);
+      this.requiredKeyPolicy = policyJson(keyStatements);
+      requirement(
+        `${name}-key-policy-required`,
+        {
+          rule: "AIR-I101",
+          subject: `platform ${name}: kmsKey`,
+          message: `the key policy of your KMS key is yours; it must hold the statements ${keyStatements.map((x) => x.Sid).join(", ")} (the platform's \`requiredKeyPolicy\`), or log groups, secrets and alarm notifications fail`,
         },
-      },
-      {
-        // CloudWatch alarms and EventBridge rules publish to the platform's encrypted topics; SNS
-        // asks KMS for a data key on their behalf (SNS developer guide, "Enable compatibility
-        // between event sources from AWS services and encrypted topics": kms:GenerateDataKey* and
-        // kms:Decrypt for the service principal). Only for this account's sources and only for
-        // this stack's Airlock topics (the encryption context SNS passes names the topic).
-        Sid: "AlarmsPublishToEncryptedTopics",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-        Resource: "*",
-        Condition: {
-          StringEquals: { "aws:SourceAccount": ctx.accountId },
-          ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": airlockTopics },
+        { keyArn, requiredKeyPolicy: this.requiredKeyPolicy },
+        this,
+      );
+    } else {
+      const key = new aws.kms.Key(
+        `${name}-key`,
+        {
+          description: `Airlock platform ${name}: logs, secrets and alarm topics`,
+          enableKeyRotation: true,
+          deletionWindowInDays: args.kmsDeletionWindowDays ?? 30,
+          policy: policyJson(keyStatements),
+          tags,
         },
-      },
-      {
-        // EventBridge's KMS requests for an encrypted SNS target carry no aws:SourceAccount or
-        // aws:SourceArn, so a condition on them would drop every notification; the topic policy
-        // limits publishing to the rule's ARN, and the key to this stack's Airlock topics.
-        Sid: "TaskStoppedRulesPublishToEncryptedTopics",
-        Effect: "Allow",
-        Principal: { Service: "events.amazonaws.com" },
-        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-        Resource: "*",
-        Condition: {
-          ArnLike: { "kms:EncryptionContext:aws:sns:topicArn": airlockTopics },
-        },
-      },
-    ]);
-    const key = new aws.kms.Key(
-      `${name}-key`,
-      {
-        description: `Airlock platform ${name}: logs, secrets and alarm topics`,
-        enableKeyRotation: true,
-        deletionWindowInDays: args.kmsDeletionWindowDays ?? 30,
-        policy: keyPolicy,
-        tags,
-      },
-      { parent: this },
-    );
-    new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${stackScopedName(["airlock", name], 250, "/")}`, targetKeyId: key.keyId }, { parent: this });
-    this.kmsKeyArn = key.arn;
+        { parent: this },
+      );
+      new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${stackScopedName(["airlock", name], 250, "/")}`, targetKeyId: key.keyId }, { parent: this });
+      keyArn = key.arn;
+    }
+    this.kmsKeyArn = keyArn;
 
     // --- Network ---------------------------------------------------------------------------
     let vpcId: pulumi.Output<string>;
-    let privateSubnetIds: pulumi.Output<string>[];
-    let privateRouteTableIds: pulumi.Output<string>[];
-    let isolatedSubnetIds: pulumi.Output<string>[];
-    let isolatedRouteTableIds: pulumi.Output<string>[];
+    // Lists, each whole or of Outputs: an existing network's may be another resource's Output<string[]>.
+    let privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    let privateRouteTableIds: pulumi.Input<pulumi.Input<string>[]>;
+    let isolatedSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    let isolatedRouteTableIds: pulumi.Input<pulumi.Input<string>[]>;
     if (args.network) {
       this.vpcCidr = args.network.vpcCidr;
       vpcId = pulumi.output(args.network.vpcId);
-      privateSubnetIds = args.network.privateSubnetIds.map((s) => pulumi.output(s));
-      privateRouteTableIds = args.network.privateRouteTableIds.map((s) => pulumi.output(s));
-      isolatedSubnetIds = (args.network.isolatedSubnetIds ?? args.network.privateSubnetIds).map((s) => pulumi.output(s));
-      isolatedRouteTableIds = (args.network.isolatedRouteTableIds ?? []).map((s) => pulumi.output(s));
+      privateSubnetIds = args.network.privateSubnetIds;
+      privateRouteTableIds = [...args.network.privateRouteTableIds];
+      isolatedSubnetIds = args.network.isolatedSubnetIds ?? args.network.privateSubnetIds;
+      isolatedRouteTableIds = args.network.isolatedRouteTableIds ?? [];
       // Routes to private ranges are added to the given route tables (inline routes are Airlock's only on its own VPC).
       for (const r of args.privateRoutes ?? []) {
         if (r.managedElsewhere !== undefined) continue;
@@ -363,9 +466,12 @@ export class AgentPlatform extends pulumi.ComponentResource {
       const privateRouteEntries: aws.types.input.ec2.RouteTableRoute[] = (args.privateRoutes ?? [])
         .filter((r) => r.managedElsewhere === undefined)
         .map((r) => ({ cidrBlock: r.cidr, ...(r.transitGatewayId !== undefined ? { transitGatewayId: r.transitGatewayId } : { vpcPeeringConnectionId: r.vpcPeeringConnectionId! }) }));
-      privateSubnetIds = [];
-      privateRouteTableIds = [];
-      isolatedSubnetIds = [];
+      const newPrivateSubnetIds: pulumi.Output<string>[] = [];
+      const newPrivateRouteTableIds: pulumi.Output<string>[] = [];
+      const newIsolatedSubnetIds: pulumi.Output<string>[] = [];
+      privateSubnetIds = newPrivateSubnetIds;
+      privateRouteTableIds = newPrivateRouteTableIds;
+      isolatedSubnetIds = newIsolatedSubnetIds;
       const isolatedRt = new aws.ec2.RouteTable(`${name}-isolated-rt`, { vpcId: vpc.id, tags: { ...tags, Name: `${name}-isolated` } }, { parent: this });
       isolatedRouteTableIds = [isolatedRt.id];
       zones.forEach((zone, i) => {
@@ -393,7 +499,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
           { parent: this },
         );
         new aws.ec2.RouteTableAssociation(`${name}-isolated-${zone}`, { subnetId: iso.id, routeTableId: isolatedRt.id }, { parent: this });
-        isolatedSubnetIds.push(iso.id);
+        newIsolatedSubnetIds.push(iso.id);
       });
       // A route to a transit gateway carries traffic only once the VPC is attached to it in each
       // zone ("traffic is forwarded to the transit gateway only when the transit gateway has an
@@ -417,14 +523,14 @@ export class AgentPlatform extends pulumi.ComponentResource {
           { parent: this, dependsOn: attachments },
         );
         new aws.ec2.RouteTableAssociation(`${name}-private-${zone}`, { subnetId: priv.id, routeTableId: rt.id }, { parent: this });
-        privateSubnetIds.push(priv.id);
-        privateRouteTableIds.push(rt.id);
+        newPrivateSubnetIds.push(priv.id);
+        newPrivateRouteTableIds.push(rt.id);
       });
     }
     this.vpcId = vpcId;
     this.resolverAddress = vpcResolverAddress(this.vpcCidr);
-    this.privateSubnetIds = pulumi.all(privateSubnetIds);
-    this.isolatedSubnetIds = pulumi.all(isolatedSubnetIds);
+    this.privateSubnetIds = pulumi.output(privateSubnetIds);
+    this.isolatedSubnetIds = pulumi.output(isolatedSubnetIds);
 
     // --- VPC endpoints: agents reach AWS only through these --------------------------------
     const services = new Set<string>(args.agents.flatMap((a) => a.egress.awsServices));
@@ -451,7 +557,9 @@ export class AgentPlatform extends pulumi.ComponentResource {
             vpcId,
             serviceName,
             vpcEndpointType: "Gateway",
-            routeTableIds: [...privateRouteTableIds, ...isolatedRouteTableIds],
+            routeTableIds: Array.isArray(privateRouteTableIds) && Array.isArray(isolatedRouteTableIds)
+              ? [...privateRouteTableIds, ...isolatedRouteTableIds]
+              : pulumi.all([privateRouteTableIds, isolatedRouteTableIds]).apply(([p, i]) => [...p, ...i]),
             policy: endpointPolicy(e.suffix, ctx),
             tags: { ...tags, Name: `${name}-${e.suffix}` },
           },
@@ -520,23 +628,39 @@ export class AgentPlatform extends pulumi.ComponentResource {
     this.firewallRuleGroupId = group.id;
 
     // --- ECS cluster ---------------------------------------------------------------------
-    const cluster = new aws.ecs.Cluster(
-      `${name}-cluster`,
-      { settings: [{ name: "containerInsights", value: (args.containerInsights ?? true) ? "enabled" : "disabled" }], tags },
-      { parent: this },
-    );
-    new aws.ecs.ClusterCapacityProviders(
-      `${name}-cluster`,
-      { clusterName: cluster.name, capacityProviders: ["FARGATE"], defaultCapacityProviderStrategies: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }] },
-      { parent: this },
-    );
-    this.clusterArn = cluster.arn;
-    this.clusterName = cluster.name;
+    if (args.cluster !== undefined) {
+      // Yours: Airlock runs Fargate services on it and makes no cluster or capacity providers.
+      this.clusterArn = checkedArn(args.cluster.clusterArn, arnSpec(CLUSTER_ARN, "cluster.clusterArn"), ctx);
+      this.clusterName = arnTail(this.clusterArn, /^cluster\//);
+      requirement(
+        `${name}-cluster-required`,
+        {
+          rule: "AIR-I102",
+          subject: `platform ${name}: cluster`,
+          message: "the ECS cluster is yours; Airlock runs Fargate services on it; keep Container Insights on (the agents' task-restarts alarms read ECS/ContainerInsights) and do not delete it before the agents",
+        },
+        { clusterArn: this.clusterArn },
+        this,
+      );
+    } else {
+      const cluster = new aws.ecs.Cluster(
+        `${name}-cluster`,
+        { settings: [{ name: "containerInsights", value: (args.containerInsights ?? true) ? "enabled" : "disabled" }], tags },
+        { parent: this },
+      );
+      new aws.ecs.ClusterCapacityProviders(
+        `${name}-cluster`,
+        { clusterName: cluster.name, capacityProviders: ["FARGATE"], defaultCapacityProviderStrategies: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }] },
+        { parent: this },
+      );
+      this.clusterArn = cluster.arn;
+      this.clusterName = cluster.name;
+    }
 
     // --- Alerts and shared secret housekeeping ---------------------------------------------
-    const channel = new AlertChannel(`${name}-alerts`, { topicName: name, aws: ctx, kmsKeyArn: key.arn, ...(args.alerts ? { targets: args.alerts } : {}), tags }, { parent: this });
+    const channel = new AlertChannel(`${name}-alerts`, { topicName: name, aws: ctx, kmsKeyArn: keyArn, ...(args.alerts ? { targets: args.alerts } : {}), tags }, { parent: this });
     this.alertTopicArn = channel.topicArn;
-    taskStoppedRule(`${name}-task-stopped`, { clusterArn: cluster.arn, topicArn: channel.topicArn, label: `platform ${name}`, tags }, this);
+    taskStoppedRule(`${name}-task-stopped`, { clusterArn: this.clusterArn, topicArn: channel.topicArn, label: `platform ${name}`, tags }, this);
     const rotation = args.agents.some((a) => a.secrets.some((s) => s.rotation.kind === "builtin"));
     // Approval gateways keep their Slack and database credentials as hand-rotated secrets.
     const routes = args.agents.flatMap((model) => {
@@ -545,11 +669,11 @@ export class AgentPlatform extends pulumi.ComponentResource {
     });
     const ageMonitor = routes.length > 0 || args.agents.some((a) => a.secrets.some((s) => s.rotation.kind === "max-age"));
     if (rotation || ageMonitor) {
-      const logs = secureLogGroup(`${name}-functions-logs`, { logGroupName: `/airlock/${stackLabel()}/platform/${name}`, kmsKeyArn: key.arn, retentionInDays: args.logRetentionDays ?? 90, tags }, this);
+      const logs = secureLogGroup(`${name}-functions-logs`, { logGroupName: `/airlock/${stackLabel()}/platform/${name}`, kmsKeyArn: keyArn, retentionInDays: args.logRetentionDays ?? 90, tags }, this);
       const functions = new SecretFunctions(
         // Short enough that its children's auto-names fit IAM's 64 characters for a 31-character platform name.
         `${name}-secret-fn`,
-        { platformName: name, aws: ctx, logGroupName: logs.name, logGroupArn: logs.arn, kmsKeyArn: key.arn, rotation, ageMonitor, tags },
+        { platformName: name, aws: ctx, logGroupName: logs.name, logGroupArn: logs.arn, kmsKeyArn: keyArn, rotation, ageMonitor, tags },
         { parent: this },
       );
       this.rotation = functions.rotation;
@@ -561,7 +685,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
         {
           platformName: name,
           aws: ctx,
-          kmsKeyArn: key.arn,
+          kmsKeyArn: keyArn,
           ...(this.ageMonitor ? { ageMonitor: this.ageMonitor } : {}),
           alarmTopicArn: channel.topicArn,
           routes,
