@@ -30,6 +30,7 @@ import {
   type ResolvedBedrockModel,
 } from "@airlock/core";
 import type { AgentPlatform } from "../platform/agent-platform.ts";
+import { arnSpec, checkArn, KMS_KEY_ARN, LOG_GROUP_ARN, requirement, SECRET_ARN } from "../interop.ts";
 import { policyJson, serviceTrustPolicy, type StatementInput } from "../policy.ts";
 import { agentTags, ROLE_TAG, validateTags } from "../tags.ts";
 import { AgentSecrets, kmsViaSecretsManager, logStatement } from "../secrets/agent-secrets.ts";
@@ -79,6 +80,41 @@ export type ReleaseEvalGate =
       readonly disabled: string;
     };
 
+/** An existing CloudWatch Logs group for the agent's logs, instead of the one Airlock makes. */
+export interface ExistingLogGroup {
+  /**
+   * The group's ARN (`aws.cloudwatch.LogGroup.arn`), in the platform's account and region. Its
+   * retention, encryption and other readers are its owner's; Airlock grants the execution role
+   * `logs:CreateLogStream` and `logs:PutLogEvents` on its streams and puts its credential-masking
+   * data protection policy on it (a group has one: it replaces any the group had).
+   */
+  readonly logGroupArn: pulumi.Input<string>;
+}
+
+/**
+ * An agent's credential that already exists in Secrets Manager (a vendor key your team keeps),
+ * instead of the secret Airlock makes. Only for a secret the manifest declares `out-of-band`:
+ * Airlock writes the value of generated and config secrets. Airlock then makes no secret, no
+ * resource policy (one would replace the secret's own), no rotation and no age alarm; the
+ * execution role gets exactly `secretsmanager:GetSecretValue` on this ARN and `kms:Decrypt` on its
+ * key through Secrets Manager only. Yours: the value, its rotation (or age watch), the secret's
+ * resource policy (deny GetSecretValue to all but the agent's execution role, as Airlock's own
+ * secrets do) and the key policy of a customer managed key.
+ */
+export interface ExistingSecret {
+  /** The secret's full ARN (`aws.secretsmanager.Secret.arn`, ending in the six characters Secrets Manager appends). */
+  readonly secretArn: pulumi.Input<string>;
+  /**
+   * ARN of the KMS key the secret is encrypted with; `"aws/secretsmanager"` for the AWS managed
+   * key (its key policy already lets this account's principals decrypt through Secrets Manager,
+   * so no KMS grant is added). @default - the platform's key
+   */
+  readonly kmsKeyArn?: pulumi.Input<string>;
+}
+
+/** The AWS managed key of Secrets Manager, as `ExistingSecret.kmsKeyArn` names it. */
+export const AWS_MANAGED_SECRETS_KEY = "aws/secretsmanager";
+
 export interface AgentDeploymentArgs {
   readonly platform: AgentPlatform;
   /** The agent's compiled model (`await compile(manifest)` or `await loadManifest("agent.yaml")`). */
@@ -93,8 +129,15 @@ export interface AgentDeploymentArgs {
   readonly activeRelease?: string;
   /** Tasks to run. @default - the manifest's `agent.runtime.desiredCount` */
   readonly desiredCount?: number;
-  /** Agent log retention in days. @default 90 */
+  /** Agent log retention in days (of the group Airlock makes; not with `logGroup`). @default 90 */
   readonly logRetentionDays?: number;
+  /** Write the agent's logs to an existing log group. @default - a new KMS-encrypted group `/airlock/<stack>/agents/<agent>` */
+  readonly logGroup?: ExistingLogGroup;
+  /**
+   * Out-of-band secrets that exist already, by the manifest's secret name (see ExistingSecret for
+   * what stays yours). @default - none: Airlock makes every secret of the manifest
+   */
+  readonly existingSecrets?: Readonly<Record<string, ExistingSecret>>;
   /** Alarm thresholds. @default - 10% errors over 2×5 min, $20/hour, a 3σ cost anomaly band */
   readonly alarms?: AlarmSettings;
   /** The agent's own alert channel (Slack through AWS Chatbot, email). @default - the platform's channel */
@@ -134,7 +177,8 @@ const RELEASE_ID = /^[a-z0-9][a-z0-9.-]{0,30}$/;
 const RELEASE_FIELDS = ["image", "environment", "description", "bad", "evalReport"];
 
 /** Everything `validateDeploymentArgs` checks. */
-export type DeploymentChecks = ReleaseArgs & Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays" | "evalGate" | "scratchPaths" | "secretConsumers" | "tags">;
+export type DeploymentChecks = ReleaseArgs &
+  Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays" | "evalGate" | "scratchPaths" | "secretConsumers" | "tags" | "logGroup" | "existingSecrets">;
 
 /**
  * All pure checks of an AgentDeployment's arguments. The component runs them before creating
@@ -150,6 +194,7 @@ export function validateDeploymentArgs(
   const scratchPaths = validateScratchPaths(args.scratchPaths ?? DEFAULT_SCRATCH_PATHS);
   if (model.image.kind === "build") checkBuiltImage(model, scratchPaths);
   checkSecretConsumers(model, args.secretConsumers);
+  checkExistingResources(model, args, region);
   // A Bedrock model is called through an inference profile Airlock knows the routing of.
   const bedrock = model.model.provider === "bedrock" ? resolveBedrockModel(model.model.id, region) : undefined;
   checkTaskPolicySize(model, region);
@@ -162,6 +207,48 @@ export function validateDeploymentArgs(
 }
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+/** `logGroup` and `existingSecrets`: plain ARNs in the platform's region, only out-of-band secrets of the manifest. */
+function checkExistingResources(model: AgentModel, args: DeploymentChecks, region: string): void {
+  if (args.logGroup !== undefined) {
+    if (args.logRetentionDays !== undefined) {
+      throw new Error("`logRetentionDays`: only applies to the log group Airlock makes; with `logGroup`, set the retention on your group");
+    }
+    if (args.logGroup.logGroupArn === undefined) throw new Error("`logGroup.logGroupArn`: give the group's ARN (`aws.cloudwatch.LogGroup.arn`)");
+    if (typeof args.logGroup.logGroupArn === "string") checkArn(args.logGroup.logGroupArn, arnSpec(LOG_GROUP_ARN, "logGroup.logGroupArn"), region);
+  }
+  if (args.existingSecrets === undefined) return;
+  const outOfBand = model.secrets.filter((s) => s.source === "out-of-band").map((s) => s.name);
+  const listed = outOfBand.length > 0 ? `its out-of-band secrets are ${outOfBand.join(", ")}` : "it has no out-of-band secrets";
+  for (const [name, existing] of Object.entries(args.existingSecrets)) {
+    const field = `existingSecrets.${name}`;
+    const secret = model.secrets.find((s) => s.name === name);
+    if (secret === undefined) throw new Error(`\`${field}\`: agent \`${model.name}\` has no secret named \`${name}\`; ${listed}`);
+    if (secret.source !== "out-of-band") {
+      throw new Error(`\`${field}\`: \`${name}\` is a ${secret.source} secret, whose value Airlock writes; only an out-of-band secret can be one that exists already (${listed})`);
+    }
+    if (existing === null || typeof existing !== "object" || existing.secretArn === undefined) throw new Error(`\`${field}.secretArn\`: give the secret's ARN (\`aws.secretsmanager.Secret.arn\`)`);
+    if (typeof existing.secretArn === "string") checkArn(existing.secretArn, arnSpec(SECRET_ARN, `${field}.secretArn`), region);
+    if (typeof existing.kmsKeyArn === "string" && existing.kmsKeyArn !== AWS_MANAGED_SECRETS_KEY) {
+      checkArn(existing.kmsKeyArn, { ...arnSpec(KMS_KEY_ARN, `${field}.kmsKeyArn`), hint: `not an alias; \`"${AWS_MANAGED_SECRETS_KEY}"\` for the AWS managed key` }, region);
+    }
+  }
+}
+
+/**
+ * The options of an AgentDeployment of `platform`: on the platform's AWS provider unless they name
+ * another (`provider`, `providers.aws`, or a parent with one), so an agent deploys where its platform does.
+ */
+export function onPlatformProvider(platform: AgentPlatform, opts: pulumi.ComponentResourceOptions | undefined): pulumi.ComponentResourceOptions | undefined {
+  const provider = platform.getProvider("aws::");
+  if (provider === undefined) return opts;
+  const isAws = (p: pulumi.ProviderResource | undefined) => p !== undefined && (p as unknown as { getPackage(): string }).getPackage() === "aws";
+  const given = opts?.providers;
+  const named = Array.isArray(given) ? given.some(isAws) : given !== undefined && (given as Record<string, pulumi.ProviderResource>).aws !== undefined;
+  if (isAws(opts?.provider) || named || opts?.parent?.getProvider("aws::") !== undefined) return opts;
+  const providers = Array.isArray(given) ? [...given, provider] : { ...(given as Record<string, pulumi.ProviderResource> | undefined), aws: provider };
+  return { ...opts, providers };
+}
 
 /** `secretConsumers` names generated secrets of the agent, each with role ARNs (checked here when they are plain strings). */
 function checkSecretConsumers(model: AgentModel, consumers: AgentDeploymentArgs["secretConsumers"]): void {
@@ -460,7 +547,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
     // Validated before the component registers: bad arguments leave nothing behind.
     args.platform.assertHosts(args.model);
     const { releases, active, bedrock, scratchPaths } = validateDeploymentArgs(args.model, args, args.platform.aws.region);
-    super(AGENT_DEPLOYMENT_TOKEN, name, {}, opts);
+    super(AGENT_DEPLOYMENT_TOKEN, name, {}, onPlatformProvider(args.platform, opts));
     const { model, platform } = args;
     const ctx = platform.aws;
     const tags = agentTags(model, { ...platform.tags, ...args.tags });
@@ -490,6 +577,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
         serviceName,
         stack,
         ...(args.logRetentionDays !== undefined ? { logRetentionDays: args.logRetentionDays } : {}),
+        ...(args.logGroup !== undefined ? { logGroupArn: args.logGroup.logGroupArn } : {}),
         ...(args.alarms ? { alarms: args.alarms } : {}),
         alarmTopicArn,
         tags,
@@ -519,6 +607,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
         kmsKeyArn: platform.kmsKeyArn,
         readerRoleArns: [executionRole.arn],
         ...(args.secretConsumers !== undefined ? { consumers: args.secretConsumers } : {}),
+        ...(args.existingSecrets !== undefined ? { existing: Object.fromEntries(Object.entries(args.existingSecrets).map(([k, v]) => [k, v.secretArn])) } : {}),
         // The service is named before it exists, so the tag does not wait for it.
         ...(rotated ? { redeploy: { clusterName: platform.clusterName, serviceName } } : {}),
         ...(platform.rotation ? { rotation: platform.rotation } : {}),
@@ -549,6 +638,39 @@ export class AgentDeployment extends pulumi.ComponentResource {
       );
     }
     const runtimeSecrets = model.secrets.filter((s) => s.consumers.length > 0);
+    // The keys the execution role decrypts the runtime secrets with, through Secrets Manager only:
+    // the platform's, and those of existing secrets (none for the AWS managed key).
+    const secretKeys: pulumi.Input<string>[] = [];
+    for (const s of runtimeSecrets) {
+      const existing = args.existingSecrets?.[s.name];
+      const key = existing === undefined ? platform.kmsKeyArn : existing.kmsKeyArn ?? platform.kmsKeyArn;
+      if (key === AWS_MANAGED_SECRETS_KEY || secretKeys.includes(key)) continue;
+      secretKeys.push(
+        key === platform.kmsKeyArn
+          ? key
+          : pulumi.all([pulumi.output(key), ctx.accountId]).apply(([k, account]) => {
+              if (k === AWS_MANAGED_SECRETS_KEY) return k;
+              const parsed = checkArn(k, arnSpec(KMS_KEY_ARN, `existingSecrets.${s.name}.kmsKeyArn`), ctx.region);
+              if (parsed.account !== account) {
+                throw new Error(`\`existingSecrets.${s.name}.kmsKeyArn\`: the key is in account ${parsed.account} but the stack deploys to account ${account}; give the key the secret is encrypted with, of account ${account}`);
+              }
+              return k;
+            }),
+      );
+    }
+    for (const [secretName, existing] of Object.entries(args.existingSecrets ?? {})) {
+      requirement(
+        `${name}-secret-${secretName}-required`,
+        {
+          rule: "AIR-I104",
+          subject: `${model.name}: existingSecrets.${secretName}`,
+          message:
+            "the secret is yours: Airlock grants the execution role GetSecretValue on it and kms:Decrypt through Secrets Manager, and makes no secret, resource policy, rotation or age alarm; keep its value current and let only the execution role read it",
+        },
+        { secretArn: secrets.arns[secretName]!, kmsKeyArn: existing.kmsKeyArn ?? platform.kmsKeyArn, readers: [executionRole.arn] },
+        this,
+      );
+    }
 
     // --- Image: by digest, or built from the manifest's context and pushed to ECR --------------
     const builtImage = model.image.kind === "build" ? this.buildImage(name, model, tags) : undefined;
@@ -630,7 +752,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
             ...(runtimeSecrets.length > 0
               ? [
                   { Sid: "ReadAgentSecrets", Effect: "Allow" as const, Action: ["secretsmanager:GetSecretValue"], Resource: secrets.arnsOf(runtimeSecrets.map((s) => s.name)) },
-                  kmsViaSecretsManager(platform.kmsKeyArn, ctx, ["kms:Decrypt"]),
+                  ...(secretKeys.length > 0 ? [kmsViaSecretsManager(secretKeys, ctx, ["kms:Decrypt"])] : []),
                 ]
               : []),
           ]),

@@ -10,6 +10,8 @@ import type { AgentModel } from "@airlock/core";
 import { EMF_NAMESPACE, METRICS } from "@airlock/trace/constants";
 import type { AwsContext } from "../aws-context.ts";
 import { checkRetention, secureLogGroup } from "./secure-log-group.ts";
+import { dataProtectionPolicy } from "./data-protection.ts";
+import { arnSpec, arnTail, checkedArn, LOG_GROUP_ARN, requirement } from "../interop.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
 import { agentDimensions, costAnomalyQueries, errorRateQueries, resolveAlarmSettings, type AgentSeries, type AlarmSettings, type MetricQuery } from "./alarms.ts";
 import { dashboardBody } from "./dashboard.ts";
@@ -32,6 +34,12 @@ export interface AgentObservabilityArgs {
   readonly stack?: string;
   /** @default 90 */
   readonly logRetentionDays?: number;
+  /**
+   * An existing log group for the agent's logs (its ARN), instead of a new one. Its retention,
+   * encryption and who else may read it are its owner's; Airlock still puts its credential-masking
+   * data protection policy on it. @default - a new KMS-encrypted group `/airlock/<stack>/agents/<agent>`
+   */
+  readonly logGroupArn?: pulumi.Input<string>;
   /** Thresholds. @default - 10% errors over 2×5 min, $20/hour, a 3σ cost anomaly band */
   readonly alarms?: AlarmSettings;
   /** The topic alarms notify. */
@@ -59,9 +67,31 @@ export class AgentObservability extends pulumi.ComponentResource {
     const settings = resolveAlarmSettings(args.alarms);
     const retention = args.logRetentionDays ?? 90;
     checkRetention(retention, "logRetentionDays");
-    const logs = secureLogGroup(`${name}-logs`, { logGroupName: stackScopedName(["/airlock", "agents", agent], 512, "/", stack), kmsKeyArn: args.kmsKeyArn, retentionInDays: retention, tags }, this);
-    this.logGroupName = logs.name;
-    this.logGroupArn = logs.arn;
+    if (args.logGroupArn !== undefined) {
+      // The group is its owner's; the ARN IAM names is the group's, without the `:*` of its streams.
+      const arn = checkedArn(args.logGroupArn, arnSpec(LOG_GROUP_ARN, "logGroup.logGroupArn"), ctx).apply((a) => a.replace(/:\*$/, ""));
+      this.logGroupArn = arn;
+      this.logGroupName = arnTail(arn, /^log-group:/);
+      new aws.cloudwatch.LogDataProtectionPolicy(
+        `${name}-logs-masking`,
+        { logGroupName: this.logGroupName, policyDocument: dataProtectionPolicy(`airlock-${stack}-${agent}-masking`) },
+        { parent: this },
+      );
+      requirement(
+        `${name}-log-group-required`,
+        {
+          rule: "AIR-I103",
+          subject: `${agent}: logGroup`,
+          message: "the agent's log group is yours: its retention, encryption and readers are not Airlock's; Airlock writes the agent's logs to it and puts its credential-masking data protection policy on it (replacing any the group had)",
+        },
+        { logGroupArn: arn },
+        this,
+      );
+    } else {
+      const logs = secureLogGroup(`${name}-logs`, { logGroupName: stackScopedName(["/airlock", "agents", agent], 512, "/", stack), kmsKeyArn: args.kmsKeyArn, retentionInDays: retention, tags }, this);
+      this.logGroupName = logs.name;
+      this.logGroupArn = logs.arn;
+    }
     const actions = { alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn] };
 
     // --- Alarms -------------------------------------------------------------------------------
@@ -144,7 +174,7 @@ export class AgentObservability extends pulumi.ComponentResource {
       {
         dashboardName: stackScopedName(["airlock", agent], 255, "-", stack),
         dashboardBody: pulumi
-          .all([logs.name, args.clusterName, ...alarms.map((a) => a.arn)])
+          .all([this.logGroupName, args.clusterName, ...alarms.map((a) => a.arn)])
           .apply(([logGroupName, clusterName, ...alarmArns]) =>
             dashboardBody({ stack, agent, region: ctx.region, logGroupName: logGroupName as string, clusterName: clusterName as string, serviceName: args.serviceName, alarmArns: alarmArns as string[] }),
           ),

@@ -23,6 +23,7 @@ import type { AgentModel, SecretBinding } from "@airlock/core";
 import type { AwsContext } from "../aws-context.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
 import { policyJson, type StatementInput } from "../policy.ts";
+import { arnSpec, checkedArn, SECRET_ARN } from "../interop.ts";
 import { SECRET_AGE_NAMESPACE, SECRET_AGE_PERCENT_METRIC, type SharedFunction } from "./secret-functions.ts";
 
 export const AGENT_SECRETS_TOKEN = "airlock:secrets:AgentSecrets";
@@ -82,6 +83,13 @@ export interface AgentSecretsArgs {
   readonly ageMonitor?: SharedFunction;
   /** Where the age alarms notify. */
   readonly alarmTopicArn: pulumi.Input<string>;
+  /**
+   * Secrets that exist already (out-of-band values only), by manifest name: their ARNs, checked
+   * against the stack's account. Airlock makes no secret, resource policy, rotation or age alarm
+   * for them; the readers still get GetSecretValue on exactly that ARN (the caller's IAM policy).
+   * @default - none: Airlock makes every secret
+   */
+  readonly existing?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Days a deleted secret can still be restored. @default 7 */
   readonly recoveryWindowDays?: number;
   readonly tags: Record<string, string>;
@@ -150,13 +158,18 @@ export class AgentSecrets extends pulumi.ComponentResource {
     const { model, aws: ctx, tags } = args;
     const config = new pulumi.Config();
     const generated = model.secrets.filter((s) => s.rotation.kind === "builtin");
-    const watched = model.secrets.filter((s) => s.rotation.kind === "max-age");
+    // An existing secret's age is its owner's to watch.
+    const watched = model.secrets.filter((s) => s.rotation.kind === "max-age" && args.existing?.[s.name] === undefined);
     if (generated.length > 0 && args.rotation === undefined) throw new Error(`\`platform\`: agent \`${model.name}\` has generated secrets but its platform has no rotation function; list the agent in the platform's \`agents\``);
     if (watched.length > 0 && args.ageMonitor === undefined) throw new Error(`\`platform\`: agent \`${model.name}\` has hand-rotated secrets but its platform has no age monitor; list the agent in the platform's \`agents\``);
     const stack = stackLabel();
 
     const arns: Record<string, pulumi.Output<string>> = {};
+    for (const [secret, arn] of Object.entries(args.existing ?? {})) {
+      arns[secret] = checkedArn(arn, arnSpec(SECRET_ARN, `existingSecrets.${secret}.secretArn`), ctx);
+    }
     for (const s of model.secrets) {
+      if (args.existing?.[s.name] !== undefined) continue;
       const rotated = s.rotation.kind === "builtin" || s.rotation.kind === "lambda";
       const secret = new aws.secretsmanager.Secret(
         `${name}-${s.name}`,
@@ -318,13 +331,13 @@ export function secretResourcePolicy(readerRoleArns: pulumi.Input<string>[], gra
   ]);
 }
 
-/** KMS use of the platform key, only on behalf of Secrets Manager. */
-export function kmsViaSecretsManager(kmsKeyArn: pulumi.Input<string>, ctx: AwsContext, actions: string[]): StatementInput {
+/** KMS use of the platform key (or the keys of existing secrets), only on behalf of Secrets Manager. */
+export function kmsViaSecretsManager(kmsKeyArn: pulumi.Input<string> | readonly pulumi.Input<string>[], ctx: AwsContext, actions: string[]): StatementInput {
   return {
     Sid: "DecryptSecretsViaSecretsManager",
     Effect: "Allow",
     Action: actions,
-    Resource: [kmsKeyArn],
+    Resource: Array.isArray(kmsKeyArn) ? [...(kmsKeyArn as readonly pulumi.Input<string>[])] : [kmsKeyArn as pulumi.Input<string>],
     Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${ctx.region}.amazonaws.com` } },
   };
 }
