@@ -8,6 +8,7 @@ import { IamNoWildcardResources } from "./rules/iam/IamNoWildcardResources.ts";
 import { IamNoAdminManagedPolicies } from "./rules/iam/IamNoAdminManagedPolicies.ts";
 import { IamActionsExist } from "./rules/iam/IamActionsExist.ts";
 import { IamResourcesMatchActions } from "./rules/iam/IamResourcesMatchActions.ts";
+import { IamWildcardReasoned } from "./rules/iam/IamWildcardReasoned.ts";
 import { TaskDefinitionNoSecretEnv } from "./rules/ecs/TaskDefinitionNoSecretEnv.ts";
 import { ContainerReadOnlyRootFs } from "./rules/ecs/ContainerReadOnlyRootFs.ts";
 import { ContainerNonRootUser } from "./rules/ecs/ContainerNonRootUser.ts";
@@ -17,6 +18,7 @@ import { TaskDefinitionRetained } from "./rules/ecs/TaskDefinitionRetained.ts";
 import { ServiceNoPublicIp } from "./rules/ecs/ServiceNoPublicIp.ts";
 import { LambdaNoSecretEnv } from "./rules/lambda/LambdaNoSecretEnv.ts";
 import { SecurityGroupNoOpenEgress } from "./rules/ec2/SecurityGroupNoOpenEgress.ts";
+import { EgressOptedOut } from "./rules/ec2/EgressOptedOut.ts";
 import { SecretEncryptedWithKms } from "./rules/secretsmanager/SecretEncryptedWithKms.ts";
 import { SecretRotatedOrAlarmed } from "./rules/secretsmanager/SecretRotatedOrAlarmed.ts";
 import { LogGroupRetention } from "./rules/cloudwatch/LogGroupRetention.ts";
@@ -44,6 +46,7 @@ import { EncryptedTopicPublishers } from "./rules/deploy/EncryptedTopicPublisher
 import { PrivateEgressRouted } from "./rules/deploy/PrivateEgressRouted.ts";
 import { BedrockInferenceProfileGrants } from "./rules/deploy/BedrockInferenceProfileGrants.ts";
 import { SecurityGroupDescriptions } from "./rules/deploy/SecurityGroupDescriptions.ts";
+import { PrivateRouteManagedElsewhere } from "./rules/deploy/PrivateRouteManagedElsewhere.ts";
 
 export type Severity = "error" | "warning" | "info";
 
@@ -64,6 +67,7 @@ export const PACK: readonly PackEntry[] = [
   { id: "AIR-G003", rule: IamNoAdminManagedPolicies, severity: "error", explanation: "No AWS-managed AdministratorAccess, PowerUserAccess or *FullAccess policy: they grant far more than any agent tool needs." },
   { id: "AIR-G004", rule: IamActionsExist, severity: "error", explanation: "Every action exists in the IAM dataset: AWS silently ignores a misspelt action, so the policy does not do what its reviewer read." },
   { id: "AIR-G005", rule: IamResourcesMatchActions, severity: "error", explanation: "Every resource ARN is of a type its actions act on (IAM dataset): a mismatch grants nothing and hides a mistake." },
+  { id: "AIR-G006", rule: IamWildcardReasoned, severity: "warning", explanation: "A wildcard resource in an agent's task role that its manifest allows (`allowWildcard.reason` on the tool) shows in every plan with the reason, so the wildcard is a reviewed decision, not an error the compiler and the pack disagree on." },
   { id: "AIR-G010", rule: TaskDefinitionNoSecretEnv, severity: "error", explanation: "No credential in a task definition's plain environment: anyone who can describe the task definition reads it, in every revision forever." },
   { id: "AIR-G011", rule: LambdaNoSecretEnv, severity: "error", explanation: "No credential in a Lambda function's environment variables: they are readable with lambda:GetFunctionConfiguration." },
   { id: "AIR-G012", rule: ContainerReadOnlyRootFs, severity: "error", explanation: "Containers have a read-only root file system, so a compromised agent cannot modify its own code." },
@@ -73,6 +77,7 @@ export const PACK: readonly PackEntry[] = [
   { id: "AIR-G016", rule: TaskDefinitionRetained, severity: "error", explanation: "Task definitions are retained (`skipDestroy`) so a rollback has something to return to and an incident can be traced to what ran." },
   { id: "AIR-G017", rule: ServiceNoPublicIp, severity: "error", explanation: "ECS services get no public IP; egress goes through NAT and the allowlist." },
   { id: "AIR-G020", rule: SecurityGroupNoOpenEgress, severity: "error", explanation: "No egress to 0.0.0.0/0 or ::/0 except through an explicit opt-out with a reason (tag `airlock:egress-opt-out` or an `OPT-OUT …: reason` rule description)." },
+  { id: "AIR-G021", rule: EgressOptedOut, severity: "warning", explanation: "Egress to the whole internet under the explicit opt-out (`egress.anyIpOn443.reason`) shows in every plan with the reason: only the DNS firewall then limits where the agent connects." },
   { id: "AIR-G030", rule: SecretEncryptedWithKms, severity: "error", explanation: "Secrets are encrypted with a customer-managed KMS key." },
   { id: "AIR-G031", rule: SecretRotatedOrAlarmed, severity: "error", explanation: "Every secret rotates automatically or has a max-age alarm." },
   { id: "AIR-G040", rule: LogGroupRetention, severity: "error", explanation: "Log groups expire events: agent logs hold customer data." },
@@ -102,7 +107,15 @@ export const PACK: readonly PackEntry[] = [
   { id: "AIR-D018", rule: PrivateEgressRouted, severity: "error", explanation: "Security group egress to private address space outside the VPC is covered by a route to a transit gateway, peering connection or VPN gateway in the VPC; otherwise it allows traffic that can never arrive. Source: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html" },
   { id: "AIR-D019", rule: BedrockInferenceProfileGrants, severity: "error", explanation: "An identity policy allowing bedrock:InvokeModel* on an inference profile also allows the foundation model in every Region the profile routes to, or routed calls fail AccessDenied. Source: https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html" },
   { id: "AIR-D020", rule: SecurityGroupDescriptions, severity: "error", explanation: "Security group and security group rule descriptions (a group's, each inline ingress/egress entry's, vpc and ec2 rule resources') are at most 255 characters of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*, without & on a rule to a prefix list or a security group; EC2 refuses anything else at create time. Sources: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_PrefixListId.html" },
+  { id: "AIR-D021", rule: PrivateRouteManagedElsewhere, severity: "warning", explanation: "Security group egress to a private range that relies on a route kept outside the stack (`privateRoutes[].managedElsewhere.reason`, tagged on the VPC) shows in every plan with the reason: nothing in the plan proves the route exists. Source: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html" },
 ];
+
+/** Policy names are the rule id and name, e.g. `air-g001-iam-no-wildcard-actions` (the keys of a policy config). */
+export function policyName(entry: PackEntry): string {
+  return `${entry.id}-${entry.rule.name}`
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .toLowerCase();
+}
 
 /** The pack entry of a rule id, or undefined. */
 export function packEntry(id: string): PackEntry | undefined {

@@ -2,16 +2,23 @@
  * Pack entries as @pulumi/policy policies (without constructing a PolicyPack, so tests can call
  * them with the engine's argument shapes). In the engine, stack rules learn the agents from the
  * task definitions Airlock writes (`AIRLOCK_AGENT`, `AIRLOCK_APPROVAL_TIERS`): each non-`auto`
- * action type counts as an outward tool, which is the conservative reading.
+ * action type counts as an outward tool, which is the conservative reading. A resource rule that
+ * reads the stack (`readsStack`: an opt-out recorded on another resource) runs as a stack policy.
+ * Enforcement levels and settings come from Pulumi's policy config (`--policy-pack-config`): each
+ * policy's default level is the pack severity's (`mandatory` for errors, `advisory` otherwise), a
+ * rule with settings declares them as the policy's `configSchema`, and the settings reach the rule
+ * with the schema's defaults applied.
  */
 import type {
   EnforcementLevel,
+  PolicyConfigSchema,
   ResourceValidationPolicy,
   Severity as PulumiSeverity,
   StackValidationPolicy,
 } from "@pulumi/policy";
 import type { Tier } from "@airlock/core";
-import type { PackEntry, Severity } from "./pack.ts";
+import { policyName, type PackEntry, type Severity } from "./pack.ts";
+import { ruleConfig } from "./config.ts";
 import type { AgentView, StackResource } from "./rule.ts";
 import { containerDefinitions, isRecord, parseJsonish } from "./support.ts";
 import { ECS_TASK_DEFINITION as TASK_DEFINITION } from "./types.ts";
@@ -19,12 +26,7 @@ import { ECS_TASK_DEFINITION as TASK_DEFINITION } from "./types.ts";
 const SEVERITY: Record<Severity, PulumiSeverity> = { error: "high", warning: "medium", info: "low" };
 const ENFORCEMENT: Record<Severity, EnforcementLevel> = { error: "mandatory", warning: "advisory", info: "advisory" };
 
-/** Policy names are the rule id and name, e.g. `air-g001-iam-no-wildcard-actions`. */
-export function policyName(entry: PackEntry): string {
-  return `${entry.id}-${entry.rule.name}`
-    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
-    .toLowerCase();
-}
+export { policyName };
 
 /** Agents as the task definitions describe them (for stacks evaluated by the Pulumi engine). */
 export function agentsFromTaskDefinitions(resources: readonly StackResource[]): AgentView[] {
@@ -44,29 +46,53 @@ export function agentsFromTaskDefinitions(resources: readonly StackResource[]): 
   return [...agents.values()];
 }
 
+/** The engine's default enforcement level of a pack entry (what a policy config changes). */
+export function defaultEnforcement(entry: PackEntry): EnforcementLevel {
+  return ENFORCEMENT[entry.severity];
+}
+
 export function policyFor(entry: PackEntry): ResourceValidationPolicy | StackValidationPolicy {
   const base = {
     name: policyName(entry),
     description: `${entry.id}: ${entry.explanation}`,
     enforcementLevel: ENFORCEMENT[entry.severity],
     severity: SEVERITY[entry.severity],
+    ...(entry.rule.configSchema !== undefined ? { configSchema: entry.rule.configSchema as PolicyConfigSchema } : {}),
   };
+  const settings = (getConfig: () => unknown) => ruleConfig(entry, getConfig() as Readonly<Record<string, unknown>> | undefined);
+  const engineResources = (rs: readonly { urn: string; type: string; name: string; props: Record<string, unknown>; dependencies: readonly { urn: string }[] }[]): StackResource[] =>
+    rs.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.props, dependencies: r.dependencies.map((d) => d.urn) }));
   const { rule } = entry;
-  if (rule.kind === "resource") {
+  if (rule.kind === "resource" && !rule.readsStack) {
     return {
       ...base,
       validateResource: async (args, reportViolation) => {
         if (!rule.resourceTypes.includes(args.type)) return;
-        const result = await rule.check(args.type, args.props);
+        const result = await rule.check(args.type, args.props, { config: settings(() => args.getConfig()) });
         if (result.status === "non-compliant") for (const m of result.messages) reportViolation(`${entry.id}: ${m}`, args.urn);
+      },
+    };
+  }
+  if (rule.kind === "resource") {
+    return {
+      ...base,
+      validateStack: async (args, reportViolation) => {
+        const resources = engineResources(args.resources);
+        const stack = { resources, agents: agentsFromTaskDefinitions(resources) };
+        const config = settings(() => args.getConfig());
+        for (const r of resources) {
+          if (!rule.resourceTypes.includes(r.type)) continue;
+          const result = await rule.check(r.type, r.props, { self: r, stack, config });
+          if (result.status === "non-compliant") for (const m of result.messages) reportViolation(`${entry.id}: ${m}`, r.urn);
+        }
       },
     };
   }
   return {
     ...base,
     validateStack: (args, reportViolation) => {
-      const resources: StackResource[] = args.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.props, dependencies: r.dependencies.map((d) => d.urn) }));
-      for (const v of rule.check({ resources, agents: agentsFromTaskDefinitions(resources) })) {
+      const resources = engineResources(args.resources);
+      for (const v of rule.check({ resources, agents: agentsFromTaskDefinitions(resources), config: settings(() => args.getConfig()) })) {
         reportViolation(`${entry.id}: ${v.message}`, v.subject.startsWith("urn:") ? v.subject : undefined);
       }
     },

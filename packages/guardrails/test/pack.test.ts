@@ -15,6 +15,7 @@ describe("the pack", () => {
         ["AIR-G003", "IamNoAdminManagedPolicies", "resource", "error"],
         ["AIR-G004", "IamActionsExist", "resource", "error"],
         ["AIR-G005", "IamResourcesMatchActions", "resource", "error"],
+        ["AIR-G006", "IamWildcardReasoned", "stack", "warning"],
         ["AIR-G010", "TaskDefinitionNoSecretEnv", "resource", "error"],
         ["AIR-G011", "LambdaNoSecretEnv", "resource", "error"],
         ["AIR-G012", "ContainerReadOnlyRootFs", "resource", "error"],
@@ -24,6 +25,7 @@ describe("the pack", () => {
         ["AIR-G016", "TaskDefinitionRetained", "resource", "error"],
         ["AIR-G017", "ServiceNoPublicIp", "resource", "error"],
         ["AIR-G020", "SecurityGroupNoOpenEgress", "resource", "error"],
+        ["AIR-G021", "EgressOptedOut", "resource", "warning"],
         ["AIR-G030", "SecretEncryptedWithKms", "resource", "error"],
         ["AIR-G031", "SecretRotatedOrAlarmed", "stack", "error"],
         ["AIR-G040", "LogGroupRetention", "resource", "error"],
@@ -51,6 +53,7 @@ describe("the pack", () => {
         ["AIR-D018", "PrivateEgressRouted", "stack", "error"],
         ["AIR-D019", "BedrockInferenceProfileGrants", "stack", "error"],
         ["AIR-D020", "SecurityGroupDescriptions", "resource", "error"],
+        ["AIR-D021", "PrivateRouteManagedElsewhere", "stack", "warning"],
       ],
     );
   });

@@ -38,31 +38,38 @@ function optOut(groupProps: Props, rule: Record<string, unknown>): { reason?: st
   return { reason };
 }
 
+/** The rules of a group (or the rule itself) that allow egress to the whole internet, each with its opt-out; undefined when not applicable. */
+export function openEgress(type: string, props: Props): (OpenRule & { readonly reason?: string; readonly problem?: string })[] | undefined {
+  const open: OpenRule[] = [];
+  if (type === SG || type === DEFAULT_SG) {
+    if (!Array.isArray(props.egress)) return undefined;
+    props.egress.filter(isRecord).forEach((e, i) => {
+      const cidrs = openCidrs(e, ["cidrBlocks", "ipv6CidrBlocks"]);
+      if (cidrs.length > 0) open.push({ where: `egress[${i}]`, rule: e, cidrs, allProtocols: isAllProtocols(e.protocol) });
+    });
+  } else if (type === EGRESS_RULE) {
+    const cidrs = openCidrs(props, ["cidrIpv4", "cidrIpv6"]);
+    if (cidrs.length > 0) open.push({ where: "rule", rule: props, cidrs, allProtocols: isAllProtocols(props.ipProtocol) });
+  } else if (type === SG_RULE) {
+    if (props.type !== "egress") return undefined;
+    const cidrs = openCidrs(props, ["cidrBlocks", "ipv6CidrBlocks"]);
+    if (cidrs.length > 0) open.push({ where: "rule", rule: props, cidrs, allProtocols: isAllProtocols(props.protocol) });
+  } else {
+    return undefined;
+  }
+  return open.map((o) => ({ ...o, ...optOut(props, o.rule) }));
+}
+
 export const SecurityGroupNoOpenEgress: ResourceRule = {
   kind: "resource",
   name: "SecurityGroupNoOpenEgress",
   resourceTypes: [SG, DEFAULT_SG, EGRESS_RULE, SG_RULE],
   check(type: string, props: Props) {
-    const open: OpenRule[] = [];
-    if (type === SG || type === DEFAULT_SG) {
-      if (!Array.isArray(props.egress)) return NOT_APPLICABLE;
-      props.egress.filter(isRecord).forEach((e, i) => {
-        const cidrs = openCidrs(e, ["cidrBlocks", "ipv6CidrBlocks"]);
-        if (cidrs.length > 0) open.push({ where: `egress[${i}]`, rule: e, cidrs, allProtocols: isAllProtocols(e.protocol) });
-      });
-    } else if (type === EGRESS_RULE) {
-      const cidrs = openCidrs(props, ["cidrIpv4", "cidrIpv6"]);
-      if (cidrs.length > 0) open.push({ where: "rule", rule: props, cidrs, allProtocols: isAllProtocols(props.ipProtocol) });
-    } else if (type === SG_RULE) {
-      if (props.type !== "egress") return NOT_APPLICABLE;
-      const cidrs = openCidrs(props, ["cidrBlocks", "ipv6CidrBlocks"]);
-      if (cidrs.length > 0) open.push({ where: "rule", rule: props, cidrs, allProtocols: isAllProtocols(props.protocol) });
-    } else {
-      return NOT_APPLICABLE;
-    }
+    const open = openEgress(type, props);
+    if (open === undefined) return NOT_APPLICABLE;
     const problems: string[] = [];
     for (const o of open) {
-      const { reason, problem } = optOut(props, o.rule);
+      const { reason, problem } = o;
       if (problem !== undefined) {
         problems.push(`${o.where}: ${problem}`);
         continue;
