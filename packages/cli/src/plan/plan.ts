@@ -15,6 +15,12 @@ export interface PlanOptions {
   readonly guardrails?: boolean;
   /** Config values that replace the stack file's (`"<namespace>:<key>"` → string), e.g. to plan a rollback. */
   readonly configOverrides?: Readonly<Record<string, string>>;
+  /**
+   * A policy config file (Pulumi's `--policy-pack-config` JSON: `"all"` and policy names → enforcement
+   * levels and settings) applied to the guardrails as `pulumi preview` applies it to the pack.
+   * @default - the pack's severities
+   */
+  readonly policyConfig?: string;
 }
 
 /** Plans `target`: a directory with Pulumi.yaml, or an agent.yaml (deployed with Airlock's defaults). */
@@ -74,7 +80,7 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
     findings: recording.agents.flatMap((a) => a.findings.map((f) => ({ ...f, subject: `${a.name}: ${f.subject}` }))),
   };
   const findings: Finding[] = [...base.findings, ...evalGateFindings(base)];
-  if (options.guardrails ?? true) findings.push(...(await guardrailFindings(base)));
+  if (options.guardrails ?? true) findings.push(...(await guardrailFindings(base, options.policyConfig)));
   return { ...base, findings: findings.sort((a, b) => a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject) || a.message.localeCompare(b.message)) };
 }
 
@@ -119,12 +125,30 @@ export function secretReaders(resources: readonly PlannedResource[]): PlannedPer
   return rows;
 }
 
-async function guardrailFindings(plan: PlanDocument): Promise<Finding[]> {
+interface GuardrailsModule {
+  readonly evaluatePlan?: (p: PlanDocument, options?: { readonly config?: unknown }) => Finding[] | Promise<Finding[]>;
+  readonly loadPolicyConfig?: (path: string) => unknown;
+}
+
+async function guardrailFindings(plan: PlanDocument, policyConfig: string | undefined): Promise<Finding[]> {
   // Loaded by name so that the CLI runs even where the guardrails package is not installed.
   const specifier = "@airlock/guardrails";
-  const mod = (await import(specifier).catch(() => undefined)) as { evaluatePlan?: (p: PlanDocument) => Finding[] | Promise<Finding[]> } | undefined;
-  if (mod?.evaluatePlan === undefined) return [];
-  return await mod.evaluatePlan(plan);
+  const mod = (await import(specifier).catch(() => undefined)) as GuardrailsModule | undefined;
+  if (mod?.evaluatePlan === undefined) {
+    if (policyConfig !== undefined) throw new UsageError(`\`--policy-config\`: @airlock/guardrails is not installed, so there is no pack to configure; install it (\`npm install --save-dev @airlock/guardrails\`) or leave out \`--policy-config\``);
+    return [];
+  }
+  if (policyConfig === undefined) return await mod.evaluatePlan(plan);
+  if (mod.loadPolicyConfig === undefined) throw new UsageError("`--policy-config`: the installed @airlock/guardrails reads no policy config; upgrade it to the CLI's version");
+  let config: unknown;
+  try {
+    config = mod.loadPolicyConfig(policyConfig);
+  } catch (e) {
+    // A config that does not fit the pack is an input error (exit 2), named by key with its fix.
+    if ((e as Error).name === "PolicyConfigError") throw new UsageError((e as Error).message);
+    throw e;
+  }
+  return await mod.evaluatePlan(plan, { config });
 }
 
 /** A service running with its eval gate off is always a finding: the opt-out shows in every plan. */
