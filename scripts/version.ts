@@ -24,5 +24,10 @@ for (const p of PACKAGES) {
   for (const dep of Object.keys(pkg.dependencies ?? {})) if (dep.startsWith("@airlock/")) pkg.dependencies![dep] = version;
   writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);
 }
+// The policy pack's directory reports the package's version to Pulumi.
+const packFile = join(ROOT, "packages/guardrails/pack/package.json");
+const pack = JSON.parse(readFileSync(packFile, "utf8")) as { version: string };
+pack.version = version;
+writeFileSync(packFile, `${JSON.stringify(pack, null, 2)}\n`);
 const npm = spawnSync("npm", ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: ROOT, stdio: "inherit" });
 process.exit(npm.status ?? 1);

@@ -53,7 +53,8 @@ const packed: Map<string, string[]> = (() => {
 
 describe("the packages' manifests", () => {
   it("share one version, and pin each other to it", () => {
-    const versions = new Set(PACKAGES.map((p) => manifest(p).version));
+    const packDir = JSON.parse(readFileSync(join(dir("guardrails"), "pack/package.json"), "utf8")) as { version: string };
+    const versions = new Set([...PACKAGES.map((p) => manifest(p).version), packDir.version]);
     assert.equal(versions.size, 1, `versions differ: ${[...versions].join(", ")}; move them together with scripts/version.ts`);
     const [version] = versions;
     for (const p of PACKAGES) {
@@ -106,7 +107,7 @@ describe("the tarballs", () => {
       for (const f of files) {
         assert.doesNotMatch(f, /(^|\/)(test|tests|__tests__|fixtures|bench)\//, `${m.name} ships ${f}`);
         assert.doesNotMatch(f, /\.tsbuildinfo$|\.test\.|\.log$/, `${m.name} ships ${f}`);
-        assert.match(f, /^(dist|src|assets|migrations|schema|bin)\/|^(package\.json|README\.md|LICENSE|PulumiPolicy\.yaml)$/, `${m.name} ships ${f}`);
+        assert.match(f, /^(dist|src|assets|migrations|schema|bin)\/|^(package\.json|README\.md|LICENSE)$|^pack\/(PulumiPolicy\.yaml|package\.json|index\.js)$/, `${m.name} ships ${f}`);
       }
       for (const need of ["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.d.ts", "dist/index.d.ts.map"]) {
         assert.ok(files.includes(need), `${m.name} lacks ${need}`);
@@ -116,7 +117,7 @@ describe("the tarballs", () => {
     const pulumiFiles = packed.get("@airlock/pulumi")!;
     for (const asset of ["assets/approval-gateway.mjs", "assets/rotate.mjs", "assets/secret-age.mjs", "assets/assets.json"]) assert.ok(pulumiFiles.includes(asset), `@airlock/pulumi lacks ${asset}`);
     assert.ok(packed.get("@airlock/approvals")!.some((f) => /^migrations\/\d{4}_.*\.sql$/.test(f)));
-    assert.ok(packed.get("@airlock/guardrails")!.includes("PulumiPolicy.yaml"));
+    for (const f of ["pack/PulumiPolicy.yaml", "pack/package.json", "pack/index.js"]) assert.ok(packed.get("@airlock/guardrails")!.includes(f), `@airlock/guardrails lacks ${f}`);
     assert.ok(packed.get("@airlock/guardrails")!.includes("dist/policypack.js"));
     assert.ok(packed.get("@airlock/cli")!.includes("bin/airlock.js"));
   });
