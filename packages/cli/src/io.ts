@@ -1,5 +1,3 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
-
 /** Where a command writes. Tests pass buffers; the binary passes the process streams. */
 export interface Io {
   out(text: string): void;
@@ -38,13 +36,4 @@ export function bufferIo(cwd: string, env: Record<string, string | undefined> = 
 /** A usage or input error: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {
   override readonly name = "UsageError";
-}
-
-/** `parseArgs` whose errors (unknown option, missing value) are usage errors: exit 2, no stack trace. */
-export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
-  try {
-    return parseArgs(config);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { isFieldError, ManifestError } from "@airlock/core";
 import { COMMANDS } from "./commands/index.ts";
 import { processIo, UsageError, type Io } from "./io.ts";
+import { renderHelp, usageLines } from "./options.ts";
 
 /** The CLI package's version, from its package.json (the packages' versions move together). */
 export function cliVersion(): string {
@@ -31,8 +32,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     io.err(`airlock: unknown command "${name}"\n\n${help()}`);
     return 2;
   }
-  if (rest.includes("--help") || rest.includes("-h")) {
-    io.out(`usage: ${command.usage}\n\n${command.summary}\n`);
+  // `--help` anywhere before a `--` prints the help, whatever else is on the line.
+  const beforeTerminator = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
+  if (beforeTerminator.includes("--help") || beforeTerminator.includes("-h")) {
+    io.out(renderHelp(command.summary, command.specs));
     return 0;
   }
   try {
@@ -44,7 +47,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       return 2;
     }
     if (e instanceof UsageError) {
-      io.err(`airlock ${name}: ${e.message}\nusage: ${command.usage}`);
+      io.err(`airlock ${name}: ${e.message}\n${usageLines(command.specs)}`);
       return 2;
     }
     // A component or program refusing its input names the field and the fix: an input error too.
@@ -52,9 +55,34 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.err(`airlock ${name}: ${e.message}`);
       return 2;
     }
+    // A file that cannot be read (missing, a directory, no permission) is bad input too.
+    const fsError = fileInputError(e);
+    if (fsError !== undefined) {
+      io.err(`airlock ${name}: ${fsError}\n${usageLines(command.specs)}`);
+      return 2;
+    }
     const err = e as Error;
     io.err(`airlock ${name}: ${err?.message ?? String(e)}`);
     if (io.env.AIRLOCK_DEBUG) io.err(String(err?.stack));
     return 1;
+  }
+}
+
+/** The one-line reason and fix for a file the command was pointed at but cannot read, if `e` is one. */
+function fileInputError(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof err.code !== "string" || typeof err.path !== "string") return undefined;
+  switch (err.code) {
+    case "ENOENT":
+      return `${err.path} does not exist; check the path`;
+    case "EACCES":
+    case "EPERM":
+      return `${err.path} cannot be read (permission denied); fix its permissions or pass another file`;
+    case "EISDIR":
+      return `${err.path} is a directory; pass a file`;
+    case "ENOTDIR":
+      return `${err.path}: a part of the path is not a directory; check the path`;
+    default:
+      return undefined;
   }
 }

@@ -12,7 +12,7 @@ import { bufferIo } from "../src/io.ts";
 import { SlackReceiver } from "../../approvals/test/helpers/slack-receiver.ts";
 import { freshPglite, freshServerDatabase, REPO_ROOT, type ServerDatabase } from "../../approvals/test/helpers/stores.ts";
 
-const USAGE = "usage: airlock audit verify [--database-url URL | --data-dir DIR] [--expect-head SEQ:HASH] [--json]\n       airlock audit migrate --database-url URL";
+const USAGE = "usage: airlock audit verify [options]\n       airlock audit migrate [options]";
 
 /** Two requests, both decided: audit rows 1..4. */
 async function record(db: Database, slack: SlackReceiver, slackUrl: string): Promise<void> {

@@ -90,7 +90,7 @@ describe("airlock autonomy report", () => {
   });
 
   test("bad flags name the flag and the fix", async () => {
-    const usage = "usage: airlock autonomy report [--manifest agent.yaml] [--database-url URL | --data-dir DIR] [--min-streak 50] [--min-window-days 14] [--json]";
+    const usage = "usage: airlock autonomy report [options]";
     for (const [argv, message] of [
       [["autonomy", "report", "--min-streak", "0"], '`--min-streak`: "0" is not a whole number ≥ 1'],
       [["autonomy", "report", "--min-window-days", "two"], '`--min-window-days`: "two" is not a number of days ≥ 0'],

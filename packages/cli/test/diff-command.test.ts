@@ -53,7 +53,7 @@ describe("airlock diff", () => {
 
   it("given bad input, then exit 2 with a message naming the file or option and the fix", async () => {
     const cases: [string[], string][] = [
-      [["diff", "old.json"], "airlock diff: diff takes two plan files (old, new), got 1"],
+      [["diff", "old.json"], "airlock diff: missing <new-plan.json>: the plan after the change"],
       [["diff", "old.json", "missing.json"], "airlock diff: missing.json does not exist; write plans with `airlock plan --out missing.json`"],
       [["diff", "old.json", "notplan.json"], "airlock diff: notplan.json is not a plan: `agents` is missing or not a list; pass a file written by `airlock plan --json`"],
       [["diff", "old.json", "same.json", "--format", "html"], 'airlock diff: `--format` must be text, markdown or json, not "html"'],

@@ -136,9 +136,9 @@ describe("airlock evals check", () => {
   const badInput: [string, (dir: string) => string[], string][] = [
     ["no --release", () => ["check", "r.json"], "airlock evals: `--release` is required: the id of the release the report is for (e.g. v2 or the commit)"],
     ["a percentage for --min-pass-rate", () => ["check", "r.json", "--release", "v2", "--min-pass-rate", "90"], 'airlock evals: `--min-pass-rate` must be a fraction from 0 to 1, not "90"; write 0.9 for 90%'],
-    ["no report", () => ["check", "--release", "v2"], "airlock evals: pass the eval report: airlock evals check <report.json> --release <id>"],
+    ["no report", () => ["check", "--release", "v2"], "airlock evals: missing <report.json>: the release's eval report (promptfoo `-o results.json` or Airlock's native format)"],
     ["an unknown subcommand", () => ["run"], 'airlock evals: unknown subcommand "run"; use `check` or `fingerprint`'],
-    ["an unknown option", () => ["check", "r.json", "--release", "v2", "--threshold", "1"], "airlock evals: unknown option `--threshold`; the options are listed below"],
+    ["an unknown option", () => ["check", "r.json", "--release", "v2", "--threshold", "1"], "airlock evals: unknown option `--threshold` (`airlock evals check --help` lists every option)"],
     ["--repeats without cases", () => ["check", "r.json", "--release", "v2", "--repeats", "3"], "airlock evals: `--repeats` applies to the cases named by --require-all-repeats; name at least one"],
   ];
   for (const [what, argv, firstLine] of badInput) {

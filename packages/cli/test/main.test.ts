@@ -20,13 +20,22 @@ describe("airlock", () => {
   it("lists the commands and says where the options and the version are", async () => {
     const io = bufferIo(ROOT);
     assert.equal(await main(["--help"], io), 0);
-    assert.match(io.stdout, /^usage: airlock <command> \[options\]\n\ncommands:\n {2}plan {6}plan a Pulumi program/);
+    assert.match(io.stdout, /^usage: airlock <command> \[options\]\n\ncommands:\n {2}init {6}write a commented starter agent\.yaml.*\n {2}plan {6}plan a Pulumi program/);
     assert.match(io.stdout, /airlock <command> --help shows a command's options; airlock --version prints the version\.\n$/);
   });
 
-  it("prints a command's usage and summary for --help, ending in a newline", async () => {
+  it("prints a command's usage, summary, arguments, options and examples for --help, ending in a newline", async () => {
     const io = bufferIo(ROOT);
     assert.equal(await main(["plan", "--help"], io), 0);
-    assert.match(io.stdout, /^usage: airlock plan \[dir\|agent\.yaml\] .*\n\nplan a Pulumi program or an agent\.yaml offline and print resources, permissions and findings\n$/);
+    assert.match(io.stdout, /^usage: airlock plan \[dir\|agent\.yaml\] \[options\]\n\nplan a Pulumi program or an agent\.yaml offline and print resources, permissions and findings\n\narguments:\n(.*\n)+\noptions:\n(.*\n)+\nexamples:\n(.*\n)+$/);
+    const sub = bufferIo(ROOT);
+    assert.equal(await main(["evals", "check", "--help"], sub), 0);
+    assert.match(sub.stdout, /^usage: airlock evals check <report\.json> --release <id> \[options\]\n {7}airlock evals fingerprint \[options\]\n/);
+  });
+
+  it("keeps --version working with other words on the line", async () => {
+    const io = bufferIo(ROOT);
+    assert.equal(await main(["--version", "--json"], io), 0);
+    assert.equal(io.stdout, `airlock ${VERSION}\n`);
   });
 });

@@ -7,23 +7,14 @@
  * or RDS) as an owner role, once, before the approval gateway's service role first connects.
  */
 import { ApprovalError, chooseStore, migrate, openDatabase, openExistingStore, redactUrl, verifyAuditLog } from "@airlock/approvals";
-import { UsageError, type Io, parseCommandArgs } from "../io.ts";
+import { UsageError, type Io } from "../io.ts";
+import { parseCommand, pickSubcommand } from "../options.ts";
+import { AUDIT_MIGRATE, AUDIT_VERIFY } from "./specs.ts";
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        "database-url": { type: "string" },
-        "data-dir": { type: "string" },
-        "expect-head": { type: "string" },
-        json: { type: "boolean", default: false },
-      },
-    });
-  const [sub, ...extra] = parsed.positionals;
-  if (sub === "migrate") return runMigrate(parsed.values["database-url"] ?? io.env.AIRLOCK_APPROVALS_DATABASE_URL, extra, io);
-  if (sub !== "verify") throw new UsageError(sub === undefined ? "name the subcommand: `airlock audit verify` or `airlock audit migrate`" : `unknown subcommand "${sub}"; use \`verify\` or \`migrate\``);
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"; pass the store with --database-url or --data-dir`);
+  const [sub, rest] = pickSubcommand("audit", ["verify", "migrate"], argv);
+  if (sub === "migrate") return runMigrate(parseCommand(AUDIT_MIGRATE, rest).values["database-url"] ?? io.env.AIRLOCK_APPROVALS_DATABASE_URL, io);
+  const parsed = parseCommand(AUDIT_VERIFY, rest);
   let expectHead: { seq: number; hash: string } | undefined;
   if (parsed.values["expect-head"] !== undefined) {
     const m = /^(\d+):([0-9a-f]{64})$/.exec(parsed.values["expect-head"]);
@@ -64,8 +55,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 }
 
-async function runMigrate(url: string | undefined, extra: string[], io: Io): Promise<number> {
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+async function runMigrate(url: string | undefined, io: Io): Promise<number> {
   if (url === undefined || url === "") throw new UsageError("`--database-url`: give the postgres:// URL of an owner role (migrations create the schema and the service role's grants)");
   if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError(`\`--database-url\`: "${redactUrl(url)}" is not a postgres:// connection string`);
   const db = await openDatabase({ url, maxConnections: 1, reconnectTimeoutMs: 5_000 });

@@ -7,40 +7,27 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadManifest } from "@airlock/core";
-import { ApprovalError, DEFAULT_AUTONOMY_POLICY, autonomyReport, chooseStore, formatAutonomyReport, openExistingStore } from "@airlock/approvals";
-import { UsageError, type Io, parseCommandArgs } from "../io.ts";
+import { ApprovalError, autonomyReport, chooseStore, formatAutonomyReport, openExistingStore } from "@airlock/approvals";
+import { UsageError, type Io } from "../io.ts";
+import { parseCommand, pickSubcommand } from "../options.ts";
+import { AUTONOMY_REPORT } from "./specs.ts";
 
-function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
+function positiveInt(flag: string, raw: string): number {
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`\`${flag}\`: "${raw}" is not a whole number ≥ 1`);
   return Number(raw);
 }
 
-function days(flag: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
+function days(flag: string, raw: string): number {
   if (!/^\d+(\.\d+)?$/.test(raw)) throw new UsageError(`\`${flag}\`: "${raw}" is not a number of days ≥ 0`);
   return Number(raw);
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        manifest: { type: "string", short: "m" },
-        "database-url": { type: "string" },
-        "data-dir": { type: "string" },
-        "min-streak": { type: "string" },
-        "min-window-days": { type: "string" },
-        json: { type: "boolean", default: false },
-      },
-    });
-  const [sub, ...extra] = parsed.positionals;
-  if (sub !== "report") throw new UsageError(sub === undefined ? "name the subcommand: `airlock autonomy report`" : `unknown subcommand "${sub}"; the only one is \`report\``);
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"; pass the manifest with --manifest`);
+  const [, rest] = pickSubcommand("autonomy", ["report"], argv);
+  const parsed = parseCommand(AUTONOMY_REPORT, rest);
   const policy = {
-    minStreak: positiveInt("--min-streak", parsed.values["min-streak"], DEFAULT_AUTONOMY_POLICY.minStreak),
-    minWindowDays: days("--min-window-days", parsed.values["min-window-days"], DEFAULT_AUTONOMY_POLICY.minWindowDays),
+    minStreak: positiveInt("--min-streak", parsed.values["min-streak"]),
+    minWindowDays: days("--min-window-days", parsed.values["min-window-days"]),
   };
   const target = resolve(io.cwd, parsed.values.manifest ?? "agent.yaml");
   if (!existsSync(target)) throw new UsageError(`${parsed.values.manifest ?? "agent.yaml"} does not exist; pass the agent's manifest with --manifest`);

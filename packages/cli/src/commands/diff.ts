@@ -5,9 +5,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { diffPlans, renderDiffJson, renderDiffMarkdown, renderDiffText, type PlanDocument } from "@airlock/core";
-import { UsageError, type Io, parseCommandArgs } from "../io.ts";
-
-const FORMATS = ["text", "markdown", "json"] as const;
+import { UsageError, type Io } from "../io.ts";
+import { parseCommand } from "../options.ts";
+import { DIFF } from "./specs.ts";
 
 /** Reads a plan written by `airlock plan --json` (or `--out`), or throws a UsageError naming the file and the fix. */
 export function readPlan(file: string, cwd: string): PlanDocument {
@@ -29,10 +29,8 @@ export function readPlan(file: string, cwd: string): PlanDocument {
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs({ args: argv, allowPositionals: true, options: { format: { type: "string", short: "f", default: "text" } } });
-  const format = parsed.values.format as (typeof FORMATS)[number];
-  if (!FORMATS.includes(format)) throw new UsageError(`\`--format\` must be text, markdown or json, not "${format}"`);
-  if (parsed.positionals.length !== 2) throw new UsageError(`diff takes two plan files (old, new), got ${parsed.positionals.length}`);
+  const parsed = parseCommand(DIFF, argv);
+  const format = parsed.values.format;
   const [oldFile, newFile] = parsed.positionals as [string, string];
   const d = diffPlans(readPlan(oldFile, io.cwd), readPlan(newFile, io.cwd));
   io.out(format === "json" ? renderDiffJson(d) : format === "markdown" ? renderDiffMarkdown(d) : renderDiffText(d));

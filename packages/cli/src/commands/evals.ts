@@ -7,7 +7,6 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import {
   DEFAULT_EVAL_POLICY,
   EvalReportError,
@@ -23,30 +22,13 @@ import {
   type ReleaseFingerprint,
 } from "@airlock/core";
 import { UsageError, type Io } from "../io.ts";
+import { parseCommand, pickSubcommand } from "../options.ts";
+import { EVALS_CHECK, EVALS_FINGERPRINT } from "./specs.ts";
 
-export const USAGE = [
-  "airlock evals check <report.json> --release <id> [--manifest agent.yaml] [--image <repo@sha256:…>]",
-  "                    [--previous <report.json>] [--previous-release <id>] [--min-pass-rate 0.9] [--max-regression 0]",
-  "                    [--require-all-repeats <case id>]... [--repeats 3] [--json]",
-  "       airlock evals fingerprint [--manifest agent.yaml] [--image <repo@sha256:…>] [--format env|json]",
-].join("\n");
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === "check") return check(rest, io);
-  if (sub === "fingerprint") return fingerprint(rest, io);
-  throw new UsageError(sub === undefined ? "name a subcommand: `check` or `fingerprint`" : `unknown subcommand "${sub}"; use \`check\` or \`fingerprint\``);
-}
-
-/** Runs `parseArgs`, turning its errors into usage errors. */
-function asUsage<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (e) {
-    const message = (e as Error).message;
-    const unknown = /^Unknown option '([^']+)'/.exec(message);
-    throw new UsageError(unknown ? `unknown option \`${unknown[1]}\`; the options are listed below` : message.split(". ")[0]!);
-  }
+  const [sub, rest] = pickSubcommand("evals", ["check", "fingerprint"], argv);
+  return sub === "check" ? check(rest, io) : fingerprint(rest, io);
 }
 
 /** The fingerprint of the release: the manifest's model, prompt and tools, and the image. */
@@ -90,31 +72,11 @@ function readReport(path: string, flag: string): EvalReport {
 }
 
 async function check(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = asUsage(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        release: { type: "string", short: "r" },
-        manifest: { type: "string", short: "m" },
-        image: { type: "string" },
-        previous: { type: "string" },
-        "previous-release": { type: "string" },
-        "min-pass-rate": { type: "string" },
-        "max-regression": { type: "string" },
-        "require-all-repeats": { type: "string", multiple: true },
-        repeats: { type: "string" },
-        json: { type: "boolean", default: false },
-      },
-    }),
-  );
-  if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? "pass the eval report: airlock evals check <report.json> --release <id>" : `check takes one report, got ${positionals.length}`);
-  }
+  const { values, positionals } = parseCommand(EVALS_CHECK, argv);
   const release = values.release;
-  if (release === undefined || release.trim() === "") throw new UsageError("`--release` is required: the id of the release the report is for (e.g. v2 or the commit)");
+  if (release.trim() === "") throw new UsageError("`--release` is required: the id of the release the report is for (e.g. v2 or the commit)");
 
-  const strictCases = (values["require-all-repeats"]) ?? [];
+  const strictCases = values["require-all-repeats"];
   const repeatsText = values.repeats;
   let repeats = 3;
   if (repeatsText !== undefined) {
@@ -192,20 +154,8 @@ function pct(rate: number): string {
 }
 
 async function fingerprint(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = asUsage(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        manifest: { type: "string", short: "m" },
-        image: { type: "string" },
-        format: { type: "string", default: "env" },
-      },
-    }),
-  );
-  if (positionals.length > 0) throw new UsageError(`fingerprint takes no positional arguments, got "${positionals[0]}"; use --manifest <agent.yaml>`);
-  const format = values.format!;
-  if (format !== "env" && format !== "json") throw new UsageError(`\`--format\` must be env or json, not "${format}"`);
+  const { values } = parseCommand(EVALS_FINGERPRINT, argv);
+  const format = values.format;
   const fp = await fingerprintOf(io, values.manifest, values.image);
   io.out(format === "env" ? fingerprintEnvLines(fp) : `${JSON.stringify(fp, null, 2)}\n`);
   return 0;

@@ -3,9 +3,11 @@
  * every release keeps its own task definition, so a rollback only moves the service's pointer,
  * and this command proves it by planning both and comparing.
  */
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { delimiter, join, relative, resolve } from "node:path";
-import { UsageError, type Io, parseCommandArgs } from "../io.ts";
+import { UsageError, type Io } from "../io.ts";
+import { parseCommand } from "../options.ts";
+import { ROLLBACK } from "./specs.ts";
 import { planTarget } from "../plan/plan.ts";
 import { readPulumiProject } from "../plan/project.ts";
 import { StackConfigFile } from "../plan/stack-config.ts";
@@ -67,19 +69,11 @@ function pulumiOnPath(env: Io["env"]): boolean {
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        stack: { type: "string", short: "s", default: "dev" },
-        to: { type: "string" },
-        write: { type: "boolean", default: false },
-        "print-only": { type: "boolean", default: false },
-        "skip-verify": { type: "boolean", default: false },
-      },
-    });
+  const parsed = parseCommand(ROLLBACK, argv);
+  if (parsed.values.write && parsed.values["print-only"]) throw new UsageError("`--write` edits the stack file and `--print-only` only prints the change; pass one of them");
   const dir = resolve(io.cwd, parsed.positionals[0] ?? ".");
-  const stack = parsed.values.stack!;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${parsed.positionals[0] ?? "."} is not a directory; pass the Pulumi project directory`);
+  const stack = parsed.values.stack;
   const project = readPulumiProject(dir, stack);
   const file = new StackConfigFile(project.stackConfigFile);
   const releasesKey = `${project.name}:releases`;

@@ -5,7 +5,10 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadManifest, renderRunbook, type AutonomyEvidence } from "@airlock/core";
-import { UsageError, type Io, parseCommandArgs } from "../io.ts";
+import { UsageError, type Io } from "../io.ts";
+import { parseCommand } from "../options.ts";
+import { checkRegion } from "../plan/region.ts";
+import { RUNBOOK } from "./specs.ts";
 import { readPlan } from "./diff.ts";
 
 /** Reads autonomy evidence: the approvals autonomy report (`{ assessments: [...] }`) or a list of assessments. */
@@ -28,12 +31,8 @@ export function readEvidence(file: string, cwd: string): AutonomyEvidence[] {
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { plan: { type: "string" }, evidence: { type: "string" }, out: { type: "string", short: "o" }, region: { type: "string" } },
-    });
-  if (parsed.positionals.length > 1) throw new UsageError(`runbook takes one target, got ${parsed.positionals.length}`);
+  const parsed = parseCommand(RUNBOOK, argv);
+  const region = parsed.values.region === undefined ? undefined : checkRegion("--region", parsed.values.region);
   const target = resolve(io.cwd, parsed.positionals[0] ?? ".");
   if (!existsSync(target)) throw new UsageError(`${parsed.positionals[0] ?? "."} does not exist; pass a directory holding agent.yaml, or the manifest itself`);
   const dir = statSync(target).isDirectory();
@@ -43,7 +42,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const markdown = renderRunbook(model, {
     ...(parsed.values.plan ? { plan: readPlan(parsed.values.plan, io.cwd) } : {}),
     ...(parsed.values.evidence ? { evidence: readEvidence(parsed.values.evidence, io.cwd) } : {}),
-    ...(parsed.values.region ? { region: parsed.values.region } : {}),
+    ...(region !== undefined ? { region } : {}),
     stackDir: dir ? (parsed.positionals[0] ?? ".") : ".",
   });
   if (parsed.values.out) {

@@ -6,10 +6,12 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { formatScanFinding, scanPaths } from "@airlock/core";
-import { UsageError, type Io, parseCommandArgs } from "../io.ts";
+import { UsageError, type Io } from "../io.ts";
+import { parseCommand } from "../options.ts";
+import { SCAN } from "./specs.ts";
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const parsed = parseCommandArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean", default: false } } });
+  const parsed = parseCommand(SCAN, argv);
   const paths = parsed.positionals.length > 0 ? parsed.positionals : ["."];
   for (const p of paths) {
     if (!existsSync(resolve(io.cwd, p))) throw new UsageError(`${p} does not exist; pass files or directories to scan`);

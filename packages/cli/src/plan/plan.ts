@@ -6,6 +6,7 @@ import { basename, resolve } from "node:path";
 import { PLAN_VERSION, loadManifest, toolsNeedingApproval, type Finding, type PlanDocument, type PlannedPermission, type PlannedResource } from "@airlock/core";
 import { importProgram } from "./load-program.ts";
 import { readPulumiProject } from "./project.ts";
+import { bareManifestRegion } from "./region.ts";
 import { UsageError } from "../io.ts";
 
 export interface PlanOptions {
@@ -15,6 +16,11 @@ export interface PlanOptions {
   readonly guardrails?: boolean;
   /** Config values that replace the stack file's (`"<namespace>:<key>"` → string), e.g. to plan a rollback. */
   readonly configOverrides?: Readonly<Record<string, string>>;
+  /**
+   * AWS region a bare agent.yaml is planned for (the platform's `region` and the mocks' `aws:region`).
+   * @default - the region of the manifest's ECR image; without one, planning a bare manifest refuses
+   */
+  readonly region?: string;
   /**
    * A policy config file (Pulumi's `--policy-pack-config` JSON: `"all"` and policy names → enforcement
    * levels and settings) applied to the guardrails as `pulumi preview` applies it to the pack.
@@ -35,16 +41,19 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
     if (!/\.ya?ml$/.test(path)) throw new UsageError(`${target} is not a directory or an agent.yaml`);
     project = basename(resolve(path, ".."));
     const model = await loadManifest(path);
+    const region = bareManifestRegion(model.image, options.region, target);
     const { AgentPlatform, AgentDeployment, privateRoutesVia } = await import("@airlock/pulumi");
     recording = await recordProgram({
       project,
       stack,
+      // The mocks answer getRegion with this region, so the plan's ARNs and endpoints are its own.
+      config: { "aws:region": region },
       program: () => {
         const needsApprovals = toolsNeedingApproval(model).length > 0;
         const approvals = needsApprovals ? { agents: { [model.name]: { disabled: "planned from a bare agent.yaml: no Slack channel or approvers configured" } } } : undefined;
         // Routes to the manifest's private ranges belong to the platform a real program declares.
         const privateRoutes = privateRoutesVia([model], { managedElsewhere: { reason: "planned from a bare agent.yaml: routes to private ranges are the platform's (`privateRoutes`)" } });
-        const platform = new AgentPlatform(`${model.name}-platform`, { agents: [model], privateRoutes, ...(approvals ? { approvals } : {}) });
+        const platform = new AgentPlatform(`${model.name}-platform`, { agents: [model], region, privateRoutes, ...(approvals ? { approvals } : {}) });
         new AgentDeployment(model.name, {
           platform,
           model,
