@@ -98,6 +98,35 @@ describe("the packages' manifests", () => {
   });
 });
 
+/** The bare module specifiers a declaration file and every declaration it imports (in this package or another Airlock one) name. */
+function declaredImports(entry: string, seen = new Set<string>(), out = new Set<string>()): Set<string> {
+  if (seen.has(entry)) return out;
+  seen.add(entry);
+  const text = readFileSync(entry, "utf8");
+  for (const m of text.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
+    const spec = m[1]!;
+    if (spec.startsWith(".")) {
+      declaredImports(join(entry, "..", spec.replace(/\.(js|ts)$/, ".d.ts").replace(/\.c(js|ts)$/, ".d.cts")), seen, out);
+    } else if (spec.startsWith("@airlock/")) {
+      const [, pkg, sub] = /^@airlock\/([a-z]+)(?:\/(.+))?$/.exec(spec)!;
+      const target = manifest(pkg!).exports[sub === undefined ? "." : `./${sub}`] as Record<string, string>;
+      declaredImports(join(dir(pkg!), target.types!), seen, out);
+    } else out.add(spec);
+  }
+  return out;
+}
+
+describe("the declarations", () => {
+  it("never mention zod from a main entry: its types need esModuleInterop, which `pulumi new` projects lack", () => {
+    for (const p of PACKAGES) {
+      const imports = declaredImports(join(dir(p), manifest(p).types!));
+      assert.ok(!imports.has("zod") && ![...imports].some((s) => s.startsWith("zod/")), `${p}'s declarations import zod`);
+    }
+    // The zod schemas themselves are the subpath @airlock/core/manifest-schema.
+    assert.ok(declaredImports(join(dir("core"), "dist/manifest-schema.d.ts")).has("zod"));
+  });
+});
+
 describe("the tarballs", () => {
   it("hold the build, the sources their maps point at, and nothing else", () => {
     for (const p of PACKAGES) {

@@ -19,7 +19,8 @@ import {
 import { BASE_SERVICES, endpointsFor } from "./endpoints.ts";
 import { PUBLISHED_RANGES, parseCidr } from "./net.ts";
 import type { Manifest, ToolSpec, AwsGrant } from "./schema.ts";
-import { parseManifest, secretEnvName } from "./validate.ts";
+import { parseManifest } from "./validate.ts";
+import { secretEnvName } from "./vocabulary.ts";
 import type {
   AgentModel,
   ApprovalTier,

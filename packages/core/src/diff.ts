@@ -6,7 +6,7 @@
  */
 import type { AgentModel, Finding, RotationPlan } from "./model.ts";
 import type { PlanDocument, PlannedPermission } from "./plan.ts";
-import type { Tier } from "./schema.ts";
+import type { Tier } from "./vocabulary.ts";
 
 export type DiffEffect = "widened" | "narrowed" | "changed";
 export type DiffCategory = "agent" | "permission" | "tool" | "approval" | "egress" | "secret" | "finding";

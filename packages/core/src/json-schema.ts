@@ -16,8 +16,35 @@
 import { z } from "zod";
 import { AwsGrantSchema, GithubGrantSchema, GITHUB_PERMISSIONS, ManifestSchema, SecretSchema } from "./schema.ts";
 
-/** A JSON Schema document (draft-07). */
-export type JsonSchema = z.core.JSONSchema.BaseSchema;
+/**
+ * A JSON Schema document (draft-07) as plain JSON: the keywords this generator writes. Declared
+ * here rather than taken from zod, so the package's main entry declares nothing of zod (see
+ * schema.ts).
+ */
+export interface JsonSchema {
+  $schema?: string;
+  $id?: string;
+  $ref?: string;
+  title?: string;
+  description?: string;
+  type?: string | string[];
+  properties?: Record<string, JsonSchema | boolean>;
+  required?: string[];
+  additionalProperties?: JsonSchema | boolean;
+  propertyNames?: JsonSchema | boolean;
+  items?: JsonSchema | boolean | (JsonSchema | boolean)[];
+  anyOf?: (JsonSchema | boolean)[];
+  oneOf?: (JsonSchema | boolean)[];
+  allOf?: (JsonSchema | boolean)[];
+  not?: JsonSchema | boolean;
+  enum?: unknown[];
+  const?: unknown;
+  default?: unknown;
+  pattern?: string;
+  dependencies?: Record<string, string[] | JsonSchema | boolean>;
+  definitions?: Record<string, JsonSchema | boolean>;
+  [keyword: string]: unknown;
+}
 
 /** The schema's `$id`: names the manifest format it describes (`apiVersion: airlock/v1`). */
 export const MANIFEST_SCHEMA_ID = "urn:airlock:schema:agent-manifest:v1";
@@ -71,7 +98,7 @@ export function manifestJsonSchema(): JsonSchema {
       collapseConstUnion(jsonSchema);
     },
   });
-  const { $schema, description: _root, ...rest } = generated;
+  const { $schema, description: _root, ...rest } = generated as JsonSchema;
   return { $schema, $id: MANIFEST_SCHEMA_ID, title: TITLE, description: DESCRIPTION, ...rest };
 }
 
@@ -97,8 +124,9 @@ function listKeys(json: JsonSchema, keys: readonly string[]): void {
 
 /** `anyOf` of same-typed constants (a union of literals) as one `enum`, which editors offer as completions. */
 function collapseConstUnion(json: JsonSchema): void {
-  const branches = json.anyOf;
-  if (branches === undefined || branches.length === 0) return;
+  const all = json.anyOf;
+  if (all === undefined || all.length === 0 || all.some((b) => typeof b === "boolean")) return;
+  const branches = all as JsonSchema[];
   const type = branches[0]!.type;
   const plain = branches.every((b) => b.const !== undefined && b.type === type && Object.keys(b).every((k) => k === "const" || k === "type"));
   if (!plain || typeof type !== "string") return;

@@ -2,7 +2,7 @@
  * The compiled model: a plain, JSON-serialisable description of everything an agent may do.
  * The Pulumi components render it; the CLI prints it; the guardrails and the diff read it.
  */
-import type { AccessLevel, RiskClass, Tier } from "./schema.ts";
+import type { AccessLevel, RiskClass, Tier } from "./vocabulary.ts";
 
 export interface IamStatement {
   readonly Sid: string;

@@ -7,7 +7,7 @@
  */
 import type { AgentModel, SecretBinding, ToolSummary } from "./model.ts";
 import type { PlanDocument, PlannedResource } from "./plan.ts";
-import type { RiskClass, Tier } from "./schema.ts";
+import type { RiskClass, Tier } from "./vocabulary.ts";
 
 /**
  * Evidence for one action type, as the approvals package's autonomy report gives it

@@ -1,6 +1,7 @@
 /**
- * The agent manifest (`agent.yaml`): what a team hands over. The schema is the single source of
- * truth for the shape; the semantic checks (IAM access levels, ARNs, cross-references) live in
+ * The agent manifest (`agent.yaml`): what a team hands over. Published as the subpath
+ * `@airlock/core/manifest-schema` (manifest-schema.ts says why not from the main entry). The
+ * schema is the single source of truth for the shape; the semantic checks (IAM access levels, ARNs, cross-references) live in
  * `validate.ts` and `compile.ts`.
  *
  * Every field carries a `.describe(...)` text: it becomes the field's `description` in the JSON
@@ -8,6 +9,7 @@
  * them for the person editing `agent.yaml`: meaning, default, allowed values, an example.
  */
 import { z } from "zod";
+import { ACCESS_LEVELS, GITHUB_PERMISSIONS, RISK_CLASSES, SECRET_SOURCES, TIERS } from "./vocabulary.ts";
 
 const NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 const TOOL_NAME = /^[a-z][a-z0-9_]{0,62}$/;
@@ -16,20 +18,8 @@ const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 const HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const IMAGE_DIGEST = /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+@sha256:[a-f0-9]{64}$/;
 
-export const ACCESS_LEVELS = ["read", "write"] as const;
-export const TIERS = ["auto", "approve", "always-approve"] as const;
-export const RISK_CLASSES = ["money", "mass-communication"] as const;
-export const SECRET_SOURCES = ["generated", "out-of-band", "pulumi-config"] as const;
-export const GITHUB_PERMISSIONS = [
-  "actions",
-  "checks",
-  "contents",
-  "deployments",
-  "issues",
-  "metadata",
-  "pull_requests",
-  "statuses",
-] as const;
+export { ACCESS_LEVELS, GITHUB_PERMISSIONS, RISK_CLASSES, SECRET_SOURCES, TIERS };
+export type { AccessLevel, RiskClass, SecretSource, Tier } from "./vocabulary.ts";
 
 const reason = z.string().trim().min(10, { message: "give a reason of at least 10 characters that a reviewer can judge" });
 const REASON_TEXT = "at least 10 characters, not counting white space around it, that a reviewer can judge";
@@ -413,6 +403,3 @@ export type Manifest = z.output<typeof ManifestSchema>;
 export type ToolSpec = Manifest["tools"][number];
 export type SecretSpec = Manifest["secrets"][number];
 export type AwsGrant = ToolSpec["aws"][number];
-export type AccessLevel = (typeof ACCESS_LEVELS)[number];
-export type Tier = (typeof TIERS)[number];
-export type RiskClass = (typeof RISK_CLASSES)[number];

@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import { ManifestError, ProblemList, formatPath } from "./errors.ts";
 import { ManifestSchema, type Manifest } from "./schema.ts";
+import { secretEnvName } from "./vocabulary.ts";
 import { findSecrets } from "./secret-patterns.ts";
 import { parseCidr } from "./net.ts";
 import { fargateSizeProblem } from "./aws/fargate.ts";
@@ -222,9 +223,4 @@ function checkFargateSizes(m: Manifest, problems: ProblemList): void {
     const field = problem.startsWith(`cpu ${cpu} is not`) ? "cpu" : "memory";
     problems.add(`${at}.${field}`, `${problem} (Fargate task sizes, see FARGATE_TASK_SIZES)`);
   }
-}
-
-/** The environment variable a secret is exposed as. */
-export function secretEnvName(name: string, env?: string): string {
-  return env ?? name.toUpperCase().replace(/-/g, "_");
 }

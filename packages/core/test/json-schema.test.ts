@@ -5,7 +5,8 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject } from "ajv";
 import { parse } from "yaml";
-import { ManifestSchema, MANIFEST_SCHEMA_FILE, manifestJsonSchema, manifestJsonSchemaText, type JsonSchema } from "../src/index.ts";
+import { MANIFEST_SCHEMA_FILE, manifestJsonSchema, manifestJsonSchemaText, type JsonSchema } from "../src/index.ts";
+import { ManifestSchema } from "../src/schema.ts";
 import { baseManifest } from "./fixtures.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
