@@ -17,16 +17,16 @@ export interface PlanOptions {
   /** Config values that replace the stack file's (`"<namespace>:<key>"` → string), e.g. to plan a rollback. */
   readonly configOverrides?: Readonly<Record<string, string>>;
   /**
-   * AWS region a bare agent.yaml is planned for (the platform's `region` and the mocks' `aws:region`).
-   * @default - the region of the manifest's ECR image; without one, planning a bare manifest refuses
-   */
-  readonly region?: string;
-  /**
    * A policy config file (Pulumi's `--policy-pack-config` JSON: `"all"` and policy names → enforcement
    * levels and settings) applied to the guardrails as `pulumi preview` applies it to the pack.
    * @default - the pack's severities
    */
   readonly policyConfig?: string;
+  /**
+   * AWS region a bare agent.yaml is planned for (the platform's `region` and the mocks' `aws:region`).
+   * @default - the region of the manifest's ECR image; without one, planning a bare manifest refuses
+   */
+  readonly region?: string;
 }
 
 /** Plans `target`: a directory with Pulumi.yaml, or an agent.yaml (deployed with Airlock's defaults). */
@@ -64,16 +64,24 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
   } else {
     const p = readPulumiProject(path, stack);
     project = p.name;
-    recording = await recordProgram({
-      project: p.name,
-      stack,
-      config: { ...p.config, ...options.configOverrides },
-      secretKeys: p.secretKeys,
-      program: async () => {
-        const mod = await importProgram(p.main);
-        return typeof mod.default === "function" ? await (mod.default as () => unknown)() : undefined;
-      },
-    });
+    // As under `pulumi up`, the program runs in its project's directory (paths relative to the
+    // working directory mean the same thing in both).
+    const cwd = process.cwd();
+    process.chdir(p.dir);
+    try {
+      recording = await recordProgram({
+        project: p.name,
+        stack,
+        config: { ...p.config, ...options.configOverrides },
+        secretKeys: p.secretKeys,
+        program: async () => {
+          const mod = await importProgram(p.main);
+          return typeof mod.default === "function" ? await (mod.default as () => unknown)() : undefined;
+        },
+      });
+    } finally {
+      process.chdir(cwd);
+    }
   }
 
   const permissions: PlannedPermission[] = [...recording.agents.flatMap((a) => a.permissions.map((p) => ({ agent: a.name, ...p }))), ...secretReaders(recording.resources)]
@@ -86,7 +94,8 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
     // Paths on this machine stay out of the plan, so plans made elsewhere compare equal.
     agents: recording.agents.map(({ promptFile: _prompt, manifestDir: _dir, ...agent }) => agent),
     permissions,
-    findings: recording.agents.flatMap((a) => a.findings.map((f) => ({ ...f, subject: `${a.name}: ${f.subject}` }))),
+    // The manifests' findings, then the components' own (what a bring-your-own resource must allow).
+    findings: [...recording.agents.flatMap((a) => a.findings.map((f) => ({ ...f, subject: `${a.name}: ${f.subject}` }))), ...recording.findings],
   };
   const findings: Finding[] = [...base.findings, ...evalGateFindings(base)];
   if (options.guardrails ?? true) findings.push(...(await guardrailFindings(base, options.policyConfig)));
@@ -131,8 +140,22 @@ export function secretReaders(resources: readonly PlannedResource[]): PlannedPer
       }
     }
   }
+  // Secrets the user brought (`existingSecrets`): Airlock wrote no resource policy, so the readers
+  // are the ones it granted, as the component's requirement note lists them.
+  for (const r of resources.filter((x) => x.type === REQUIREMENT_TOKEN)) {
+    const { secretArn, readers, subject } = r.inputs as { secretArn?: unknown; readers?: unknown; subject?: unknown };
+    if (typeof secretArn !== "string" || !Array.isArray(readers)) continue;
+    const [agent, field] = String(subject ?? "").split(": ");
+    const name = /^existingSecrets\.(.+)$/.exec(field ?? "")?.[1] ?? secretArn;
+    for (const principal of [...new Set(readers.filter((x): x is string => typeof x === "string"))].sort()) {
+      rows.push({ agent: agent ?? "?", tool: `${SECRET_READER_TOOL} ${principal}`, system: `secret:${name}`, access: "read", actions: ["secretsmanager:GetSecretValue"], resources: [secretArn] });
+    }
+  }
   return rows;
 }
+
+/** Type token of the components' notes on resources someone else owns (`@airlock/pulumi`'s REQUIREMENT_TOKEN). */
+const REQUIREMENT_TOKEN = "airlock:interop:Requirement";
 
 interface GuardrailsModule {
   readonly evaluatePlan?: (p: PlanDocument, options?: { readonly config?: unknown }) => Finding[] | Promise<Finding[]>;

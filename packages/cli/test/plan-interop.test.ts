@@ -1,0 +1,65 @@
+/**
+ * `airlock plan` on a program that brings its own resources: the components' notes (AIR-I…)
+ * reach the plan's findings, and a secret the user brought shows in the permission map with the
+ * readers Airlock granted (it writes no resource policy on it, so the map cannot read one).
+ */
+import { strict as assert } from "node:assert";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { PlanDocument } from "@airlock/core";
+import { planTarget } from "../src/index.ts";
+
+const ROOT = new URL("../../../", import.meta.url).pathname;
+const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:vendor/anthropic-AbCdEf";
+
+describe("airlock plan with bring-your-own resources", () => {
+  let dir: string;
+  let plan: PlanDocument;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "airlock-plan-interop-"));
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "interop", type: "module" }));
+    writeFileSync(join(dir, "Pulumi.yaml"), "name: interop\nruntime: nodejs\nmain: index.ts\n");
+    writeFileSync(join(dir, "Pulumi.dev.yaml"), "config:\n  aws:region: us-east-1\n");
+    writeFileSync(
+      join(dir, "index.ts"),
+      `import { loadManifest } from "@airlock/core";
+import { AgentDeployment, AgentPlatform, privateRoutesVia } from "@airlock/pulumi";
+export default async function program() {
+  const model = await loadManifest(${JSON.stringify(join(ROOT, "examples/support-agent/agent.yaml"))});
+  const platform = new AgentPlatform("interop", {
+    agents: [model],
+    approvals: { agents: { [model.name]: { disabled: "approvals are not what this test is about" } } },
+    privateRoutes: privateRoutesVia([model], { transitGatewayId: "tgw-0a1b2c3d4e5f60718" }),
+  });
+  new AgentDeployment(model.name, {
+    platform,
+    model,
+    evalGate: { disabled: "no releases in this test" },
+    existingSecrets: { "anthropic-api-key": { secretArn: ${JSON.stringify(SECRET_ARN)} } },
+  });
+}
+`,
+    );
+    plan = await planTarget(dir, { guardrails: false });
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("lists the components' note on the secret among the plan's findings", () => {
+    const notes = plan.findings.filter((f) => f.rule.startsWith("AIR-I"));
+    assert.deepEqual(notes.map((f) => [f.rule, f.severity, f.subject]), [["AIR-I104", "info", "support-agent: existingSecrets.anthropic-api-key"]]);
+  });
+
+  it("shows who may read the brought secret: the execution role, on exactly that ARN", () => {
+    const rows = plan.permissions.filter((p) => p.system === "secret:anthropic-api-key" && p.tool.startsWith("(reads the value) "));
+    assert.equal(rows.length, 1, JSON.stringify(rows));
+    assert.equal(rows[0]!.agent, "support-agent");
+    assert.match(rows[0]!.tool, /^\(reads the value\) arn:aws:iam::123456789012:role\/.*exec/);
+    assert.deepEqual(rows[0]!.resources, [SECRET_ARN]);
+    assert.deepEqual(rows[0]!.actions, ["secretsmanager:GetSecretValue"]);
+    // And no secret of that name was made.
+    assert.ok(!plan.resources.some((r) => r.type === "aws:secretsmanager/secret:Secret" && JSON.stringify(r.inputs.tags ?? {}).includes('"airlock:secret":"anthropic-api-key"')));
+  });
+});
