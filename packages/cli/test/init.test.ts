@@ -84,7 +84,7 @@ describe("airlock init", () => {
       const r = await init(dir, "--name", "starter-agent", "--force");
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, /^wrote agent\.yaml, prompts\/system\.md, index\.ts \(overwritten\) in \.\n/);
-      if (kind === "module") assert.match(r.out, /package\.json has "type": "module": the program is an ES module there, and needs no change/);
+      if (kind === "module") assert.match(r.out, /package\.json has "type": "module": the program is an ES module \(its default export is the program\)/);
       assert.ok(!r.out.includes("pulumi stack init"), "the stack exists");
       // The image is in us-east-1; this stack deploys to eu-west-1, as a real one might.
       writeFileSync(join(dir, "agent.yaml"), readFileSync(join(dir, "agent.yaml"), "utf8").replaceAll("us-east-1", "eu-west-1"));
@@ -108,8 +108,15 @@ describe("airlock init", () => {
     assert.equal((await init(dir, "--name", "starter-agent")).code, 0);
     const program = readFileSync(join(dir, "index.ts"), "utf8");
     assert.ok(!/import\.meta|__dirname|__filename|from "\.[^"]*\.ts"/.test(program));
+    // CommonJS: Pulumi calls module.exports when it is a function, never an `export default` there.
+    assert.match(program, /\nexport = program;\n$/);
+    assert.doesNotMatch(program, /^export default/m);
     assert.deepEqual(typeErrors(dir, "index.ts", { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, target: ts.ScriptTarget.ES2022 }), []);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    assert.equal((await init(dir, "--name", "starter-agent", "--force")).code, 0);
+    const esm = readFileSync(join(dir, "index.ts"), "utf8");
+    assert.match(esm, /\nexport default async function program\(\) \{/);
+    assert.doesNotMatch(esm, /^export =/m);
     assert.deepEqual(typeErrors(dir, "index.ts", { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022 }), []);
   });
 

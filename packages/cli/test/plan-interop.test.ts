@@ -63,3 +63,47 @@ export default async function program() {
     assert.ok(!plan.resources.some((r) => r.type === "aws:secretsmanager/secret:Secret" && JSON.stringify(r.inputs.tags ?? {}).includes('"airlock:secret":"anthropic-api-key"')));
   });
 });
+
+describe("airlock plan runs a program as pulumi up does", () => {
+  const dirs: string[] = [];
+  after(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  /** A project with one S3 bucket, in a CommonJS or an ES module project. */
+  function project(kind: "commonjs" | "module", program: string): string {
+    const dir = mkdtempSync(join(tmpdir(), "airlock-plan-kind-"));
+    dirs.push(dir);
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+    writeFileSync(join(dir, "package.json"), JSON.stringify(kind === "module" ? { name: "kind", type: "module" } : { name: "kind" }));
+    writeFileSync(join(dir, "Pulumi.yaml"), "name: kind\nruntime: nodejs\nmain: index.ts\n");
+    writeFileSync(join(dir, "Pulumi.dev.yaml"), "config:\n  aws:region: us-east-1\n");
+    writeFileSync(join(dir, "index.ts"), `import * as aws from "@pulumi/aws";\n${program}\n`);
+    return dir;
+  }
+  const bucket = `new aws.s3.Bucket("b");`;
+
+  it("given a CommonJS project whose program is `export = async () => …`, when planned, then the function runs", async () => {
+    const plan = await planTarget(project("commonjs", `export = async () => { ${bucket} return { ok: 1 }; };`), { guardrails: false });
+    assert.deepEqual(plan.resources.filter((r) => r.type === "aws:s3/bucket:Bucket").map((r) => r.name), ["b"]);
+  });
+
+  it("given a CommonJS project whose program is an `export default` function (which pulumi up never calls), when planned, then it is refused with the fix", async () => {
+    const dir = project("commonjs", `export default async function program() { ${bucket} }`);
+    await assert.rejects(planTarget(dir, { guardrails: false }), (e: Error) => {
+      assert.equal(e.name, "UsageError");
+      assert.match(e.message, /`export default`, which Pulumi does not run in a CommonJS project .*Write `export = async \(\) => \{ … \}` instead/);
+      return true;
+    });
+  });
+
+  it("given an ES module project, when its default export is a function, then it runs; with named exports beside it, it is refused", async () => {
+    const plan = await planTarget(project("module", `export default async function program() { ${bucket} }`), { guardrails: false });
+    assert.equal(plan.resources.filter((r) => r.type === "aws:s3/bucket:Bucket").length, 1);
+    await assert.rejects(planTarget(project("module", `export const x = 1;\nexport default async function program() { ${bucket} }`), { guardrails: false }), /either a default export or named exports, not both/);
+  });
+
+  it("given a program with top-level resources and named exports, when planned, then its resources are recorded", async () => {
+    const plan = await planTarget(project("module", `export const b = ${bucket.replace(";", "")};`), { guardrails: false });
+    assert.equal(plan.resources.filter((r) => r.type === "aws:s3/bucket:Bucket").length, 1);
+  });
+});

@@ -153,6 +153,8 @@ describe("airlock plan", () => {
     const dir = mkdtempSync(join(tmpdir(), "airlock-plan-"));
     for (const part of ["Pulumi.yaml", "stacks", "examples/support-agent"]) cpSync(join(ROOT, part), join(dir, part), { recursive: true });
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+    // The example is an ES module program (the repository's package.json says "type": "module").
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "copy", type: "module" }));
     const stack = join(dir, "stacks", "Pulumi.dev.yaml");
     // Without the transit gateway there is no route to the billing API's private range.
     writeFileSync(stack, readFileSync(stack, "utf8").replace(/^ {2}airlock-support-agent:transitGatewayId: .*\n/m, ""));

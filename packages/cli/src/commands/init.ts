@@ -11,6 +11,7 @@ import { UsageError, type Io } from "../io.ts";
 import { parseCommand } from "../options.ts";
 import { manifestTemplate, programTemplate, PROMPT_FILE, promptTemplate, pulumiProjectTemplate } from "../init/templates.ts";
 import { INIT } from "./specs.ts";
+import { moduleKind } from "../plan/load-program.ts";
 
 /** Where the program goes: Pulumi.yaml's `main` when the project has one, else index.ts. */
 interface ProjectLayout {
@@ -32,7 +33,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const files = new Map<string, string>([
     ["agent.yaml", manifestTemplate(name)],
     [PROMPT_FILE, promptTemplate(name)],
-    [layout.program, programTemplate("agent.yaml")],
+    [layout.program, programTemplate("agent.yaml", moduleKind(join(dir, layout.program)))],
     ...(layout.pulumiYaml !== undefined ? ([["Pulumi.yaml", layout.pulumiYaml]] as const) : []),
   ]);
   const existing = [...files.keys()].filter((f) => existsSync(join(dir, f)));
@@ -111,7 +112,7 @@ function projectLayout(dir: string, name: string): ProjectLayout {
     } catch (e) {
       throw new UsageError(`${pkgFile} is not JSON (${(e as Error).message}); fix it, or run airlock init in another directory`);
     }
-    if (pkg.type === "module") notes.push('package.json has "type": "module": the program is an ES module there, and needs no change (it runs as CommonJS too)');
+    if (pkg.type === "module") notes.push('package.json has "type": "module": the program is an ES module (its default export is the program)');
   }
   const file = ["Pulumi.yaml", "Pulumi.yml"].map((f) => join(dir, f)).find((f) => existsSync(f));
   if (file === undefined) return { program: "index.ts", pulumiYaml: pulumiProjectTemplate(name), notes };

@@ -134,12 +134,14 @@ is hashed into every release, so an eval report is only valid for the prompt it 
 }
 
 /**
- * The Pulumi program. It runs unchanged in a CommonJS project (\`pulumi new aws-typescript\`: module
- * commonjs, moduleResolution node) and in an ES module one: no top-level await, no \`import.meta\`,
- * no \`__dirname\`, no \`.ts\` import extensions; paths are relative to the project directory, which
- * is the working directory under \`pulumi up\`.
+ * The Pulumi program, for a CommonJS project (\`pulumi new aws-typescript\`: module commonjs,
+ * moduleResolution node) or an ES module one. The body is the same (no top-level await, no
+ * \`import.meta\`, no \`__dirname\`, no \`.ts\` import extensions; paths are relative to the project
+ * directory, the working directory under \`pulumi up\`); only how it exports the program differs:
+ * Pulumi calls a CommonJS program's \`module.exports\` when it is a function (\`export =\`) but never
+ * an \`export default\` there, and takes an ES module's default export.
  */
-export function programTemplate(manifestPath: string): string {
+export function programTemplate(manifestPath: string, kind: "commonjs" | "module"): string {
   return `/**
  * Deploys the agent described in ${manifestPath} with Airlock: a hardened platform (a VPC with
  * private subnets, a fail-closed DNS firewall, VPC endpoints, an ECS cluster, a KMS key) and the
@@ -164,7 +166,7 @@ import type { ApprovalSettings, ReleaseSpec } from "@airlock/pulumi";
 // \`pulumi up\` runs the program in the project directory.
 const MANIFEST = path.join(process.cwd(), ${JSON.stringify(manifestPath)});
 
-export default async function program() {
+${kind === "module" ? "export default " : ""}async function program() {
   const config = new pulumi.Config();
   const region = new pulumi.Config("aws").require("region");
   const model = await loadManifest(MANIFEST);
@@ -198,7 +200,7 @@ export default async function program() {
     permissionMap: model.permissions,
   };
 }
-`;
+${kind === "module" ? "" : "\n// Pulumi runs the function a CommonJS program exports (an \`export default\` would never run).\nexport = program;\n"}`;
 }
 
 /** The Pulumi project file, for a directory that has none yet. */

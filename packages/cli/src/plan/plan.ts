@@ -4,7 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { PLAN_VERSION, loadManifest, toolsNeedingApproval, type Finding, type PlanDocument, type PlannedPermission, type PlannedResource } from "@airlock/core";
-import { importProgram } from "./load-program.ts";
+import { runProgram } from "./load-program.ts";
 import { readPulumiProject } from "./project.ts";
 import { bareManifestRegion } from "./region.ts";
 import { UsageError } from "../io.ts";
@@ -74,10 +74,7 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
         stack,
         config: { ...p.config, ...options.configOverrides },
         secretKeys: p.secretKeys,
-        program: async () => {
-          const mod = await importProgram(p.main);
-          return typeof mod.default === "function" ? await (mod.default as () => unknown)() : undefined;
-        },
+        program: () => runProgram(p.main),
       });
     } finally {
       process.chdir(cwd);
