@@ -1,3 +1,11 @@
+/**
+ * `@airlock/approvals`: Airlock's human checkpoints. `ApprovalService` and `ApprovalRouter` post an
+ * outward action to Slack and take the signature-checked decision; `openDatabase` and `migrate` set
+ * up the PostgreSQL store (embedded PGlite by default, `pg` for a server); the audit log keeps a
+ * hash chain (`appendAudit`, `readAudit`, `verifyAuditLog`).
+ *
+ * @module @airlock/approvals
+ */
 export * from "./types.ts";
 export * from "./errors.ts";
 export * from "./db.ts";

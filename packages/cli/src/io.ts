@@ -7,6 +7,7 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
+/** The {@link Io} of the `airlock` binary: the process's stdout, stderr, working directory and environment. */
 export function processIo(): Io {
   return {
     out: (t) => process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),

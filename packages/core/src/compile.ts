@@ -34,6 +34,7 @@ import type {
   ToolSummary,
 } from "./model.ts";
 
+/** Options of `compile` (and `loadManifest`). */
 export interface CompileOptions {
   /** Directory that relative paths in the manifest (prompt, build context) are resolved against. */
   readonly baseDir?: string;

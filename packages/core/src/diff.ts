@@ -8,9 +8,12 @@ import type { AgentModel, Finding, RotationPlan } from "./model.ts";
 import type { PlanDocument, PlannedPermission } from "./plan.ts";
 import type { Tier } from "./vocabulary.ts";
 
+/** Whether a change widens, narrows or only changes what an agent can do. */
 export type DiffEffect = "widened" | "narrowed" | "changed";
+/** What a change is about. */
 export type DiffCategory = "agent" | "permission" | "tool" | "approval" | "egress" | "secret" | "finding";
 
+/** One change between two plans, for a reviewer. */
 export interface DiffChange {
   readonly category: DiffCategory;
   readonly effect: DiffEffect;
@@ -22,6 +25,7 @@ export interface DiffChange {
   readonly summary: string;
 }
 
+/** What a change to a plan means (`diffPlans`): every change, and whether any widens what an agent can do. */
 export interface PlanDiff {
   /** True when any change widens what an agent can do (new permissions, egress, secrets, relaxed approvals, new findings). */
   readonly widened: boolean;

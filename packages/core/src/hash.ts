@@ -18,6 +18,7 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/** The SHA-256 digest of `text`, as 64 lowercase hex characters. */
 export function sha256(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex");
 }

@@ -7,6 +7,8 @@
  * type-check, and the tsconfig `pulumi new aws-typescript` writes has neither: a CommonJS project
  * that imports this subpath adds `"esModuleInterop": true` to its compiler options. The package's
  * main entry declares nothing of zod (test/packaging.test.ts keeps it so).
+ *
+ * @module @airlock/core/manifest-schema
  */
 export * from "./schema.ts";
 export { parseManifest } from "./validate.ts";

@@ -4,6 +4,7 @@
  */
 import type { AccessLevel, RiskClass, Tier } from "./vocabulary.ts";
 
+/** One statement of an IAM policy document, as the compiler writes it. */
 export interface IamStatement {
   readonly Sid: string;
   readonly Effect: "Allow" | "Deny";
@@ -12,6 +13,7 @@ export interface IamStatement {
   readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 }
 
+/** An IAM policy document (version `2012-10-17`). */
 export interface PolicyDocument {
   readonly Version: "2012-10-17";
   readonly Statement: readonly IamStatement[];
@@ -29,11 +31,13 @@ export interface PermissionEntry {
   readonly wildcardReason?: string;
 }
 
+/** How a secret is rotated: by Airlock's built-in function, by the team's Lambda, or by hand (with an age alarm). */
 export type RotationPlan =
   | { readonly kind: "builtin"; readonly days: number }
   | { readonly kind: "lambda"; readonly days: number; readonly lambdaArn: string }
   | { readonly kind: "max-age"; readonly maxAgeDays: number };
 
+/** One of the agent's secrets as compiled: its name, environment variable, source, rotation and consumers. */
 export interface SecretBinding {
   readonly name: string;
   readonly envName: string;
@@ -46,6 +50,7 @@ export interface SecretBinding {
   readonly consumers: readonly string[];
 }
 
+/** Where the agent may connect: the DNS names the firewall allows and the addresses the security group lets out to. */
 export interface EgressModel {
   /** DNS names the DNS firewall allows (sorted). */
   readonly hosts: readonly string[];
@@ -59,6 +64,7 @@ export interface EgressModel {
   readonly awsServices: readonly string[];
 }
 
+/** The approval tier of one outward action type. */
 export interface ApprovalTier {
   readonly actionType: string;
   readonly tier: Tier;
@@ -70,6 +76,7 @@ export interface ApprovalTier {
   readonly outward: boolean;
 }
 
+/** One tool of the manifest as compiled, for the permission map and the diff. */
 export interface ToolSummary {
   readonly name: string;
   readonly description: string;
@@ -89,27 +96,39 @@ export function toolsNeedingApproval<T extends Pick<ToolSummary, "outward" | "ti
   return agent.tools.filter((t) => t.outward && t.tier !== "auto");
 }
 
+/** The GitHub repository a tool reaches, and the permissions it asks for there. */
 export interface GithubScope {
   readonly tool: string;
   readonly repository: string;
   readonly permissions: Readonly<Record<string, AccessLevel>>;
 }
 
+/** The agent's image: a reference pinned by digest, or a build context (with its Dockerfile and platform). */
 export type ImageSource =
   | { readonly kind: "digest"; readonly ref: string }
   | { readonly kind: "build"; readonly context: string; readonly dockerfile?: string; readonly platform?: string };
 
+/** A finding of the compiler, the guardrails or a component: a rule id, a severity, what it is about and a message. */
 export interface Finding {
   /** Rule id, e.g. `AIR-W001`. */
   readonly rule: string;
+  /** `error` fails the plan; `warning` and `info` are reported. */
   readonly severity: "error" | "warning" | "info";
   /** Manifest path or resource the finding is about. */
   readonly subject: string;
+  /** What is wrong and how to fix it. */
   readonly message: string;
 }
 
+/**
+ * The compiled model of one agent (`compile` or `loadManifest`): a plain, JSON-serialisable
+ * description of everything it may do. The Pulumi components render it; the CLI prints it; the
+ * guardrails and the diff read it.
+ */
 export interface AgentModel {
+  /** The agent's name (the manifest's `agent.name`). */
   readonly name: string;
+  /** The team or person who owns the agent (the manifest's `agent.owner`). */
   readonly owner: string;
   readonly description: string;
   readonly image: ImageSource;

@@ -1,5 +1,6 @@
 /** CIDR parsing and the few address facts the egress model needs. Pure. */
 
+/** A parsed CIDR block. */
 export interface Cidr {
   readonly family: 4 | 6;
   readonly address: string;
@@ -8,6 +9,11 @@ export interface Cidr {
 
 const V4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
+/**
+ * Parses an IPv4 or IPv6 CIDR (`10.0.0.0/16`).
+ *
+ * @returns the block, or undefined when `text` is not a CIDR
+ */
 export function parseCidr(text: string): Cidr | undefined {
   const [address, prefixText, extra] = text.split("/");
   if (address === undefined || prefixText === undefined || extra !== undefined || !/^\d{1,3}$/.test(prefixText)) return undefined;

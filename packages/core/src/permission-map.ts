@@ -1,6 +1,7 @@
 /** The human-readable permission map: tool → system → actions → resources. */
 import type { AgentModel } from "./model.ts";
 
+/** The permission map of an agent as text: each tool with what it may do, for people reviewing a plan. */
 export function renderPermissionMap(model: AgentModel): string {
   const lines: string[] = [`Permission map for agent ${model.name} (owner: ${model.owner})`];
   for (const tool of model.tools) {

@@ -6,6 +6,7 @@
  */
 import type { AgentModel, Finding, PermissionEntry } from "./model.ts";
 
+/** Version of the plan document format ({@link PlanDocument.version}). */
 export const PLAN_VERSION = 1;
 
 export interface PlannedResource {

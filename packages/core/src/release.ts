@@ -24,6 +24,9 @@ export function imageDigestOf(imageRef: string): string | undefined {
   return DIGEST.exec(imageRef)?.[1];
 }
 
+/**
+ * The SHA-256 of the agent's tools and permissions (canonical JSON): it changes whenever what the agent may do changes.
+ */
 export function toolsHash(model: AgentModel): string {
   return sha256(canonicalJson({ tools: model.tools, permissions: model.permissions }));
 }

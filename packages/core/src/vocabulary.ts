@@ -24,9 +24,13 @@ export const GITHUB_PERMISSIONS = [
   "statuses",
 ] as const;
 
+/** A tool's (or grant's) access level, one of {@link ACCESS_LEVELS}. */
 export type AccessLevel = (typeof ACCESS_LEVELS)[number];
+/** A risk line tier, one of {@link TIERS}: whether a call of an outward tool waits for a person. */
 export type Tier = (typeof TIERS)[number];
+/** A risk class autonomy never widens to `auto`, one of {@link RISK_CLASSES}. */
 export type RiskClass = (typeof RISK_CLASSES)[number];
+/** Where a secret's value comes from, one of {@link SECRET_SOURCES}. */
 export type SecretSource = (typeof SECRET_SOURCES)[number];
 
 /** The environment variable a secret is exposed as: its `env`, else its name in upper case with `_` for `-`. */

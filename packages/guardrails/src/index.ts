@@ -2,6 +2,8 @@
  * @airlock/guardrails: the Airlock policy pack. `evaluatePlan` runs it offline over a plan; the
  * Pulumi entry point is `src/policypack.ts`, loaded from the `pack/` directory (`pulumi preview --policy-pack packages/guardrails/pack`),
  * which is never imported from here because constructing a PolicyPack starts a gRPC server.
+ *
+ * @module @airlock/guardrails
  */
 export * from "./rule.ts";
 export * from "./pack.ts";

@@ -5,9 +5,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+/**
+ * The account, partition and region a component deploys into. Region is a plain value (it decides
+ * endpoint and domain names); account and partition come from the provider at deploy time.
+ */
 export interface AwsContext {
+  /** The region, plain. */
   readonly region: string;
+  /** The account id, from the provider. */
   readonly accountId: pulumi.Output<string>;
+  /** The partition (`aws`, `aws-cn`, …), from the provider. */
   readonly partition: pulumi.Output<string>;
   /** DNS suffix of the partition, e.g. `amazonaws.com`. */
   readonly dnsSuffix: pulumi.Output<string>;

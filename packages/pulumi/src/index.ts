@@ -1,3 +1,22 @@
+/**
+ * `@airlock/pulumi`: Airlock's Pulumi components. `AgentPlatform` is the shared, hardened ground of
+ * a stack's agents (network, VPC endpoints, DNS firewall, KMS key, ECS cluster, secret rotation,
+ * the Slack approval gateway); `AgentDeployment` is one agent on it.
+ *
+ * @example
+ * ```ts
+ * import { loadManifest } from "@airlock/core";
+ * import { AgentDeployment, AgentPlatform } from "@airlock/pulumi";
+ *
+ * export = async () => {
+ *   const model = await loadManifest("agent.yaml");
+ *   const platform = new AgentPlatform("agents", { agents: [model] });
+ *   new AgentDeployment(model.name, { platform, model });
+ * };
+ * ```
+ *
+ * @module @airlock/pulumi
+ */
 export * from "./platform/index.ts";
 export * from "./agent/index.ts";
 export * from "./approvals/index.ts";

@@ -12,15 +12,26 @@ import { recordPlanFinding } from "./registry.ts";
 
 /** The parts of an ARN: `arn:<partition>:<service>:<region>:<account>:<resource>`. */
 export interface ParsedArn {
+  /** `aws`, `aws-cn`, `aws-us-gov`, `aws-iso` or `aws-iso-b`. */
   readonly partition: string;
+  /** The service namespace (`kms`, `logs`, …). */
   readonly service: string;
+  /** The region; empty for global services. */
   readonly region: string;
+  /** The 12-digit account id; empty where the ARN has none. */
   readonly account: string;
+  /** Everything after the account (`key/…`, `log-group:…`). */
   readonly resource: string;
 }
 
 const ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.+)$/;
 
+/**
+ * Splits an ARN into its parts.
+ *
+ * @param value - a string that may be an ARN
+ * @returns its parts, or undefined when `value` is not an ARN of a known partition
+ */
 export function parseArn(value: string): ParsedArn | undefined {
   const m = ARN.exec(value);
   if (m === null) return undefined;
@@ -82,6 +93,7 @@ export function arnTail(arn: pulumi.Input<string>, prefix: RegExp): pulumi.Outpu
   return pulumi.output(arn).apply((a) => (parseArn(a)?.resource ?? "").replace(prefix, ""));
 }
 
+/** What an existing ECS cluster's ARN must look like (`cluster.clusterArn` of AgentPlatformArgs). */
 export const CLUSTER_ARN: Omit<ArnSpec, "field"> = {
   what: "ECS cluster ARN",
   service: "ecs",
@@ -91,6 +103,7 @@ export const CLUSTER_ARN: Omit<ArnSpec, "field"> = {
   regionReason: "an ECS service runs only on a cluster of its own region: give a cluster there (or leave `cluster` out for a new one)",
 };
 
+/** What an existing KMS key's ARN must look like (a key ARN, not an alias or a bare key id). */
 export const KMS_KEY_ARN: Omit<ArnSpec, "field"> = {
   what: "KMS key ARN",
   service: "kms",
@@ -100,6 +113,7 @@ export const KMS_KEY_ARN: Omit<ArnSpec, "field"> = {
   regionReason: "KMS keys are used only in their own region: give a key there (or a replica of a multi-Region key)",
 };
 
+/** What an existing CloudWatch Logs log group's ARN must look like. */
 export const LOG_GROUP_ARN: Omit<ArnSpec, "field"> = {
   what: "CloudWatch Logs log group ARN",
   service: "logs",
@@ -108,6 +122,7 @@ export const LOG_GROUP_ARN: Omit<ArnSpec, "field"> = {
   regionReason: "ECS tasks write only to log groups in their own region: give a group there",
 };
 
+/** What an existing Secrets Manager secret's ARN must look like (the full ARN, with its six-character suffix). */
 export const SECRET_ARN: Omit<ArnSpec, "field"> = {
   what: "Secrets Manager secret ARN",
   service: "secretsmanager",

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+/** One IAM policy statement, as {@link policyJson} writes it (values may be Pulumi inputs). */
 export interface StatementInput {
   readonly Sid: string;
   readonly Effect: "Allow" | "Deny";

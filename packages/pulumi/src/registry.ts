@@ -9,6 +9,7 @@ const KEY = Symbol.for("airlock.plannedAgentModels");
 const FINDINGS = Symbol.for("airlock.plannedFindings");
 type Holder = { [KEY]?: AgentModel[]; [FINDINGS]?: Finding[] };
 
+/** Records a compiled model for the plan (AgentDeployment calls it). */
 export function recordAgentModel(model: AgentModel): void {
   const g = globalThis as Holder;
   (g[KEY] ??= []).push(model);
@@ -30,6 +31,7 @@ export function recordedPlanFindings(): Finding[] {
   return [...((globalThis as Holder)[FINDINGS] ?? [])].sort((a, b) => a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject));
 }
 
+/** Forgets the recorded models and findings (`recordProgram` calls it before each program). */
 export function resetRecordedAgentModels(): void {
   (globalThis as Holder)[KEY] = [];
   (globalThis as Holder)[FINDINGS] = [];

@@ -17,6 +17,7 @@ export function agentTags(model: AgentModel, extra?: Readonly<Record<string, str
 
 /** Tag that marks what an IAM role is for; the guardrails read it. */
 export const ROLE_TAG = "airlock:role";
+/** The values of the `airlock:role` tag ({@link ROLE_TAG}): what an IAM role Airlock makes is for. */
 export type AirlockRoleKind = "task" | "execution" | "sandbox-task" | "sandbox-execution" | "rotation" | "monitor";
 
 /** Tags Airlock itself puts on a resource at most, so a caller's tags must leave room for them. */

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { parse } from "yaml";
 import { UsageError } from "../io.ts";
 
+/** A Pulumi project as {@link readPulumiProject} reads it. */
 export interface PulumiProject {
   readonly dir: string;
   readonly name: string;
@@ -15,6 +16,13 @@ export interface PulumiProject {
   readonly secretKeys: string[];
 }
 
+/**
+ * Reads a Pulumi project (`Pulumi.yaml` or `Pulumi.yml`, and the stack's config) the way the Pulumi CLI would, for offline plans.
+ *
+ * @param dir - the project directory
+ * @param stack - the stack whose config is read
+ * @throws UsageError when `dir` has no Pulumi.yaml
+ */
 export function readPulumiProject(dir: string, stack: string): PulumiProject {
   const file = ["Pulumi.yaml", "Pulumi.yml"].map((f) => join(dir, f)).find((f) => existsSync(f));
   if (file === undefined) throw new UsageError(`${dir} has no Pulumi.yaml; pass a Pulumi project directory or an agent.yaml`);

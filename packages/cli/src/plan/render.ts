@@ -2,6 +2,12 @@
 import { renderPermissionMap, type PlanDocument, type PlannedResource } from "@airlock/core";
 import { SECRET_READER_TOOL } from "./plan.ts";
 
+/**
+ * Text rendering of a plan: the resource tree, the permission map, the findings.
+ *
+ * @param plan - the plan document (`planTarget`)
+ * @returns the text `airlock plan` prints
+ */
 export function renderPlan(plan: PlanDocument): string {
   const lines: string[] = [];
   const custom = plan.resources.filter((r) => r.custom).length;

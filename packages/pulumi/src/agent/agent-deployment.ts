@@ -44,9 +44,11 @@ import { pendingApprovalsAlarm } from "../approvals/approval-gateway.ts";
 import { DEFAULT_SCRATCH_PATHS, fargateTaskDefinition, hardenedContainer, parseEcrImage, validateScratchPaths } from "./container.ts";
 import { scratchImageProblems } from "./dockerfile.ts";
 
+/** Pulumi type token of {@link AgentDeployment}. */
 export const AGENT_DEPLOYMENT_TOKEN = "airlock:agent:AgentDeployment";
 /** Name of the agent's container in every task definition. */
 export const AGENT_CONTAINER = "agent";
+/** Name of the container in the sandbox task definition (code-executing tools). */
 export const SANDBOX_CONTAINER = "sandbox";
 
 /** One release: an image by digest plus its release-specific configuration. */
@@ -115,7 +117,9 @@ export interface ExistingSecret {
 /** The AWS managed key of Secrets Manager, as `ExistingSecret.kmsKeyArn` names it. */
 export const AWS_MANAGED_SECRETS_KEY = "aws/secretsmanager";
 
+/** Arguments of {@link AgentDeployment}. */
 export interface AgentDeploymentArgs {
+  /** The platform the agent runs on; it must have been built with this agent's model among its `agents`. */
   readonly platform: AgentPlatform;
   /** The agent's compiled model (`await compile(manifest)` or `await loadManifest("agent.yaml")`). */
   readonly model: AgentModel;
@@ -527,20 +531,50 @@ function checkEcr(ref: string, field: string, region: string): void {
   }
 }
 
+/**
+ * AgentDeployment: one agent on an {@link AgentPlatform}. The task role holds exactly the compiled
+ * statements; the execution role reads exactly this agent's secrets; every release is a retained
+ * task definition revision and the service runs the active one, in private subnets with no public
+ * IP, no ingress and egress only to the allowlist. Code-executing tools run in a separate sandbox
+ * task with no route out of the VPC.
+ *
+ * Arguments are validated before any resource is created.
+ *
+ * @example
+ * ```ts
+ * const model = await loadManifest("agent.yaml");
+ * const platform = new AgentPlatform("agents", { agents: [model] });
+ * new AgentDeployment(model.name, { platform, model });
+ * ```
+ */
 export class AgentDeployment extends pulumi.ComponentResource {
+  /** Name of the ECS service (unique to the stack). */
   readonly serviceName: pulumi.Output<string>;
+  /** ARN of the ECS service. */
   readonly serviceArn: pulumi.Output<string>;
+  /** ARN of the task role (the agent's tools); resolves only once its policies are attached. */
   readonly taskRoleArn: pulumi.Output<string>;
+  /**
+   * ARN of the execution role (image pull, logs, the agent's secrets); resolves only once its policies are attached.
+   */
   readonly executionRoleArn: pulumi.Output<string>;
+  /** The agent's security group: no ingress, egress only to the allowlist. */
   readonly securityGroupId: pulumi.Output<string>;
   /** Task definition ARN (with revision) of each release. */
   readonly releaseTaskDefinitionArns: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Id of the release the service runs. */
   readonly activeRelease: string;
+  /** Task definition ARN (with revision) of the active release. */
   readonly activeTaskDefinitionArn: pulumi.Output<string>;
+  /** ARN of each of the agent's secrets, by the manifest's secret name. */
   readonly secretArns: Readonly<Record<string, pulumi.Output<string>>>;
+  /** The log group the agent's logs go to (Airlock's, or the existing `logGroup`). */
   readonly logGroupName: pulumi.Output<string>;
+  /** The SNS topic the agent's alarms notify: its own `alerts` channel, else the platform's. */
   readonly alarmTopicArn: pulumi.Output<string>;
+  /** Task definition ARN of the sandbox, when the manifest has one. */
   readonly sandboxTaskDefinitionArn?: pulumi.Output<string>;
+  /** The agent's compiled model. */
   readonly model: AgentModel;
 
   constructor(name: string, args: AgentDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {

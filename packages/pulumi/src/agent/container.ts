@@ -15,6 +15,7 @@ import type * as pulumi from "@pulumi/pulumi";
 
 /** The volume of the default scratch path `/tmp` (named `scratch` since the first release). */
 export const SCRATCH_VOLUME = "scratch";
+/** The default scratch path: `/tmp`. */
 export const SCRATCH_PATH = "/tmp";
 /** Scratch paths of a task when none are given: `/tmp`. */
 export const DEFAULT_SCRATCH_PATHS: readonly string[] = [SCRATCH_PATH];
@@ -53,21 +54,38 @@ export function validateScratchPaths(paths: readonly string[], field = "scratchP
   return out;
 }
 
+/** What {@link hardenedContainer} needs: resolved values only. */
 export interface ContainerSpec {
+  /** The container's name in the task definition. */
   readonly name: string;
+  /** The image reference (pinned by digest). */
   readonly image: string;
+  /** The non-root user the container runs as (`uid:gid`). */
   readonly user: string;
+  /** The command. @default - the image's */
   readonly command?: readonly string[];
+  /** Plain, non-secret environment (written sorted by name). */
   readonly environment: Readonly<Record<string, string>>;
   /** Env var name → secret ARN. */
   readonly secrets: Readonly<Record<string, string>>;
+  /** The log group the `awslogs` driver writes to. */
   readonly logGroupName: string;
+  /** The log group's region. */
   readonly region: string;
+  /** The `awslogs-stream-prefix` of the container's log streams. */
   readonly streamPrefix: string;
   /** Writable paths on the read-only root, each its own bind mount. @default DEFAULT_SCRATCH_PATHS (/tmp) */
   readonly scratchPaths?: readonly string[];
 }
 
+/**
+ * The hardened container definition every Airlock task uses: read-only root filesystem, the
+ * non-root `user`, all Linux capabilities dropped, an init process, writable scratch mounts, secrets
+ * only by reference (`valueFrom`), non-blocking `awslogs` logging. Pure: resolved values in, JSON out.
+ *
+ * @param spec - the container's resolved settings
+ * @returns one entry of a task definition's `containerDefinitions`
+ */
 export function hardenedContainer(spec: ContainerSpec): Record<string, unknown> {
   const env = Object.entries(spec.environment).sort(([a], [b]) => a.localeCompare(b));
   const secrets = Object.entries(spec.secrets).sort(([a], [b]) => a.localeCompare(b));
@@ -104,15 +122,23 @@ export function parseEcrImage(ref: string): { account: string; region: string; r
   return m ? { account: m[1]!, region: m[2]!, repository: m[3]!, digest: m[4]! } : undefined;
 }
 
+/** Arguments of {@link fargateTaskDefinition}. */
 export interface FargateTaskArgs {
+  /** The task definition family. */
   readonly family: string;
   /** JSON of the container definitions (see `hardenedContainer`). */
   readonly containerDefinitions: pulumi.Input<string>;
+  /** CPU units of the task (a Fargate size). */
   readonly cpu: number;
+  /** Memory of the task in MiB (a Fargate size for `cpu`). */
   readonly memory: number;
+  /** The CPU architecture of the task. */
   readonly architecture: "X86_64" | "ARM64";
+  /** The execution role (image pull, logs, secrets). */
   readonly executionRoleArn: pulumi.Input<string>;
+  /** The task role (what the containers' code may do). */
   readonly taskRoleArn: pulumi.Input<string>;
+  /** Tags on the task definition. */
   readonly tags: Record<string, string>;
   /** The container's scratch paths; a volume is declared for each. @default DEFAULT_SCRATCH_PATHS (/tmp) */
   readonly scratchPaths?: readonly string[];

@@ -31,6 +31,7 @@ import { LAMBDA_RUNTIME } from "../secrets/lambda-runtime.ts";
 import { checkRetention, secureLogGroup } from "../observability/secure-log-group.ts";
 import { assetFile } from "../assets.ts";
 
+/** Pulumi type token of {@link ApprovalGateway}. */
 export const APPROVAL_GATEWAY_TOKEN = "airlock:approvals:ApprovalGateway";
 /**
  * Namespace of the metric the pending-approvals alarms read (`OldestPendingSeconds`, dimensions
@@ -48,6 +49,7 @@ export interface ApprovalSettings {
 
 /** Opt-out for one agent: its outward tools run without a person. The reason is tagged on its service. */
 export interface ApprovalsDisabled {
+  /** Why the agent's outward tools run without a person; tagged on its service. */
   readonly disabled: string;
 }
 
@@ -126,14 +128,19 @@ export function validatePlatformApprovals(agents: readonly AgentModel[], approva
 
 /** One agent the gateway serves. */
 export interface ApprovalRoute {
+  /** The agent's compiled model. */
   readonly model: AgentModel;
+  /** Its Slack channel and approvers. */
   readonly settings: ApprovalSettings;
 }
 
+/** Arguments of {@link ApprovalGateway}; {@link AgentPlatform} makes the gateway from its `approvals`. */
 export interface ApprovalGatewayArgs {
   /** The platform's name: it names the function and the gateway's secrets. */
   readonly platformName: string;
+  /** Account, partition and region to deploy into. */
   readonly aws: AwsContext;
+  /** The platform key: it encrypts the gateway's secrets and logs. */
   readonly kmsKeyArn: pulumi.Input<string>;
   /** The platform's age monitor, for the gateway's hand-rotated credentials. */
   readonly ageMonitor?: SharedFunction;
@@ -147,6 +154,7 @@ export interface ApprovalGatewayArgs {
   readonly reservedConcurrency?: number | "none";
   /** @default 90 */
   readonly logRetentionDays?: number;
+  /** Tags on every taggable child. */
   readonly tags: Record<string, string>;
 }
 
@@ -186,8 +194,21 @@ export function gatewayConfig(routes: readonly ApprovalRoute[]): string {
   return JSON.stringify({ version: 1, agents });
 }
 
+/**
+ * ApprovalGateway: the human checkpoint for the outward actions of every agent on a platform. One
+ * Slack app, one audit database, one Lambda (`@airlock/approvals`'s gateway handler, with each
+ * agent's model, Slack channel and approvers in `gateway.json` beside it). Each agent invokes it
+ * through its own alias (AgentDeployment creates it) with IAM, so an agent cannot speak for another;
+ * Slack posts button clicks to its public function URL, and the function authenticates every
+ * request by Slack's v0 signature. Its credentials (Slack bot token, signing secret, database URL)
+ * live in Secrets Manager, readable by the function alone.
+ *
+ * {@link AgentPlatform} creates it when some agent's outward tools wait for a person.
+ */
 export class ApprovalGateway extends pulumi.ComponentResource {
+  /** Name of the gateway's Lambda function. */
   readonly functionName: pulumi.Output<string>;
+  /** ARN of the gateway's Lambda function. */
   readonly functionArn: pulumi.Output<string>;
   /** The published version the agents' aliases point at (a new one whenever code or routes change). */
   readonly functionVersion: pulumi.Output<string>;

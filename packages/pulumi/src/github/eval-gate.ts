@@ -23,6 +23,7 @@ import { sha256 } from "@airlock/core";
 import { policyJson } from "../policy.ts";
 import { ROLE_TAG } from "../tags.ts";
 
+/** Pulumi type token of {@link EvalGate}. */
 export const EVAL_GATE_TOKEN = "airlock:github:EvalGate";
 /** GitHub Actions' OIDC issuer host. */
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
@@ -31,6 +32,7 @@ export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
 /** The GitHub App id of GitHub Actions: the eval check must come from a workflow run. */
 export const GITHUB_ACTIONS_APP_ID = 15368;
 
+/** Arguments of {@link EvalGate}. */
 export interface EvalGateArgs {
   /** `owner/name` of the repository. The GitHub provider must be configured for `owner`. */
   readonly repository: string;
@@ -98,18 +100,31 @@ export interface EvalGateArgs {
 
 /** The settings after defaults, as the component applies them. */
 export interface EvalGateSettings {
+  /** The repository's owner (from `repository`). */
   readonly owner: string;
+  /** The repository's name (from `repository`). */
   readonly repo: string;
+  /** See {@link EvalGateArgs.branch}. */
   readonly branch: string;
+  /** See {@link EvalGateArgs.evalCheck}. */
   readonly evalCheck: string;
+  /** See {@link EvalGateArgs.evalCheckIntegrationId}. */
   readonly evalCheckIntegrationId: number;
+  /** See {@link EvalGateArgs.requiredApprovals}. */
   readonly requiredApprovals: number;
+  /** See {@link EvalGateArgs.environment}. */
   readonly environment: string;
+  /** GitHub user ids that approve deployments (`reviewers.users`). */
   readonly users: readonly number[];
+  /** GitHub team ids that approve deployments (`reviewers.teams`). */
   readonly teams: readonly number[];
+  /** See {@link EvalGateArgs.deploymentBranches}. */
   readonly deploymentBranches: "branch" | "protected";
+  /** See {@link EvalGateArgs.deployPolicyArns}. */
   readonly deployPolicyArns: readonly string[];
+  /** See {@link EvalGateArgs.roleArnVariable}. */
   readonly roleArnVariable: string;
+  /** See {@link EvalGateArgs.maxSessionDuration}. */
   readonly maxSessionDuration: number;
   /** `repo:<owner>/<repo>:environment:<environment>`: the only OIDC subject the role trusts. */
   readonly subject: string;
@@ -249,13 +264,27 @@ export function deployTrustPolicy(providerArn: pulumi.Input<string>, subject: st
   ]);
 }
 
+/**
+ * EvalGate: GitHub enforces the eval gate and deploys without long-lived AWS keys. A repository
+ * ruleset on the deployed branch (pull requests with an approving review, the eval job's check
+ * reported by GitHub Actions, no force-push, deletion or bypass); a deployment environment whose
+ * deployments a named reviewer approves; an IAM OIDC provider for GitHub Actions (or an existing one)
+ * and a deploy role only a workflow job in that environment of that repository can assume; the
+ * role ARN as an Actions variable.
+ *
+ * The GitHub resources use the default `github` provider (or the one in `opts.providers`), which
+ * must be configured for the repository's owner.
+ */
 export class EvalGate extends pulumi.ComponentResource {
   /** The deploy role's ARN; resolves once its permissions are attached. */
   readonly roleArn: pulumi.Output<string>;
+  /** The deploy role's name. */
   readonly roleName: pulumi.Output<string>;
   /** The OIDC provider the role trusts. */
   readonly oidcProviderArn: pulumi.Output<string>;
+  /** Id of the repository ruleset on the deployed branch. */
   readonly rulesetId: pulumi.Output<number>;
+  /** The deployment environment the deploy job runs in. */
   readonly environmentName: string;
   /** The only OIDC subject the role trusts. */
   readonly subject: string;

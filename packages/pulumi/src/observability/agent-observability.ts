@@ -16,15 +16,22 @@ import { stackLabel, stackScopedName } from "../naming.ts";
 import { agentDimensions, costAnomalyQueries, errorRateQueries, resolveAlarmSettings, type AgentSeries, type AlarmSettings, type MetricQuery } from "./alarms.ts";
 import { dashboardBody } from "./dashboard.ts";
 
+/** Pulumi type token of {@link AgentObservability}. */
 export const AGENT_OBSERVABILITY_TOKEN = "airlock:observability:AgentObservability";
 
+/** Arguments of {@link AgentObservability}; {@link AgentDeployment} makes one for its agent. */
 export interface AgentObservabilityArgs {
+  /** The agent's compiled model. */
   readonly model: AgentModel;
+  /** Account, partition and region to deploy into. */
   readonly aws: AwsContext;
+  /** The platform key the log group is encrypted with. */
   readonly kmsKeyArn: pulumi.Input<string>;
   /** Cluster and service the agent runs as (for the crash-loop alarm and dashboard). */
   readonly clusterArn: pulumi.Input<string>;
+  /** Name of the ECS cluster the agent's service runs on (its dashboard and crash-loop alarm). */
   readonly clusterName: pulumi.Input<string>;
+  /** Name of the agent's ECS service. */
   readonly serviceName: string;
   /**
    * The stack the agent runs in, as physical names and the tracer's `Stack` dimension carry it:
@@ -44,15 +51,26 @@ export interface AgentObservabilityArgs {
   readonly alarms?: AlarmSettings;
   /** The topic alarms notify. */
   readonly alarmTopicArn: pulumi.Input<string>;
+  /** Tags on every taggable child. */
   readonly tags: Record<string, string>;
 }
 
+/**
+ * AgentObservability: an agent's log group (KMS, retention, credential masking), alarms on the
+ * metrics its tracer writes as EMF lines (error rate, cost, a cost anomaly) and on crash loops, and
+ * a dashboard. Alarms notify an {@link AlertChannel} (the platform's, or the agent's own). Names
+ * carry the stack, and the alarms read `{Stack, Agent}`.
+ */
 export class AgentObservability extends pulumi.ComponentResource {
+  /** Name of the agent's log group (the new one, or the existing `logGroupArn`'s). */
   readonly logGroupName: pulumi.Output<string>;
+  /** ARN of the agent's log group. */
   readonly logGroupArn: pulumi.Output<string>;
   /** The error-rate alarm: also the service's deployment alarm (a release that trips it rolls back). */
   readonly errorRateAlarmName: pulumi.Output<string>;
+  /** Names of the agent's alarms: error rate, cost per hour, cost anomaly, crash loop. */
   readonly alarmNames: pulumi.Output<string[]>;
+  /** Name of the agent's CloudWatch dashboard. */
   readonly dashboardName: pulumi.Output<string>;
 
   constructor(name: string, args: AgentObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -4,6 +4,7 @@
  */
 import { DIMENSIONS, EMF_NAMESPACE, METRICS } from "@airlock/trace/constants";
 
+/** Thresholds of an agent's alarms (AgentDeploymentArgs `alarms`). */
 export interface AlarmSettings {
   /** Error rate (percent of calls) that alarms and, as a deployment alarm, rolls a release back. @default 10 */
   readonly errorRatePercent?: number;
@@ -19,6 +20,7 @@ export interface AlarmSettings {
   readonly costAnomalyBandWidth?: number;
 }
 
+/** {@link AlarmSettings} with every default applied (see there for each field's meaning and default). */
 export interface ResolvedAlarmSettings {
   readonly errorRatePercent: number;
   readonly minCallsForErrorRate: number;
@@ -28,6 +30,13 @@ export interface ResolvedAlarmSettings {
   readonly costAnomalyBandWidth: number;
 }
 
+/**
+ * Applies the defaults of {@link AlarmSettings} and checks the values.
+ *
+ * @param s - the caller's settings
+ * @returns every setting, defaults filled in
+ * @throws Error naming the field (`alarms.<field>`) when a value is out of range
+ */
 export function resolveAlarmSettings(s: AlarmSettings = {}): ResolvedAlarmSettings {
   const r = {
     errorRatePercent: s.errorRatePercent ?? 10,
@@ -48,6 +57,7 @@ export function resolveAlarmSettings(s: AlarmSettings = {}): ResolvedAlarmSettin
   return r;
 }
 
+/** One metric query of a CloudWatch metric-math alarm (the shape of `aws.cloudwatch.MetricAlarm`'s `metricQueries`). */
 export interface MetricQuery {
   readonly id: string;
   readonly expression?: string;

@@ -16,6 +16,7 @@ import type { AwsContext } from "../aws-context.ts";
 import { fitName, stackScopedName } from "../naming.ts";
 import { policyJson } from "../policy.ts";
 
+/** Pulumi type token of {@link AlertChannel}. */
 export const ALERT_CHANNEL_TOKEN = "airlock:observability:AlertChannel";
 
 /** Where alarms go. */
@@ -41,13 +42,17 @@ export function taskStoppedRuleName(topicName: string): string {
   return fitName(`${topicName.replace(/-alarms$/, "")}-task-stopped`, RULE_NAME_MAX);
 }
 
+/** Arguments of {@link AlertChannel}. */
 export interface AlertChannelArgs {
   /** Physical name stem: the topic is `airlock-<stack>-<topicName>-alarms`. */
   readonly topicName: string;
+  /** Account, partition and region to deploy into. */
   readonly aws: AwsContext;
+  /** The platform key the topic is encrypted with (its key policy must let CloudWatch and EventBridge use it). */
   readonly kmsKeyArn: pulumi.Input<string>;
   /** @default - the topic only */
   readonly targets?: AlertTargets;
+  /** Tags on every taggable child. */
   readonly tags: Record<string, string>;
 }
 
@@ -62,7 +67,14 @@ export function validateAlerts(alerts: AlertTargets | undefined, field = "alerts
   }
 }
 
+/**
+ * AlertChannel: an encrypted SNS topic that alarms and ECS events publish to, delivered to Slack
+ * through AWS Chatbot (a channel that can read, never act) and optionally to email. Only CloudWatch
+ * alarms of this account, and EventBridge for the one task-stopped rule that targets the topic, may
+ * publish. Physical names are unique to the stack.
+ */
 export class AlertChannel extends pulumi.ComponentResource {
+  /** ARN of the SNS topic alarms publish to. */
   readonly topicArn: pulumi.Output<string>;
 
   constructor(name: string, args: AlertChannelArgs, opts?: pulumi.ComponentResourceOptions) {

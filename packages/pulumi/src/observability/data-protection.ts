@@ -15,6 +15,15 @@ export function customDataIdentifiers(): { Name: string; Regex: string }[] {
   return SECRET_PATTERNS.filter((p) => p.logMasking).map((p) => ({ Name: p.id, Regex: logMaskingRegexOf(p) }));
 }
 
+/**
+ * The data protection policy document of an Airlock log group: audit and mask credentials with
+ * AWS's managed identifiers and {@link customDataIdentifiers}.
+ *
+ * @param name - the policy's `Name`
+ * @param partition - the AWS partition of the managed identifiers' ARNs
+ * @returns the policy as JSON
+ * @throws Error when the custom identifiers break CloudWatch's limits
+ */
 export function dataProtectionPolicy(name: string, partition = "aws"): string {
   const custom = customDataIdentifiers();
   const problems = checkCustomDataIdentifiers(custom);

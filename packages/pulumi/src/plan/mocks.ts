@@ -4,8 +4,11 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 
+/** The account and region the mocks report. */
 export interface MockContext {
+  /** 12-digit account id in the ARNs the mocks make. */
   readonly accountId: string;
+  /** Region in the ARNs the mocks make. */
   readonly region: string;
 }
 

@@ -10,8 +10,11 @@ import { DeterministicMocks } from "./mocks.ts";
 import { resetRecordedAgentModels, recordedAgentModels, recordedPlanFindings } from "../registry.ts";
 import type { AgentModel, Finding } from "@airlock/core";
 
+/** Options of {@link recordProgram}. */
 export interface RecordOptions {
+  /** The Pulumi project name the program runs in. */
   readonly project: string;
+  /** The stack name the program runs in. */
   readonly stack: string;
   /** Flat config as Pulumi holds it: `"<namespace>:<key>"` → string (objects as JSON). */
   readonly config?: Readonly<Record<string, string>>;
@@ -23,10 +26,13 @@ export interface RecordOptions {
   readonly program: () => unknown;
 }
 
+/** What {@link recordProgram} returns: what the program registered. */
 export interface Recording {
   /** Sorted by URN. */
   readonly resources: PlannedResource[];
+  /** The program's stack outputs (what it returned). */
   readonly outputs: Record<string, unknown>;
+  /** Compiled models of the agents the program deployed, sorted by name. */
   readonly agents: AgentModel[];
   /**
    * Findings of the program's components (not of a manifest): what a resource Airlock uses but does

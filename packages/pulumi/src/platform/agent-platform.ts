@@ -37,6 +37,7 @@ import {
   type PlatformApprovals,
 } from "../approvals/approval-gateway.ts";
 
+/** Pulumi type token of {@link AgentPlatform}. */
 export const AGENT_PLATFORM_TOKEN = "airlock:platform:AgentPlatform";
 
 /**
@@ -45,6 +46,7 @@ export const AGENT_PLATFORM_TOKEN = "airlock:platform:AgentPlatform";
  * (an `Output<string[]>`); only what decides which resources Airlock makes is plain.
  */
 export interface ExistingNetwork {
+  /** The VPC's id (`awsx.ec2.Vpc`'s `vpcId`, or any `Input<string>`). */
   readonly vpcId: pulumi.Input<string>;
   /** The VPC's IPv4 CIDR (plain: it decides the resolver address and which egress ranges are inside the VPC). */
   readonly vpcCidr: string;
@@ -95,7 +97,9 @@ export interface ExistingKmsKey {
 export interface PrivateRoute {
   /** IPv4 CIDR of the destination, e.g. "10.20.0.0/16". */
   readonly cidr: string;
+  /** The transit gateway the route leads through (one target only). */
   readonly transitGatewayId?: pulumi.Input<string>;
+  /** The VPC peering connection the route leads through (one target only). */
   readonly vpcPeeringConnectionId?: pulumi.Input<string>;
   /** The route exists already in the private route tables; Airlock only relies on it. */
   readonly managedElsewhere?: { readonly reason: string };
@@ -112,6 +116,7 @@ export function privateRoutesVia(agents: readonly AgentModel[], target: PrivateR
   return privateEgressRanges(agents).map((cidr) => ({ cidr, ...target }));
 }
 
+/** Arguments of {@link AgentPlatform}. */
 export interface AgentPlatformArgs {
   /** Compiled models of every agent that will run here: they decide the endpoints and the DNS allowlist. */
   readonly agents: readonly AgentModel[];
@@ -331,27 +336,53 @@ export function platformKeyStatements(ctx: AwsContext): StatementInput[] {
   ];
 }
 
+/**
+ * AgentPlatform: what many agents share. A VPC with private subnets (egress through NAT, filtered
+ * by security groups and a fail-closed DNS firewall) and isolated sandbox subnets (no route out),
+ * interface and gateway endpoints for the AWS APIs the agents call, an ECS cluster, a KMS key, the
+ * alert channel, the secret housekeeping functions and, when some agent's outward tools wait for a
+ * person, one approval gateway (one Slack app, one audit database) for all of them. Each agent then
+ * runs on it as an {@link AgentDeployment}.
+ *
+ * Arguments are validated before any resource is created.
+ *
+ * @example
+ * ```ts
+ * const model = await loadManifest("agent.yaml");
+ * const platform = new AgentPlatform("agents", { agents: [model] });
+ * ```
+ */
 export class AgentPlatform extends pulumi.ComponentResource {
+  /** The VPC's id (the new VPC's, or the existing `network`'s). */
   readonly vpcId: pulumi.Output<string>;
   /** Plain: the VPC CIDR. */
   readonly vpcCidr: string;
   /** Plain: the VPC's DNS resolver address (CIDR base + 2). */
   readonly resolverAddress: string;
+  /** Private subnets the agents' services run in (egress through NAT). */
   readonly privateSubnetIds: pulumi.Output<string[]>;
+  /**
+   * Subnets for sandbox tasks (no route out of the VPC; the private subnets with an existing `network` that has none).
+   */
   readonly isolatedSubnetIds: pulumi.Output<string[]>;
+  /** ARN of the ECS cluster (the new one, or the existing `cluster`). */
   readonly clusterArn: pulumi.Output<string>;
+  /** Name of the ECS cluster (read from the ARN for an existing `cluster`). */
   readonly clusterName: pulumi.Output<string>;
+  /** ARN of the platform's KMS key (the new one, or the existing `kmsKey`). */
   readonly kmsKeyArn: pulumi.Output<string>;
   /**
    * With `kmsKey`: the statements (a policy document) the key's policy must hold for Airlock to
    * work; export it and merge it into your key policy. Undefined when Airlock makes the key.
    */
   readonly requiredKeyPolicy?: pulumi.Output<string>;
+  /** Security group of the interface endpoints: HTTPS from inside the VPC only. */
   readonly endpointSecurityGroupId: pulumi.Output<string>;
   /** Managed prefix lists of the gateway endpoints, by endpoint suffix (`s3`, `dynamodb`). */
   readonly gatewayPrefixListIds: Readonly<Record<string, pulumi.Output<string>>>;
   /** Interface endpoint suffixes deployed (`secretsmanager`, `logs`, …). */
   readonly endpointSuffixes: readonly string[];
+  /** The Route 53 Resolver DNS firewall rule group: the allowed domains, then a block of the rest. */
   readonly firewallRuleGroupId: pulumi.Output<string>;
   /** Domains the DNS firewall allows, sorted. */
   readonly allowedDomains: readonly string[];
@@ -365,8 +396,11 @@ export class AgentPlatform extends pulumi.ComponentResource {
   readonly approvalGateway?: ApprovalGateway;
   /** Names of the agents this platform was built for. */
   readonly agentNames: readonly string[];
+  /** Account, partition and region the platform deploys into. */
   readonly aws: AwsContext;
+  /** The platform's Pulumi name. */
   readonly name: string;
+  /** The tags merged into every taggable child of the platform. */
   readonly tags: Readonly<Record<string, string>>;
   readonly #approvals: Readonly<Record<string, ApprovalSettings | ApprovalsDisabled>>;
 

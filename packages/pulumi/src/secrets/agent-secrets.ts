@@ -26,6 +26,7 @@ import { policyJson, type StatementInput } from "../policy.ts";
 import { arnSpec, checkedArn, SECRET_ARN } from "../interop.ts";
 import { SECRET_AGE_NAMESPACE, SECRET_AGE_PERCENT_METRIC, type SharedFunction } from "./secret-functions.ts";
 
+/** Pulumi type token of {@link AgentSecrets}. */
 export const AGENT_SECRETS_TOKEN = "airlock:secrets:AgentSecrets";
 /** Tag naming the ECS services the platform's rotation function redeploys after a rotation (`<cluster>/<service>`). */
 export const REDEPLOY_TAG = "airlock:redeploy";
@@ -43,6 +44,7 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 /** The longest tag value Secrets Manager accepts. */
 const TAG_VALUE_MAX = 256;
 
+/** Arguments of {@link AgentSecrets}; {@link AgentDeployment} makes one for its agent. */
 export interface AgentSecretsArgs {
   /**
    * The agent (its name) and the secrets to create. A secret rotated by the team's own Lambda
@@ -52,7 +54,9 @@ export interface AgentSecretsArgs {
    * rotation is set, and Airlock neither creates that permission nor can order the rotation after it.
    */
   readonly model: Pick<AgentModel, "name" | "secrets">;
+  /** Account, partition and region to deploy into. */
   readonly aws: AwsContext;
+  /** The platform key the secrets are encrypted with. */
   readonly kmsKeyArn: pulumi.Input<string>;
   /** Roles that may read secret values (the agent's execution role). */
   readonly readerRoleArns: pulumi.Input<string>[];
@@ -92,6 +96,7 @@ export interface AgentSecretsArgs {
   readonly existing?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Days a deleted secret can still be restored. @default 7 */
   readonly recoveryWindowDays?: number;
+  /** Tags on every secret (with `airlock:stack`). */
   readonly tags: Record<string, string>;
 }
 
@@ -144,6 +149,13 @@ function redeployTagValue(redeploy: NonNullable<AgentSecretsArgs["redeploy"]>): 
   return pulumi.all([clusterName, serviceName]).apply(([c, s]) => check(c, s));
 }
 
+/**
+ * AgentSecrets: an agent's credentials in Secrets Manager. Each secret is encrypted with the
+ * platform key, readable only by the roles named here (resource policy), and either rotated (the
+ * platform's built-in function for values Airlock generates, the team's Lambda otherwise) or
+ * watched by an age alarm for vendor keys that can only be rotated by hand. Names are unique to the
+ * stack (`airlock/<stack>/<owner>/<secret>`).
+ */
 export class AgentSecrets extends pulumi.ComponentResource {
   /** Secret ARNs by manifest name. */
   readonly arns: Readonly<Record<string, pulumi.Output<string>>>;

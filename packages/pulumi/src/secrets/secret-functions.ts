@@ -14,6 +14,7 @@ import { ROLE_TAG } from "../tags.ts";
 import { LAMBDA_RUNTIME } from "./lambda-runtime.ts";
 import { assetText } from "../assets.ts";
 
+/** Pulumi type token of {@link SecretFunctions}. */
 export const SECRET_FUNCTIONS_TOKEN = "airlock:secrets:SecretFunctions";
 /** CloudWatch namespace of the secret age metric. */
 export const SECRET_AGE_NAMESPACE = "Airlock/Secrets";
@@ -21,11 +22,15 @@ export const SECRET_AGE_NAMESPACE = "Airlock/Secrets";
 export const SECRET_AGE_PERCENT_METRIC = "SecretAgePercentOfLimit";
 
 
+/** Arguments of {@link SecretFunctions}; {@link AgentPlatform} makes them. */
 export interface SecretFunctionsArgs {
+  /** The platform's name: it names the functions. */
   readonly platformName: string;
+  /** Account, partition and region to deploy into. */
   readonly aws: AwsContext;
   /** Log group the functions write to. */
   readonly logGroupName: pulumi.Input<string>;
+  /** ARN of the log group the functions write to. */
   readonly logGroupArn: pulumi.Input<string>;
   /** The platform key the secrets are encrypted with. */
   readonly kmsKeyArn: pulumi.Input<string>;
@@ -33,11 +38,15 @@ export interface SecretFunctionsArgs {
   readonly rotation: boolean;
   /** Create the age monitor (some agent has hand-rotated secrets). */
   readonly ageMonitor: boolean;
+  /** Tags on every taggable child. */
   readonly tags: Record<string, string>;
 }
 
+/** One of the platform's shared secret functions (rotation or age monitor), as agents' secrets use it. */
 export interface SharedFunction {
+  /** ARN of the Lambda function. */
   readonly functionArn: pulumi.Output<string>;
+  /** ARN of the function's role (named in each secret's resource policy). */
   readonly roleArn: pulumi.Output<string>;
   /**
    * The function's role, for a policy an agent attaches to it (the rotation function's
@@ -52,8 +61,16 @@ export interface SharedFunction {
   readonly invokePermission: aws.lambda.Permission;
 }
 
+/**
+ * SecretFunctions: the platform's two secret housekeeping functions, shared by its agents: rotation
+ * (rotates the values Airlock generates; each secret's resource policy lets it in) and the age
+ * monitor (measures how old hand-rotated vendor keys are, for each owner's age alarm). Both run on
+ * Airlock's one Lambda runtime, under names unique to the stack.
+ */
 export class SecretFunctions extends pulumi.ComponentResource {
+  /** The rotation function, when `rotation` was asked for. */
   readonly rotation?: SharedFunction;
+  /** The age monitor, when `ageMonitor` was asked for. */
   readonly ageMonitor?: SharedFunction;
 
   constructor(name: string, args: SecretFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
