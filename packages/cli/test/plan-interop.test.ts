@@ -107,3 +107,32 @@ describe("airlock plan runs a program as pulumi up does", () => {
     assert.equal(plan.resources.filter((r) => r.type === "aws:s3/bucket:Bucket").length, 1);
   });
 });
+
+describe("airlock plan of a stack without aws:region", () => {
+  it("given no aws:region and no AWS_REGION, when planned, then it warns that pulumi up would fail and plans us-east-1; with AWS_REGION, it plans there silently", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "airlock-plan-region-"));
+    try {
+      symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+      writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "region", type: "module" }));
+      writeFileSync(join(dir, "Pulumi.yaml"), "name: region\nruntime: nodejs\nmain: index.ts\n");
+      writeFileSync(join(dir, "Pulumi.dev.yaml"), "config: {}\n");
+      writeFileSync(join(dir, "index.ts"), `import * as aws from "@pulumi/aws";\nexport default async function program() { const r = await aws.getRegion(); new aws.s3.Bucket("b", { tags: { region: r.region } }); }\n`);
+      const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+      delete process.env.AWS_REGION;
+      delete process.env.AWS_DEFAULT_REGION;
+      try {
+        const plan = await planTarget(dir, { guardrails: false });
+        assert.deepEqual(plan.findings.map((f) => [f.rule, f.severity]), [["AIR-W007", "warning"]]);
+        assert.match(plan.findings[0]!.message, /`pulumi config set aws:region <region>`/);
+        process.env.AWS_REGION = "eu-central-1";
+        const there = await planTarget(dir, { guardrails: false });
+        assert.deepEqual(there.findings, []);
+        assert.deepEqual(there.resources.find((r) => r.type === "aws:s3/bucket:Bucket")?.inputs.tags, { region: "eu-central-1" });
+      } finally {
+        for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

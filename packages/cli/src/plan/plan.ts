@@ -34,6 +34,8 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
   const path = resolve(target);
   if (!existsSync(path)) throw new UsageError(`${target} does not exist; pass a Pulumi project directory or an agent.yaml`);
   const stack = options.stack ?? "dev";
+  /** Findings of the plan itself (not of a manifest, a component or the pack). */
+  const extraFindings: Finding[] = [];
   const { recordProgram } = await import("@airlock/pulumi");
   let recording;
   let project: string;
@@ -66,13 +68,27 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
     project = p.name;
     // As under `pulumi up`, the program runs in its project's directory (paths relative to the
     // working directory mean the same thing in both).
+    const config: Record<string, string> = { ...p.config, ...options.configOverrides };
+    if (config["aws:region"] === undefined) {
+      // The AWS provider's own fallbacks, in its order: the environment, else no region at all.
+      const fromEnv = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
+      config["aws:region"] = fromEnv || "us-east-1";
+      if (!fromEnv) {
+        extraFindings.push({
+          rule: "AIR-W007",
+          severity: "warning",
+          subject: `stack ${stack}`,
+          message: `the stack sets no \`aws:region\` (and AWS_REGION is unset), so this plan assumed us-east-1; \`pulumi up\` on the default AWS provider fails without one: \`pulumi config set aws:region <region>\``,
+        });
+      }
+    }
     const cwd = process.cwd();
     process.chdir(p.dir);
     try {
       recording = await recordProgram({
         project: p.name,
         stack,
-        config: { ...p.config, ...options.configOverrides },
+        config,
         secretKeys: p.secretKeys,
         program: () => runProgram(p.main),
       });
@@ -94,7 +110,7 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
     // The manifests' findings, then the components' own (what a bring-your-own resource must allow).
     findings: [...recording.agents.flatMap((a) => a.findings.map((f) => ({ ...f, subject: `${a.name}: ${f.subject}` }))), ...recording.findings],
   };
-  const findings: Finding[] = [...base.findings, ...evalGateFindings(base)];
+  const findings: Finding[] = [...base.findings, ...extraFindings, ...evalGateFindings(base)];
   if (options.guardrails ?? true) findings.push(...(await guardrailFindings(base, options.policyConfig)));
   return { ...base, findings: findings.sort((a, b) => a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject) || a.message.localeCompare(b.message)) };
 }
