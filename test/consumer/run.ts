@@ -218,10 +218,15 @@ process.chdir(programDir);
 const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
 const compilerOptions = tsutils.loadTypeScriptCompilerOptions("tsconfig.json");
 require(tsnodeRequire).register({ compiler: typescriptRequire, project: "tsconfig.json", skipProject: false, compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true", ...compilerOptions } });
+// The project's name and its dev stack's config, flattened as Pulumi hands config to a program.
+const YAML = require("yaml");
+const fs = require("node:fs");
+const project = YAML.parse(fs.readFileSync("Pulumi.yaml", "utf8")).name;
+const stackConfig = YAML.parse(fs.readFileSync("Pulumi.dev.yaml", "utf8")).config || {};
 recordProgram({
-  project: "consumer-" + path.basename(programDir),
+  project,
   stack: "dev",
-  config: { "aws:region": "${REGION}", ["consumer-" + path.basename(programDir) + ":transitGatewayId"]: "tgw-0a1b2c3d4e5f60718", ["consumer-" + path.basename(programDir) + ":approvals"]: JSON.stringify({ slack: { channelId: "C07CONSUMERAPPROVALS", approverIds: ["U05CONSUMERLEAD1"] } }) },
+  config: Object.fromEntries(Object.entries(stackConfig).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
   program: () => { const p = require(path.join(programDir, "index.ts")); return p instanceof Function ? p() : p; },
 }).then((r) => console.log(JSON.stringify({ resources: r.resources.map((x) => x.type) })), (e) => { console.error(e && e.stack || e); process.exit(1); });
 `,
@@ -290,6 +295,37 @@ for (const kind of KINDS) {
   assert.doesNotMatch(missing.stderr, /\n\s+at /, "a stack trace");
 }
 
+// --- 4b. the README's ten-minute path: `airlock init --force` over what `pulumi new` wrote ------------
+for (const kind of KINDS) {
+  const dir = projects[kind];
+  step(`${kind}: pulumi new's files, airlock init --force, then type-check and plan the project`);
+  // What `pulumi new aws-typescript` leaves besides package.json (pulumi/templates aws-typescript).
+  writeFileSync(join(dir, "Pulumi.yaml"), `name: airlock-consumer-${kind}\ndescription: A minimal AWS TypeScript Pulumi program\nruntime:\n  name: nodejs\n  options:\n    packagemanager: npm\n`);
+  writeFileSync(join(dir, "Pulumi.dev.yaml"), "config:\n  aws:region: us-east-1\n");
+  writeFileSync(join(dir, "index.ts"), 'import * as aws from "@pulumi/aws";\n\n// Create an AWS resource (S3 Bucket)\nconst bucket = new aws.s3.BucketV2("my-bucket");\n\n// Export the name of the bucket\nexport const bucketName = bucket.id;\n');
+  writeFileSync(join(dir, "tsconfig.json"), tsconfig(kind));
+  const refused = spawnSync(bin(dir, "airlock"), ["init", "--name", "helpdesk-agent"], { cwd: dir, encoding: "utf8" });
+  assert.equal(refused.status, 2, "init overwrote pulumi new's index.ts without --force");
+  run(bin(dir, "airlock"), ["init", "--force", "--name", "helpdesk-agent"], { cwd: dir });
+  // The whole project type-checks with its own tsconfig (the two programs above included).
+  run(bin(dir, "tsc"), ["-p", join(dir, "tsconfig.json"), "--noEmit"], { cwd: dir });
+  const bare = JSON.parse(run(bin(dir, "airlock"), ["plan", "agent.yaml", "--region", "us-east-1", "--json"], { cwd: dir })) as PlanDocument;
+  assert.deepEqual(bare.findings.filter((f) => f.severity === "error"), [], `${kind} init's agent.yaml: error findings`);
+  const plan = JSON.parse(run(bin(dir, "airlock"), ["plan", ".", "--json"], { cwd: dir })) as PlanDocument;
+  for (const type of ["aws:ecs/service:Service", "aws:ecs/taskDefinition:TaskDefinition", "aws:iam/role:Role", "aws:ec2/vpc:Vpc"]) {
+    assert.ok(plan.resources.some((r) => r.type === type), `${kind} init's program: no ${type}`);
+  }
+  assert.ok(!plan.resources.some((r) => r.type.startsWith("aws:s3/")), "pulumi new's bucket survived --force");
+  assert.deepEqual(plan.findings.filter((f) => f.severity === "error"), [], `${kind} init's program: error findings`);
+  console.log(`${kind} init: ${plan.resources.length} resources; findings ${plan.findings.map((f) => f.rule).join(", ")}`);
+}
+{
+  // And under Pulumi's own TypeScript runtime, which runs only what a CommonJS program exports as a function.
+  const out = JSON.parse(run(process.execPath, [join(projects.commonjs, "pulumi-default-runtime.cjs"), projects.commonjs], { cwd: projects.commonjs }).trim().split("\n").pop()!) as { resources: string[] };
+  assert.ok(out.resources.includes("aws:ecs/service:Service"), "init's program did not run under ts-node");
+  console.log(`commonjs init: ${out.resources.length} resources under ts-node`);
+}
+
 // --- 5. the policy pack as Pulumi's policy runtime starts it ---------------------------------------
 step("the installed policy pack answers the analyzer's gRPC calls");
 {
@@ -310,10 +346,12 @@ c.getAnalyzerInfo(new Empty(), (err, info) => {
   req.setType("aws:iam/policy:Policy");
   req.setName("wide");
   req.setUrn("urn:pulumi:dev::consumer::aws:iam/policy:Policy::wide");
+  req.setOptions(new pb.AnalyzerResourceOptions());
   req.setProperties(Struct.fromJavaScript({ policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) }));
   c.analyze(req, (err2, res) => {
     if (err2) { console.error(err2); process.exit(1); }
-    console.log(JSON.stringify({ name: info.getName(), version: info.getVersion(), policies: info.getPoliciesList().map((p) => p.getName()), violations: res.getDiagnosticsList().map((d) => d.getPolicyname()) }));
+    const { PACK, policyName } = require("@airlock/guardrails");
+    console.log(JSON.stringify({ name: info.getName(), version: info.getVersion(), policies: info.getPoliciesList().map((p) => p.getName()), expected: PACK.map(policyName), violations: res.getDiagnosticsList().map((d) => d.getPolicyname()) }));
     process.exit(0);
   });
 });
@@ -334,11 +372,11 @@ c.getAnalyzerInfo(new Empty(), (err, info) => {
     setTimeout(() => reject(new Error(`the policy pack printed no port in 30 s: ${out}${stderr}`)), 30_000);
   });
   try {
-    const info = JSON.parse(run(process.execPath, [client, port], { cwd: dir }).trim()) as { name: string; version: string; policies: string[]; violations: string[] };
+    const info = JSON.parse(run(process.execPath, [client, port], { cwd: dir }).trim()) as { name: string; version: string; policies: string[]; expected: string[]; violations: string[] };
     assert.equal(info.name, "airlock-guardrails");
     assert.equal(info.version, version, "the pack reports the package's version");
-    assert.ok(info.policies.length >= 50, `only ${info.policies.length} policies`);
-    assert.ok(info.violations.length > 0, "an Allow *:* policy passed the pack");
+    assert.deepEqual(info.policies, info.expected, "the served policies are the pack's");
+    assert.ok(info.violations.includes("air-g001-iam-no-wildcard-actions"), `an Allow *:* policy passed the pack (${info.violations.join(", ")})`);
     console.log(`policy pack ${info.name}@${info.version}: ${info.policies.length} policies; the wildcard policy broke ${info.violations.join(", ")}`);
   } finally {
     server.kill();
