@@ -10,7 +10,6 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Finding, PlanDocument } from "@airlock/core";
-import { evaluatePlan } from "@airlock/guardrails";
 import { planTarget } from "../src/plan/plan.ts";
 import { UsageError } from "../src/io.ts";
 
@@ -46,29 +45,29 @@ describe("the bare manifest of every example", () => {
 
   for (const m of MANIFESTS) {
     const name = relative(ROOT, m);
-    it(`given \`airlock plan ${name}\`, then no error finding but AIR-D018 (the platform does not yet record \`managedElsewhere\`)`, () => {
-      const errors = plans.get(m)!.findings.filter((f) => f.severity === "error" && f.rule !== "AIR-D018");
+    it(`given \`airlock plan ${name}\`, then no error finding at all`, () => {
+      const errors = plans.get(m)!.findings.filter((f) => f.severity === "error");
       assert.deepEqual(errors, [], show(errors));
     });
 
-    it(
-      `given \`airlock plan ${name}\`, then no error finding at all`,
-      { todo: "needs AgentPlatform to tag its VPC `airlock:route-elsewhere:<cidr>` = reason for each `privateRoutes[].managedElsewhere` (asked of the lead)" },
-      () => {
-        const errors = plans.get(m)!.findings.filter((f) => f.severity === "error");
-        assert.deepEqual(errors, [], show(errors));
-      },
-    );
-
-    it(`given \`airlock plan ${name}\` with the VPC tagged as the platform would record its \`managedElsewhere\` routes, then the pack reports warnings only`, async () => {
-      const p = structuredClone(plans.get(m)!) as PlanDocument;
+    it(`given \`airlock plan ${name}\`, then the platform's VPC carries \`airlock:route-elsewhere:<cidr>\` = reason for exactly the manifest's private ranges, and the pack quotes each (AIR-D021)`, () => {
+      const p = plans.get(m)!;
       const vpc = p.resources.find((r) => r.type === "aws:ec2/vpc:Vpc") as { inputs: Record<string, any> } | undefined;
       assert.ok(vpc, "the bare plan has the platform's VPC");
-      const ranges = [...new Set(p.agents.flatMap((a) => Object.values(a.egress.rangesByHost).flat()))].filter((c) => /^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)/.test(c));
-      vpc.inputs.tags = { ...vpc.inputs.tags, ...Object.fromEntries(ranges.map((c) => [`airlock:route-elsewhere:${c}`, "planned from a bare agent.yaml: routes to private ranges are the platform s privateRoutes"])) };
-      const findings = await evaluatePlan(p);
-      assert.deepEqual(findings.filter((f) => f.severity === "error"), [], show(findings));
-      assert.equal(findings.filter((f) => f.rule === "AIR-D021").length > 0, ranges.length > 0);
+      const ranges = [...new Set(p.agents.flatMap((a) => Object.values(a.egress.rangesByHost).flat()))].filter((c) => /^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)/.test(c)).sort();
+      const tagged = Object.entries(vpc.inputs.tags as Record<string, string>).filter(([k]) => k.startsWith("airlock:route-elsewhere:"));
+      assert.deepEqual(
+        tagged,
+        ranges.map((c) => [`airlock:route-elsewhere:${c}`, "planned from a bare agent.yaml: routes to private ranges are the platform s privateRoutes"]),
+      );
+      const elsewhere = p.findings.filter((f) => f.rule === "AIR-D021");
+      assert.equal(elsewhere.length > 0, ranges.length > 0, show(p.findings));
+      assert.deepEqual(elsewhere.map((f) => f.severity).filter((s) => s !== "warning"), []);
+      // The platform says the stand-in cannot be a real route on the VPC it creates.
+      assert.deepEqual(
+        p.findings.filter((f) => f.rule === "AIR-I105").map((f) => [f.severity, /brand new/.test(f.message)]),
+        ranges.map(() => ["info", true]),
+      );
     });
   }
 });
@@ -77,11 +76,11 @@ describe("planTarget with `policyConfig`", () => {
   const dir = mkdtempSync(join(tmpdir(), "airlock-plan-policy-config-"));
   const support = join(ROOT, "examples/support-agent/agent.yaml");
 
-  it("given a config that disables AIR-D018 and lowers AIR-G051, then the plan has neither at its default level", async () => {
+  it("given a config that disables AIR-D021 and raises AIR-G051, then the plan has neither at its default level", async () => {
     const path = join(dir, "policy-config.json");
-    writeFileSync(path, JSON.stringify({ "air-d018-private-egress-routed": "disabled", "air-g051-approvals-opted-out": "mandatory" }));
+    writeFileSync(path, JSON.stringify({ "air-d021-private-route-managed-elsewhere": "disabled", "air-g051-approvals-opted-out": "mandatory" }));
     const plan = await planTarget(support, { policyConfig: path });
-    assert.deepEqual(plan.findings.filter((f) => f.rule === "AIR-D018"), []);
+    assert.deepEqual(plan.findings.filter((f) => f.rule === "AIR-D021"), []);
     assert.deepEqual(plan.findings.filter((f) => f.rule === "AIR-G051").map((f) => f.severity), ["error"]);
   });
 

@@ -1,4 +1,4 @@
-import { sanitizeTags, type AgentModel } from "@airlock/core";
+import { sanitizeTags, sanitizeTagValue, tagLimitsFor, type AgentModel } from "@airlock/core";
 
 /**
  * Tags every taggable child of an agent carries; `extra` (the caller's tags) wins on conflicts.
@@ -43,4 +43,58 @@ export function validateTags(tags: Readonly<Record<string, unknown>> | undefined
     if (!TAG_KEY.test(key)) throw new Error(`\`${field}.${key}\`: tag keys are 1 to 127 letters, numbers, spaces and _ . : / = + - @ (what every service Airlock tags accepts); rename the key`);
     if (typeof tags[key] !== "string") throw new Error(`\`${field}.${key}\`: tag values are strings`);
   }
+}
+
+/**
+ * The shortest reason Airlock accepts for an opt-out (the manifest schema's and the validators'),
+ * which the guardrails also ask of the reason they read back from a tag.
+ */
+export const MIN_REASON_LENGTH = 10;
+
+/**
+ * An opt-out's reason as a tag value (`sanitizeTagValue`), refused when what is left is too short
+ * for the guardrails to count it as a reason (they read it back from the tag alone in `pulumi
+ * preview`): a reason of punctuation or emoji keeps its length in the manifest but not in a tag.
+ */
+export function reasonTagValue(reason: string, field: string): string {
+  const value = sanitizeTagValue(reason);
+  if (value.length < MIN_REASON_LENGTH) {
+    throw new Error(
+      `\`${field}\`: the reason is written on a tag as ${JSON.stringify(value)} (tag values keep letters, digits, spaces and _ . : / = + - @ only), shorter than the ${MIN_REASON_LENGTH} characters the guardrails ask of a reason; reword it in words a reviewer can judge`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A resource's tags with its opt-out tags added (one per opt-out, e.g. `airlock:route-elsewhere:<cidr>`),
+ * checked before any resource exists against the service's limits (AIR-D003): every opt-out key
+ * fits its key length, and the whole set stays within the tags a resource may carry (50; `aws:`
+ * tags do not count). `field` names the argument the opt-outs come from, `what` what each tag is
+ * for, `resource` the resource they land on.
+ * Limits: https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
+ */
+export function withOptOutTags(
+  type: string,
+  tags: Readonly<Record<string, string>>,
+  optOuts: Readonly<Record<string, string>>,
+  context: { readonly field: string; readonly what: string; readonly resource: string },
+): Record<string, string> {
+  const limits = tagLimitsFor(type);
+  const keys = Object.keys(optOuts);
+  if (keys.length === 0) return { ...tags };
+  for (const key of keys) {
+    if (key.length > limits.keyMax) {
+      throw new Error(`\`${context.field}\`: the tag \`${key}\` (${context.what}) on ${context.resource} is ${key.length} characters; ${limits.service} tag keys are at most ${limits.keyMax}`);
+    }
+  }
+  const merged = { ...tags, ...optOuts };
+  const count = Object.keys(merged).filter((k) => !/^aws:/i.test(k)).length;
+  if (count > limits.maxTags) {
+    const own = count - keys.length;
+    throw new Error(
+      `\`${context.field}\`: ${context.resource} would carry ${count} tags, ${own} of its own and ${keys.length} for ${context.what}; ${limits.service} allows ${limits.maxTags} per resource, so drop ${count - limits.maxTags} (fewer opt-outs, or fewer \`tags\`)`,
+    );
+  }
+  return merged;
 }

@@ -32,7 +32,7 @@ import {
 import type { AgentPlatform } from "../platform/agent-platform.ts";
 import { arnSpec, checkArn, KMS_KEY_ARN, LOG_GROUP_ARN, requirement, SECRET_ARN } from "../interop.ts";
 import { policyJson, serviceTrustPolicy, type StatementInput } from "../policy.ts";
-import { agentTags, ROLE_TAG, validateTags } from "../tags.ts";
+import { agentTags, reasonTagValue, ROLE_TAG, validateTags, withOptOutTags } from "../tags.ts";
 import { AgentSecrets, kmsViaSecretsManager, logStatement } from "../secrets/agent-secrets.ts";
 import { AgentObservability } from "../observability/agent-observability.ts";
 import { AlertChannel, taskStoppedRule, validateAlerts, type AlertTargets } from "../observability/alert-channel.ts";
@@ -331,6 +331,53 @@ function taskRoleStatements(model: AgentModel, refs: TaskPolicyRefs): StatementI
 }
 
 /**
+ * Tag on an agent's task role, one per statement the manifest allows a wildcard in:
+ * `airlock:wildcard:<Sid>` = `sanitizeTagValue(reason)`. The guardrails read it back
+ * (@airlock/guardrails' `WILDCARD_REASON_TAG_PREFIX`; AIR-G002 then accepts the statement's
+ * wildcard, AIR-G006 reports it with the reason) when they have no compiled model, as in
+ * `pulumi preview --policy-pack`, which sees only resources.
+ */
+export const WILDCARD_REASON_TAG_PREFIX = "airlock:wildcard:";
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+}
+
+/**
+ * The task role's wildcard tags: for each compiled statement that holds a `*` (in an action or a
+ * resource) and comes from a tool with `allowWildcard.reason` (its permission row carries the
+ * reason, with the statement's actions and resources), `airlock:wildcard:<Sid>` = the reason as a
+ * tag value. Statements of other tools, and those of the tool without a wildcard, get none.
+ * Throws when a reason would not read as one on the tag (`reasonTagValue`).
+ */
+export function wildcardReasonTags(model: AgentModel): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of model.permissions) {
+    if (p.wildcardReason === undefined) continue;
+    for (const st of model.taskRoleStatements) {
+      if (st.Effect !== "Allow" || !sameSet(st.Action, p.actions) || !sameSet(st.Resource, p.resources)) continue;
+      if (![...st.Action, ...st.Resource].some((x) => x.includes("*"))) continue;
+      out[`${WILDCARD_REASON_TAG_PREFIX}${st.Sid}`] = reasonTagValue(p.wildcardReason, `tools.${p.tool}.allowWildcard.reason`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The task role's tags: the agent's, `airlock:role` = `task`, and its wildcard tags
+ * (`wildcardReasonTags`). Throws, naming `tools`, when they would not fit on the role (50 tags, AIR-D003).
+ */
+export function taskRoleTags(model: AgentModel, tags: Readonly<Record<string, string>>): Record<string, string> {
+  return withOptOutTags("aws:iam/role:Role", { ...tags, [ROLE_TAG]: "task" }, wildcardReasonTags(model), {
+    field: "tools",
+    what: "statements with a wildcard the manifest allows (`allowWildcard`: one tag `airlock:wildcard:<Sid>` each)",
+    resource: `agent \`${model.name}\`'s task role`,
+  });
+}
+
+/**
  * An upper bound of the size IAM counts for the task role's inline policy (its only one): the
  * document `policyJson` writes, with every name not known before deploying at its longest (the
  * approval function's name 64 characters, role names 64, the cluster's name 255, a task definition
@@ -581,10 +628,11 @@ export class AgentDeployment extends pulumi.ComponentResource {
     // Validated before the component registers: bad arguments leave nothing behind.
     args.platform.assertHosts(args.model);
     const { releases, active, bedrock, scratchPaths } = validateDeploymentArgs(args.model, args, args.platform.aws.region);
+    const tags = agentTags(args.model, { ...args.platform.tags, ...args.tags });
+    const roleTags = taskRoleTags(args.model, tags);
     super(AGENT_DEPLOYMENT_TOKEN, name, {}, onPlatformProvider(args.platform, opts));
     const { model, platform } = args;
     const ctx = platform.aws;
-    const tags = agentTags(model, { ...platform.tags, ...args.tags });
     // Physical names are unique to the stack, so dev and prod of one program share an account.
     const stack = stackLabel();
     const serviceName = stackScopedName([model.name], 255, "-", stack);
@@ -623,7 +671,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
     // --- Roles (policies attach below, once the resources they name exist) -------------------
     const taskRole = new aws.iam.Role(
       `${name}-task`,
-      { description: `${model.name}: what the agent's tools may do`, assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ctx.accountId), maxSessionDuration: 3600, tags: { ...tags, [ROLE_TAG]: "task" } },
+      { description: `${model.name}: what the agent's tools may do`, assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ctx.accountId), maxSessionDuration: 3600, tags: roleTags },
       { parent: this },
     );
     const executionRole = new aws.iam.Role(

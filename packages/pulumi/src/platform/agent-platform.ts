@@ -25,7 +25,8 @@ import { awsContext, type AwsContext } from "../aws-context.ts";
 import { arnSpec, arnTail, checkArn, checkedArn, CLUSTER_ARN, KMS_KEY_ARN, requirement } from "../interop.ts";
 import { policyJson, type StatementInput } from "../policy.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
-import { validateTags } from "../tags.ts";
+import { reasonTagValue, validateTags, withOptOutTags } from "../tags.ts";
+import { recordPlanFinding } from "../registry.ts";
 import { AlertChannel, taskStoppedRule, validateAlerts, type AlertTargets } from "../observability/alert-channel.ts";
 import { checkRetention, secureLogGroup } from "../observability/secure-log-group.ts";
 import { SecretFunctions, type SharedFunction } from "../secrets/secret-functions.ts";
@@ -92,7 +93,8 @@ export interface ExistingKmsKey {
 /**
  * A private address range outside the VPC that agents may reach (an internal API over a transit
  * gateway or a peered VPC). Give exactly one target; the platform adds the route to every private
- * route table. `managedElsewhere` declares a route that already exists (your network team's).
+ * route table. `managedElsewhere` declares a route that already exists (your network team's) in
+ * the route tables of an existing `network`.
  */
 export interface PrivateRoute {
   /** IPv4 CIDR of the destination, e.g. "10.20.0.0/16". */
@@ -101,7 +103,17 @@ export interface PrivateRoute {
   readonly transitGatewayId?: pulumi.Input<string>;
   /** The VPC peering connection the route leads through (one target only). */
   readonly vpcPeeringConnectionId?: pulumi.Input<string>;
-  /** The route exists already in the private route tables; Airlock only relies on it. */
+  /**
+   * The route exists already in the private route tables; Airlock only relies on it, and the
+   * reason (at least 10 characters) shows in every plan and preview (guardrail AIR-D021).
+   *
+   * Meant for an existing `network`. It is also accepted on the VPC the platform creates, but only
+   * as a stand-in (the plan of a bare agent.yaml declares the manifest's private ranges this way):
+   * that VPC is brand new and its private route tables set inline `routes`, which Pulumi owns
+   * whole, so a route kept elsewhere cannot really exist there; the plan says so (info finding
+   * AIR-I105). On that VPC the route is recorded as the tag `airlock:route-elsewhere:<cidr>` =
+   * reason (`ROUTE_ELSEWHERE_TAG_PREFIX`), which is how the guardrails see it in `pulumi preview`.
+   */
   readonly managedElsewhere?: { readonly reason: string };
 }
 
@@ -134,7 +146,8 @@ export interface AgentPlatformArgs {
   /**
    * Routes to private ranges outside the VPC. An agent's egress range in private address space
    * must be inside the VPC or covered by one of these, or the platform refuses it (it could never
-   * be reached). @default - none
+   * be reached). On a new VPC each `managedElsewhere` route adds a tag to the VPC, within its 50.
+   * @default - none
    */
   readonly privateRoutes?: readonly PrivateRoute[];
   /** CIDR of the new VPC. @default "10.40.0.0/16" */
@@ -217,6 +230,7 @@ function validate(name: string, args: AgentPlatformArgs): void {
   }
   validatePrivateRoutes(args);
   validateTags(args.tags);
+  if (args.network === undefined) newVpcTags(name, args);
   for (const d of args.extraAllowedDomains ?? []) {
     if (!/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,63}$/.test(d)) throw new Error(`\`extraAllowedDomains\`: "${d}" is not a DNS name such as api.example.com`);
   }
@@ -276,6 +290,39 @@ function validatePrivateRoutes(args: AgentPlatformArgs): void {
 }
 
 const DEFAULT_VPC_CIDR = "10.40.0.0/16";
+
+/**
+ * Tag on the VPC the platform creates, one per `privateRoutes[].managedElsewhere` route:
+ * `airlock:route-elsewhere:<cidr>` = `sanitizeTagValue(reason)`. The guardrails read it back
+ * (@airlock/guardrails' `ROUTE_ELSEWHERE_TAG_PREFIX`; AIR-D018 then accepts egress to the range,
+ * AIR-D021 reports it with the reason), since `pulumi preview --policy-pack` sees only resources.
+ * The CIDR is the key as written: tag keys may hold letters, digits, spaces and `_ . : / = + - @`,
+ * so `10.20.8.0/24` needs no escaping (AWS Tag Editor guide, "Tag naming limits and requirements":
+ * https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html).
+ */
+export const ROUTE_ELSEWHERE_TAG_PREFIX = "airlock:route-elsewhere:";
+
+/**
+ * The tags of the VPC the platform creates: the platform's tags, `Name`, and the
+ * `ROUTE_ELSEWHERE_TAG_PREFIX` tag of each `managedElsewhere` route. Throws, naming
+ * `privateRoutes`, when they would not fit on the VPC (50 tags, AIR-D003).
+ */
+export function newVpcTags(name: string, args: Pick<AgentPlatformArgs, "privateRoutes" | "tags">): Record<string, string> {
+  const tags = platformTags(name, args.tags);
+  const elsewhere: Record<string, string> = {};
+  (args.privateRoutes ?? []).forEach((r, i) => {
+    if (r.managedElsewhere !== undefined) elsewhere[`${ROUTE_ELSEWHERE_TAG_PREFIX}${r.cidr}`] = reasonTagValue(r.managedElsewhere.reason, `privateRoutes[${i}].managedElsewhere.reason`);
+  });
+  return withOptOutTags("aws:ec2/vpc:Vpc", { ...tags, Name: name }, elsewhere, {
+    field: "privateRoutes",
+    what: "routes kept elsewhere (`managedElsewhere`: one tag `airlock:route-elsewhere:<cidr>` each)",
+    resource: "the VPC",
+  });
+}
+
+function platformTags(name: string, extra: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  return sanitizeTags({ "airlock:platform": name, "airlock:managed-by": "airlock", ...extra });
+}
 
 /**
  * The platform key's policy: the account administers it (and so IAM policies in the account grant
@@ -411,7 +458,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
     this.name = name;
     const ctx = awsContext(this, args.region, args.deployerArn);
     this.aws = ctx;
-    const tags = sanitizeTags({ "airlock:platform": name, "airlock:managed-by": "airlock", ...args.tags });
+    const tags = platformTags(name, args.tags);
     this.tags = tags;
     this.agentNames = args.agents.map((a) => a.name).sort();
     this.#approvals = { ...args.approvals?.agents };
@@ -483,10 +530,20 @@ export class AgentPlatform extends pulumi.ComponentResource {
       const [publicCidrs, privateCidrs, isolatedCidrs] = chunk(subdivide(this.vpcCidr, prefixFor(this.vpcCidr), zones.length * 3), zones.length);
       const vpc = new aws.ec2.Vpc(
         `${name}-vpc`,
-        { cidrBlock: this.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags, Name: `${name}` } },
+        { cidrBlock: this.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: newVpcTags(name, args) },
         { parent: this },
       );
       vpcId = vpc.id;
+      // A route kept elsewhere cannot exist in this new VPC (see PrivateRoute.managedElsewhere): say so in the plan.
+      (args.privateRoutes ?? []).forEach((r, i) => {
+        if (r.managedElsewhere === undefined) return;
+        recordPlanFinding({
+          rule: "AIR-I105",
+          severity: "info",
+          subject: `platform ${name}: privateRoutes[${i}]`,
+          message: `\`privateRoutes[${i}].managedElsewhere\` (${r.cidr}) is on the VPC this platform creates: that VPC is brand new and its private route tables set inline \`routes\`, which Pulumi owns whole, so no route to ${r.cidr} kept elsewhere can exist in them and traffic there does not arrive. Accepted as a stand-in (the plan of a bare agent.yaml declares the manifest's private ranges so) and tagged on the VPC as \`${ROUTE_ELSEWHERE_TAG_PREFIX}${r.cidr}\` (AIR-D021); to deploy, give \`transitGatewayId\` or \`vpcPeeringConnectionId\`, or deploy into the network that has the route (\`network\`). Reason: ${r.managedElsewhere.reason.trim()}`,
+        });
+      });
       // The VPC's default security group allows all traffic between its members; empty it.
       new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, ingress: [], egress: [], tags: { ...tags, Name: `${name}-default-locked` } }, { parent: this });
       const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags }, { parent: this });
