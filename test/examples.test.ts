@@ -38,8 +38,8 @@ describe("example projects", () => {
     for (const dir of projects) plans.set(dir, await plan(dir));
   });
 
-  it("are the root project and examples/multi-agent", () => {
-    assert.deepEqual(projects.map((d) => relative(REPOSITORY_ROOT, d) || "."), [".", "examples/multi-agent"]);
+  it("are the root project, examples/bring-your-own and examples/multi-agent", () => {
+    assert.deepEqual(projects.map((d) => relative(REPOSITORY_ROOT, d) || "."), [".", "examples/bring-your-own", "examples/multi-agent"]);
   });
 
   for (const dir of projects) {

@@ -36,6 +36,7 @@ describe("the bare manifest of every example", () => {
 
   it("finds the examples' manifests", () => {
     assert.deepEqual(MANIFESTS.map((m) => relative(ROOT, m)), [
+      "examples/bring-your-own/agent.yaml",
       "examples/multi-agent/billing/agent.yaml",
       "examples/multi-agent/newsletter/agent.yaml",
       "examples/multi-agent/research/agent.yaml",

@@ -2,6 +2,7 @@
  * Deterministic mocks for planning offline: every resource gets stable, realistic outputs (ARNs,
  * ids, names) derived from its type and name, so plans are reproducible and diff cleanly.
  */
+import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 
 /** The account and region the mocks report. */
@@ -124,7 +125,8 @@ export class DeterministicMocks implements pulumi.runtime.Mocks {
         state.invokeArn = `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${state.arn}/invocations`;
         break;
       case "aws:kms/key:Key":
-        state.keyId = `${hashish(args.name)}-key`;
+        // KMS key ids are UUIDs (the form bring-your-own `kmsKey.keyArn` checks); one per name.
+        state.keyId = uuidOf(args.name);
         state.arn = `arn:aws:kms:${region}:${accountId}:key/${state.keyId}`;
         break;
       case "aws:ecr/repository:Repository":
@@ -156,6 +158,12 @@ export class DeterministicMocks implements pulumi.runtime.Mocks {
 }
 
 /** A short stable uppercase token derived from a string (not a security hash). */
+/** A UUID-shaped id (8-4-4-4-12 hex digits) derived from `s`, the same on every run. */
+function uuidOf(s: string): string {
+  const h = createHash("sha256").update(s).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
 function hashish(s: string): string {
   let h = 2166136261;
   for (const ch of s) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;

@@ -70,7 +70,12 @@ export const EncryptedTopicPublishers: StackRule = {
       }
       const key = keyOf(topic, resources);
       if (key !== undefined) {
-        const attached = ofType(resources, KEY_POLICY).find((p) => referent(p.props.keyId, [key], p, ["keyId"]) !== undefined);
+        // A KeyPolicy names its key by id, an output: known only once the key exists (offline the
+        // mocks make one up), so a policy that depends on this key and names no other is its policy.
+        const policies = ofType(resources, KEY_POLICY);
+        const attached =
+          policies.find((p) => referent(p.props.keyId, [key], p, ["keyId"]) !== undefined) ??
+          policies.find((p) => (p.dependencies ?? []).includes(key.urn) && referent(p.props.keyId, ofType(resources, KEY), p, ["keyId"]) === undefined);
         const doc = attached?.props.policy ?? key.props.policy;
         if (doc !== "[secret]") {
           const statements = policyStatementsOf(doc).filter((s) => s.effect === "Allow");

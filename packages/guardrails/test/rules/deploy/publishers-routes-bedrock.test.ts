@@ -105,6 +105,23 @@ describe("EncryptedTopicPublishers (AIR-D017)", () => {
     const t = topic({ kmsMasterKeyId: "arn:aws:kms:us-east-1:210987654321:key/shared" }, []);
     assert.deepEqual(EncryptedTopicPublishers.check({ resources: [key(policy(admin)), t, topicPolicy(), target] }), []);
   });
+
+  it("given a key without `policy` and an aws.kms.KeyPolicy that depends on it and names it by an id the plan made up (the key's id is an output), then the KeyPolicy's document is the one read", () => {
+    const bare = res("aws:kms/key:Key", "acme-key", {}); // (key(undefined) would take the default policy)
+    const attached = (doc: string, deps: string[] = [bare.urn], keyId = "9c1f3a52-7e0b-4d1a-8f23-5b6c7d8e9f01") => res("aws:kms/keyPolicy:KeyPolicy", "team", { keyId, policy: doc }, deps);
+    const full = keyPolicy(service("Alarms", "cloudwatch.amazonaws.com"), service("Rules", "events.amazonaws.com"));
+    assert.deepEqual(EncryptedTopicPublishers.check({ resources: [bare, attached(full), ...stack({ key: bare }).slice(1)] }), []);
+    // The attached document is judged: without EventBridge's statement, the key is reported.
+    const partial = EncryptedTopicPublishers.check({ resources: [bare, attached(keyPolicy(service("Alarms", "cloudwatch.amazonaws.com"))), ...stack({ key: bare }).slice(1)] });
+    assert.deepEqual(partial.map((v) => v.subject), [bare.urn]);
+    assert.match(partial[0]!.message, /does not allow `events\.amazonaws\.com`/);
+    // A KeyPolicy that depends on nothing, or names another key of the stack, is not this key's.
+    const other = res("aws:kms/key:Key", "other-key", { policy: full });
+    for (const stray of [attached(full, []), res("aws:kms/keyPolicy:KeyPolicy", "team", { keyId: "other-key", policy: full }, [bare.urn, other.urn])]) {
+      const found = EncryptedTopicPublishers.check({ resources: [bare, other, stray, ...stack({ key: bare }).slice(1)] });
+      assert.ok(found.length > 0, `a stray KeyPolicy was taken as the key's: ${JSON.stringify(stray.props)}`);
+    }
+  });
 });
 
 describe("PrivateEgressRouted (AIR-D018)", () => {

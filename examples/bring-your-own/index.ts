@@ -1,0 +1,98 @@
+/**
+ * An agent on what a team already has: its VPC and private subnets, its ECS cluster, its KMS key,
+ * its log group and the vendor secret it already keeps in Secrets Manager, all in eu-west-1 through
+ * an explicit AWS provider. Here they are made in the same program so that it plans on its own; in
+ * a real account they come from another stack (`pulumi.StackReference`) or `aws.*.get*` lookups,
+ * and reach Airlock the same way: as Outputs.
+ *
+ * `airlock plan examples/bring-your-own` plans it offline. Each bring-your-own option adds an
+ * info finding (AIR-I1xx) saying what stays the team's: the key policy statements to add, the
+ * secret's value and rotation, the cluster's Container Insights.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { fileURLToPath } from "node:url";
+import { loadManifest } from "@airlock/core";
+import { AgentDeployment, AgentPlatform, validateApprovalSettings, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
+
+export default async function program() {
+  const config = new pulumi.Config();
+  const approvals = config.requireObject<ApprovalSettings>("approvals");
+  validateApprovalSettings(approvals, "approvals");
+  const model = await loadManifest(fileURLToPath(new URL("./agent.yaml", import.meta.url)));
+  const releases = config.requireObject<Record<string, ReleaseSpec>>("releases");
+  const activeRelease = config.require("activeRelease");
+  // Eval reports are paths relative to this project's directory.
+  const evalGate = { baseDir: fileURLToPath(new URL("./", import.meta.url)) };
+  validateDeploymentArgs(model, { releases, activeRelease, evalGate }, "eu-west-1");
+
+  const provider = new aws.Provider("eu-west-1", { region: "eu-west-1" });
+  const opts = { provider };
+
+  // --- What the team already has --------------------------------------------------------------
+  const vpc = new aws.ec2.Vpc("team", { cidrBlock: "10.40.0.0/16", enableDnsHostnames: true, enableDnsSupport: true }, opts);
+  const zones = ["eu-west-1a", "eu-west-1b"];
+  const subnets = zones.map((az, i) => new aws.ec2.Subnet(`team-private-${az}`, { vpcId: vpc.id, availabilityZone: az, cidrBlock: `10.40.${i}.0/24` }, opts));
+  const routeTables = zones.map((az) => new aws.ec2.RouteTable(`team-private-${az}`, { vpcId: vpc.id }, opts));
+  zones.forEach((az, i) => new aws.ec2.RouteTableAssociation(`team-private-${az}`, { subnetId: subnets[i]!.id, routeTableId: routeTables[i]!.id }, opts));
+  const cluster = new aws.ecs.Cluster("team", { settings: [{ name: "containerInsights", value: "enabled" }] }, opts);
+  const key = new aws.kms.Key("team", { description: "The team's key", enableKeyRotation: true }, opts);
+  const logGroup = new aws.cloudwatch.LogGroup("helpdesk-agent", { name: "/team/helpdesk-agent", retentionInDays: 365, kmsKeyId: key.arn }, opts);
+  const vendorSecret = new aws.secretsmanager.Secret("anthropic", { name: "team/anthropic-api-key", kmsKeyId: key.arn }, opts);
+
+  // --- Airlock on top of it ---------------------------------------------------------------------
+  const platform = new AgentPlatform(
+    "helpdesk",
+    {
+      agents: [model],
+      region: "eu-west-1",
+      network: {
+        vpcId: vpc.id,
+        vpcCidr: "10.40.0.0/16",
+        // One Output<string[]>, as awsx.ec2.Vpc's privateSubnetIds is.
+        privateSubnetIds: pulumi.all(subnets.map((s) => s.id)),
+        // One route per table, so the tables are a list (each entry may be an Output).
+        privateRouteTableIds: routeTables.map((t) => t.id),
+      },
+      cluster: { clusterArn: cluster.arn },
+      kmsKey: { keyArn: key.arn },
+      approvals: { agents: { [model.name]: approvals } },
+    },
+    opts,
+  );
+
+  const agent = new AgentDeployment(model.name, {
+    platform,
+    model,
+    logGroup: { logGroupArn: logGroup.arn },
+    existingSecrets: { "anthropic-api-key": { secretArn: vendorSecret.arn, kmsKeyArn: key.arn } },
+    releases,
+    activeRelease,
+    evalGate,
+  });
+
+  // --- What stays the team's (the plan's AIR-I notes say so) -----------------------------------
+  // The key's policy: the statements Airlock needs (account administration included); a team with
+  // statements of its own merges them into this document.
+  new aws.kms.KeyPolicy("team", { keyId: key.keyId, policy: platform.requiredKeyPolicy! }, opts);
+  // The vendor key is rotated by hand: the team's own alarm fires when it gets old (its monitor
+  // publishes DaysSinceRotation per secret).
+  new aws.cloudwatch.MetricAlarm(
+    "anthropic-key-age",
+    {
+      namespace: "Team/Secrets",
+      metricName: "DaysSinceRotation",
+      dimensions: { SecretName: vendorSecret.name },
+      statistic: "Maximum",
+      period: 86400,
+      evaluationPeriods: 1,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 90,
+      treatMissingData: "breaching",
+      alarmDescription: "The team's Claude API key is older than 90 days: rotate it (put-secret-value) in the vendor console and Secrets Manager.",
+    },
+    opts,
+  );
+
+  return { service: agent.serviceName };
+}
