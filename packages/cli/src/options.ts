@@ -3,6 +3,7 @@
  * writes `--help`, so an option cannot exist without its description, argument and default.
  */
 import { parseArgs } from "node:util";
+import { editDistance } from "@airlock/core";
 import { UsageError } from "./io.ts";
 
 export interface OptionSpec {
@@ -218,24 +219,10 @@ function nearest(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
   for (const k of known) {
-    const d = distance(name, k);
+    const d = editDistance(name, k);
     if (d < bestDistance) [best, bestDistance] = [k, d];
   }
   return best;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
 }
 
 /**

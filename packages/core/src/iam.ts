@@ -178,7 +178,8 @@ export async function suggestAction(service: string, name: string): Promise<stri
   return best !== undefined && best.d <= Math.max(2, Math.floor(name.length / 4)) ? `${service}:${best.a}` : undefined;
 }
 
-function editDistance(a: string, b: string): number {
+/** The Levenshtein distance of two strings (insertions, deletions and substitutions), for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = row[0]!;
