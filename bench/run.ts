@@ -3,7 +3,6 @@
  *   - airlock plan time and peak memory for 1, 10 and 50 agents on one AgentPlatform, beside the
  *     floor (the same resources declared through @pulumi/aws with no Airlock code, wired as a
  *     hand-written program must be), as a ratio, and the all-literal program for reference;
- *   - the first plan on a machine (empty bundle cache) for one agent;
  *   - resources added per extra agent;
  *   - the tracer's overhead per call (bench/trace.ts);
  *   - approval decisions per second and p99 with PostgreSQL on loopback (bench/approvals.ts);
@@ -46,9 +45,6 @@ const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, $
 const startLoad = loadavg()[0]!.toFixed(2);
 const dir = mkdtempSync(join(tmpdir(), "airlock-bench-"));
 const rows: { agents: number; resources: number; airlock: Sample[]; floor: Sample[]; literal: Sample[] }[] = [];
-// The first plan on a machine bundles the approval gateway (the cache is then reused while its inputs are unchanged).
-const cold = sample("airlock", 1, join(dir, "resources-cold.json"), { ...process.env, AIRLOCK_CACHE_DIR: mkdtempSync(join(tmpdir(), "airlock-cold-cache-")) });
-process.stderr.write(`plan 1 agent, empty bundle cache: ${cold.ms} ms\n`);
 for (const n of SIZES) {
   const file = join(dir, `resources-${n}.json`);
   const airlock: Sample[] = [];
@@ -99,7 +95,7 @@ if (!quick) {
   const r = spawnSync("npm", ["test"], { cwd: ROOT, encoding: "utf8", env: process.env, maxBuffer: 1 << 28 });
   const seconds = ((performance.now() - t0) / 1000).toFixed(0);
   const summary = (r.stdout.match(/^# (tests|pass|fail) \d+$/gm) ?? []).join(", ").replaceAll("# ", "");
-  suite = `\`npm test\` (typecheck + all tests): ${seconds} s wall, exit ${r.status}; ${summary || "no summary"}.`;
+  suite = `\`npm test\` (typecheck, build, all tests): ${seconds} s wall, exit ${r.status}; ${summary || "no summary"}.`;
 }
 
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
@@ -125,8 +121,8 @@ process's maximum resident set.
 ${planTable}
 
 Resources added per extra agent: ${perAgent.join(" (1→10), ")} (10→50). Plan time added per extra agent: ${perMs.join(" ms (1→10), ")} ms (10→50).
-First plan on a machine (empty bundle cache), one agent: ${cold.ms} ms; the approval gateway's Lambda is bundled with esbuild once and then
-reused while every file it was built from is unchanged (\`AIRLOCK_CACHE_DIR\`, default the system temp directory).
+No plan bundles or compiles anything: the approval gateway's Lambda and the secret functions are
+built with the packages (\`npm run build\`) and read from \`@airlock/pulumi\`'s \`assets/\`.
 Aim: within 1.25× of the floor, linear growth, no more than ~25 resources per extra agent.
 
 Reading the figures: a support-agent copy adds its service, task definition, two roles and their
