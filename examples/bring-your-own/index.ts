@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { fileURLToPath } from "node:url";
 import { loadManifest } from "@airlock/core";
-import { AgentDeployment, AgentPlatform, validateApprovalSettings, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
+import { AgentDeployment, AgentPlatform, requiredKeyPolicy, validateApprovalSettings, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
 
 export default async function program() {
   const config = new pulumi.Config();
@@ -30,15 +30,36 @@ export default async function program() {
   const opts = { provider };
 
   // --- What the team already has --------------------------------------------------------------
+  // A VPC whose private subnets reach the internet through a NAT gateway (the agent calls the
+  // model's API; the platform's security groups and DNS firewall narrow that to its allowlist).
   const vpc = new aws.ec2.Vpc("team", { cidrBlock: "10.40.0.0/16", enableDnsHostnames: true, enableDnsSupport: true }, opts);
+  const igw = new aws.ec2.InternetGateway("team", { vpcId: vpc.id }, opts);
+  const publicSubnet = new aws.ec2.Subnet("team-public", { vpcId: vpc.id, availabilityZone: "eu-west-1a", cidrBlock: "10.40.100.0/24" }, opts);
+  const publicRoutes = new aws.ec2.RouteTable("team-public", { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }] }, opts);
+  new aws.ec2.RouteTableAssociation("team-public", { subnetId: publicSubnet.id, routeTableId: publicRoutes.id }, opts);
+  const natIp = new aws.ec2.Eip("team-nat", { domain: "vpc" }, { ...opts, dependsOn: [igw] });
+  const nat = new aws.ec2.NatGateway("team", { subnetId: publicSubnet.id, allocationId: natIp.id }, { ...opts, dependsOn: [igw] });
   const zones = ["eu-west-1a", "eu-west-1b"];
   const subnets = zones.map((az, i) => new aws.ec2.Subnet(`team-private-${az}`, { vpcId: vpc.id, availabilityZone: az, cidrBlock: `10.40.${i}.0/24` }, opts));
-  const routeTables = zones.map((az) => new aws.ec2.RouteTable(`team-private-${az}`, { vpcId: vpc.id }, opts));
+  const routeTables = zones.map((az) => new aws.ec2.RouteTable(`team-private-${az}`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }] }, opts));
   zones.forEach((az, i) => new aws.ec2.RouteTableAssociation(`team-private-${az}`, { subnetId: subnets[i]!.id, routeTableId: routeTables[i]!.id }, opts));
   const cluster = new aws.ecs.Cluster("team", { settings: [{ name: "containerInsights", value: "enabled" }] }, opts);
+
+  // The team's key, and its policy: the statements Airlock needs (account administration included)
+  // for the platform's log groups, secrets and topics and for the team's own log group the agent
+  // writes to; a team with statements of its own merges them into this document.
   const key = new aws.kms.Key("team", { description: "The team's key", enableKeyRotation: true }, opts);
-  const logGroup = new aws.cloudwatch.LogGroup("helpdesk-agent", { name: "/team/helpdesk-agent", retentionInDays: 365, kmsKeyId: key.arn }, opts);
-  const vendorSecret = new aws.secretsmanager.Secret("anthropic", { name: "team/anthropic-api-key", kmsKeyId: key.arn }, opts);
+  const account = aws.getCallerIdentityOutput({}, opts);
+  const logGroupName = "/team/helpdesk-agent";
+  const keyPolicy = new aws.kms.KeyPolicy(
+    "team",
+    { keyId: key.keyId, policy: requiredKeyPolicy({ region: "eu-west-1", accountId: account.accountId, logGroupArns: [pulumi.interpolate`arn:aws:logs:eu-west-1:${account.accountId}:log-group:${logGroupName}`] }) },
+    opts,
+  );
+  // Everything that encrypts with the key waits for its policy: the ARN the platform gets resolves after it.
+  const keyArn = pulumi.all([key.arn, keyPolicy.id]).apply(([arn]) => arn);
+  const logGroup = new aws.cloudwatch.LogGroup("helpdesk-agent", { name: logGroupName, retentionInDays: 365, kmsKeyId: keyArn }, opts);
+  const vendorSecret = new aws.secretsmanager.Secret("anthropic", { name: "team/anthropic-api-key", kmsKeyId: keyArn }, opts);
 
   // --- Airlock on top of it ---------------------------------------------------------------------
   const platform = new AgentPlatform(
@@ -55,7 +76,7 @@ export default async function program() {
         privateRouteTableIds: routeTables.map((t) => t.id),
       },
       cluster: { clusterArn: cluster.arn },
-      kmsKey: { keyArn: key.arn },
+      kmsKey: { keyArn },
       approvals: { agents: { [model.name]: approvals } },
     },
     opts,
@@ -65,18 +86,16 @@ export default async function program() {
     platform,
     model,
     logGroup: { logGroupArn: logGroup.arn },
-    existingSecrets: { "anthropic-api-key": { secretArn: vendorSecret.arn, kmsKeyArn: key.arn } },
+    existingSecrets: { "anthropic-api-key": { secretArn: vendorSecret.arn, kmsKeyArn: keyArn } },
     releases,
     activeRelease,
     evalGate,
   });
 
   // --- What stays the team's (the plan's AIR-I notes say so) -----------------------------------
-  // The key's policy: the statements Airlock needs (account administration included); a team with
-  // statements of its own merges them into this document.
-  new aws.kms.KeyPolicy("team", { keyId: key.keyId, policy: platform.requiredKeyPolicy! }, opts);
-  // The vendor key is rotated by hand: the team's own alarm fires when it gets old (its monitor
-  // publishes DaysSinceRotation per secret).
+  // The vendor key is rotated by hand: the team's own monitor publishes DaysSinceRotation per
+  // secret, and this alarm tells the platform's alert channel when the key gets old (or when the
+  // monitor stops reporting).
   new aws.cloudwatch.MetricAlarm(
     "anthropic-key-age",
     {
@@ -89,7 +108,8 @@ export default async function program() {
       comparisonOperator: "GreaterThanThreshold",
       threshold: 90,
       treatMissingData: "breaching",
-      alarmDescription: "The team's Claude API key is older than 90 days: rotate it (put-secret-value) in the vendor console and Secrets Manager.",
+      alarmDescription: "The team's Claude API key is older than 90 days, or its age is no longer reported: rotate it in the vendor console and put the new value in Secrets Manager.",
+      alarmActions: [platform.alertTopicArn],
     },
     opts,
   );

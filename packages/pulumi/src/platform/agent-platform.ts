@@ -86,7 +86,13 @@ export interface ExistingCluster {
  * and CloudWatch alarms and EventBridge for this stack's Airlock topics.
  */
 export interface ExistingKmsKey {
-  /** The key's ARN (`aws.kms.Key.arn`): a symmetric encryption key in the platform's account and region. */
+  /**
+   * The key's ARN (`aws.kms.Key.arn`): a symmetric encryption key in the platform's account and
+   * region. Its policy must hold {@link requiredKeyPolicy}'s statements before anything encrypts
+   * with it: when the policy is an `aws.kms.KeyPolicy` of this program, pass an ARN that resolves
+   * after it (`pulumi.all([key.arn, keyPolicy.id]).apply(([arn]) => arn)`), so every log group,
+   * secret and topic waits for the policy.
+   */
   readonly keyArn: pulumi.Input<string>;
 }
 
@@ -330,7 +336,7 @@ function platformTags(name: string, extra: Readonly<Record<string, string>> | un
  * `/airlock/` groups, and CloudWatch alarms and EventBridge publish to this stack's Airlock topics.
  * For a key Airlock does not own (`kmsKey`), the statements its policy must hold.
  */
-export function platformKeyStatements(ctx: AwsContext): StatementInput[] {
+export function platformKeyStatements(ctx: Pick<AwsContext, "region" | "accountId" | "partition">, logGroupArns: readonly pulumi.Input<string>[] = []): StatementInput[] {
   // This stack's Airlock topics (their names carry the stack), as SNS names them to KMS.
   const airlockTopics = pulumi.interpolate`arn:${ctx.partition}:sns:${ctx.region}:${ctx.accountId}:airlock-${stackLabel()}-*`;
   return [
@@ -351,6 +357,21 @@ export function platformKeyStatements(ctx: AwsContext): StatementInput[] {
         ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:/airlock/*` },
       },
     },
+    ...(logGroupArns.length === 0
+      ? []
+      : [
+          {
+            // Log groups of yours that agents write to (`AgentDeployment`'s `logGroup`), encrypted with
+            // this key: CloudWatch Logs may use it only for them ("Encrypt log data in CloudWatch Logs
+            // using AWS KMS": the key policy names the log group ARN in kms:EncryptionContext:aws:logs:arn).
+            Sid: "CloudWatchLogsUsesKeyForYourGroups",
+            Effect: "Allow" as const,
+            Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
+            Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+            Resource: "*",
+            Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": [...logGroupArns] } },
+          },
+        ]),
     {
       // CloudWatch alarms and EventBridge rules publish to the platform's encrypted topics; SNS
       // asks KMS for a data key on their behalf (SNS developer guide, "Enable compatibility
@@ -381,6 +402,35 @@ export function platformKeyStatements(ctx: AwsContext): StatementInput[] {
       },
     },
   ];
+}
+
+/** What {@link requiredKeyPolicy} needs to know: where the platform will run. */
+export interface RequiredKeyPolicyArgs {
+  /** The platform's region, e.g. `eu-west-1`. */
+  readonly region: string;
+  /** The account id (`aws.getCallerIdentityOutput().accountId`). */
+  readonly accountId: pulumi.Input<string>;
+  /** @default "aws" */
+  readonly partition?: pulumi.Input<string>;
+  /**
+   * ARNs of your own log groups encrypted with this key that agents write to (each
+   * `AgentDeployment`'s `logGroup.logGroupArn`, without the `:*` suffix). @default - none
+   */
+  readonly logGroupArns?: readonly pulumi.Input<string>[];
+}
+
+/**
+ * The key policy a bring-your-own KMS key (`AgentPlatform`'s `kmsKey`) must hold, as a JSON
+ * document, computed before the platform exists: attach it (merged with statements of your own)
+ * with an `aws.kms.KeyPolicy`, and give the platform a `keyArn` that resolves only after that
+ * policy (`pulumi.all([key.arn, keyPolicy.id]).apply(([arn]) => arn)`), so nothing encrypts with
+ * the key before CloudWatch Logs and SNS's publishers may use it. The same statements as the
+ * platform's `requiredKeyPolicy` output (plus `logGroupArns`). Call it inside a stack (the
+ * topic names carry the stack's name).
+ */
+export function requiredKeyPolicy(args: RequiredKeyPolicyArgs): pulumi.Output<string> {
+  const ctx = { region: args.region, accountId: pulumi.output(args.accountId), partition: pulumi.output(args.partition ?? "aws") };
+  return policyJson(platformKeyStatements(ctx, args.logGroupArns ?? []));
 }
 
 /**
@@ -513,6 +563,14 @@ export class AgentPlatform extends pulumi.ComponentResource {
       privateRouteTableIds = [...args.network.privateRouteTableIds];
       isolatedSubnetIds = args.network.isolatedSubnetIds ?? args.network.privateSubnetIds;
       isolatedRouteTableIds = args.network.isolatedRouteTableIds ?? [];
+      // What the platform's VPC-wide pieces do to everything else in a VPC that is not only Airlock's.
+      recordPlanFinding({
+        rule: "AIR-I106",
+        severity: "info",
+        subject: `platform ${name}: network`,
+        message:
+          "the VPC is yours and not only the agents': the platform's DNS firewall rule group is associated with the whole VPC and fails closed, so every workload in it resolves only the agents' allowed names (Route 53 Resolver DNS Firewall applies to all queries from the VPC); its interface endpoints turn on private DNS, which fails if the VPC already has an endpoint for the same service, and its gateway endpoints' policies (S3, DynamoDB) apply to all traffic of the route tables listed; give Airlock a VPC (or subnets and route tables) of the agents' own, or check that nothing else in the VPC needs other names or those services",
+      });
       // Routes to private ranges are added to the given route tables (inline routes are Airlock's only on its own VPC).
       for (const r of args.privateRoutes ?? []) {
         if (r.managedElsewhere !== undefined) continue;
