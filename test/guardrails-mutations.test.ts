@@ -541,6 +541,19 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
+    rule: "AIR-D022",
+    what: "the platform key's CloudWatch Logs statement narrowed to the platform's groups (`/airlock/dev/platform/*`), leaving out the agent's log group",
+    apply: (p) => {
+      const key = resource(p, "aws:kms/key:Key");
+      editJson(key, "policy", (d) => {
+        const logs = d.Statement.find((st: any) => String(st.Principal?.Service).startsWith("logs."));
+        assert.ok(logs, "the platform key's policy has no CloudWatch Logs statement");
+        logs.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/airlock/dev/platform/*`;
+      });
+      return agentLogs(p).urn;
+    },
+  },
+  {
     rule: "AIR-D019",
     what: "the task role allowed a Bedrock inference profile but the model in only two of its three US Regions",
     apply: (p) => {

@@ -47,6 +47,7 @@ import { PrivateEgressRouted } from "./rules/deploy/PrivateEgressRouted.ts";
 import { BedrockInferenceProfileGrants } from "./rules/deploy/BedrockInferenceProfileGrants.ts";
 import { SecurityGroupDescriptions } from "./rules/deploy/SecurityGroupDescriptions.ts";
 import { PrivateRouteManagedElsewhere } from "./rules/deploy/PrivateRouteManagedElsewhere.ts";
+import { LogGroupKeyPolicy } from "./rules/deploy/LogGroupKeyPolicy.ts";
 
 export type Severity = "error" | "warning" | "info";
 
@@ -108,6 +109,7 @@ export const PACK: readonly PackEntry[] = [
   { id: "AIR-D019", rule: BedrockInferenceProfileGrants, severity: "error", explanation: "An identity policy allowing bedrock:InvokeModel* on an inference profile also allows the foundation model in every Region the profile routes to, or routed calls fail AccessDenied. Source: https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html" },
   { id: "AIR-D020", rule: SecurityGroupDescriptions, severity: "error", explanation: "Security group and security group rule descriptions (a group's, each inline ingress/egress entry's, vpc and ec2 rule resources') are at most 255 characters of a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*, without & on a rule to a prefix list or a security group; EC2 refuses anything else at create time. Sources: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpRange.html, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_PrefixListId.html" },
   { id: "AIR-D021", rule: PrivateRouteManagedElsewhere, severity: "warning", explanation: "Security group egress to a private range that relies on a route kept outside the stack (`privateRoutes[].managedElsewhere.reason`, tagged on the VPC) shows in every plan with the reason: nothing in the plan proves the route exists. Source: https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html" },
+  { id: "AIR-D022", rule: LogGroupKeyPolicy, severity: "error", explanation: "A log group encrypted with a KMS key of the stack has a key policy allowing the key Region's logs.<region>.amazonaws.com kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey* and kms:DescribeKey for the group's ARN (kms:EncryptionContext:aws:logs:arn), and waits for that policy when it is a separate KeyPolicy; otherwise creating the group fails with AccessDeniedException. Sources: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html, https://github.com/hashicorp/terraform-provider-aws/issues/29282" },
 ];
 
 /** Policy names are the rule id and name, e.g. `air-g001-iam-no-wildcard-actions` (the keys of a policy config). */

@@ -5,7 +5,7 @@
  */
 import { findSecrets, isHighEntropySecret, maskSecret, parseCidr, SECRET_PLACEHOLDER } from "@airlock/core";
 import { NOT_APPLICABLE, verdict, type Props, type RuleResult, type StackResource } from "./rule.ts";
-import { ECS_TASK_DEFINITION as TASK_DEFINITION } from "./types.ts";
+import { ECS_TASK_DEFINITION as TASK_DEFINITION, KMS_ALIAS, KMS_KEY, KMS_KEY_POLICY } from "./types.ts";
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
@@ -268,6 +268,8 @@ export interface PolicyStatement extends Statement {
   readonly principals: Readonly<Record<string, readonly string[]>>;
   /** The condition keys the statement tests (e.g. `aws:SourceAccount`), as written. */
   readonly conditionKeys: readonly string[];
+  /** The conditions by operator and key, each value as a list (`{ ArnLike: { "aws:SourceArn": [...] } }`). */
+  readonly conditions: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
 }
 
 /** The statements of a policy document with principals and condition keys (resource policies: key, topic, endpoint). */
@@ -281,7 +283,10 @@ export function policyStatementsOf(doc: unknown): PolicyStatement[] {
     const p = r.Principal;
     const principals: Record<string, string[]> = p === "*" ? { "*": ["*"] } : isRecord(p) ? Object.fromEntries(Object.entries(p).map(([k, v]) => [k, stringList(v)])) : {};
     const conditionKeys = isRecord(r.Condition) ? Object.values(r.Condition).flatMap((c) => (isRecord(c) ? Object.keys(c) : [])) : [];
-    return { ...s, principals, conditionKeys };
+    const conditions = isRecord(r.Condition)
+      ? Object.fromEntries(Object.entries(r.Condition).filter((e): e is [string, Record<string, unknown>] => isRecord(e[1])).map(([op, c]) => [op, Object.fromEntries(Object.entries(c).map(([k, v]) => [k, stringList(v)]))]))
+      : {};
+    return { ...s, principals, conditionKeys, conditions };
   });
 }
 
@@ -301,4 +306,36 @@ export function coversAction(s: Statement, action: string): boolean {
 export function coversResource(s: Statement, arn: string): boolean {
   if (s.resources.length > 0) return s.resources.some((r) => globMatches(r, arn));
   return s.notResources.length > 0 && !s.notResources.some((r) => globMatches(r, arn));
+}
+
+// --- KMS keys of the stack ----------------------------------------------------------------------
+
+/**
+ * The KMS key of the stack a key reference (`kmsMasterKeyId`, `kmsKeyId`) of `holder` names: the
+ * key itself (ARN, key id, id), an alias of the stack that targets it, or, for a key ARN or id the
+ * plan made up (its ARNs are built from a hash of the key's name) or a value unknown at plan time,
+ * the one key `holder` depends on directly. Undefined for a key outside the stack.
+ */
+export function stackKeyOf(ref: unknown, holder: StackResource, resources: readonly StackResource[]): StackResource | undefined {
+  const keys = ofType(resources, KMS_KEY);
+  const direct = referent(ref, keys, holder, ["keyId"]);
+  if (direct !== undefined) return direct;
+  const alias = referent(ref, ofType(resources, KMS_ALIAS), holder);
+  if (alias !== undefined) return referent(alias.props.targetKeyId, keys, alias, ["keyId"]) ?? referent(undefined, keys, alias);
+  const text = knownString(ref);
+  if (text !== undefined && /^(arn:[^:]+:kms:[^:]*:\d{12}:key\/|[0-9A-Za-z-]+$)/.test(text)) return referent(undefined, keys, holder);
+  return undefined;
+}
+
+/**
+ * The `aws.kms.KeyPolicy` of the stack attached to `key`: one whose `keyId` names it, or, since a
+ * KeyPolicy names its key by id, an output known only once the key exists (offline the mocks make
+ * one up), one that depends on this key and names no other key of the stack.
+ */
+export function attachedKeyPolicy(key: StackResource, resources: readonly StackResource[]): StackResource | undefined {
+  const policies = ofType(resources, KMS_KEY_POLICY);
+  return (
+    policies.find((p) => referent(p.props.keyId, [key], p, ["keyId"]) !== undefined) ??
+    policies.find((p) => (p.dependencies ?? []).includes(key.urn) && referent(p.props.keyId, ofType(resources, KMS_KEY), p, ["keyId"]) === undefined)
+  );
 }

@@ -54,6 +54,7 @@ describe("the pack", () => {
         ["AIR-D019", "BedrockInferenceProfileGrants", "stack", "error"],
         ["AIR-D020", "SecurityGroupDescriptions", "resource", "error"],
         ["AIR-D021", "PrivateRouteManagedElsewhere", "stack", "warning"],
+        ["AIR-D022", "LogGroupKeyPolicy", "stack", "error"],
       ],
     );
   });

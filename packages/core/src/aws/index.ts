@@ -13,3 +13,4 @@ export * from "./vpc-endpoints.ts";
 export * from "./route53-resolver.ts";
 export * from "./sns-encryption.ts";
 export * from "./ec2-descriptions.ts";
+export * from "./log-encryption.ts";

@@ -16,28 +16,14 @@
  */
 import { ENCRYPTED_TOPIC_KEY_ACTIONS, SNS_AWS_MANAGED_KEY, SNS_ENCRYPTION_FACTS, SNS_SERVICE_PUBLISHERS } from "@airlock/core";
 import type { StackInput, StackResource, StackRule, StackViolation } from "../../rule.ts";
-import { coversAction, knownString, names, ofType, policyStatementsOf, principalCovers, referent, resourceLabel } from "../../support.ts";
-import { CLOUDWATCH_EVENT_TARGET as EVENT_TARGET, CLOUDWATCH_METRIC_ALARM, KMS_ALIAS as KEY_ALIAS, KMS_KEY as KEY, KMS_KEY_POLICY as KEY_POLICY, SNS_TOPIC as TOPIC, SNS_TOPIC_POLICY as TOPIC_POLICY } from "../../types.ts";
+import { attachedKeyPolicy, coversAction, knownString, names, ofType, policyStatementsOf, principalCovers, resourceLabel, stackKeyOf } from "../../support.ts";
+import { CLOUDWATCH_EVENT_TARGET as EVENT_TARGET, CLOUDWATCH_METRIC_ALARM, SNS_TOPIC as TOPIC, SNS_TOPIC_POLICY as TOPIC_POLICY } from "../../types.ts";
 
 const ALARMS = [CLOUDWATCH_METRIC_ALARM, "aws:cloudwatch/compositeAlarm:CompositeAlarm"];
 const ALARM_ACTIONS = ["alarmActions", "okActions", "insufficientDataActions"];
 
 type Publisher = "eventbridge" | "cloudwatch";
 const WHO: Record<Publisher, string> = { eventbridge: "EventBridge target", cloudwatch: "CloudWatch alarm" };
-
-/** The KMS key in the stack a `kmsMasterKeyId` names: the key itself (ARN, key id, id), an alias of it, or the one key the topic depends on. */
-function keyOf(topic: StackResource, resources: readonly StackResource[]): StackResource | undefined {
-  const keys = ofType(resources, KEY);
-  const ref = topic.props.kmsMasterKeyId;
-  const direct = referent(ref, keys, topic, ["keyId"]);
-  if (direct !== undefined) return direct;
-  const alias = referent(ref, ofType(resources, KEY_ALIAS), topic);
-  if (alias !== undefined) return referent(alias.props.targetKeyId, keys, alias, ["keyId"]) ?? referent(undefined, keys, alias);
-  const text = knownString(ref);
-  // The plan's key ARNs are built from a hash of the key's name, so a key ARN or id is matched by the dependency the reference made.
-  if (text !== undefined && /^(arn:[^:]+:kms:[^:]*:\d{12}:key\/|[0-9A-Za-z-]+$)/.test(text)) return referent(undefined, keys, topic);
-  return undefined;
-}
 
 function list(items: readonly StackResource[]): string {
   const shown = items.slice(0, 3).map((r) => `\`${r.name}\``).join(", ");
@@ -68,14 +54,9 @@ export const EncryptedTopicPublishers: StackRule = {
         }
         continue;
       }
-      const key = keyOf(topic, resources);
+      const key = stackKeyOf(topic.props.kmsMasterKeyId, topic, resources);
       if (key !== undefined) {
-        // A KeyPolicy names its key by id, an output: known only once the key exists (offline the
-        // mocks make one up), so a policy that depends on this key and names no other is its policy.
-        const policies = ofType(resources, KEY_POLICY);
-        const attached =
-          policies.find((p) => referent(p.props.keyId, [key], p, ["keyId"]) !== undefined) ??
-          policies.find((p) => (p.dependencies ?? []).includes(key.urn) && referent(p.props.keyId, ofType(resources, KEY), p, ["keyId"]) === undefined);
+        const attached = attachedKeyPolicy(key, resources);
         const doc = attached?.props.policy ?? key.props.policy;
         if (doc !== "[secret]") {
           const statements = policyStatementsOf(doc).filter((s) => s.effect === "Allow");
