@@ -19,6 +19,7 @@ import type { Database, Queryable } from "./db.ts";
 import { decisionButton, editModal, outcomeMessage, requestMessage, ACTION_APPROVE, ACTION_EDIT, EDIT_BLOCK, EDIT_CALLBACK, EDIT_INPUT } from "./blocks.ts";
 import { ApprovalError } from "./errors.ts";
 import { containsRedaction, redactArguments } from "./redact.ts";
+import { SLACK_USER_ID } from "./slack-ids.ts";
 import type {
   ApprovalAction,
   ApprovalModel,
@@ -92,7 +93,6 @@ export interface InteractionResponse {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Whether `id` has the form of a request id (a UUID). */
 export const isRequestId = (id: string): boolean => UUID.test(id);
-const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
 /** How long a Slack call may hold a row before another instance's outbox may retry it. */
 const LEASE_MS = 60_000;
 /** Slack message metadata `event_type` of a request's message; its payload names the request and agent. */
@@ -179,7 +179,7 @@ export class ApprovalService {
     if (options.slack.channel.trim() === "") problems.push("`slack.channel`: give the id of the channel requests are posted to (e.g. C0123ABCD)");
     if (options.slack.approvers.length === 0) problems.push("`slack.approvers`: list at least one Slack user id (e.g. U0123ABCD) allowed to decide");
     options.slack.approvers.forEach((a, i) => {
-      if (!SLACK_USER.test(a)) problems.push(`\`slack.approvers[${i}]\`: "${a}" is not a Slack user id; use the U… id from the user's profile, not a name`);
+      if (!SLACK_USER_ID.test(a)) problems.push(`\`slack.approvers[${i}]\`: "${a}" is not a Slack user id; use the U… id from the user's profile, not a name`);
     });
     if (problems.length > 0) throw new ApprovalError(`invalid approval service configuration:\n  ${problems.join("\n  ")}`);
     this.#db = options.db;
