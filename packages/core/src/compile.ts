@@ -20,7 +20,7 @@ import { BASE_SERVICES, endpointsFor } from "./endpoints.ts";
 import { PUBLISHED_RANGES, parseCidr } from "./net.ts";
 import type { Manifest, ToolSpec, AwsGrant } from "./schema.ts";
 import { parseManifest } from "./validate.ts";
-import { secretEnvName } from "./vocabulary.ts";
+import { secretEnvName, type RiskClass, type Tier } from "./vocabulary.ts";
 import type {
   AgentModel,
   ApprovalTier,
@@ -148,7 +148,7 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
 
   if (manifest.tools.some((t) => t.sandbox)) awsServices.add("ecs");
   // Outward tools that wait for a person ask the approval gateway (a Lambda) through its endpoint.
-  if (manifest.tools.some((t) => t.outward && t.actionType !== undefined && tierOf(manifest, t.actionType) !== "auto")) awsServices.add("lambda");
+  if (manifest.tools.some((t) => t.outward && toolTier(manifest, t) !== "auto")) awsServices.add("lambda");
   if (manifest.agent.model.provider === "bedrock") awsServices.add("bedrock");
 
   const promptFile = resolvePrompt(manifest, options, problems);
@@ -158,7 +158,6 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
 
   problems.throwIfAny(options.source);
 
-  const tiers = new Map(approvals.map((a) => [a.actionType, a.tier]));
   const tools: ToolSummary[] = manifest.tools
     .map((t) => ({
       name: t.name,
@@ -166,7 +165,7 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
       access: t.access,
       outward: t.outward,
       ...(t.actionType !== undefined ? { actionType: t.actionType } : {}),
-      tier: t.actionType !== undefined ? (tiers.get(t.actionType) ?? "approve") : "auto",
+      tier: toolTier(manifest, t),
       sandbox: t.sandbox,
       secrets: uniqSorted(t.secrets),
     }))
@@ -460,8 +459,8 @@ function compileSecrets(m: Manifest, findings: Finding[]): SecretBinding[] {
 
 function compileApprovals(m: Manifest, findings: Finding[]): ApprovalTier[] {
   return Object.entries(m.riskLines)
-    .map(([actionType, line]): ApprovalTier => {
-      const spec = typeof line === "string" ? { tier: line } : line;
+    .map(([actionType]): ApprovalTier => {
+      const spec = riskLineOf(m, actionType)!;
       const tools = m.tools.filter((t) => t.actionType === actionType);
       if (tools.length === 0) {
         findings.push({ rule: "AIR-I001", severity: "info", subject: `riskLines.${actionType}`, message: `no tool has action type \`${actionType}\`` });
@@ -469,8 +468,8 @@ function compileApprovals(m: Manifest, findings: Finding[]): ApprovalTier[] {
       return {
         actionType,
         tier: spec.tier,
-        ...("class" in spec && spec.class !== undefined ? { riskClass: spec.class } : {}),
-        ...("description" in spec && spec.description !== undefined ? { description: spec.description } : {}),
+        ...(spec.riskClass !== undefined ? { riskClass: spec.riskClass } : {}),
+        ...(spec.description !== undefined ? { description: spec.description } : {}),
         tools: tools.map((t) => t.name).sort(),
         outward: tools.some((t) => t.outward),
       };
@@ -478,9 +477,21 @@ function compileApprovals(m: Manifest, findings: Finding[]): ApprovalTier[] {
     .sort((a, b) => a.actionType.localeCompare(b.actionType));
 }
 
-function tierOf(m: Manifest, actionType: string): string | undefined {
+/** A risk line as one shape, whichever way the manifest writes it (`approve`, or `{ tier, class, description }`). */
+function riskLineOf(m: Manifest, actionType: string): { readonly tier: Tier; readonly riskClass?: RiskClass; readonly description?: string } | undefined {
   const line = m.riskLines[actionType];
-  return line === undefined ? undefined : typeof line === "string" ? line : line.tier;
+  if (line === undefined) return undefined;
+  if (typeof line === "string") return { tier: line };
+  return { tier: line.tier, ...(line.class !== undefined ? { riskClass: line.class } : {}), ...(line.description !== undefined ? { description: line.description } : {}) };
+}
+
+/**
+ * The one reading of a tool's tier: a tool without an action type runs on its own (`auto`); one
+ * whose action type has no risk line waits for a person (`approve`); else its risk line's tier.
+ */
+function toolTier(m: Manifest, tool: ToolSpec): Tier {
+  if (tool.actionType === undefined) return "auto";
+  return riskLineOf(m, tool.actionType)?.tier ?? "approve";
 }
 
 function pascal(s: string): string {
