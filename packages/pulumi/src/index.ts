@@ -30,6 +30,7 @@ export * from "./observability/data-protection.ts";
 export * from "./observability/secure-log-group.ts";
 export * from "./registry.ts";
 export * from "./policy.ts";
+export * from "./iam/index.ts";
 export * from "./tags.ts";
 export * from "./aws-context.ts";
 export * from "./naming.ts";

@@ -30,16 +30,3 @@ export function policyJson(statements: readonly StatementInput[]): pulumi.Output
     return JSON.stringify({ Version: "2012-10-17", Statement: normalised });
   });
 }
-
-/** Trust policy for a service principal, pinned to this account with `aws:SourceAccount`. */
-export function serviceTrustPolicy(service: string, accountId: pulumi.Input<string>): pulumi.Output<string> {
-  return policyJson([
-    {
-      Sid: "AssumeFromService",
-      Effect: "Allow",
-      Principal: { Service: service },
-      Action: ["sts:AssumeRole"],
-      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-    },
-  ]);
-}

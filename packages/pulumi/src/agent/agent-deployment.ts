@@ -31,9 +31,10 @@ import {
 } from "@airlock/core";
 import type { AgentPlatform } from "../platform/agent-platform.ts";
 import { arnSpec, checkArn, KMS_KEY_ARN, LOG_GROUP_ARN, requirement, SECRET_ARN } from "../interop.ts";
-import { policyJson, serviceTrustPolicy, type StatementInput } from "../policy.ts";
+import { policyJson, type StatementInput } from "../policy.ts";
+import { ECS_TASKS_SERVICE, ecrPullStatements, ecrRepositoryArn, logStatement, RoleStatements, serviceTrustPolicy } from "../iam/index.ts";
 import { agentTags, reasonTagValue, ROLE_TAG, validateTags, withOptOutTags } from "../tags.ts";
-import { AgentSecrets, kmsViaSecretsManager, logStatement } from "../secrets/agent-secrets.ts";
+import { AgentSecrets } from "../secrets/agent-secrets.ts";
 import { AgentObservability } from "../observability/agent-observability.ts";
 import { AlertChannel, taskStoppedRule, validateAlerts, type AlertTargets } from "../observability/alert-channel.ts";
 import { resolveAlarmSettings, type AlarmSettings } from "../observability/alarms.ts";
@@ -323,7 +324,7 @@ function taskRoleStatements(model: AgentModel, refs: TaskPolicyRefs): StatementI
         Effect: "Allow",
         Action: ["iam:PassRole"],
         Resource: [refs.sandbox.taskRoleArn, refs.sandbox.executionRoleArn],
-        Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+        Condition: { StringEquals: { "iam:PassedToService": ECS_TASKS_SERVICE } },
       },
     );
   }
@@ -671,12 +672,12 @@ export class AgentDeployment extends pulumi.ComponentResource {
     // --- Roles (policies attach below, once the resources they name exist) -------------------
     const taskRole = new aws.iam.Role(
       `${name}-task`,
-      { description: `${model.name}: what the agent's tools may do`, assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ctx.accountId), maxSessionDuration: 3600, tags: roleTags },
+      { description: `${model.name}: what the agent's tools may do`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), maxSessionDuration: 3600, tags: roleTags },
       { parent: this },
     );
     const executionRole = new aws.iam.Role(
       `${name}-execution`,
-      { description: `${model.name}: pull the image, write logs, read the agent's secrets`, assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ctx.accountId), tags: { ...tags, [ROLE_TAG]: "execution" } },
+      { description: `${model.name}: pull the image, write logs, read the agent's secrets`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), tags: { ...tags, [ROLE_TAG]: "execution" } },
       { parent: this },
     );
 
@@ -765,8 +766,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
     const repositoryArns = Object.keys(releases).map((id) => {
       const explicit = releases[id]!.image ?? (model.image.kind === "digest" ? model.image.ref : undefined);
       if (explicit !== undefined) {
-        const ecr = parseEcrImage(explicit)!;
-        return pulumi.interpolate`arn:${ctx.partition}:ecr:${ecr.region}:${ecr.account}:repository/${ecr.repository}`;
+        return ecrRepositoryArn(ctx.partition, parseEcrImage(explicit)!);
       }
       return builtImage!.repositoryArn;
     });
@@ -822,26 +822,9 @@ export class AgentDeployment extends pulumi.ComponentResource {
     if (taskStatements.length > 0) {
       policies.push(new aws.iam.RolePolicy(`${name}-task`, { role: taskRole.name, policy: policyJson(taskStatements) }, { parent: this }));
     }
-    policies.push(
-      new aws.iam.RolePolicy(
-        `${name}-execution`,
-        {
-          role: executionRole.name,
-          policy: policyJson([
-            { Sid: "EcrAuthorizationToken", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
-            { Sid: "PullAgentImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: repositoryArns },
-            logStatement(observability.logGroupArn),
-            ...(runtimeSecrets.length > 0
-              ? [
-                  { Sid: "ReadAgentSecrets", Effect: "Allow" as const, Action: ["secretsmanager:GetSecretValue"], Resource: secrets.arnsOf(runtimeSecrets.map((s) => s.name)) },
-                  ...(secretKeys.length > 0 ? [kmsViaSecretsManager(secretKeys, ctx, ["kms:Decrypt"])] : []),
-                ]
-              : []),
-          ]),
-        },
-        { parent: this },
-      ),
-    );
+    const execution = new RoleStatements(...ecrPullStatements("PullAgentImage", repositoryArns), logStatement(observability.logGroupArn));
+    if (runtimeSecrets.length > 0) secrets.grantRead(execution, runtimeSecrets.map((s) => s.name), { sid: "ReadAgentSecrets", kmsKeyArns: secretKeys });
+    policies.push(new aws.iam.RolePolicy(`${name}-execution`, { role: executionRole.name, policy: policyJson(execution.statements) }, { parent: this }));
     // Role outputs resolve only once their policies are attached.
     this.taskRoleArn = pulumi.all([taskRole.arn, ...policies.map((p) => p.urn)]).apply(([a]) => a as string);
     this.executionRoleArn = pulumi.all([executionRole.arn, ...policies.map((p) => p.urn)]).apply(([a]) => a as string);
@@ -1009,28 +992,19 @@ export class AgentDeployment extends pulumi.ComponentResource {
     // The sandbox's own task role holds no policy: sandboxed code gets no AWS access at all.
     const taskRole = new aws.iam.Role(
       `${name}-sandbox-task`,
-      { description: `${model.name} sandbox: no permissions`, assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ctx.accountId), tags: { ...tags, [ROLE_TAG]: "sandbox-task" } },
+      { description: `${model.name} sandbox: no permissions`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), tags: { ...tags, [ROLE_TAG]: "sandbox-task" } },
       { parent: this },
     );
     const executionRole = new aws.iam.Role(
       `${name}-sandbox-execution`,
-      { description: `${model.name} sandbox: pull the image, write logs`, assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ctx.accountId), tags: { ...tags, [ROLE_TAG]: "sandbox-execution" } },
+      { description: `${model.name} sandbox: pull the image, write logs`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), tags: { ...tags, [ROLE_TAG]: "sandbox-execution" } },
       { parent: this },
     );
     const policy = new aws.iam.RolePolicy(
       `${name}-sandbox-execution`,
       {
         role: executionRole.name,
-        policy: policyJson([
-          { Sid: "EcrAuthorizationToken", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
-          {
-            Sid: "PullSandboxImage",
-            Effect: "Allow",
-            Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            Resource: [pulumi.interpolate`arn:${ctx.partition}:ecr:${ecr.region}:${ecr.account}:repository/${ecr.repository}`],
-          },
-          logStatement(logGroupArn),
-        ]),
+        policy: policyJson([...ecrPullStatements("PullSandboxImage", [ecrRepositoryArn(ctx.partition, ecr)]), logStatement(logGroupArn)]),
       },
       { parent: this },
     );

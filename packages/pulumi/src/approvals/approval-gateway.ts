@@ -23,9 +23,10 @@ import { toolsNeedingApproval, type AgentModel, type SecretBinding } from "@airl
 import { SLACK_CHANNEL_ID, SLACK_USER_ID } from "@airlock/approvals/slack-ids";
 import type { AwsContext } from "../aws-context.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
-import { policyJson, serviceTrustPolicy } from "../policy.ts";
+import { policyJson } from "../policy.ts";
+import { LAMBDA_SERVICE, logStatement, RoleStatements, serviceTrustPolicy } from "../iam/index.ts";
 import { ROLE_TAG } from "../tags.ts";
-import { AgentSecrets, kmsViaSecretsManager, logStatement } from "../secrets/agent-secrets.ts";
+import { AgentSecrets } from "../secrets/agent-secrets.ts";
 import type { SharedFunction } from "../secrets/secret-functions.ts";
 import { LAMBDA_RUNTIME } from "../secrets/lambda-runtime.ts";
 import { checkRetention, secureLogGroup } from "../observability/secure-log-group.ts";
@@ -235,7 +236,7 @@ export class ApprovalGateway extends pulumi.ComponentResource {
 
     const role = new aws.iam.Role(
       `${name}-function`,
-      { description: `${args.platformName}: the approval gateway's function`, assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", ctx.accountId), tags: { ...tags, [ROLE_TAG]: "approvals" } },
+      { description: `${args.platformName}: the approval gateway's function`, assumeRolePolicy: serviceTrustPolicy(LAMBDA_SERVICE, ctx.accountId), tags: { ...tags, [ROLE_TAG]: "approvals" } },
       { parent: this },
     );
     const secrets = new AgentSecrets(
@@ -254,18 +255,10 @@ export class ApprovalGateway extends pulumi.ComponentResource {
     this.secretArns = secrets.arns;
 
     const logs = secureLogGroup(`${name}-logs`, { logGroupName: stackScopedName(["/airlock", "platform", args.platformName, "approvals"], 512, "/"), kmsKeyArn: args.kmsKeyArn, retentionInDays: retention, tags }, this);
-    const policy = new aws.iam.RolePolicy(
-      `${name}-function`,
-      {
-        role: role.name,
-        policy: policyJson([
-          { Sid: "ReadGatewaySecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: secrets.arnsOf(["database-url", "slack-bot-token", "slack-signing-secret"]) },
-          kmsViaSecretsManager(args.kmsKeyArn, ctx, ["kms:Decrypt"]),
-          logStatement(logs.arn),
-        ]),
-      },
-      { parent: this },
-    );
+    const statements = new RoleStatements();
+    secrets.grantRead(statements, ["database-url", "slack-bot-token", "slack-signing-secret"], { sid: "ReadGatewaySecrets" });
+    statements.addStatements(logStatement(logs.arn));
+    const policy = new aws.iam.RolePolicy(`${name}-function`, { role: role.name, policy: policyJson(statements.statements) }, { parent: this });
     const fn = new aws.lambda.Function(
       `${name}-function`,
       {

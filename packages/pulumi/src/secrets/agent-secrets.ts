@@ -24,6 +24,7 @@ import type { AwsContext } from "../aws-context.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
 import { policyJson, type StatementInput } from "../policy.ts";
 import { arnSpec, checkedArn, SECRET_ARN } from "../interop.ts";
+import { readSecretsStatements, type Grantee } from "../iam/index.ts";
 import { SECRET_AGE_NAMESPACE, SECRET_AGE_PERCENT_METRIC, type SharedFunction } from "./secret-functions.ts";
 
 /** Pulumi type token of {@link AgentSecrets}. */
@@ -161,6 +162,8 @@ export class AgentSecrets extends pulumi.ComponentResource {
   readonly arns: Readonly<Record<string, pulumi.Output<string>>>;
   /** The alarm on the hand-rotated secrets' ages (one for all of them), when there are any. */
   readonly ageAlarmName?: pulumi.Output<string>;
+  private readonly kmsKeyArn: pulumi.Input<string>;
+  private readonly region: string;
 
   constructor(name: string, args: AgentSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before any resource exists: bad input makes nothing.
@@ -168,6 +171,8 @@ export class AgentSecrets extends pulumi.ComponentResource {
     const redeploy = args.redeploy ? redeployTagValue(args.redeploy) : undefined;
     super(AGENT_SECRETS_TOKEN, name, {}, opts);
     const { model, aws: ctx, tags } = args;
+    this.kmsKeyArn = args.kmsKeyArn;
+    this.region = ctx.region;
     const config = new pulumi.Config();
     const generated = model.secrets.filter((s) => s.rotation.kind === "builtin");
     // An existing secret's age is its owner's to watch.
@@ -295,6 +300,17 @@ export class AgentSecrets extends pulumi.ComponentResource {
     this.registerOutputs({ arns: this.arns, ageAlarmName: this.ageAlarmName });
   }
 
+  /**
+   * Lets `role` read the named secrets' values: `sid` with `secretsmanager:GetSecretValue` on
+   * exactly their ARNs, and `kms:Decrypt` through Secrets Manager only on `kmsKeyArns` (the
+   * platform key unless given: an existing secret's own key; none for the AWS managed key). The
+   * statements go into the role's one inline policy, which its owner writes (see `RoleStatements`).
+   * Each secret's resource policy must name the role among its readers (`readerRoleArns`).
+   */
+  grantRead(role: Grantee, names: readonly string[], opts: { readonly sid: string; readonly kmsKeyArns?: readonly pulumi.Input<string>[] }): void {
+    role.addStatements(...readSecretsStatements(opts.sid, this.arnsOf(names), opts.kmsKeyArns ?? [this.kmsKeyArn], { region: this.region }));
+  }
+
   /** ARNs of the named secrets, in the given order. */
   arnsOf(names: readonly string[]): pulumi.Output<string>[] {
     return names.map((n) => {
@@ -341,25 +357,4 @@ export function secretResourcePolicy(readerRoleArns: pulumi.Input<string>[], gra
     },
     ...grants,
   ]);
-}
-
-/** KMS use of the platform key (or the keys of existing secrets), only on behalf of Secrets Manager. */
-export function kmsViaSecretsManager(kmsKeyArn: pulumi.Input<string> | readonly pulumi.Input<string>[], ctx: AwsContext, actions: string[]): StatementInput {
-  return {
-    Sid: "DecryptSecretsViaSecretsManager",
-    Effect: "Allow",
-    Action: actions,
-    Resource: Array.isArray(kmsKeyArn) ? [...(kmsKeyArn as readonly pulumi.Input<string>[])] : [kmsKeyArn as pulumi.Input<string>],
-    Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${ctx.region}.amazonaws.com` } },
-  };
-}
-
-/** Writing to exactly one log group (streams are named at run time: the one required wildcard). */
-export function logStatement(logGroupArn: pulumi.Input<string>): StatementInput {
-  return {
-    Sid: "WriteOwnLogGroup",
-    Effect: "Allow",
-    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-    Resource: [pulumi.interpolate`${logGroupArn}:log-stream:*`],
-  };
 }

@@ -9,7 +9,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../aws-context.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
-import { policyJson, serviceTrustPolicy, type StatementInput } from "../policy.ts";
+import { policyJson, type StatementInput } from "../policy.ts";
+import { kmsViaSecretsManager, LAMBDA_SERVICE, logStatement, serviceTrustPolicy } from "../iam/index.ts";
 import { ROLE_TAG } from "../tags.ts";
 import { LAMBDA_RUNTIME } from "./lambda-runtime.ts";
 import { assetText } from "../assets.ts";
@@ -82,15 +83,7 @@ export class SecretFunctions extends pulumi.ComponentResource {
         description: `Airlock built-in rotation for values generated on platform ${args.platformName}`,
         code: assetText("rotation"),
         // Which secrets it may rotate is said by each secret's resource policy.
-        statements: [
-          {
-            Sid: "UsePlatformKeyViaSecretsManager",
-            Effect: "Allow",
-            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-            Resource: [args.kmsKeyArn],
-            Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${ctx.region}.amazonaws.com` } },
-          },
-        ],
+        statements: [kmsViaSecretsManager([args.kmsKeyArn], ctx, ["kms:Decrypt", "kms:GenerateDataKey"], "UsePlatformKeyViaSecretsManager")],
       });
       // Secrets Manager of this account may invoke it; each agent's SecretRotation names it and
       // waits for this permission.
@@ -129,15 +122,12 @@ export class SecretFunctions extends pulumi.ComponentResource {
     args: SecretFunctionsArgs,
     spec: { name: string; description: string; code: string; environment?: Record<string, string>; statements: StatementInput[] },
   ): { function: aws.lambda.Function; role: aws.iam.Role } {
-    const role = new aws.iam.Role(name, { description: spec.description, assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.aws.accountId), tags: { ...args.tags, [ROLE_TAG]: kind } }, { parent: this });
+    const role = new aws.iam.Role(name, { description: spec.description, assumeRolePolicy: serviceTrustPolicy(LAMBDA_SERVICE, args.aws.accountId), tags: { ...args.tags, [ROLE_TAG]: kind } }, { parent: this });
     const policy = new aws.iam.RolePolicy(
       `${name}-logs`,
       {
         role: role.name,
-        policy: policyJson([
-          ...spec.statements,
-          { Sid: "WriteOwnLogGroup", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [pulumi.interpolate`${args.logGroupArn}:log-stream:*`] },
-        ]),
+        policy: policyJson([...spec.statements, logStatement(args.logGroupArn)]),
       },
       { parent: this },
     );

@@ -1,0 +1,3 @@
+export * from "./trust.ts";
+export * from "./statements.ts";
+export * from "./grantee.ts";
