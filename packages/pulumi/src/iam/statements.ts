@@ -68,3 +68,13 @@ export function readSecretsStatements(sid: string, secretArns: pulumi.Input<pulu
     ...(kmsKeyArns.length > 0 ? [kmsViaSecretsManager(kmsKeyArns, ctx, ["kms:Decrypt"])] : []),
   ];
 }
+
+/** Updating exactly one ECS service (its ARN is known from the names before the service exists). */
+export function updateServiceStatement(sid: string, ctx: Pick<AwsContext, "region" | "partition" | "accountId">, clusterName: pulumi.Input<string>, serviceName: pulumi.Input<string>): StatementInput {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: ["ecs:UpdateService"],
+    Resource: [pulumi.interpolate`arn:${ctx.partition}:ecs:${ctx.region}:${ctx.accountId}:service/${clusterName}/${serviceName}`],
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * An agent's releases: each an image by digest plus its own configuration, checked before any
+ * resource exists, and the eval gate the active one must pass (a current, passing report).
+ */
+import { DEFAULT_EVAL_POLICY, assertEvalGate, findSecrets, imageDigestOf, releaseFingerprint, sanitizeTagValue, type AgentModel, type EvalGateResult, type EvalPolicy } from "@airlock/core";
+import { parseEcrImage } from "./container.ts";
+
+/** One release: an image by digest plus its release-specific configuration. */
+export interface ReleaseSpec {
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<digest>`. @default - the manifest's image (or the image built from its context) */
+  readonly image?: string;
+  /** Plain, non-secret environment added for this release. @default - none */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** What changed, for people reading the plan. @default - none */
+  readonly description?: string;
+  /** Marks a release that must not run again (the reason); `airlock rollback` skips it. @default - a good release */
+  readonly bad?: string;
+  /**
+   * The eval report made for this release (promptfoo results or Airlock's native format), a path
+   * relative to `evalGate.baseDir`. The active release must have one that passes the gate.
+   * @default - none (the active release then fails the gate unless it is disabled)
+   */
+  readonly evalReport?: string;
+}
+
+/** The eval gate: the active release runs only with a passing, current eval report. */
+export type ReleaseEvalGate =
+  | {
+      /** Pass rate, regression margin and N-of-N cases. @default - 90% pass rate, no regression from the last good release */
+      readonly policy?: EvalPolicy;
+      /** Directory relative `evalReport` paths resolve against. @default - the working directory (the Pulumi project) */
+      readonly baseDir?: string;
+    }
+  | {
+      /** Opt-out: deploy without an eval gate. The reason is tagged on the service, so it shows in every plan. */
+      readonly disabled: string;
+    };
+
+const RELEASE_ID = /^[a-z0-9][a-z0-9.-]{0,30}$/;
+const RELEASE_FIELDS = ["image", "environment", "description", "bad", "evalReport"];
+
+/**
+ * The service's `airlock:eval-gate` tag: `on: pass rate at least 90 percent`, or `OFF: <reason>`
+ * for an opt-out, as a value every service accepts (no `%`, free text cleaned, at most 256).
+ */
+export function evalGateTag(settings: ReleaseEvalGate | undefined): string {
+  if (settings !== undefined && "disabled" in settings) return sanitizeTagValue(`OFF: ${settings.disabled}`);
+  return `on: pass rate at least ${Math.round((settings?.policy ?? DEFAULT_EVAL_POLICY).minPassRate * 100)} percent`;
+}
+
+/**
+ * Runs the eval gate on the active release: its report must exist, be made for exactly this
+ * release (image digest, prompt, tools, model), reach the pass rate, and not regress from the
+ * last good release declared before it. Throws with the field path; returns undefined when the
+ * gate is disabled.
+ */
+export function checkActiveReleaseEvals(
+  model: AgentModel,
+  releases: Readonly<Record<string, ReleaseSpec>>,
+  active: string,
+  settings: ReleaseEvalGate | undefined,
+): EvalGateResult | undefined {
+  if (settings !== undefined && "disabled" in settings) {
+    if (typeof settings.disabled !== "string" || settings.disabled.trim().length < 10) {
+      throw new Error("`evalGate.disabled`: give the reason the gate is off (at least 10 characters); it is tagged on the service for reviewers");
+    }
+    return undefined;
+  }
+  const release = releases[active]!;
+  const image = release.image ?? (model.image.kind === "digest" ? model.image.ref : undefined);
+  if (image === undefined) {
+    throw new Error(`\`releases.${active}.image\`: the eval gate needs the digest of the image the evals ran against; build and push it in CI and give its digest here (or disable the gate with \`evalGate.disabled\`)`);
+  }
+  const ids = Object.keys(releases);
+  const previousId = ids
+    .slice(0, ids.indexOf(active))
+    .reverse()
+    .find((id) => releases[id]!.bad === undefined && releases[id]!.evalReport !== undefined);
+  return assertEvalGate({
+    releaseId: active,
+    fingerprint: releaseFingerprint(model, image),
+    report: release.evalReport,
+    policy: settings?.policy ?? DEFAULT_EVAL_POLICY,
+    ...(previousId !== undefined ? { previous: releases[previousId]!.evalReport!, previousReleaseId: previousId, previousField: `releases.${previousId}.evalReport` } : {}),
+    ...(settings?.baseDir !== undefined ? { baseDir: settings.baseDir } : {}),
+    policyField: "evalGate.policy",
+  });
+}
+
+/** What `validateReleases` checks: the release-related arguments of an AgentDeployment. */
+export interface ReleaseArgs {
+  readonly releases?: Readonly<Record<string, ReleaseSpec>>;
+  readonly activeRelease?: string;
+  readonly desiredCount?: number;
+}
+
+/**
+ * Pure checks of the releases, run before any resource is created. Call it at the top of a
+ * program (before the platform) so bad config fails the preview with nothing made.
+ */
+export function validateReleases(model: AgentModel, args: ReleaseArgs, region: string): { releases: Record<string, ReleaseSpec>; active: string } {
+  const releases: Record<string, ReleaseSpec> = { ...(args.releases ?? { current: {} }) };
+  const ids = Object.keys(releases).sort();
+  if (ids.length === 0) throw new Error("`releases`: declare at least one release, e.g. `{ v1: { image: \"…@sha256:…\" } }`");
+  for (const id of ids) {
+    if (!RELEASE_ID.test(id)) throw new Error(`\`releases.${id}\`: release ids are lowercase letters, digits, \`.\` and \`-\` (at most 31 characters), e.g. \`v2\` or \`2026-11-25.1\``);
+    const r = releases[id];
+    if (r === null || typeof r !== "object") throw new Error(`\`releases.${id}\`: must be a mapping with \`image\` (and optionally \`environment\`, \`description\`)`);
+    const unknown = Object.keys(r).filter((k) => !RELEASE_FIELDS.includes(k));
+    if (unknown.length > 0) throw new Error(`\`releases.${id}.${unknown[0]}\`: unknown field; a release has ${RELEASE_FIELDS.map((f) => `\`${f}\``).join(", ")}`);
+    if (r.evalReport !== undefined && (typeof r.evalReport !== "string" || r.evalReport === "")) throw new Error(`\`releases.${id}.evalReport\`: must be the path of the release's eval report`);
+    if (r.bad !== undefined && (typeof r.bad !== "string" || r.bad.trim().length < 3)) throw new Error(`\`releases.${id}.bad\`: say why the release is bad, e.g. "doubled refund amounts"`);
+    if (r.image !== undefined) {
+      if (typeof r.image !== "string" || imageDigestOf(r.image) === undefined) {
+        throw new Error(`\`releases.${id}.image\`: "${String(r.image)}" is not pinned by digest; use <repository>@sha256:<digest> (tags move)`);
+      }
+      checkEcr(r.image, `releases.${id}.image`, region);
+    } else if (model.image.kind === "digest") {
+      checkEcr(model.image.ref, "agent.image.digest", region);
+    }
+    for (const [k, v] of Object.entries(r.environment ?? {})) {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(k)) throw new Error(`\`releases.${id}.environment.${k}\`: environment names are SCREAMING_SNAKE_CASE`);
+      if (k.startsWith("AIRLOCK_")) throw new Error(`\`releases.${id}.environment.${k}\`: AIRLOCK_* variables are set by Airlock; rename it`);
+      if (model.secrets.some((s) => s.envName === k)) throw new Error(`\`releases.${id}.environment.${k}\`: ${k} is a secret's variable; secrets come from Secrets Manager only`);
+      if (typeof v !== "string") throw new Error(`\`releases.${id}.environment.${k}\`: must be a string`);
+      if (findSecrets(v).length > 0) {
+        throw new Error(`\`releases.${id}.environment.${k}\`: the value looks like a credential; put it in Secrets Manager and declare it under \`secrets\` in the manifest`);
+      }
+    }
+  }
+  let active = args.activeRelease;
+  if (active === undefined) {
+    if (ids.length > 1) throw new Error(`\`activeRelease\`: there are ${ids.length} releases (${ids.join(", ")}); say which one the service runs`);
+    active = ids[0]!;
+  }
+  if (!(active in releases)) throw new Error(`\`activeRelease\`: "${active}" is not a declared release; declared: ${ids.join(", ")}`);
+  if (releases[active]!.bad !== undefined) throw new Error(`\`activeRelease\`: "${active}" is marked bad (${releases[active]!.bad}); run another release (\`airlock rollback\`)`);
+  if (model.sandbox) checkEcr(model.sandbox.image, "sandbox.image", region);
+  if (args.desiredCount !== undefined && (!Number.isInteger(args.desiredCount) || args.desiredCount < 0)) {
+    throw new Error("`desiredCount`: must be a whole number of tasks, 0 or more");
+  }
+  return { releases, active };
+}
+
+function checkEcr(ref: string, field: string, region: string): void {
+  const ecr = parseEcrImage(ref);
+  if (ecr === undefined) {
+    throw new Error(`\`${field}\`: "${ref}" is not an ECR image by digest; agents pull only from ECR through the VPC endpoint (<account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<digest>)`);
+  }
+  if (ecr.region !== region) {
+    throw new Error(`\`${field}\`: the image is in ${ecr.region} but the platform is in ${region}; replicate the repository to ${region}`);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The sandbox for code-executing tools: a separate Fargate task in the isolated subnets with its
+ * own security group (no ingress; egress only to the AWS endpoints it needs to start), a task role
+ * with no policy at all, and an execution role that only pulls its image and writes its logs.
+ *
+ * Its resources are children of the AgentDeployment (not of a component of their own), so their
+ * URNs, and every plan, are those of the resources the deployment made itself before.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { sanitizeSecurityGroupDescription, type AgentModel } from "@airlock/core";
+import type { AgentPlatform } from "../platform/agent-platform.ts";
+import { policyJson, type StatementInput } from "../policy.ts";
+import { ECS_TASKS_SERVICE, ecrPullStatements, ecrRepositoryArn, logStatement, serviceTrustPolicy } from "../iam/index.ts";
+import { stackScopedName } from "../naming.ts";
+import { ROLE_TAG } from "../tags.ts";
+import { fargateTaskDefinition, hardenedContainer, parseEcrImage } from "./container.ts";
+import { endpointEgressRules } from "./egress.ts";
+
+/** Name of the container in the sandbox task definition (code-executing tools). */
+export const SANDBOX_CONTAINER = "sandbox";
+
+/** What the agent's task role needs to start the sandbox: its task definition and the two roles it passes. */
+export interface SandboxRefs {
+  readonly taskDefinitionArn: pulumi.Output<string>;
+  readonly taskRoleArn: pulumi.Output<string>;
+  readonly executionRoleArn: pulumi.Output<string>;
+  readonly securityGroupId: pulumi.Output<string>;
+}
+
+/** The sandbox's execution role statements: pull exactly its image's repository, write the agent's log group. */
+export function sandboxExecutionStatements(image: string, partition: pulumi.Input<string>, logGroupArn: pulumi.Input<string>): StatementInput[] {
+  const ecr = parseEcrImage(image)!;
+  return [...ecrPullStatements("PullSandboxImage", [ecrRepositoryArn(partition, ecr)]), logStatement(logGroupArn)];
+}
+
+/** The sandbox's one container: hardened, no secrets, marked `AIRLOCK_SANDBOX`. */
+export function sandboxContainer(model: AgentModel, spec: NonNullable<AgentModel["sandbox"]>, logGroupName: string, region: string): Record<string, unknown> {
+  return hardenedContainer({
+    name: SANDBOX_CONTAINER,
+    image: spec.image,
+    user: model.runtime.user,
+    environment: { AIRLOCK_AGENT: model.name, AIRLOCK_SANDBOX: "true" },
+    secrets: {},
+    logGroupName,
+    region,
+    streamPrefix: "sandbox",
+  });
+}
+
+/** Makes the sandbox of `model` (which has one), as children of `parent` named `${name}-sandbox…`. */
+export function createSandbox(
+  name: string,
+  args: { readonly model: AgentModel; readonly platform: AgentPlatform; readonly logGroupName: pulumi.Output<string>; readonly logGroupArn: pulumi.Output<string>; readonly tags: Record<string, string> },
+  parent: pulumi.Resource,
+): SandboxRefs {
+  const { model, platform, tags } = args;
+  const spec = model.sandbox!;
+  const ctx = platform.aws;
+  const sg = new aws.ec2.SecurityGroup(
+    `${name}-sandbox`,
+    {
+      vpcId: platform.vpcId,
+      description: sanitizeSecurityGroupDescription(`${model.name} sandbox: no ingress; egress only to the AWS endpoints it needs to start`),
+      ingress: [],
+      egress: endpointEgressRules(platform, ["s3"]),
+      tags: { ...tags, Name: `${model.name}-sandbox` },
+    },
+    { parent },
+  );
+  // The sandbox's own task role holds no policy: sandboxed code gets no AWS access at all.
+  const taskRole = new aws.iam.Role(
+    `${name}-sandbox-task`,
+    { description: `${model.name} sandbox: no permissions`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), tags: { ...tags, [ROLE_TAG]: "sandbox-task" } },
+    { parent },
+  );
+  const executionRole = new aws.iam.Role(
+    `${name}-sandbox-execution`,
+    { description: `${model.name} sandbox: pull the image, write logs`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), tags: { ...tags, [ROLE_TAG]: "sandbox-execution" } },
+    { parent },
+  );
+  const policy = new aws.iam.RolePolicy(
+    `${name}-sandbox-execution`,
+    { role: executionRole.name, policy: policyJson(sandboxExecutionStatements(spec.image, ctx.partition, args.logGroupArn)) },
+    { parent },
+  );
+  const td = fargateTaskDefinition(
+    `${name}-sandbox`,
+    {
+      family: stackScopedName([model.name, "sandbox"], 255),
+      containerDefinitions: args.logGroupName.apply((lg) => JSON.stringify([sandboxContainer(model, spec, lg, ctx.region)])),
+      cpu: spec.cpu,
+      memory: spec.memory,
+      architecture: model.runtime.architecture,
+      executionRoleArn: executionRole.arn,
+      taskRoleArn: taskRole.arn,
+      tags: { ...tags, "airlock:sandbox": "true" },
+    },
+    { parent, dependsOn: [policy] },
+  );
+  return { taskDefinitionArn: td.arn, taskRoleArn: taskRole.arn, executionRoleArn: executionRole.arn, securityGroupId: sg.id };
+}

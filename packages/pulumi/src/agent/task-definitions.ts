@@ -1,0 +1,118 @@
+/**
+ * The agent's task definitions: one retained revision per release (a rollback only moves the
+ * service's pointer), each with one hardened container whose environment says what the agent is,
+ * which model and approval alias it uses and where its sandbox runs; secrets come from Secrets
+ * Manager only.
+ */
+import type * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { sanitizeTagValue, type AgentModel, type ResolvedBedrockModel } from "@airlock/core";
+import { stackScopedName } from "../naming.ts";
+import { fargateTaskDefinition, hardenedContainer } from "./container.ts";
+import type { ReleaseSpec } from "./releases.ts";
+
+/** Name of the agent's container in every task definition. */
+export const AGENT_CONTAINER = "agent";
+
+/** What the agent's environment names besides its model: resources made for it. */
+export interface AgentEnvironmentRefs {
+  /** The stack, as the tracer's `Stack` dimension. */
+  readonly stack: string;
+  readonly bedrock?: ResolvedBedrockModel;
+  readonly approvalAliasArn?: pulumi.Input<string>;
+  readonly sandbox?: {
+    readonly clusterArn: pulumi.Input<string>;
+    readonly taskDefinitionArn: pulumi.Input<string>;
+    readonly subnetIds: pulumi.Output<string[]>;
+    readonly securityGroupId: pulumi.Input<string>;
+  };
+}
+
+/** The environment every release of the agent starts with (the manifest's, then Airlock's `AIRLOCK_*`). */
+export function agentEnvironment(model: AgentModel, refs: AgentEnvironmentRefs): Record<string, pulumi.Input<string>> {
+  const { bedrock, sandbox } = refs;
+  return {
+    ...model.runtime.environment,
+    AIRLOCK_AGENT: model.name,
+    // The tracer's `Stack` dimension: the alarms read {Stack, Agent}.
+    AIRLOCK_STACK: refs.stack,
+    AIRLOCK_MODEL: `${model.model.provider}/${model.model.id}`,
+    AIRLOCK_MODEL_HASH: model.hash,
+    // The id to pass to Bedrock's InvokeModel or Converse: the inference profile.
+    ...(bedrock !== undefined ? { AIRLOCK_BEDROCK_MODEL_ID: bedrock.profile.id } : {}),
+    AIRLOCK_APPROVAL_TIERS: JSON.stringify(Object.fromEntries(model.approvals.map((a) => [a.actionType, a.tier]))),
+    ...(model.github.length > 0 ? { AIRLOCK_GITHUB_SCOPE: JSON.stringify(model.github) } : {}),
+    ...(refs.approvalAliasArn !== undefined ? { AIRLOCK_APPROVAL_FUNCTION: refs.approvalAliasArn } : {}),
+    ...(sandbox
+      ? {
+          AIRLOCK_SANDBOX_CLUSTER: sandbox.clusterArn,
+          AIRLOCK_SANDBOX_TASK_DEFINITION: sandbox.taskDefinitionArn,
+          AIRLOCK_SANDBOX_SUBNETS: sandbox.subnetIds.apply((ids) => ids.join(",")),
+          AIRLOCK_SANDBOX_SECURITY_GROUP: sandbox.securityGroupId,
+        }
+      : {}),
+  };
+}
+
+/** Arguments of {@link releaseTaskDefinitions}. */
+export interface ReleaseTaskDefinitionsArgs {
+  readonly model: AgentModel;
+  readonly releases: Readonly<Record<string, ReleaseSpec>>;
+  /** The image each release runs. */
+  readonly imageOf: (id: string) => pulumi.Output<string>;
+  /** Every release's environment before its own (`agentEnvironment`). */
+  readonly environment: Record<string, pulumi.Input<string>>;
+  /** Secret ARNs by environment variable name. */
+  readonly secretRefs: Record<string, pulumi.Output<string>>;
+  readonly logGroupName: pulumi.Output<string>;
+  readonly region: string;
+  readonly stack: string;
+  readonly scratchPaths: readonly string[];
+  readonly executionRoleArn: pulumi.Input<string>;
+  readonly taskRoleArn: pulumi.Input<string>;
+  readonly tags: Record<string, string>;
+}
+
+/** One task definition per release (in id order), named `${name}-release-<id>`, children of `parent`; their ARNs by release id. */
+export function releaseTaskDefinitions(name: string, args: ReleaseTaskDefinitionsArgs, parent: pulumi.Resource): Record<string, pulumi.Output<string>> {
+  const { model, releases } = args;
+  const releaseArns: Record<string, pulumi.Output<string>> = {};
+  for (const id of Object.keys(releases).sort()) {
+    const r = releases[id]!;
+    const containerDefinitions = pulumi
+      .all([args.imageOf(id), pulumi.output(args.environment), pulumi.output(args.secretRefs), args.logGroupName])
+      .apply(([image, env, secretArns, logGroupName]) =>
+        JSON.stringify([
+          hardenedContainer({
+            name: AGENT_CONTAINER,
+            image,
+            user: model.runtime.user,
+            ...(model.runtime.command ? { command: model.runtime.command } : {}),
+            environment: { ...env, ...r.environment, AIRLOCK_RELEASE: id },
+            secrets: secretArns,
+            logGroupName,
+            region: args.region,
+            streamPrefix: id,
+            scratchPaths: args.scratchPaths,
+          }),
+        ]),
+      );
+    const td: aws.ecs.TaskDefinition = fargateTaskDefinition(
+      `${name}-release-${id}`,
+      {
+        family: stackScopedName([model.name], 255, "-", args.stack),
+        containerDefinitions,
+        cpu: model.runtime.cpu,
+        memory: model.runtime.memory,
+        architecture: model.runtime.architecture,
+        executionRoleArn: args.executionRoleArn,
+        taskRoleArn: args.taskRoleArn,
+        scratchPaths: args.scratchPaths,
+        tags: { ...args.tags, "airlock:release": id, ...(r.description ? { "airlock:release-description": sanitizeTagValue(r.description) } : {}) },
+      },
+      { parent },
+    );
+    releaseArns[id] = td.arn;
+  }
+  return releaseArns;
+}

@@ -1,0 +1,162 @@
+/**
+ * The agent's task role: exactly the compiled statements, then the model, the agent's own approval
+ * alias and the sandbox it may start; its tags (wildcard reasons the manifest allows); and the
+ * bound on its inline policy's size, checked before any resource exists.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { IAM_POLICY_LIMITS, INFERENCE_PROFILE_CONDITION, bedrockInvokeResources, policySize, toolsNeedingApproval, type AgentModel } from "@airlock/core";
+import type { StatementInput } from "../policy.ts";
+import { ECS_TASKS_SERVICE } from "../iam/index.ts";
+import { reasonTagValue, ROLE_TAG, withOptOutTags } from "../tags.ts";
+
+/** What the task role's statements name besides the compiled ones: outputs when deploying, placeholders when bounding the size. */
+export interface TaskPolicyRefs {
+  readonly bedrock?: { readonly inferenceProfileArn: pulumi.Input<string>; readonly foundationModelArns: pulumi.Input<pulumi.Input<string>[]> };
+  readonly approvalAliasArn?: pulumi.Input<string>;
+  readonly sandbox?: {
+    readonly taskDefinitionArn: pulumi.Input<string>;
+    readonly taskRoleArn: pulumi.Input<string>;
+    readonly executionRoleArn: pulumi.Input<string>;
+    readonly clusterArn: pulumi.Input<string>;
+  };
+}
+
+const BEDROCK_INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"];
+
+/**
+ * The task role's statements: exactly the compiled ones, then the model (a Bedrock profile and
+ * the model in the Regions it routes to, reachable only through it: `bedrock:InferenceProfileArn`),
+ * the agent's own approval alias and the sandbox it may start.
+ */
+export function taskRoleStatements(model: AgentModel, refs: TaskPolicyRefs): StatementInput[] {
+  const statements: StatementInput[] = model.taskRoleStatements.map((s) => ({ Sid: s.Sid, Effect: s.Effect, Action: s.Action, Resource: [...s.Resource], ...(s.Condition ? { Condition: s.Condition as StatementInput["Condition"] } : {}) }));
+  if (refs.bedrock) {
+    statements.push(
+      { Sid: "ModelInvokeBedrockProfile", Effect: "Allow", Action: BEDROCK_INVOKE, Resource: [refs.bedrock.inferenceProfileArn] },
+      {
+        Sid: "ModelInvokeBedrockThroughProfile",
+        Effect: "Allow",
+        Action: BEDROCK_INVOKE,
+        Resource: refs.bedrock.foundationModelArns,
+        Condition: { ArnEquals: { [INFERENCE_PROFILE_CONDITION.key]: refs.bedrock.inferenceProfileArn } },
+      },
+    );
+  }
+  if (refs.approvalAliasArn !== undefined) {
+    statements.push({ Sid: "ApprovalsInvokeOwnAlias", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [refs.approvalAliasArn] });
+  }
+  if (refs.sandbox) {
+    statements.push(
+      { Sid: "SandboxRunTask", Effect: "Allow", Action: ["ecs:RunTask"], Resource: [refs.sandbox.taskDefinitionArn], Condition: { ArnEquals: { "ecs:cluster": refs.sandbox.clusterArn } } },
+      {
+        Sid: "SandboxPassRoles",
+        Effect: "Allow",
+        Action: ["iam:PassRole"],
+        Resource: [refs.sandbox.taskRoleArn, refs.sandbox.executionRoleArn],
+        Condition: { StringEquals: { "iam:PassedToService": ECS_TASKS_SERVICE } },
+      },
+    );
+  }
+  return statements;
+}
+
+/**
+ * Tag on an agent's task role, one per statement the manifest allows a wildcard in:
+ * `airlock:wildcard:<Sid>` = `sanitizeTagValue(reason)`. The guardrails read it back
+ * (@airlock/guardrails' `WILDCARD_REASON_TAG_PREFIX`; AIR-G002 then accepts the statement's
+ * wildcard, AIR-G006 reports it with the reason) when they have no compiled model, as in
+ * `pulumi preview --policy-pack`, which sees only resources.
+ */
+export const WILDCARD_REASON_TAG_PREFIX = "airlock:wildcard:";
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+}
+
+/**
+ * The task role's wildcard tags: for each compiled statement that holds a `*` (in an action or a
+ * resource) and comes from a tool with `allowWildcard.reason` (its permission row carries the
+ * reason, with the statement's actions and resources), `airlock:wildcard:<Sid>` = the reason as a
+ * tag value. Statements of other tools, and those of the tool without a wildcard, get none.
+ * Throws when a reason would not read as one on the tag (`reasonTagValue`).
+ */
+export function wildcardReasonTags(model: AgentModel): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of model.permissions) {
+    if (p.wildcardReason === undefined) continue;
+    for (const st of model.taskRoleStatements) {
+      if (st.Effect !== "Allow" || !sameSet(st.Action, p.actions) || !sameSet(st.Resource, p.resources)) continue;
+      if (![...st.Action, ...st.Resource].some((x) => x.includes("*"))) continue;
+      out[`${WILDCARD_REASON_TAG_PREFIX}${st.Sid}`] = reasonTagValue(p.wildcardReason, `tools.${p.tool}.allowWildcard.reason`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The task role's tags: the agent's, `airlock:role` = `task`, and its wildcard tags
+ * (`wildcardReasonTags`). Throws, naming `tools`, when they would not fit on the role (50 tags, AIR-D003).
+ */
+export function taskRoleTags(model: AgentModel, tags: Readonly<Record<string, string>>): Record<string, string> {
+  return withOptOutTags("aws:iam/role:Role", { ...tags, [ROLE_TAG]: "task" }, wildcardReasonTags(model), {
+    field: "tools",
+    what: "statements with a wildcard the manifest allows (`allowWildcard`: one tag `airlock:wildcard:<Sid>` each)",
+    resource: `agent \`${model.name}\`'s task role`,
+  });
+}
+
+/**
+ * An upper bound of the size IAM counts for the task role's inline policy (its only one): the
+ * document `policyJson` writes, with every name not known before deploying at its longest (the
+ * approval function's name 64 characters, role names 64, the cluster's name 255, a task definition
+ * revision 10 digits) and the account's 12 digits.
+ */
+export function taskPolicySizeBound(model: AgentModel, region: string): number {
+  const partition = region.startsWith("us-gov-") ? "aws-us-gov" : region.startsWith("cn-") ? "aws-cn" : "aws";
+  const account = "0".repeat(12);
+  const name = (c: string, n: number) => c.repeat(n);
+  const grant = model.model.provider === "bedrock" ? bedrockInvokeResources(model.model.id, region, partition, account) : undefined;
+  const statements = taskRoleStatements(model, {
+    ...(grant ? { bedrock: { inferenceProfileArn: grant.inferenceProfileArn, foundationModelArns: [...grant.foundationModelArns] } } : {}),
+    ...(toolsNeedingApproval(model).length > 0 ? { approvalAliasArn: `arn:${partition}:lambda:${region}:${account}:function:${name("f", 64)}:${model.name}` } : {}),
+    ...(model.sandbox
+      ? {
+          sandbox: {
+            taskDefinitionArn: `arn:${partition}:ecs:${region}:${account}:task-definition/${name("t", 255)}:${name("9", 10)}`,
+            taskRoleArn: `arn:${partition}:iam::${account}:role/${name("r", 64)}`,
+            executionRoleArn: `arn:${partition}:iam::${account}:role/${name("e", 64)}`,
+            clusterArn: `arn:${partition}:ecs:${region}:${account}:cluster/${name("c", 255)}`,
+          },
+        }
+      : {}),
+  });
+  if (statements.length === 0) return 0;
+  // The document as policyJson writes it: actions sorted, resources deduplicated and sorted.
+  const doc = {
+    Version: "2012-10-17",
+    Statement: statements.map((s) => ({
+      Sid: s.Sid,
+      Effect: s.Effect,
+      Action: [...s.Action].sort(),
+      ...(s.Resource !== undefined ? { Resource: Array.isArray(s.Resource) ? [...new Set(s.Resource as string[])].sort() : s.Resource } : {}),
+      ...(s.Condition !== undefined ? { Condition: s.Condition } : {}),
+    })),
+  };
+  return policySize(JSON.stringify(doc));
+}
+
+/**
+ * IAM caps the sum of a role's inline policies at 10,240 characters (white space not counted);
+ * past it `pulumi up` fails on PutRolePolicy with half the stack made. Checked before any resource.
+ */
+export function checkTaskPolicySize(model: AgentModel, region: string): void {
+  const size = taskPolicySizeBound(model, region);
+  const max = IAM_POLICY_LIMITS.roleInlineAggregate.max;
+  if (size > max) {
+    throw new Error(
+      `\`tools\`: agent \`${model.name}\`'s task role would hold ${size} characters of inline policy (IAM counts no white space), and IAM allows at most ${max} over all inline policies of a role; split the tools between two agents, or name fewer resources (a table's indexes by one \`table/<name>/index/*\` ARN with \`allowWildcard\`, one ARN per bucket prefix)`,
+    );
+  }
+}
