@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { loadManifest, type AgentModel } from "@airlock/core";
 import { recordProgram, type Recording } from "../src/plan/record.ts";
-import { AgentPlatform, privateRoutesVia } from "../src/platform/agent-platform.ts";
+import { AgentPlatform, privateRoutesVia } from "../src/platform/index.ts";
 import { AgentDeployment } from "../src/agent/agent-deployment.ts";
 import { assetText } from "../src/assets.ts";
 import { gatewayConfig } from "../src/approvals/approval-gateway.ts";

@@ -2,7 +2,7 @@
 import { strict as assert } from "node:assert";
 import { compile, loadManifest, toolsNeedingApproval, type AgentModel, type PlannedResource } from "@airlock/core";
 import { recordProgram, type Recording } from "../src/plan/record.ts";
-import { AgentPlatform, privateRoutesVia, type AgentPlatformArgs } from "../src/platform/agent-platform.ts";
+import { AgentPlatform, privateRoutesVia, type AgentPlatformArgs } from "../src/platform/index.ts";
 import { AgentDeployment, type AgentDeploymentArgs } from "../src/agent/agent-deployment.ts";
 
 export const EXAMPLE_MANIFEST = new URL("../../../examples/support-agent/agent.yaml", import.meta.url).pathname;

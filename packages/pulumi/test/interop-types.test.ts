@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import type * as pulumi from "@pulumi/pulumi";
-import type { AgentPlatformArgs, ExistingCluster, ExistingKmsKey, ExistingNetwork } from "../src/platform/agent-platform.ts";
+import type { AgentPlatformArgs, ExistingCluster, ExistingKmsKey, ExistingNetwork } from "../src/platform/index.ts";
 import type { AgentDeploymentArgs, ExistingLogGroup, ExistingSecret } from "../src/agent/agent-deployment.ts";
 import { outputElements } from "../src/interop.ts";
 

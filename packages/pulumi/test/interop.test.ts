@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentModel } from "@airlock/core";
 import { recordProgram, type Recording } from "../src/plan/record.ts";
-import { AgentPlatform, type AgentPlatformArgs } from "../src/platform/agent-platform.ts";
+import { AgentPlatform, type AgentPlatformArgs } from "../src/platform/index.ts";
 import { AgentDeployment, validateDeploymentArgs, type AgentDeploymentArgs } from "../src/agent/agent-deployment.ts";
 import { outputElements, REQUIREMENT_TOKEN } from "../src/interop.ts";
 import { all, exampleModel, find, json, modelOf, needsApprovals, recordDeployment, TEST_APPROVALS, TEST_TRANSIT_GATEWAY, WIRING_ONLY } from "./harness.ts";

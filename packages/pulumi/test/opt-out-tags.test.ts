@@ -11,7 +11,7 @@ import { before, describe, it } from "node:test";
 import type { AgentModel, Finding, PlanDocument, PlannedResource } from "@airlock/core";
 import { evaluatePlan, ROUTE_ELSEWHERE_TAG_PREFIX as PACK_ROUTE_PREFIX, WILDCARD_REASON_TAG_PREFIX as PACK_WILDCARD_PREFIX } from "@airlock/guardrails";
 import type { Recording } from "../src/plan/record.ts";
-import { privateRoutesVia, ROUTE_ELSEWHERE_TAG_PREFIX } from "../src/platform/agent-platform.ts";
+import { privateRoutesVia, ROUTE_ELSEWHERE_TAG_PREFIX } from "../src/platform/index.ts";
 import { WILDCARD_REASON_TAG_PREFIX, wildcardReasonTags } from "../src/agent/agent-deployment.ts";
 import { all, exampleModel, find, modelOf, recordDeployment, TEST_TRANSIT_GATEWAY, type DeployOptions } from "./harness.ts";
 

@@ -8,7 +8,7 @@ import { before, describe, it } from "node:test";
 import * as aws from "@pulumi/aws";
 import { knownChains, resolveChain, type AgentModel, type FirewallRuleSpec, type PlannedResource } from "@airlock/core";
 import { recordProgram, type Recording } from "../src/plan/record.ts";
-import { AgentPlatform } from "../src/platform/agent-platform.ts";
+import { AgentPlatform } from "../src/platform/index.ts";
 import { all, exampleModel, find, json, recordDeployment, TEST_APPROVALS, TEST_TRANSIT_GATEWAY } from "./harness.ts";
 
 const T = {

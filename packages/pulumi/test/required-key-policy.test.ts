@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { recordProgram } from "../src/plan/record.ts";
-import { requiredKeyPolicy } from "../src/platform/agent-platform.ts";
+import { requiredKeyPolicy } from "../src/platform/index.ts";
 import { exampleModel, recordDeployment } from "./harness.ts";
 
 const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { recordProgram } from "../src/plan/record.ts";
-import { AgentPlatform, privateRoutesVia } from "../src/platform/agent-platform.ts";
+import { AgentPlatform, privateRoutesVia } from "../src/platform/index.ts";
 import { AgentDeployment, validateReleases } from "../src/agent/agent-deployment.ts";
 import { all, exampleModel, find, json, modelOf, recordDeployment, TEST_APPROVALS, TEST_TRANSIT_GATEWAY, WIRING_ONLY } from "./harness.ts";
 import { compile } from "@airlock/core";

@@ -1,1 +1,8 @@
-export * from "./agent-platform.ts";
+// The platform's public API. The resolved types and the builders (resolve.ts, network.ts,
+// cluster.ts, dns-firewall.ts, approvals.ts and the builders of endpoints.ts and key-policy.ts)
+// are the platform's inner workings, not exported.
+export { AGENT_PLATFORM_TOKEN, AgentPlatform } from "./agent-platform.ts";
+export { privateRoutesVia, type AgentPlatformArgs, type ExistingCluster, type ExistingKmsKey, type ExistingNetwork, type PrivateRoute, type PrivateRouteTarget } from "./args.ts";
+export { newVpcTags, ROUTE_ELSEWHERE_TAG_PREFIX } from "./tags.ts";
+export { platformKeyStatements, requiredKeyPolicy, type RequiredKeyPolicyArgs } from "./key-policy.ts";
+export { endpointPolicy } from "./endpoints.ts";
