@@ -4,6 +4,7 @@
  */
 import { resolveBedrockModel, type AgentModel, type EvalGateResult, type ResolvedBedrockModel } from "@airlock/core";
 import { validateTags } from "../tags.ts";
+import { checkRoleArn } from "../iam/index.ts";
 import { validateAlerts } from "../observability/alert-channel.ts";
 import { resolveAlarmSettings } from "../observability/alarms.ts";
 import { checkRetention } from "../observability/secure-log-group.ts";
@@ -44,8 +45,6 @@ export function validateDeploymentArgs(
   return { ...result, gate, bedrock, scratchPaths };
 }
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-
 /** `secretConsumers` names generated secrets of the agent, each with role ARNs (checked here when they are plain strings). */
 function checkSecretConsumers(model: AgentModel, consumers: AgentDeploymentArgs["secretConsumers"]): void {
   if (consumers === undefined) return;
@@ -64,9 +63,7 @@ function checkSecretConsumers(model: AgentModel, consumers: AgentDeploymentArgs[
     }
     if (!Array.isArray(roles) || roles.length === 0) throw new Error(`\`secretConsumers.${name}\`: give a non-empty list of IAM role ARNs that may read the value`);
     roles.forEach((role, i) => {
-      if (typeof role === "string" && !ROLE_ARN.test(role)) {
-        throw new Error(`\`secretConsumers.${name}[${i}]\`: ${JSON.stringify(role)} is not an IAM role ARN; give the ARN of the role that must read the value (arn:aws:iam::<account>:role/<name>)`);
-      }
+      if (typeof role === "string") checkRoleArn(role, `secretConsumers.${name}[${i}]`);
     });
   }
 }

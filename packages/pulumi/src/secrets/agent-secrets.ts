@@ -24,7 +24,7 @@ import type { AwsContext } from "../aws-context.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
 import { policyJson, type StatementInput } from "../policy.ts";
 import { arnSpec, checkedArn, SECRET_ARN } from "../interop.ts";
-import { readSecretsStatements, type Grantee } from "../iam/index.ts";
+import { checkRoleArn, readSecretsStatements, type Grantee } from "../iam/index.ts";
 import { SECRET_AGE_NAMESPACE, SECRET_AGE_PERCENT_METRIC, type SharedFunction } from "./secret-functions.ts";
 
 /** Pulumi type token of {@link AgentSecrets}. */
@@ -40,8 +40,6 @@ const SECRET_NAME_MAX = 512;
 const ALARM_NAME_MAX = 255;
 /** ECS cluster and service names: letters, digits, `-` and `_`, at most 255 characters. */
 const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-/** A role ARN in any partition. */
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 /** The longest tag value Secrets Manager accepts. */
 const TAG_VALUE_MAX = 256;
 
@@ -117,13 +115,6 @@ function checkConsumers(model: AgentSecretsArgs["model"], consumers: AgentSecret
       if (typeof role === "string") checkRoleArn(role, `consumers.${secret}[${i}]`);
     });
   }
-}
-
-function checkRoleArn(role: string, field: string): string {
-  if (!ROLE_ARN.test(role)) {
-    throw new Error(`\`${field}\`: ${JSON.stringify(role)} is not an IAM role ARN; give the ARN of the role that must read the value (arn:aws:iam::<account>:role/<name>)`);
-  }
-  return role;
 }
 
 function checkEcsName(value: string, field: "clusterName" | "serviceName"): string {
