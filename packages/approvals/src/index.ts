@@ -14,7 +14,7 @@ export * from "./audit.ts";
 export * from "./redact.ts";
 export * from "./blocks.ts";
 export * from "./signature.ts";
-export * from "./service.ts";
+export * from "./service/index.ts";
 export * from "./http.ts";
 export * from "./router.ts";
 export * from "./socket-mode.ts";

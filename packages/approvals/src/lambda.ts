@@ -33,7 +33,7 @@ import { openDatabase, type Database } from "./db.ts";
 import { ApprovalError } from "./errors.ts";
 import { createLambdaHandler, type FunctionUrlEvent } from "./http.ts";
 import { ApprovalRouter } from "./router.ts";
-import { ApprovalService, type SlackApi } from "./service.ts";
+import { ApprovalService, type SlackApi } from "./service/index.ts";
 import { SLACK_CHANNEL_ID, SLACK_USER_ID } from "./slack-ids.ts";
 import type { ApprovalAction, ApprovalModel } from "./types.ts";
 

@@ -11,7 +11,7 @@ import { decisionButton, EDIT_CALLBACK } from "./blocks.ts";
 import type { Queryable } from "./db.ts";
 import { ApprovalError } from "./errors.ts";
 import type { InteractionHandler } from "./http.ts";
-import { isRequestId, type ApprovalService, type InteractionResponse } from "./service.ts";
+import { isRequestId, type ApprovalService, type InteractionResponse } from "./service/index.ts";
 import type { DecisionVia } from "./types.ts";
 
 /** What the router needs of each agent's service (an `ApprovalService` is one). */
