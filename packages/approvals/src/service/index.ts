@@ -1,8 +1,7 @@
-/**
- * The approval service: the policy (`approval-service.ts`), its rows (`store.ts`), the Slack
- * outbox (`outbox.ts`) and interaction parsing (`interactions.ts`). Only the service's public
- * surface is exported; the store, outbox and parser are the service's own.
- */
+// The approval service: the policy (approval-service.ts), its rows (store.ts), the Slack outbox
+// (outbox.ts) and interaction parsing (interactions.ts). Only the service's public surface is
+// exported; the store, outbox and parser are the service's own. (A line comment, not a doc
+// comment: typedoc would give a doc comment here to ApprovalService.)
 export { ApprovalService, type ApprovalServiceOptions } from "./approval-service.ts";
 export { type InteractionResponse } from "./interactions.ts";
 export { REQUEST_EVENT_TYPE, type OutboxResult, type SlackApi } from "./outbox.ts";
