@@ -11,6 +11,22 @@ import { stackLabel, stackScopedName } from "../naming.ts";
 import type { ResolvedKmsKey } from "./resolve.ts";
 
 /**
+ * CloudWatch Logs may use the key for the log groups `groups` names, and only for them ("Encrypt
+ * log data in CloudWatch Logs using AWS KMS": the key policy names the log group ARN in
+ * kms:EncryptionContext:aws:logs:arn).
+ */
+function logsUseKey(sid: string, region: string, groups: pulumi.Input<string> | pulumi.Input<string>[]): StatementInput {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { Service: `logs.${region}.amazonaws.com` },
+    Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+    Resource: "*",
+    Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": groups } },
+  };
+}
+
+/**
  * The platform key's policy: the account administers it (and so IAM policies in the account grant
  * its use: Airlock's roles get it only via Secrets Manager), CloudWatch Logs encrypts this stack's
  * `/airlock/` groups, and CloudWatch alarms and EventBridge publish to this stack's Airlock topics.
@@ -27,31 +43,9 @@ export function platformKeyStatements(ctx: Pick<AwsContext, "region" | "accountI
       Action: ["kms:*"],
       Resource: "*",
     },
-    {
-      Sid: "CloudWatchLogsUsesKeyForAirlockGroups",
-      Effect: "Allow",
-      Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
-      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
-      Resource: "*",
-      Condition: {
-        ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:/airlock/*` },
-      },
-    },
-    ...(logGroupArns.length === 0
-      ? []
-      : [
-          {
-            // Log groups of yours that agents write to (`AgentDeployment`'s `logGroup`), encrypted with
-            // this key: CloudWatch Logs may use it only for them ("Encrypt log data in CloudWatch Logs
-            // using AWS KMS": the key policy names the log group ARN in kms:EncryptionContext:aws:logs:arn).
-            Sid: "CloudWatchLogsUsesKeyForYourGroups",
-            Effect: "Allow" as const,
-            Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
-            Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
-            Resource: "*",
-            Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": [...logGroupArns] } },
-          },
-        ]),
+    logsUseKey("CloudWatchLogsUsesKeyForAirlockGroups", ctx.region, pulumi.interpolate`arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:/airlock/*`),
+    // Log groups of yours that agents write to (`AgentDeployment`'s `logGroup`), encrypted with this key.
+    ...(logGroupArns.length === 0 ? [] : [logsUseKey("CloudWatchLogsUsesKeyForYourGroups", ctx.region, [...logGroupArns])]),
     {
       // CloudWatch alarms and EventBridge rules publish to the platform's encrypted topics; SNS
       // asks KMS for a data key on their behalf (SNS developer guide, "Enable compatibility
