@@ -9,6 +9,12 @@ import type { AgentModel, Finding, PermissionEntry } from "./model.ts";
 /** Version of the plan document format ({@link PlanDocument.version}). */
 export const PLAN_VERSION = 1;
 
+/**
+ * Type token of a plan's notes on resources Airlock uses but does not own (a bring-your-own key,
+ * log group or secret): `@airlock/pulumi` writes them, the CLI's permission map reads them.
+ */
+export const REQUIREMENT_TOKEN = "airlock:interop:Requirement";
+
 export interface PlannedResource {
   /** Pulumi URN, unique in the plan. */
   readonly urn: string;

@@ -6,7 +6,7 @@
  * it does not manage, as readable notes in the plan.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Finding } from "@airlock/core";
+import { REQUIREMENT_TOKEN, type Finding } from "@airlock/core";
 import type { AwsContext } from "./aws-context.ts";
 import { recordPlanFinding } from "./registry.ts";
 
@@ -157,8 +157,7 @@ export function outputElements(list: pulumi.Input<pulumi.Input<string>[]>, count
   );
 }
 
-/** Type token of the plan's notes: what Airlock needs from a resource someone else owns. */
-export const REQUIREMENT_TOKEN = "airlock:interop:Requirement";
+export { REQUIREMENT_TOKEN };
 
 /**
  * A requirement on a resource Airlock uses but does not manage, made readable twice: a childless

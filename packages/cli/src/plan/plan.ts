@@ -3,7 +3,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { PLAN_VERSION, loadManifest, toolsNeedingApproval, type Finding, type PlanDocument, type PlannedPermission, type PlannedResource } from "@airlock/core";
+import { PLAN_VERSION, REQUIREMENT_TOKEN, loadManifest, toolsNeedingApproval, type Finding, type PlanDocument, type PlannedPermission, type PlannedResource } from "@airlock/core";
 import { runProgram } from "./load-program.ts";
 import { readPulumiProject } from "./project.ts";
 import { bareManifestRegion } from "./region.ts";
@@ -166,9 +166,6 @@ export function secretReaders(resources: readonly PlannedResource[]): PlannedPer
   }
   return rows;
 }
-
-/** Type token of the components' notes on resources someone else owns (`@airlock/pulumi`'s REQUIREMENT_TOKEN). */
-const REQUIREMENT_TOKEN = "airlock:interop:Requirement";
 
 interface GuardrailsModule {
   readonly evaluatePlan?: (p: PlanDocument, options?: { readonly config?: unknown }) => Finding[] | Promise<Finding[]>;
