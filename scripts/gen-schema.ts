@@ -6,12 +6,12 @@
  *   node --import tsx scripts/gen-schema.ts           writes the file
  *   node --import tsx scripts/gen-schema.ts --check   exit 1 if the committed file differs from a fresh generation
  *
- * Run it after changing packages/core/src/schema.ts and commit the result.
+ * Run it after changing packages/core/src/manifest/schema.ts and commit the result.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MANIFEST_SCHEMA_FILE, manifestJsonSchemaText } from "../packages/core/src/json-schema.ts";
+import { MANIFEST_SCHEMA_FILE, manifestJsonSchemaText } from "../packages/core/src/manifest/json-schema.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SCHEMA_PATH = fileURLToPath(new URL(`../packages/core/${MANIFEST_SCHEMA_FILE}`, import.meta.url));

@@ -4,7 +4,7 @@
  * leaves a request to the outbox instead of blocking the agent.
  */
 import { WebClient } from "@slack/web-api";
-import { DATABASE_URL_ENV, DEFAULT_DATA_DIR } from "./db.ts";
+import { DATABASE_URL_ENV, DEFAULT_DATA_DIR } from "./audit/db.ts";
 import { ApprovalError } from "./errors.ts";
 
 export const ENV = {

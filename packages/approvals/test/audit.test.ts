@@ -2,8 +2,8 @@
 import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { GENESIS_HASH, appendAudit, canonicalRowContent, jsonSafe, readAudit, rowHash, verifyAuditLog, type AuditEntry } from "../src/audit.ts";
-import type { Database } from "../src/db.ts";
+import { GENESIS_HASH, appendAudit, canonicalRowContent, jsonSafe, readAudit, rowHash, verifyAuditLog, type AuditEntry } from "../src/audit/log.ts";
+import type { Database } from "../src/audit/db.ts";
 import { freshPglite } from "./helpers/stores.ts";
 
 const AT = new Date("2026-03-02T09:00:00.123Z");

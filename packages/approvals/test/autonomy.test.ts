@@ -3,8 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { AgentModel } from "@airlock/core";
-import { assessAutonomy, formatAutonomyReport, manifestChange, type AutonomyAssessment } from "../src/autonomy.ts";
-import type { AuditRow } from "../src/audit.ts";
+import { assessAutonomy, formatAutonomyReport, manifestChange, type AutonomyAssessment } from "../src/audit/autonomy.ts";
+import type { AuditRow } from "../src/audit/log.ts";
 import { testModel } from "./helpers/model.ts";
 
 const DAY = 86_400_000;

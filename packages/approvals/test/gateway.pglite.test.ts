@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AgentModel } from "@airlock/core";
 import { readAudit, type Database, type DecisionRecord, type QueryResult, type RequestApprovalResult } from "../src/index.ts";
-import { createGatewayHandler, parseGatewayConfig, pendingMetricLine, readGatewayConfig, type GatewayConfig, type GatewayHandler } from "../src/lambda.ts";
+import { createGatewayHandler, parseGatewayConfig, pendingMetricLine, readGatewayConfig, type GatewayConfig, type GatewayHandler } from "../src/gateway/lambda.ts";
 import { SlackReceiver } from "./helpers/slack-receiver.ts";
 import { APPROVER, APPROVER_2, CHANNEL, SIGNING_SECRET, blockAction, signed, type SignedRequest } from "./helpers/slack-requests.ts";
 import { freshPglite } from "./helpers/stores.ts";

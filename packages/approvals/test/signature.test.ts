@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { signSlackRequest, verifySlackSignature } from "../src/signature.ts";
+import { signSlackRequest, verifySlackSignature } from "../src/slack/signature.ts";
 
 const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 const NOW = new Date("2026-03-02T09:00:00.000Z");

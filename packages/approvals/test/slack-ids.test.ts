@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ApprovalError, ApprovalService, type ApprovalModel, type Database, type SlackApi } from "../src/index.ts";
-import { SLACK_USER_ID } from "../src/slack-ids.ts";
+import { SLACK_USER_ID } from "../src/slack/slack-ids.ts";
 
 function serviceWith(approver: string): ApprovalService {
   return new ApprovalService({

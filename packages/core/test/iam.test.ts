@@ -1,7 +1,7 @@
 /** The IAM dataset helpers: which resource types an action takes an ARN as. */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { actionFacts, actionTakesResource, resourceTypesOf } from "../src/iam.ts";
+import { actionFacts, actionTakesResource, resourceTypesOf } from "../src/iam/dataset.ts";
 
 describe("actionTakesResource", () => {
   it("takes a Lambda alias or version ARN wherever the action takes the function (Lambda's documented rule)", async () => {

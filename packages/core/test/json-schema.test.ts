@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject } from "ajv";
 import { parse } from "yaml";
 import { MANIFEST_SCHEMA_FILE, manifestJsonSchema, manifestJsonSchemaText, type JsonSchema } from "../src/index.ts";
-import { ManifestSchema } from "../src/schema.ts";
+import { ManifestSchema } from "../src/manifest/schema.ts";
 import { baseManifest } from "./fixtures.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));

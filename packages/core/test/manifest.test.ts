@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { compile, ManifestError, type ManifestProblem } from "../src/index.ts";
-import { parseManifest } from "../src/manifest-schema.ts";
+import { parseManifest } from "../src/manifest/manifest-schema.ts";
 import { baseManifest, EXAMPLE_DIR, exampleManifest, fakeAnthropicKey } from "./fixtures.ts";
 
 /** Compiles `m` and returns the problems it was rejected with. */

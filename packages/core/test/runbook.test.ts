@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AUTONOMY_RULE, loadManifest, renderMermaid, renderRunbook, runbookNames, tracesQueries, type AgentModel, type PlanDocument } from "@airlock/core";
 import { DIMENSIONS, METRICS } from "@airlock/trace";
-import { assessAutonomy, DEFAULT_AUTONOMY_POLICY, NEVER_AUTO_CLASSES } from "../../approvals/src/autonomy.ts";
-import type { AuditRow } from "../../approvals/src/audit.ts";
+import { assessAutonomy, DEFAULT_AUTONOMY_POLICY, NEVER_AUTO_CLASSES } from "../../approvals/src/audit/autonomy.ts";
+import type { AuditRow } from "../../approvals/src/audit/log.ts";
 import { EXAMPLE_DIR } from "./fixtures.ts";
 import { examplePlan } from "../../../test/example-plan.ts";
 

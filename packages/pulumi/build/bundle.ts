@@ -1,6 +1,6 @@
 /**
  * Build time only (`npm run build`; never imported by the package's code, and esbuild is not one of
- * its dependencies): bundles the approval gateway's Lambda (packages/approvals/src/lambda.ts) into
+ * its dependencies): bundles the approval gateway's Lambda (packages/approvals/src/gateway/lambda.ts) into
  * one ES module with esbuild, for the Node.js version of Airlock's Lambda runtime (`LAMBDA_RUNTIME`).
  * The bundle ships prebuilt in the package's `assets/` (see `writeAssets`), so a program never
  * bundles anything at `pulumi up` time.
@@ -22,7 +22,7 @@ import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild
 import { LAMBDA_NODE_TARGET } from "../src/secrets/lambda-runtime.ts";
 import { ASSETS, type AssetManifest } from "../src/assets.ts";
 
-const ENTRY = fileURLToPath(new URL("../../approvals/src/lambda.ts", import.meta.url));
+const ENTRY = fileURLToPath(new URL("../../approvals/src/gateway/lambda.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const LAMBDA_SOURCES = fileURLToPath(new URL("../src/secrets/lambda/", import.meta.url));
 

@@ -13,7 +13,7 @@ import PACKAGE_ROOT from "./package-root.cts";
 
 /** The prebuilt files, by use. */
 export const ASSETS = {
-  /** The approval gateway: packages/approvals/src/lambda.ts bundled into one ES module. */
+  /** The approval gateway: packages/approvals/src/gateway/lambda.ts bundled into one ES module. */
   approvalGateway: "approval-gateway.mjs",
   /** The rotation function of generated secrets (src/secrets/lambda/rotate.mjs). */
   rotation: "rotate.mjs",

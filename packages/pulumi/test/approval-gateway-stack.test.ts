@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import { before, describe, it } from "node:test";
-import { pendingMetricLine } from "../../approvals/src/lambda.ts";
+import { pendingMetricLine } from "../../approvals/src/gateway/lambda.ts";
 import type { Recording } from "../src/plan/record.ts";
 import { exampleModel, find, recordDeployment } from "./harness.ts";
 import { emfMetrics } from "./secret-functions-emf.ts";

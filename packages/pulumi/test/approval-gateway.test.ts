@@ -13,7 +13,7 @@ import { AgentDeployment } from "../src/agent/agent-deployment.ts";
 import { assetText } from "../src/assets.ts";
 import { gatewayConfig } from "../src/approvals/approval-gateway.ts";
 import { createHash } from "node:crypto";
-import { parseGatewayConfig } from "../../approvals/src/lambda.ts";
+import { parseGatewayConfig } from "../../approvals/src/gateway/lambda.ts";
 import { all, exampleModel, find, json, recordDeployment, TEST_TRANSIT_GATEWAY, WIRING_ONLY } from "./harness.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;

@@ -16,7 +16,7 @@ describe("approval gateway bundle cache", () => {
     assert.equal(first.built, true);
     const entry = JSON.parse(readFileSync(entryFile, "utf8"));
     // It recorded what it read: the gateway's own source and its dependencies, each with a hash.
-    assert.ok(entry.inputs["packages/approvals/src/lambda.ts"].match(/^[0-9a-f]{64}$/));
+    assert.ok(entry.inputs["packages/approvals/src/gateway/lambda.ts"].match(/^[0-9a-f]{64}$/));
     assert.ok(Object.keys(entry.inputs).some((p) => p.startsWith("node_modules/pg/")));
     // The Lambda needs hashing and redaction from @airlock/core, not the manifest compiler.
     assert.deepEqual(Object.keys(entry.inputs).filter((p) => /node_modules\/(zod|yaml|@cloud-copilot)\//.test(p)), []);
@@ -27,12 +27,12 @@ describe("approval gateway bundle cache", () => {
 
   it("rebuilds when an input's content differs from what the cache recorded, and records it anew", () => {
     const entry = JSON.parse(readFileSync(entryFile, "utf8"));
-    const real = entry.inputs["packages/approvals/src/router.ts"];
-    entry.inputs["packages/approvals/src/router.ts"] = "0".repeat(64); // as if router.ts had changed since:
-    entry.stats["packages/approvals/src/router.ts"] = [0, 0]; // another size and time, another content
+    const real = entry.inputs["packages/approvals/src/gateway/router.ts"];
+    entry.inputs["packages/approvals/src/gateway/router.ts"] = "0".repeat(64); // as if router.ts had changed since:
+    entry.stats["packages/approvals/src/gateway/router.ts"] = [0, 0]; // another size and time, another content
     writeFileSync(entryFile, JSON.stringify(entry));
     assert.equal(bundleApprovalGateway(dir).built, true);
-    assert.equal(JSON.parse(readFileSync(entryFile, "utf8")).inputs["packages/approvals/src/router.ts"], real);
+    assert.equal(JSON.parse(readFileSync(entryFile, "utf8")).inputs["packages/approvals/src/gateway/router.ts"], real);
     assert.equal(bundleApprovalGateway(dir).built, false);
   });
 
@@ -57,14 +57,14 @@ describe("approval gateway bundle cache: unchanged stats", () => {
     assert.deepEqual(Object.keys(entry.stats).sort(), Object.keys(entry.inputs).sort());
     // Another time on record, same content (a fresh checkout): hashed, found equal, reused, and
     // the new time remembered.
-    const real = entry.stats["packages/approvals/src/lambda.ts"];
-    entry.stats["packages/approvals/src/lambda.ts"] = [real[0], 1];
+    const real = entry.stats["packages/approvals/src/gateway/lambda.ts"];
+    entry.stats["packages/approvals/src/gateway/lambda.ts"] = [real[0], 1];
     writeFileSync(entryFile, JSON.stringify(entry));
     assert.equal(bundleApprovalGateway(dir).built, false);
-    assert.deepEqual(JSON.parse(readFileSync(entryFile, "utf8")).stats["packages/approvals/src/lambda.ts"], real);
-    entry.stats["packages/approvals/src/lambda.ts"] = [real[0], 1];
+    assert.deepEqual(JSON.parse(readFileSync(entryFile, "utf8")).stats["packages/approvals/src/gateway/lambda.ts"], real);
+    entry.stats["packages/approvals/src/gateway/lambda.ts"] = [real[0], 1];
     // Another time and another recorded hash: the content is taken as changed.
-    entry.inputs["packages/approvals/src/lambda.ts"] = "f".repeat(64);
+    entry.inputs["packages/approvals/src/gateway/lambda.ts"] = "f".repeat(64);
     writeFileSync(entryFile, JSON.stringify(entry));
     assert.equal(bundleApprovalGateway(dir).built, true);
   });

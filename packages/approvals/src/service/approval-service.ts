@@ -15,11 +15,11 @@ import { randomUUID } from "node:crypto";
 import type { Tier } from "@airlock/core";
 // Subpath imports keep the gateway's Lambda bundle free of the manifest compiler (zod, yaml, IAM data).
 import { canonicalJson, sha256 } from "@airlock/core/hash";
-import { appendAudit, jsonSafe } from "../audit.ts";
-import type { Database, Queryable } from "../db.ts";
+import { appendAudit, jsonSafe } from "../audit/log.ts";
+import type { Database, Queryable } from "../audit/db.ts";
 import { ApprovalError } from "../errors.ts";
 import { containsRedaction, redactArguments } from "../redact.ts";
-import { SLACK_USER_ID } from "../slack-ids.ts";
+import { SLACK_USER_ID } from "../slack/slack-ids.ts";
 import type {
   ApprovalAction,
   ApprovalModel,

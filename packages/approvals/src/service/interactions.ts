@@ -3,7 +3,7 @@
  * Slack side of answering it (the Edit modal, a private reply when nothing was recorded). Whether
  * the clicking user may decide is the service's policy, asked through `InteractionContext`.
  */
-import { decisionButton, editModal, ACTION_APPROVE, ACTION_EDIT, EDIT_BLOCK, EDIT_CALLBACK, EDIT_INPUT } from "../blocks.ts";
+import { decisionButton, editModal, ACTION_APPROVE, ACTION_EDIT, EDIT_BLOCK, EDIT_CALLBACK, EDIT_INPUT } from "../slack/blocks.ts";
 import { containsRedaction } from "../redact.ts";
 import type { ApprovalRequestRecord, DecideInput, DecideResult, DecisionKind, DecisionRecord, DecisionVia } from "../types.ts";
 import { describeError, type SlackApi } from "./outbox.ts";

@@ -6,7 +6,7 @@
  */
 import { redactSecrets } from "@airlock/core/secret-patterns";
 import type { WebClient } from "@slack/web-api";
-import { outcomeMessage, requestMessage } from "../blocks.ts";
+import { outcomeMessage, requestMessage } from "../slack/blocks.ts";
 import type { ApprovalRequestRecord, DecisionRecord } from "../types.ts";
 import type { RequestStore } from "./store.ts";
 

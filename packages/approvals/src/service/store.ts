@@ -5,7 +5,7 @@
  * one database behind one gateway). Nothing here decides or talks to Slack.
  */
 import type { RiskClass } from "@airlock/core";
-import type { Database, Queryable } from "../db.ts";
+import type { Database, Queryable } from "../audit/db.ts";
 import type { ApprovalRequestRecord, DecisionKind, DecisionRecord, DecisionVia } from "../types.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,5 +1,5 @@
 /** Slack interactivity requests as Slack signs them. */
-import { signSlackRequest } from "../../src/signature.ts";
+import { signSlackRequest } from "../../src/slack/signature.ts";
 
 export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 export const APPROVER = "U0APPROVER1";

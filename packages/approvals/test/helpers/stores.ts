@@ -12,8 +12,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
-import { openDatabase, type Database } from "../../src/db.ts";
-import { loadMigrations, migrate } from "../../src/migrate.ts";
+import { openDatabase, type Database } from "../../src/audit/db.ts";
+import { loadMigrations, migrate } from "../../src/audit/migrate.ts";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../../../../", import.meta.url)));
 const POSTGRES_SH = join(REPO_ROOT, ".ci/postgres.sh");

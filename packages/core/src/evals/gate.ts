@@ -8,7 +8,7 @@
  * every case that must pass N runs of N did.
  */
 import { resolve } from "node:path";
-import type { ReleaseFingerprint } from "../release.ts";
+import type { ReleaseFingerprint } from "../compile/release.ts";
 import { EvalReportError, percent, type EvalCase, type EvalReport } from "./report.ts";
 import { FINGERPRINT_ENV, PROMPTFOO_FINGERPRINT_TAGS, PROMPTFOO_REDACTED } from "./promptfoo.ts";
 import { evalReportExists, loadEvalReport } from "./load.ts";

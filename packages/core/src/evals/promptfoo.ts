@@ -24,7 +24,7 @@
  */
 import { canonicalJson } from "../hash.ts";
 import { formatPath } from "../errors.ts";
-import type { ReleaseFingerprint } from "../release.ts";
+import type { ReleaseFingerprint } from "../compile/release.ts";
 import { EvalReportError, buildReport, describeJson, isRecord, type EvalCase, type EvalReport } from "./report.ts";
 
 type FingerprintField = keyof ReleaseFingerprint;

@@ -4,7 +4,7 @@
  * release fingerprint it was made for, so a report made for another image, prompt, tool set or
  * model is recognised as stale.
  */
-import type { ReleaseFingerprint } from "../release.ts";
+import type { ReleaseFingerprint } from "../compile/release.ts";
 
 export type EvalReportFormat = "promptfoo" | "airlock";
 

@@ -4,12 +4,12 @@
  * (actions, access levels, ARNs) run in `compile`.
  */
 import type { z } from "zod";
-import { ManifestError, ProblemList, formatPath } from "./errors.ts";
+import { ManifestError, ProblemList, formatPath } from "../errors.ts";
 import { ManifestSchema, type Manifest } from "./schema.ts";
 import { secretEnvName } from "./vocabulary.ts";
-import { findSecrets } from "./secret-patterns.ts";
-import { parseCidr } from "./net.ts";
-import { fargateSizeProblem } from "./aws/fargate.ts";
+import { findSecrets } from "../scan/secret-patterns.ts";
+import { parseCidr } from "../network/net.ts";
+import { fargateSizeProblem } from "../aws/fargate.ts";
 
 /** Validates a manifest object. Throws `ManifestError` with every problem found. */
 export function parseManifest(input: unknown, source?: string): Manifest {

@@ -3,7 +3,7 @@
  * (prompt, tools and their permissions, model) plus its config. Eval reports are tied to a
  * release by this fingerprint, so a report made for anything else is stale.
  */
-import { canonicalJson, sha256 } from "./hash.ts";
+import { canonicalJson, sha256 } from "../hash.ts";
 import type { AgentModel } from "./model.ts";
 
 export interface ReleaseFingerprint {

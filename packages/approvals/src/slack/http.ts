@@ -7,8 +7,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { verifySlackSignature } from "./signature.ts";
-import type { InteractionResponse } from "./service/index.ts";
-import type { DecisionVia } from "./types.ts";
+import type { InteractionResponse } from "../service/index.ts";
+import type { DecisionVia } from "../types.ts";
 
 /** What the endpoint dispatches an authenticated payload to (`ApprovalService` and `ApprovalRouter` are ones). */
 export interface InteractionHandler {

@@ -7,8 +7,8 @@
  * Nothing here changes a tier: the report prints the manifest change for a human to review.
  */
 import type { ApprovalTier, RiskClass, Tier } from "@airlock/core";
-import type { ApprovalModel } from "./types.ts";
-import { readAudit, verifyAuditLog, type AuditRow, type AuditVerification } from "./audit.ts";
+import type { ApprovalModel } from "../types.ts";
+import { readAudit, verifyAuditLog, type AuditRow, type AuditVerification } from "./log.ts";
 import type { Queryable } from "./db.ts";
 
 export interface AutonomyPolicy {

@@ -2,7 +2,7 @@
  * The compiled model: a plain, JSON-serialisable description of everything an agent may do.
  * The Pulumi components render it; the CLI prints it; the guardrails and the diff read it.
  */
-import type { AccessLevel, RiskClass, Tier } from "./vocabulary.ts";
+import type { AccessLevel, RiskClass, Tier } from "../manifest/vocabulary.ts";
 
 /** One statement of an IAM policy document, as the compiler writes it. */
 export interface IamStatement {

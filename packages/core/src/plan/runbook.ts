@@ -5,9 +5,9 @@
  * the permission map, how to widen autonomy safely with the current evidence, and a Mermaid
  * diagram of agent → tools → systems.
  */
-import type { AgentModel, SecretBinding, ToolSummary } from "./model.ts";
+import type { AgentModel, SecretBinding, ToolSummary } from "../compile/model.ts";
 import type { PlanDocument, PlannedResource } from "./plan.ts";
-import type { RiskClass, Tier } from "./vocabulary.ts";
+import type { RiskClass, Tier } from "../manifest/vocabulary.ts";
 
 /**
  * Evidence for one action type, as the approvals package's autonomy report gives it

@@ -4,8 +4,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { ProblemList } from "./errors.ts";
-import { canonicalJson, sha256 } from "./hash.ts";
+import { ProblemList } from "../errors.ts";
+import { canonicalJson, sha256 } from "../hash.ts";
 import {
   actionFacts,
   prefetchIamData,
@@ -15,12 +15,12 @@ import {
   serviceExists,
   suggestAction,
   type ActionFacts,
-} from "./iam.ts";
-import { BASE_SERVICES, endpointsFor } from "./endpoints.ts";
-import { PUBLISHED_RANGES, parseCidr } from "./net.ts";
-import type { Manifest, ToolSpec, AwsGrant } from "./schema.ts";
-import { parseManifest } from "./validate.ts";
-import { secretEnvName, type RiskClass, type Tier } from "./vocabulary.ts";
+} from "../iam/dataset.ts";
+import { BASE_SERVICES, endpointsFor } from "../network/endpoints.ts";
+import { PUBLISHED_RANGES, parseCidr } from "../network/net.ts";
+import type { Manifest, ToolSpec, AwsGrant } from "../manifest/schema.ts";
+import { parseManifest } from "../manifest/validate.ts";
+import { secretEnvName, type RiskClass, type Tier } from "../manifest/vocabulary.ts";
 import type {
   AgentModel,
   ApprovalTier,

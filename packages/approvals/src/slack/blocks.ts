@@ -3,7 +3,7 @@
  * trace link, Approve / Reject / Edit), the same message with its outcome once decided, and the
  * Edit modal. Pure functions of the stored rows.
  */
-import type { ApprovalRequestRecord, DecisionRecord } from "./types.ts";
+import type { ApprovalRequestRecord, DecisionRecord } from "../types.ts";
 
 export const ACTION_APPROVE = "airlock.approve";
 export const ACTION_REJECT = "airlock.reject";

@@ -7,12 +7,12 @@
  * attempt audited) by the other agent's service. The payload is only a pointer: the agent comes
  * from the store, never from anything the payload says.
  */
-import { decisionButton, EDIT_CALLBACK } from "./blocks.ts";
-import type { Queryable } from "./db.ts";
-import { ApprovalError } from "./errors.ts";
-import type { InteractionHandler } from "./http.ts";
-import { isRequestId, type ApprovalService, type InteractionResponse } from "./service/index.ts";
-import type { DecisionVia } from "./types.ts";
+import { decisionButton, EDIT_CALLBACK } from "../slack/blocks.ts";
+import type { Queryable } from "../audit/db.ts";
+import { ApprovalError } from "../errors.ts";
+import type { InteractionHandler } from "../slack/http.ts";
+import { isRequestId, type ApprovalService, type InteractionResponse } from "../service/index.ts";
+import type { DecisionVia } from "../types.ts";
 
 /** What the router needs of each agent's service (an `ApprovalService` is one). */
 export type RoutedService = Pick<ApprovalService, "agent" | "handleInteraction">;

@@ -2,9 +2,9 @@
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseDocument } from "yaml";
-import { ManifestError } from "./errors.ts";
-import { compile } from "./compile.ts";
-import type { AgentModel } from "./model.ts";
+import { ManifestError } from "../errors.ts";
+import { compile } from "../compile/compile.ts";
+import type { AgentModel } from "../compile/model.ts";
 
 /** Parses YAML text into a plain object, or throws `ManifestError` pointing at the bad line. */
 export function parseYaml(text: string, source: string): unknown {

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { DATABASE_URL_ENV, DEFAULT_DATA_DIR, openDatabase, redactUrl, type Database } from "./db.ts";
-import { ApprovalError } from "./errors.ts";
+import { ApprovalError } from "../errors.ts";
 
 export type StoreChoice =
   | { readonly kind: "postgres"; readonly url: string; readonly label: string }

@@ -1,5 +1,5 @@
 /** The human-readable permission map: tool → system → actions → resources. */
-import type { AgentModel } from "./model.ts";
+import type { AgentModel } from "../compile/model.ts";
 
 /** The permission map of an agent as text: each tool with what it may do, for people reviewing a plan. */
 export function renderPermissionMap(model: AgentModel): string {

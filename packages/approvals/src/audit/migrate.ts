@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256 } from "@airlock/core/hash";
 import type { Database } from "./db.ts";
-import PACKAGE_ROOT from "./package-root.cts";
+import PACKAGE_ROOT from "../package-root.cts";
 
 export interface Migration {
   readonly version: number;

@@ -4,9 +4,9 @@
  * added, approval tiers relaxed or tightened, guardrail findings new or fixed. Anything that
  * widens what an agent can do makes `widened` true, so CI can require a review.
  */
-import type { AgentModel, Finding, RotationPlan } from "./model.ts";
+import type { AgentModel, Finding, RotationPlan } from "../compile/model.ts";
 import type { PlanDocument, PlannedPermission } from "./plan.ts";
-import type { Tier } from "./vocabulary.ts";
+import type { Tier } from "../manifest/vocabulary.ts";
 
 /** Whether a change widens, narrows or only changes what an agent can do. */
 export type DiffEffect = "widened" | "narrowed" | "changed";

@@ -28,14 +28,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { createSlackClient } from "./config.ts";
-import { openDatabase, type Database } from "./db.ts";
-import { ApprovalError } from "./errors.ts";
-import { createLambdaHandler, type FunctionUrlEvent } from "./http.ts";
+import { createSlackClient } from "../config.ts";
+import { openDatabase, type Database } from "../audit/db.ts";
+import { ApprovalError } from "../errors.ts";
+import { createLambdaHandler, type FunctionUrlEvent } from "../slack/http.ts";
 import { ApprovalRouter } from "./router.ts";
-import { ApprovalService, type SlackApi } from "./service/index.ts";
-import { SLACK_CHANNEL_ID, SLACK_USER_ID } from "./slack-ids.ts";
-import type { ApprovalAction, ApprovalModel } from "./types.ts";
+import { ApprovalService, type SlackApi } from "../service/index.ts";
+import { SLACK_CHANNEL_ID, SLACK_USER_ID } from "../slack/slack-ids.ts";
+import type { ApprovalAction, ApprovalModel } from "../types.ts";
 
 /** Environment variables the function reads (set by ApprovalGateway). */
 export const GATEWAY_ENV = {

@@ -4,7 +4,7 @@
  * findings. Ordering is stable so two plans diff cleanly; secret inputs are replaced by
  * `"[secret]"` and never printed.
  */
-import type { AgentModel, Finding, PermissionEntry } from "./model.ts";
+import type { AgentModel, Finding, PermissionEntry } from "../compile/model.ts";
 
 /** Version of the plan document format ({@link PlanDocument.version}). */
 export const PLAN_VERSION = 1;
