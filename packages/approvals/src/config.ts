@@ -4,20 +4,12 @@
  * leaves a request to the outbox instead of blocking the agent.
  */
 import { WebClient } from "@slack/web-api";
-import { DATABASE_URL_ENV, DEFAULT_DATA_DIR } from "./audit/db.ts";
+import { APPROVALS_ENV } from "@airlock/core/contracts";
+import { DEFAULT_DATA_DIR } from "./audit/db.ts";
 import { ApprovalError } from "./errors.ts";
 
-export const ENV = {
-  databaseUrl: DATABASE_URL_ENV,
-  dataDir: "AIRLOCK_APPROVALS_DATA_DIR",
-  botToken: "SLACK_BOT_TOKEN",
-  signingSecret: "SLACK_SIGNING_SECRET",
-  appToken: "SLACK_APP_TOKEN",
-  channel: "AIRLOCK_SLACK_CHANNEL",
-  approvers: "AIRLOCK_SLACK_APPROVERS",
-  release: "AIRLOCK_RELEASE",
-  slackApiUrl: "AIRLOCK_SLACK_API_URL",
-} as const;
+/** The variables `readApprovalEnv` reads (`APPROVALS_ENV` of `@airlock/core/contracts`). */
+export const ENV = APPROVALS_ENV;
 
 export interface ApprovalEnvConfig {
   /** Production store; when absent the embedded store in `dataDir` is used. */

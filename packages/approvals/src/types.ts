@@ -1,4 +1,5 @@
 import type { ApprovalTier, RiskClass, Tier, ToolSummary } from "@airlock/core";
+import type { GatewayAction } from "@airlock/core/contracts";
 
 /**
  * What the approval service needs of the compiled model (an `AgentModel` is one): the agent's
@@ -10,20 +11,11 @@ export interface ApprovalModel {
   readonly approvals: readonly ApprovalTier[];
 }
 
-/** What the agent asks to do. */
-export interface ApprovalAction {
-  /** The tool it wants to call; its action type and tier come from the compiled model. */
-  readonly tool: string;
-  /** The call's arguments (stored and shown with secrets redacted). */
-  readonly arguments: Readonly<Record<string, unknown>>;
-  /** Trace id of the agent run, linked from the Slack message. */
-  readonly traceId?: string;
-  /**
-   * Idempotency key (a UUID): asking again with the same id returns the stored request.
-   * @default - a new random UUID
-   */
-  readonly id?: string;
-}
+/**
+ * What the agent asks to do: the `action` of the gateway's `request` invocation
+ * (`GatewayAction` of `@airlock/core/contracts`, where the agent runtime reads it too).
+ */
+export type ApprovalAction = GatewayAction;
 
 export type DecisionKind = "approved" | "rejected" | "edited";
 export type DecisionVia = "http" | "socket-mode" | "api";

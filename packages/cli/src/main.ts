@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isFieldError, ManifestError } from "@airlock/core";
+import { CLI_ENV } from "@airlock/core/contracts";
 import { COMMANDS } from "./commands/index.ts";
 import { processIo, UsageError, type Io } from "./io.ts";
 import { renderHelp, usageLines } from "./options.ts";
@@ -63,7 +64,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     }
     const err = e as Error;
     io.err(`airlock ${name}: ${err?.message ?? String(e)}`);
-    if (io.env.AIRLOCK_DEBUG) io.err(String(err?.stack));
+    if (io.env[CLI_ENV.debug]) io.err(String(err?.stack));
     return 1;
   }
 }

@@ -3,7 +3,9 @@
  * (`loadManifest`, `compile` to the least-privilege `AgentModel`), the permission map
  * (`renderPermissionMap`) and its diff (`diffPlans`), the secret scanner (`scanText`), the release
  * and eval-report checks, the runbook, and the dated AWS facts the guardrails check plans against.
- * The zod schemas of `agent.yaml` are the subpath `@airlock/core/manifest-schema`.
+ * The zod schemas of `agent.yaml` are the subpath `@airlock/core/manifest-schema`; the names that
+ * cross a process or package boundary (tokens, environment variables, metrics, tags) are
+ * `@airlock/core/contracts`.
  *
  * @example
  * ```ts

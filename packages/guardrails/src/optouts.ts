@@ -17,6 +17,7 @@
  *   `airlock:egress-opt-out` (AIR-G020 / AIR-G021).
  * - `approvals.agents.<agent>.disabled`: the service's tag `airlock:approvals` = `OFF: reason` (AIR-G050 / AIR-G051).
  */
+import { TAG_PREFIXES, TAGS } from "@airlock/core/contracts";
 import { isRecord, ofType, referent, tagsOf, type Statement } from "./support.ts";
 import type { StackInput, StackResource } from "./rule.ts";
 import { IAM_ROLE, IAM_ROLE_POLICY } from "./types.ts";
@@ -24,9 +25,9 @@ import { IAM_ROLE, IAM_ROLE_POLICY } from "./types.ts";
 /** The shortest reason the components accept (their validators and the manifest schema). */
 export const MIN_REASON_LENGTH = 10;
 /** Tag on an agent's task role: `airlock:wildcard:<Sid>` = the tool's `allowWildcard.reason`. */
-export const WILDCARD_REASON_TAG_PREFIX = "airlock:wildcard:";
+export const WILDCARD_REASON_TAG_PREFIX = TAG_PREFIXES.wildcardReason;
 /** Tag on a VPC: `airlock:route-elsewhere:<cidr>` = the private route's `managedElsewhere.reason`. */
-export const ROUTE_ELSEWHERE_TAG_PREFIX = "airlock:route-elsewhere:";
+export const ROUTE_ELSEWHERE_TAG_PREFIX = TAG_PREFIXES.routeElsewhere;
 
 /** A reason a reviewer can judge (trimmed, at least 10 characters), or undefined. */
 export function realReason(v: unknown): string | undefined {
@@ -53,8 +54,8 @@ function taskRoleOf(self: StackResource, stack: StackInput): { role: StackResour
   const role = self.type === IAM_ROLE ? self : self.type === IAM_ROLE_POLICY ? referent(self.props.role, ofType(stack.resources, IAM_ROLE), self) : undefined;
   if (role === undefined) return undefined;
   const tags = tagsOf(role.props);
-  const agent = tags["airlock:agent"];
-  return tags["airlock:role"] === "task" && agent !== undefined ? { role, agent } : undefined;
+  const agent = tags[TAGS.agent];
+  return tags[TAGS.role] === "task" && agent !== undefined ? { role, agent } : undefined;
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -1,7 +1,8 @@
 /**
  * Pack entries as @pulumi/policy policies (without constructing a PolicyPack, so tests can call
  * them with the engine's argument shapes). In the engine, stack rules learn the agents from the
- * task definitions Airlock writes (`AIRLOCK_AGENT`, `AIRLOCK_APPROVAL_TIERS`): each non-`auto`
+ * task definitions Airlock writes (`TASK_ENV.agent` and `TASK_ENV.approvalTiers` of
+ * `@airlock/core/contracts`): each non-`auto`
  * action type counts as an outward tool, which is the conservative reading. A resource rule that
  * reads the stack (`readsStack`: an opt-out recorded on another resource) runs as a stack policy.
  * Enforcement levels and settings come from Pulumi's policy config (`--policy-pack-config`): each
@@ -17,10 +18,11 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import type { Tier } from "@airlock/core";
+import { decodeApprovalTiers, TASK_ENV } from "@airlock/core/contracts";
 import { policyName, type PackEntry, type Severity } from "./pack.ts";
 import { ruleConfig } from "./config.ts";
 import type { AgentView, StackResource } from "./rule.ts";
-import { containerDefinitions, isRecord, parseJsonish } from "./support.ts";
+import { containerDefinitions, isRecord } from "./support.ts";
 import { ECS_TASK_DEFINITION as TASK_DEFINITION } from "./types.ts";
 
 const SEVERITY: Record<Severity, PulumiSeverity> = { error: "high", warning: "medium", info: "low" };
@@ -34,9 +36,9 @@ export function agentsFromTaskDefinitions(resources: readonly StackResource[]): 
   for (const r of resources.filter((x) => x.type === TASK_DEFINITION)) {
     for (const c of containerDefinitions(r.props) ?? []) {
       const env = new Map((Array.isArray(c.environment) ? c.environment.filter(isRecord) : []).map((e) => [String(e.name), e.value]));
-      const agent = env.get("AIRLOCK_AGENT");
-      const tiers = parseJsonish(env.get("AIRLOCK_APPROVAL_TIERS"));
-      if (typeof agent !== "string" || !isRecord(tiers)) continue;
+      const agent = env.get(TASK_ENV.agent);
+      const tiers = decodeApprovalTiers(env.get(TASK_ENV.approvalTiers));
+      if (typeof agent !== "string" || tiers === undefined) continue;
       const tools = Object.entries(tiers)
         .filter((e): e is [string, Tier] => e[1] === "approve" || e[1] === "always-approve")
         .map(([actionType, tier]) => ({ name: actionType, actionType, tier, outward: true }));

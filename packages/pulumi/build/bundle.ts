@@ -11,7 +11,7 @@
  * `gateway.json`), so it is cached on disk between runs: the cache records every input file
  * esbuild read with its content hash, and is used only while every one of them is unchanged (and
  * esbuild and the options are the same). A plan then costs a few hundred file stats instead of a
- * bundle. `AIRLOCK_CACHE_DIR` moves the cache; deleting the directory is always safe.
+ * bundle. `BUILD_ENV.cacheDir` (`AIRLOCK_CACHE_DIR`) moves the cache; deleting the directory is always safe.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
+import { BUILD_ENV } from "@airlock/core/contracts";
 import { LAMBDA_NODE_TARGET } from "../src/secrets/lambda-runtime.ts";
 import { ASSETS, type AssetManifest } from "../src/assets.ts";
 
@@ -63,7 +64,7 @@ const sha256 = (data: string | Buffer): string => createHash("sha256").update(da
 const CACHE_KEY = sha256(JSON.stringify({ esbuild: esbuildVersion, options: OPTIONS }));
 
 function cacheDir(): string {
-  return process.env.AIRLOCK_CACHE_DIR ?? join(tmpdir(), "airlock-build");
+  return process.env[BUILD_ENV.cacheDir] ?? join(tmpdir(), "airlock-build");
 }
 
 function readEntry(file: string): CacheEntry | undefined {
@@ -142,6 +143,27 @@ export function bundleApprovalGateway(dir: string = cacheDir()): { readonly file
 }
 
 /**
+ * One of the secret functions (`src/secrets/lambda/`) as the Lambda runs it: its own code with the
+ * names it shares with the components (`@airlock/core/contracts`) inlined, the AWS SDK left to the
+ * runtime. Small and quick, so not cached.
+ */
+function bundleSecretFunction(file: string): string {
+  const result = buildSync({
+    entryPoints: [join(LAMBDA_SOURCES, file)],
+    absWorkingDir: ROOT,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: LAMBDA_NODE_TARGET,
+    external: ["@aws-sdk/*"],
+    legalComments: "none",
+    logLevel: "silent",
+    write: false,
+  });
+  return Buffer.from(result.outputFiles[0]!.contents).toString("utf8");
+}
+
+/**
  * Writes the package's prebuilt Lambda code into `dir` (the package's `assets/`): the approval
  * gateway's bundle and the two secret functions, each under its name in `ASSETS`, and
  * `assets.json` with every file's sha256 and size (the same digests the plan shows for the code).
@@ -150,8 +172,8 @@ export function writeAssets(dir: string): AssetManifest {
   mkdirSync(dir, { recursive: true });
   const sources: Record<keyof typeof ASSETS, string> = {
     approvalGateway: readFileSync(bundleApprovalGateway().file, "utf8"),
-    rotation: readFileSync(join(LAMBDA_SOURCES, "rotate.mjs"), "utf8"),
-    secretAge: readFileSync(join(LAMBDA_SOURCES, "secret-age.mjs"), "utf8"),
+    rotation: bundleSecretFunction("rotate.mjs"),
+    secretAge: bundleSecretFunction("secret-age.mjs"),
   };
   const manifest: Record<string, { sha256: string; bytes: number }> = {};
   for (const [key, file] of Object.entries(ASSETS) as [keyof typeof ASSETS, string][]) {

@@ -1,4 +1,5 @@
 import { sanitizeTags, sanitizeTagValue, tagLimitsFor, type AgentModel } from "@airlock/core";
+import { MANAGED_BY, TAGS, type RoleKind } from "@airlock/core/contracts";
 
 /**
  * Tags every taggable child of an agent carries; `extra` (the caller's tags) wins on conflicts.
@@ -8,17 +9,22 @@ import { sanitizeTags, sanitizeTagValue, tagLimitsFor, type AgentModel } from "@
  */
 export function agentTags(model: AgentModel, extra?: Readonly<Record<string, string>>): Record<string, string> {
   return sanitizeTags({
-    "airlock:agent": model.name,
-    "airlock:owner": model.owner,
-    "airlock:managed-by": "airlock",
+    [TAGS.agent]: model.name,
+    [TAGS.owner]: model.owner,
+    [TAGS.managedBy]: MANAGED_BY,
     ...extra,
   });
 }
 
 /** Tag that marks what an IAM role is for; the guardrails read it. */
-export const ROLE_TAG = "airlock:role";
+export const ROLE_TAG = TAGS.role;
 /** The values of the `airlock:role` tag ({@link ROLE_TAG}): what an IAM role Airlock makes is for. */
-export type AirlockRoleKind = "task" | "execution" | "sandbox-task" | "sandbox-execution" | "rotation" | "monitor";
+export type AirlockRoleKind = RoleKind;
+
+/** The `airlock:role` tag of a role Airlock makes (the guardrails tell task roles from the others by it). */
+export function roleTag(kind: RoleKind): { readonly [ROLE_TAG]: RoleKind } {
+  return { [ROLE_TAG]: kind };
+}
 
 /** Tags Airlock itself puts on a resource at most, so a caller's tags must leave room for them. */
 const AIRLOCK_TAGS_AT_MOST = 12;

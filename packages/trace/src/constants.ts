@@ -1,38 +1,21 @@
 /**
- * Names shared with the CloudWatch side: the alarms and dashboard in packages/pulumi reference these
- * constants, so a rename here is a breaking change to every deployed alarm. Add, never rename.
+ * Names shared with the CloudWatch side, as the tracer's public constants. They are
+ * `@airlock/core/contracts`' `AGENT_METRICS`, `DIMENSIONS` and `TASK_ENV` (the alarms and the
+ * dashboard in packages/pulumi read the same contract), so a rename there is a breaking change
+ * to every deployed alarm. Add, never rename.
  */
+import { AGENT_METRICS, DIMENSIONS as CONTRACT_DIMENSIONS, TASK_ENV, type AgentMetricName } from "@airlock/core/contracts";
 
 /** Default CloudWatch namespace of the metrics the tracer's EMF lines create. */
-export const EMF_NAMESPACE = "Airlock/Agents";
+export const EMF_NAMESPACE = AGENT_METRICS.namespace;
 
 /** Metric names: each is a top-level member of every EMF line (one line per tool or model call). */
-export const METRICS = {
-  /** 1 per call. Sum = number of calls. */
-  calls: "Calls",
-  /** 1 when the call threw, else 0. Sum / Calls = error rate. */
-  errors: "Errors",
-  /** Wall-clock latency of the wrapped function, in milliseconds. */
-  latencyMs: "LatencyMs",
-  /** Input tokens billed (uncached input; cache reads and writes are in the PostHog event). 0 for tools. */
-  inputTokens: "InputTokens",
-  /** Output tokens billed. 0 for tools. */
-  outputTokens: "OutputTokens",
-  /** Cost of the call in USD from the price table (0 for tools and for models without a price). */
-  costUsd: "CostUsd",
-} as const;
+export const METRICS = AGENT_METRICS.names;
 
-export type MetricName = (typeof METRICS)[keyof typeof METRICS];
+export type MetricName = AgentMetricName;
 
 /** CloudWatch unit of each metric, as written in the EMF MetricDefinition. */
-export const METRIC_UNITS: Readonly<Record<MetricName, string>> = {
-  Calls: "Count",
-  Errors: "Count",
-  LatencyMs: "Milliseconds",
-  InputTokens: "Count",
-  OutputTokens: "Count",
-  CostUsd: "None",
-};
+export const METRIC_UNITS: Readonly<Record<MetricName, string>> = AGENT_METRICS.units;
 
 /** Dimension names: top-level string members of every EMF line. */
 export const DIMENSIONS = {
@@ -41,13 +24,13 @@ export const DIMENSIONS = {
    * program in one account (dev and prod) write to the same namespace, and only this keeps their
    * series apart.
    */
-  stack: "Stack",
+  stack: CONTRACT_DIMENSIONS.stack,
   /** The agent's name from its manifest. */
-  agent: "Agent",
+  agent: CONTRACT_DIMENSIONS.agent,
   /** The tool name, on tool-call lines only. */
-  tool: "Tool",
+  tool: CONTRACT_DIMENSIONS.tool,
   /** The model id as passed by the caller, on model-call lines only. */
-  model: "Model",
+  model: CONTRACT_DIMENSIONS.model,
 } as const;
 
 /**
@@ -59,19 +42,10 @@ export const DIMENSIONS = {
  * would change with every release. It is a plain member (`Release`) of every line, searchable in
  * Logs Insights.
  */
-export const DIMENSION_SETS = {
-  tool: [
-    [DIMENSIONS.stack, DIMENSIONS.agent],
-    [DIMENSIONS.stack, DIMENSIONS.agent, DIMENSIONS.tool],
-  ],
-  model: [
-    [DIMENSIONS.stack, DIMENSIONS.agent],
-    [DIMENSIONS.stack, DIMENSIONS.agent, DIMENSIONS.model],
-  ],
-} as const satisfies Record<string, readonly (readonly string[])[]>;
+export const DIMENSION_SETS = AGENT_METRICS.dimensionSets;
 
 /** Environment variable the tracer reads the stack from when `stack` is not given; AgentDeployment sets it. */
-export const STACK_ENV = "AIRLOCK_STACK";
+export const STACK_ENV = TASK_ENV.stack;
 
 /** PostHog LLM-analytics event names (https://posthog.com/docs/llm-analytics/manual-capture). */
 export const POSTHOG_EVENTS = {

@@ -6,9 +6,10 @@
 import { mkdirSync } from "node:fs";
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
+import { APPROVALS_ENV } from "@airlock/core/contracts";
 
 /** Environment variable holding the production connection string (ECS fills it from Secrets Manager). */
-export const DATABASE_URL_ENV = "AIRLOCK_APPROVALS_DATABASE_URL";
+export const DATABASE_URL_ENV = APPROVALS_ENV.databaseUrl;
 /** Where the embedded store lives when no connection string is given. */
 export const DEFAULT_DATA_DIR = ".airlock/approvals";
 

@@ -28,6 +28,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { APPROVAL_METRICS, DIMENSIONS, GATEWAY_CONFIG, GATEWAY_ENV, GATEWAY_OPS, type GatewayAgentEntry, type GatewayConfigFile, type GatewayInvocation } from "@airlock/core/contracts";
 import { createSlackClient } from "../config.ts";
 import { openDatabase, type Database } from "../audit/db.ts";
 import { ApprovalError } from "../errors.ts";
@@ -35,46 +36,17 @@ import { createLambdaHandler, type FunctionUrlEvent } from "../slack/http.ts";
 import { ApprovalRouter } from "./router.ts";
 import { ApprovalService, type SlackApi } from "../service/index.ts";
 import { SLACK_CHANNEL_ID, SLACK_USER_ID } from "../slack/slack-ids.ts";
-import type { ApprovalAction, ApprovalModel } from "../types.ts";
+import type { ApprovalModel } from "../types.ts";
 
-/** Environment variables the function reads (set by ApprovalGateway). */
-export const GATEWAY_ENV = {
-  botTokenArn: "AIRLOCK_SLACK_BOT_TOKEN_SECRET_ARN",
-  signingSecretArn: "AIRLOCK_SLACK_SIGNING_SECRET_ARN",
-  databaseUrlArn: "AIRLOCK_DATABASE_URL_SECRET_ARN",
-  namespace: "AIRLOCK_NAMESPACE",
-  /** The stack the gateway belongs to: the metric's `Stack` dimension. */
-  stack: "AIRLOCK_STACK",
-} as const;
+const PENDING = APPROVAL_METRICS.names;
 
-/** The file beside the bundle that lists the agents, and the version of its format read here. */
-export const GATEWAY_CONFIG = { file: "gateway.json", version: 1 } as const;
+/** One agent served by the gateway, as this function reads it. */
+export type GatewayAgentConfig = GatewayAgentEntry<ApprovalModel>;
 
-/** CloudWatch metric the pending-approvals alarm reads (dimensions `Stack`, `Agent`). */
-export const PENDING_METRIC = { namespace: "Airlock/Approvals", name: "OldestPendingSeconds", count: "PendingApprovals" } as const;
+/** `gateway.json` (its shape and version are `@airlock/core/contracts`' `GATEWAY_CONFIG`), as this function reads it. */
+export type GatewayConfig = GatewayConfigFile<ApprovalModel>;
 
-/** One agent served by the gateway. */
-export interface GatewayAgentConfig {
-  /** The agent's compiled model (an `AgentModel` as JSON); its `name` is the agent's key. */
-  readonly model: ApprovalModel;
-  readonly slack: {
-    /** Channel the agent's requests are posted to (C… or G…). */
-    readonly channelId: string;
-    /** Slack user ids allowed to decide the agent's requests (U… or W…). */
-    readonly approverIds: readonly string[];
-  };
-}
-
-/** `gateway.json`: the agents, keyed by name (each the name of the agent's Lambda alias). */
-export interface GatewayConfig {
-  readonly version: typeof GATEWAY_CONFIG.version;
-  readonly agents: Readonly<Record<string, GatewayAgentConfig>>;
-}
-
-/** A direct invocation by an agent. */
-export type GatewayInvocation =
-  | { readonly op: "request"; readonly release: string; readonly action: ApprovalAction }
-  | { readonly op: "decision"; readonly requestId: string };
+export type { GatewayInvocation };
 
 /** The part of the Lambda context the handler reads. */
 export interface GatewayContext {
@@ -193,12 +165,12 @@ export function pendingMetricLine(key: PendingMetricKey, summary: { count: numbe
   return JSON.stringify({
     _aws: {
       Timestamp: now,
-      CloudWatchMetrics: [{ Namespace: key.namespace, Dimensions: [["Stack", "Agent"]], Metrics: [{ Name: PENDING_METRIC.name, Unit: "Seconds" }, { Name: PENDING_METRIC.count, Unit: "Count" }] }],
+      CloudWatchMetrics: [{ Namespace: key.namespace, Dimensions: [[...APPROVAL_METRICS.dimensions]], Metrics: [{ Name: PENDING.oldestPendingSeconds, Unit: "Seconds" }, { Name: PENDING.pending, Unit: "Count" }] }],
     },
-    Stack: key.stack,
-    Agent: key.agent,
-    [PENDING_METRIC.name]: summary.oldestAgeSeconds,
-    [PENDING_METRIC.count]: summary.count,
+    [DIMENSIONS.stack]: key.stack,
+    [DIMENSIONS.agent]: key.agent,
+    [PENDING.oldestPendingSeconds]: summary.oldestAgeSeconds,
+    [PENDING.pending]: summary.count,
   });
 }
 
@@ -246,7 +218,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
   const config = parseGatewayConfig(options.config);
   if (typeof options.stack !== "string" || options.stack === "") throw new ApprovalError("`stack`: give the stack the gateway belongs to (the ApprovalGateway component sets `AIRLOCK_STACK`); it keys the pending-approvals metric");
   const agents = Object.keys(config.agents);
-  const namespace = options.namespace ?? PENDING_METRIC.namespace;
+  const namespace = options.namespace ?? APPROVAL_METRICS.namespace;
   const log = options.log ?? ((line: string) => console.log(line));
   const onError = options.onError ?? ((message: string, error: unknown) => console.error(message, error));
   // One service per agent and release (a request records the release the agent ran).
@@ -307,11 +279,11 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
     if (isObject(event) && "op" in event) {
       const agent = agentFromContext(context, agents);
       const inv = event as unknown as GatewayInvocation;
-      if (inv.op === "request") {
+      if (inv.op === GATEWAY_OPS.request) {
         if (typeof inv.release !== "string" || inv.release.trim() === "") throw new ApprovalError("`release`: the agent's release id (AIRLOCK_RELEASE) is required");
         return service(agent, inv.release).requestApproval(inv.action);
       }
-      if (inv.op === "decision") {
+      if (inv.op === GATEWAY_OPS.decision) {
         if (typeof inv.requestId !== "string") throw new ApprovalError("`requestId`: give the id the `request` operation returned");
         // The agent's own service: another agent's request reads as undecided (null).
         return (await gatewayService(agent).getDecision(inv.requestId)) ?? null;

@@ -7,13 +7,14 @@
  * or RDS) as an owner role, once, before the approval gateway's service role first connects.
  */
 import { ApprovalError, chooseStore, migrate, openDatabase, openExistingStore, redactUrl, verifyAuditLog } from "@airlock/approvals";
+import { APPROVALS_ENV } from "@airlock/core/contracts";
 import { UsageError, type Io } from "../io.ts";
 import { parseCommand, pickSubcommand } from "../options.ts";
 import { AUDIT_MIGRATE, AUDIT_VERIFY } from "./specs.ts";
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const [sub, rest] = pickSubcommand("audit", ["verify", "migrate"], argv);
-  if (sub === "migrate") return runMigrate(parseCommand(AUDIT_MIGRATE, rest).values["database-url"] ?? io.env.AIRLOCK_APPROVALS_DATABASE_URL, io);
+  if (sub === "migrate") return runMigrate(parseCommand(AUDIT_MIGRATE, rest).values["database-url"] ?? io.env[APPROVALS_ENV.databaseUrl], io);
   const parsed = parseCommand(AUDIT_VERIFY, rest);
   let expectHead: { seq: number; hash: string } | undefined;
   if (parsed.values["expect-head"] !== undefined) {

@@ -3,6 +3,7 @@
  * prints. Kept apart from the commands so that help loads nothing heavy (no Pulumi, no Postgres).
  */
 import { DEFAULT_EVAL_POLICY } from "@airlock/core";
+import { APPROVALS_ENV } from "@airlock/core/contracts";
 import { defineCommand } from "../options.ts";
 
 const STACK = { type: "string", short: "s", arg: "<name>", default: "dev", description: "the stack whose config file (`Pulumi.<name>.yaml`, under Pulumi.yaml's `stackConfigDir`) is used" } as const;
@@ -11,7 +12,7 @@ const MANIFEST = { type: "string", short: "m", arg: "<agent.yaml>", defaultText:
 const DATABASE_URL = {
   type: "string",
   arg: "<url>",
-  defaultText: "$AIRLOCK_APPROVALS_DATABASE_URL, else the embedded store",
+  defaultText: `$${APPROVALS_ENV.databaseUrl}, else the embedded store`,
   description: "postgres:// connection string of the approvals database (Supabase, RDS)",
 } as const;
 const DATA_DIR = { type: "string", arg: "<dir>", defaultText: ".airlock/approvals", description: "data directory of the embedded approvals store (PGlite); exclusive with --database-url" } as const;

@@ -4,6 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { PLAN_VERSION, REQUIREMENT_TOKEN, loadManifest, toolsNeedingApproval, type Finding, type PlanDocument, type PlannedPermission, type PlannedResource } from "@airlock/core";
+import { OPT_OUT_PREFIX, TAGS } from "@airlock/core/contracts";
 import { runProgram } from "./load-program.ts";
 import { readPulumiProject } from "./project.ts";
 import { bareManifestRegion } from "./region.ts";
@@ -143,9 +144,9 @@ export function secretReaders(resources: readonly PlannedResource[]): PlannedPer
       const readers = ([] as unknown[]).concat(st.Condition?.StringNotEquals?.["aws:PrincipalArn"] ?? []).filter((x): x is string => typeof x === "string");
       for (const principal of [...new Set(readers)].sort()) {
         rows.push({
-          agent: tags["airlock:agent"] ?? "?",
+          agent: tags[TAGS.agent] ?? "?",
           tool: `${SECRET_READER_TOOL} ${principal}`,
-          system: `secret:${tags["airlock:secret"] ?? String(secret?.inputs.name ?? r.name)}`,
+          system: `secret:${tags[TAGS.secret] ?? String(secret?.inputs.name ?? r.name)}`,
           access: "read",
           actions: ["secretsmanager:GetSecretValue"],
           resources: [String(r.inputs.secretArn ?? secret?.inputs.name ?? "")],
@@ -199,9 +200,9 @@ function evalGateFindings(plan: PlanDocument): Finding[] {
   for (const r of plan.resources) {
     if (r.type !== "aws:ecs/service:Service") continue;
     const tags = (r.inputs.tags ?? {}) as Record<string, string>;
-    const gate = tags["airlock:eval-gate"];
-    if (gate?.startsWith("OFF: ")) {
-      out.push({ rule: "AIR-W006", severity: "warning", subject: `${tags["airlock:agent"] ?? "?"}: service ${String(r.inputs.name ?? r.name)}`, message: `eval gate is off: ${gate.slice(5)}` });
+    const gate = tags[TAGS.evalGate];
+    if (gate?.startsWith(OPT_OUT_PREFIX)) {
+      out.push({ rule: "AIR-W006", severity: "warning", subject: `${tags[TAGS.agent] ?? "?"}: service ${String(r.inputs.name ?? r.name)}`, message: `eval gate is off: ${gate.slice(OPT_OUT_PREFIX.length)}` });
     }
   }
   return out;

@@ -26,6 +26,7 @@ import { canonicalJson } from "../hash.ts";
 import { formatPath } from "../errors.ts";
 import type { ReleaseFingerprint } from "../compile/release.ts";
 import { EvalReportError, buildReport, describeJson, isRecord, type EvalCase, type EvalReport } from "./report.ts";
+import { EVAL_ENV } from "../contracts/index.ts";
 
 type FingerprintField = keyof ReleaseFingerprint;
 const FIELDS: readonly FingerprintField[] = ["imageDigest", "promptHash", "toolsHash", "model"];
@@ -39,12 +40,7 @@ export const PROMPTFOO_FINGERPRINT_TAGS: Readonly<Record<FingerprintField, strin
 };
 
 /** The environment variables the example promptfoo config reads its tags from. */
-export const FINGERPRINT_ENV: Readonly<Record<FingerprintField, string>> = {
-  imageDigest: "AIRLOCK_IMAGE_DIGEST",
-  promptHash: "AIRLOCK_PROMPT_HASH",
-  toolsHash: "AIRLOCK_TOOLS_HASH",
-  model: "AIRLOCK_MODEL",
-};
+export const FINGERPRINT_ENV: Readonly<Record<FingerprintField, string>> = EVAL_ENV;
 
 /** promptfoo test `metadata` key: the case must pass N runs of N. */
 export const PROMPTFOO_REQUIRED_REPEATS_KEY = "airlockRequiredRepeats";

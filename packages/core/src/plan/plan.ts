@@ -5,6 +5,7 @@
  * `"[secret]"` and never printed.
  */
 import type { AgentModel, Finding, PermissionEntry } from "../compile/model.ts";
+import { COMPONENT_TOKENS } from "../contracts/index.ts";
 
 /** Version of the plan document format ({@link PlanDocument.version}). */
 export const PLAN_VERSION = 1;
@@ -13,7 +14,7 @@ export const PLAN_VERSION = 1;
  * Type token of a plan's notes on resources Airlock uses but does not own (a bring-your-own key,
  * log group or secret): `@airlock/pulumi` writes them, the CLI's permission map reads them.
  */
-export const REQUIREMENT_TOKEN = "airlock:interop:Requirement";
+export const REQUIREMENT_TOKEN = COMPONENT_TOKENS.requirement;
 
 export interface PlannedResource {
   /** Pulumi URN, unique in the plan. */

@@ -8,6 +8,7 @@
 import type { AgentModel, SecretBinding, ToolSummary } from "../compile/model.ts";
 import type { PlanDocument, PlannedResource } from "./plan.ts";
 import type { RiskClass, Tier } from "../manifest/vocabulary.ts";
+import { TAGS } from "../contracts/index.ts";
 
 /**
  * Evidence for one action type, as the approvals package's autonomy report gives it
@@ -66,7 +67,7 @@ const tagsOf = (r: PlannedResource): Record<string, unknown> => (r.inputs.tags a
 /** Names for the runbook's commands, from the plan if given. */
 export function runbookNames(model: AgentModel, plan?: PlanDocument, region?: string): RunbookNames {
   const resources = plan?.resources ?? [];
-  const service = resources.find((r) => r.type === "aws:ecs/service:Service" && (r.inputs.name === model.name || tagsOf(r)["airlock:agent"] === model.name));
+  const service = resources.find((r) => r.type === "aws:ecs/service:Service" && (r.inputs.name === model.name || tagsOf(r)[TAGS.agent] === model.name));
   const serviceName = str(service?.inputs.name) ?? model.name;
   const clusterRef = str(service?.inputs.cluster);
   const clusterRes = resources.find((r) => r.type === "aws:ecs/cluster:Cluster" && clusterRef !== undefined && clusterRef.split("/").pop() === (str(r.inputs.name) ?? r.name));
@@ -81,11 +82,11 @@ export function runbookNames(model: AgentModel, plan?: PlanDocument, region?: st
   }
   // Physical names carry the stack, so resources are found by what they are (type and tags), and
   // the convention (with a `<stack>` placeholder) stands in only when there is no plan.
-  const ownedBy = (r: PlannedResource) => tagsOf(r)["airlock:agent"] === model.name;
+  const ownedBy = (r: PlannedResource) => tagsOf(r)[TAGS.agent] === model.name;
   const logGroup = str(resources.find((r) => r.type === "aws:cloudwatch/logGroup:LogGroup" && ownedBy(r))?.inputs.name) ?? `/airlock/<stack>/agents/${model.name}`;
   const secrets: Record<string, string> = {};
   for (const s of model.secrets) {
-    const r = resources.find((x) => x.type === "aws:secretsmanager/secret:Secret" && tagsOf(x)["airlock:secret"] === s.name && (tagsOf(x)["airlock:agent"] ?? model.name) === model.name);
+    const r = resources.find((x) => x.type === "aws:secretsmanager/secret:Secret" && tagsOf(x)[TAGS.secret] === s.name && (tagsOf(x)[TAGS.agent] ?? model.name) === model.name);
     secrets[s.name] = str(r?.inputs.name) ?? `airlock/<stack>/${model.name}/${s.name}`;
   }
   const alarmResources = resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && ownedBy(r));

@@ -8,10 +8,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { bedrockInvokeResources, sanitizeTagValue, type AgentModel } from "@airlock/core";
+import { COMPONENT_TOKENS, optOutValue, TAGS } from "@airlock/core/contracts";
 import type { AgentPlatform } from "../platform/agent-platform.ts";
 import { policyJson } from "../policy.ts";
 import { ECS_TASKS_SERVICE, ecrPullStatements, logStatement, RoleStatements, serviceTrustPolicy, updateServiceStatement } from "../iam/index.ts";
-import { agentTags, ROLE_TAG } from "../tags.ts";
+import { agentTags, roleTag } from "../tags.ts";
 import { AgentSecrets } from "../secrets/agent-secrets.ts";
 import { AgentObservability } from "../observability/agent-observability.ts";
 import { AlertChannel, taskStoppedRule, type AlertTargets } from "../observability/alert-channel.ts";
@@ -39,7 +40,7 @@ export { dockerfileOf, ecrRepositoryName } from "./image.ts";
 export { agentEgressRules } from "./egress.ts";
 
 /** Pulumi type token of {@link AgentDeployment}. */
-export const AGENT_DEPLOYMENT_TOKEN = "airlock:agent:AgentDeployment";
+export const AGENT_DEPLOYMENT_TOKEN = COMPONENT_TOKENS.agentDeployment;
 
 /** Arguments of {@link AgentDeployment}. */
 export interface AgentDeploymentArgs {
@@ -214,7 +215,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
     );
     const executionRole = new aws.iam.Role(
       `${name}-execution`,
-      { description: `${model.name}: pull the image, write logs, read the agent's secrets`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), tags: { ...tags, [ROLE_TAG]: "execution" } },
+      { description: `${model.name}: pull the image, write logs, read the agent's secrets`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), tags: { ...tags, ...roleTag("execution") } },
       { parent: this },
     );
 
@@ -350,8 +351,8 @@ export class AgentDeployment extends pulumi.ComponentResource {
         tags: {
           ...tags,
           // Opt-out reasons are free text: written as values every service accepts.
-          "airlock:eval-gate": evalGateTag(args.evalGate),
-          "airlock:approvals": approvals === undefined ? "none needed" : "disabled" in approvals ? sanitizeTagValue(`OFF: ${approvals.disabled}`) : "gateway",
+          [TAGS.evalGate]: evalGateTag(args.evalGate),
+          [TAGS.approvals]: approvals === undefined ? "none needed" : "disabled" in approvals ? sanitizeTagValue(optOutValue(approvals.disabled)) : "gateway",
         },
       },
       { parent: this },

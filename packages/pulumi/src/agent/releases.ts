@@ -3,6 +3,7 @@
  * resource exists, and the eval gate the active one must pass (a current, passing report).
  */
 import { DEFAULT_EVAL_POLICY, assertEvalGate, findSecrets, imageDigestOf, releaseFingerprint, sanitizeTagValue, type AgentModel, type EvalGateResult, type EvalPolicy } from "@airlock/core";
+import { AIRLOCK_ENV_PREFIX, optOutValue } from "@airlock/core/contracts";
 import { parseEcrImage } from "./container.ts";
 
 /** One release: an image by digest plus its release-specific configuration. */
@@ -44,7 +45,7 @@ const RELEASE_FIELDS = ["image", "environment", "description", "bad", "evalRepor
  * for an opt-out, as a value every service accepts (no `%`, free text cleaned, at most 256).
  */
 export function evalGateTag(settings: ReleaseEvalGate | undefined): string {
-  if (settings !== undefined && "disabled" in settings) return sanitizeTagValue(`OFF: ${settings.disabled}`);
+  if (settings !== undefined && "disabled" in settings) return sanitizeTagValue(optOutValue(settings.disabled));
   return `on: pass rate at least ${Math.round((settings?.policy ?? DEFAULT_EVAL_POLICY).minPassRate * 100)} percent`;
 }
 
@@ -120,7 +121,7 @@ export function validateReleases(model: AgentModel, args: ReleaseArgs, region: s
     }
     for (const [k, v] of Object.entries(r.environment ?? {})) {
       if (!/^[A-Z][A-Z0-9_]*$/.test(k)) throw new Error(`\`releases.${id}.environment.${k}\`: environment names are SCREAMING_SNAKE_CASE`);
-      if (k.startsWith("AIRLOCK_")) throw new Error(`\`releases.${id}.environment.${k}\`: AIRLOCK_* variables are set by Airlock; rename it`);
+      if (k.startsWith(AIRLOCK_ENV_PREFIX)) throw new Error(`\`releases.${id}.environment.${k}\`: ${AIRLOCK_ENV_PREFIX}* variables are set by Airlock; rename it`);
       if (model.secrets.some((s) => s.envName === k)) throw new Error(`\`releases.${id}.environment.${k}\`: ${k} is a secret's variable; secrets come from Secrets Manager only`);
       if (typeof v !== "string") throw new Error(`\`releases.${id}.environment.${k}\`: must be a string`);
       if (findSecrets(v).length > 0) {

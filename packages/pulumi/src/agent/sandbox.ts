@@ -9,11 +9,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { sanitizeSecurityGroupDescription, type AgentModel } from "@airlock/core";
+import { SANDBOX_ENV, TAGS } from "@airlock/core/contracts";
 import type { AgentPlatform } from "../platform/agent-platform.ts";
 import { policyJson, type StatementInput } from "../policy.ts";
 import { ECS_TASKS_SERVICE, ecrPullStatements, ecrRepositoryArn, logStatement, serviceTrustPolicy } from "../iam/index.ts";
 import { stackScopedName } from "../naming.ts";
-import { ROLE_TAG } from "../tags.ts";
+import { roleTag } from "../tags.ts";
 import { fargateTaskDefinition, hardenedContainer, parseEcrImage } from "./container.ts";
 import { endpointEgressRules } from "./egress.ts";
 
@@ -40,7 +41,7 @@ export function sandboxContainer(model: AgentModel, spec: NonNullable<AgentModel
     name: SANDBOX_CONTAINER,
     image: spec.image,
     user: model.runtime.user,
-    environment: { AIRLOCK_AGENT: model.name, AIRLOCK_SANDBOX: "true" },
+    environment: { [SANDBOX_ENV.agent]: model.name, [SANDBOX_ENV.sandbox]: "true" },
     secrets: {},
     logGroupName,
     region,
@@ -71,12 +72,12 @@ export function createSandbox(
   // The sandbox's own task role holds no policy: sandboxed code gets no AWS access at all.
   const taskRole = new aws.iam.Role(
     `${name}-sandbox-task`,
-    { description: `${model.name} sandbox: no permissions`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), tags: { ...tags, [ROLE_TAG]: "sandbox-task" } },
+    { description: `${model.name} sandbox: no permissions`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), tags: { ...tags, ...roleTag("sandbox-task") } },
     { parent },
   );
   const executionRole = new aws.iam.Role(
     `${name}-sandbox-execution`,
-    { description: `${model.name} sandbox: pull the image, write logs`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), tags: { ...tags, [ROLE_TAG]: "sandbox-execution" } },
+    { description: `${model.name} sandbox: pull the image, write logs`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), tags: { ...tags, ...roleTag("sandbox-execution") } },
     { parent },
   );
   const policy = new aws.iam.RolePolicy(
@@ -94,7 +95,7 @@ export function createSandbox(
       architecture: model.runtime.architecture,
       executionRoleArn: executionRole.arn,
       taskRoleArn: taskRole.arn,
-      tags: { ...tags, "airlock:sandbox": "true" },
+      tags: { ...tags, [TAGS.sandbox]: "true" },
     },
     { parent, dependsOn: [policy] },
   );

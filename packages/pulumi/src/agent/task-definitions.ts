@@ -7,6 +7,7 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { sanitizeTagValue, type AgentModel, type ResolvedBedrockModel } from "@airlock/core";
+import { encodeApprovalTiers, encodeList, TAGS, TASK_ENV } from "@airlock/core/contracts";
 import { stackScopedName } from "../naming.ts";
 import { fargateTaskDefinition, hardenedContainer } from "./container.ts";
 import type { ReleaseSpec } from "./releases.ts";
@@ -28,27 +29,27 @@ export interface AgentEnvironmentRefs {
   };
 }
 
-/** The environment every release of the agent starts with (the manifest's, then Airlock's `AIRLOCK_*`). */
+/** The environment every release of the agent starts with (the manifest's, then Airlock's `TASK_ENV`). */
 export function agentEnvironment(model: AgentModel, refs: AgentEnvironmentRefs): Record<string, pulumi.Input<string>> {
   const { bedrock, sandbox } = refs;
   return {
     ...model.runtime.environment,
-    AIRLOCK_AGENT: model.name,
+    [TASK_ENV.agent]: model.name,
     // The tracer's `Stack` dimension: the alarms read {Stack, Agent}.
-    AIRLOCK_STACK: refs.stack,
-    AIRLOCK_MODEL: `${model.model.provider}/${model.model.id}`,
-    AIRLOCK_MODEL_HASH: model.hash,
+    [TASK_ENV.stack]: refs.stack,
+    [TASK_ENV.model]: `${model.model.provider}/${model.model.id}`,
+    [TASK_ENV.modelHash]: model.hash,
     // The id to pass to Bedrock's InvokeModel or Converse: the inference profile.
-    ...(bedrock !== undefined ? { AIRLOCK_BEDROCK_MODEL_ID: bedrock.profile.id } : {}),
-    AIRLOCK_APPROVAL_TIERS: JSON.stringify(Object.fromEntries(model.approvals.map((a) => [a.actionType, a.tier]))),
-    ...(model.github.length > 0 ? { AIRLOCK_GITHUB_SCOPE: JSON.stringify(model.github) } : {}),
-    ...(refs.approvalAliasArn !== undefined ? { AIRLOCK_APPROVAL_FUNCTION: refs.approvalAliasArn } : {}),
+    ...(bedrock !== undefined ? { [TASK_ENV.bedrockModelId]: bedrock.profile.id } : {}),
+    [TASK_ENV.approvalTiers]: encodeApprovalTiers(Object.fromEntries(model.approvals.map((a) => [a.actionType, a.tier]))),
+    ...(model.github.length > 0 ? { [TASK_ENV.githubScope]: JSON.stringify(model.github) } : {}),
+    ...(refs.approvalAliasArn !== undefined ? { [TASK_ENV.approvalFunction]: refs.approvalAliasArn } : {}),
     ...(sandbox
       ? {
-          AIRLOCK_SANDBOX_CLUSTER: sandbox.clusterArn,
-          AIRLOCK_SANDBOX_TASK_DEFINITION: sandbox.taskDefinitionArn,
-          AIRLOCK_SANDBOX_SUBNETS: sandbox.subnetIds.apply((ids) => ids.join(",")),
-          AIRLOCK_SANDBOX_SECURITY_GROUP: sandbox.securityGroupId,
+          [TASK_ENV.sandboxCluster]: sandbox.clusterArn,
+          [TASK_ENV.sandboxTaskDefinition]: sandbox.taskDefinitionArn,
+          [TASK_ENV.sandboxSubnets]: sandbox.subnetIds.apply(encodeList),
+          [TASK_ENV.sandboxSecurityGroup]: sandbox.securityGroupId,
         }
       : {}),
   };
@@ -88,7 +89,7 @@ export function releaseTaskDefinitions(name: string, args: ReleaseTaskDefinition
             image,
             user: model.runtime.user,
             ...(model.runtime.command ? { command: model.runtime.command } : {}),
-            environment: { ...env, ...r.environment, AIRLOCK_RELEASE: id },
+            environment: { ...env, ...r.environment, [TASK_ENV.release]: id },
             secrets: secretArns,
             logGroupName,
             region: args.region,
@@ -108,7 +109,7 @@ export function releaseTaskDefinitions(name: string, args: ReleaseTaskDefinition
         executionRoleArn: args.executionRoleArn,
         taskRoleArn: args.taskRoleArn,
         scratchPaths: args.scratchPaths,
-        tags: { ...args.tags, "airlock:release": id, ...(r.description ? { "airlock:release-description": sanitizeTagValue(r.description) } : {}) },
+        tags: { ...args.tags, [TAGS.release]: id, ...(r.description ? { [TAGS.releaseDescription]: sanitizeTagValue(r.description) } : {}) },
       },
       { parent },
     );

@@ -5,9 +5,10 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { IAM_POLICY_LIMITS, INFERENCE_PROFILE_CONDITION, bedrockInvokeResources, policySize, toolsNeedingApproval, type AgentModel } from "@airlock/core";
+import { TAG_PREFIXES } from "@airlock/core/contracts";
 import type { StatementInput } from "../policy.ts";
 import { ECS_TASKS_SERVICE } from "../iam/index.ts";
-import { reasonTagValue, ROLE_TAG, withOptOutTags } from "../tags.ts";
+import { reasonTagValue, roleTag, withOptOutTags } from "../tags.ts";
 
 /** What the task role's statements name besides the compiled ones: outputs when deploying, placeholders when bounding the size. */
 export interface TaskPolicyRefs {
@@ -67,7 +68,7 @@ export function taskRoleStatements(model: AgentModel, refs: TaskPolicyRefs): Sta
  * wildcard, AIR-G006 reports it with the reason) when they have no compiled model, as in
  * `pulumi preview --policy-pack`, which sees only resources.
  */
-export const WILDCARD_REASON_TAG_PREFIX = "airlock:wildcard:";
+export const WILDCARD_REASON_TAG_PREFIX = TAG_PREFIXES.wildcardReason;
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const sa = new Set(a);
@@ -100,7 +101,7 @@ export function wildcardReasonTags(model: AgentModel): Record<string, string> {
  * (`wildcardReasonTags`). Throws, naming `tools`, when they would not fit on the role (50 tags, AIR-D003).
  */
 export function taskRoleTags(model: AgentModel, tags: Readonly<Record<string, string>>): Record<string, string> {
-  return withOptOutTags("aws:iam/role:Role", { ...tags, [ROLE_TAG]: "task" }, wildcardReasonTags(model), {
+  return withOptOutTags("aws:iam/role:Role", { ...tags, ...roleTag("task") }, wildcardReasonTags(model), {
     field: "tools",
     what: "statements with a wildcard the manifest allows (`allowWildcard`: one tag `airlock:wildcard:<Sid>` each)",
     resource: `agent \`${model.name}\`'s task role`,

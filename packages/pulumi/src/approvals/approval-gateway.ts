@@ -21,11 +21,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { toolsNeedingApproval, type AgentModel, type SecretBinding } from "@airlock/core";
 import { SLACK_CHANNEL_ID, SLACK_USER_ID } from "@airlock/approvals/slack-ids";
+import { APPROVAL_METRICS, APPROVALS_ENV, COMPONENT_TOKENS, DIMENSIONS, GATEWAY_CONFIG, GATEWAY_ENV, type GatewayConfigFile, type GatewaySlackRoute } from "@airlock/core/contracts";
 import type { AwsContext } from "../aws-context.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
 import { policyJson } from "../policy.ts";
 import { LAMBDA_SERVICE, logStatement, RoleStatements, serviceTrustPolicy } from "../iam/index.ts";
-import { ROLE_TAG } from "../tags.ts";
+import { roleTag } from "../tags.ts";
 import { AgentSecrets } from "../secrets/agent-secrets.ts";
 import type { SharedFunction } from "../secrets/secret-functions.ts";
 import { LAMBDA_RUNTIME } from "../secrets/lambda-runtime.ts";
@@ -33,12 +34,12 @@ import { checkRetention, secureLogGroup } from "../observability/secure-log-grou
 import { assetFile } from "../assets.ts";
 
 /** Pulumi type token of {@link ApprovalGateway}. */
-export const APPROVAL_GATEWAY_TOKEN = "airlock:approvals:ApprovalGateway";
+export const APPROVAL_GATEWAY_TOKEN = COMPONENT_TOKENS.approvalGateway;
 /**
  * Namespace of the metric the pending-approvals alarms read (`OldestPendingSeconds`, dimensions
  * `Stack` and `Agent`), written by the gateway's scheduled run.
  */
-export const PENDING_APPROVALS_NAMESPACE = "Airlock/Approvals";
+export const PENDING_APPROVALS_NAMESPACE = APPROVAL_METRICS.namespace;
 
 /** Where one agent's approval requests go. */
 export interface ApprovalSettings {
@@ -171,14 +172,14 @@ export function approvalSecretBindings(maxAgeDays: number): SecretBinding[] {
     consumers: ["approvals"],
   });
   return [
-    binding("database-url", "AIRLOCK_APPROVALS_DATABASE_URL", "Approval audit log: postgres:// URL of the service role (Supabase or RDS)"),
-    binding("slack-bot-token", "SLACK_BOT_TOKEN", "Slack app bot token (xoxb-) that posts approval requests"),
-    binding("slack-signing-secret", "SLACK_SIGNING_SECRET", "Slack app signing secret that authenticates button clicks"),
+    binding("database-url", APPROVALS_ENV.databaseUrl, "Approval audit log: postgres:// URL of the service role (Supabase or RDS)"),
+    binding("slack-bot-token", APPROVALS_ENV.botToken, "Slack app bot token (xoxb-) that posts approval requests"),
+    binding("slack-signing-secret", APPROVALS_ENV.signingSecret, "Slack app signing secret that authenticates button clicks"),
   ];
 }
 
 /** Each agent's Slack route by agent name, in name order: what plans show and gateway.json carries. */
-function slackRoutes(routes: readonly ApprovalRoute[]): Record<string, { channelId: string; approverIds: string[] }> {
+function slackRoutes(routes: readonly ApprovalRoute[]): Record<string, GatewaySlackRoute> {
   const byName = [...routes].sort((a, b) => (a.model.name < b.model.name ? -1 : a.model.name > b.model.name ? 1 : 0));
   return Object.fromEntries(byName.map(({ model, settings }) => [model.name, { channelId: settings.slack.channelId, approverIds: [...settings.slack.approverIds] }]));
 }
@@ -192,7 +193,8 @@ export function gatewayConfig(routes: readonly ApprovalRoute[]): string {
       return [name, { model: portable, slack }];
     }),
   );
-  return JSON.stringify({ version: 1, agents });
+  const file: GatewayConfigFile = { version: GATEWAY_CONFIG.version, agents };
+  return JSON.stringify(file);
 }
 
 /**
@@ -236,7 +238,7 @@ export class ApprovalGateway extends pulumi.ComponentResource {
 
     const role = new aws.iam.Role(
       `${name}-function`,
-      { description: `${args.platformName}: the approval gateway's function`, assumeRolePolicy: serviceTrustPolicy(LAMBDA_SERVICE, ctx.accountId), tags: { ...tags, [ROLE_TAG]: "approvals" } },
+      { description: `${args.platformName}: the approval gateway's function`, assumeRolePolicy: serviceTrustPolicy(LAMBDA_SERVICE, ctx.accountId), tags: { ...tags, ...roleTag("approvals") } },
       { parent: this },
     );
     const secrets = new AgentSecrets(
@@ -276,16 +278,16 @@ export class ApprovalGateway extends pulumi.ComponentResource {
         ...(args.reservedConcurrency === "none" ? {} : { reservedConcurrentExecutions: args.reservedConcurrency ?? 10 }),
         code: new pulumi.asset.AssetArchive({
           "index.mjs": new pulumi.asset.FileAsset(assetFile("approvalGateway")),
-          "gateway.json": new pulumi.asset.StringAsset(gatewayConfig(args.routes)),
+          [GATEWAY_CONFIG.file]: new pulumi.asset.StringAsset(gatewayConfig(args.routes)),
         }),
         environment: {
           variables: {
-            AIRLOCK_SLACK_BOT_TOKEN_SECRET_ARN: secrets.arns["slack-bot-token"]!,
-            AIRLOCK_SLACK_SIGNING_SECRET_ARN: secrets.arns["slack-signing-secret"]!,
-            AIRLOCK_DATABASE_URL_SECRET_ARN: secrets.arns["database-url"]!,
-            AIRLOCK_NAMESPACE: PENDING_APPROVALS_NAMESPACE,
+            [GATEWAY_ENV.botTokenArn]: secrets.arns["slack-bot-token"]!,
+            [GATEWAY_ENV.signingSecretArn]: secrets.arns["slack-signing-secret"]!,
+            [GATEWAY_ENV.databaseUrlArn]: secrets.arns["database-url"]!,
+            [GATEWAY_ENV.namespace]: PENDING_APPROVALS_NAMESPACE,
             // The pending-approvals metric carries the stack, so each stack's alarms read their own.
-            AIRLOCK_STACK: stackLabel(),
+            [GATEWAY_ENV.stack]: stackLabel(),
           },
         },
         loggingConfig: { logFormat: "Text", logGroup: logs.name },
@@ -341,9 +343,9 @@ export function pendingApprovalsAlarm(
       name: stackScopedName(["airlock", args.agent, "approvals-pending"], 255),
       alarmDescription: `${args.agent}: an approval request has waited more than ${args.minutes} minutes (or the gateway stopped reporting). Approvers: check the Slack channel.`,
       namespace: PENDING_APPROVALS_NAMESPACE,
-      metricName: "OldestPendingSeconds",
+      metricName: APPROVAL_METRICS.names.oldestPendingSeconds,
       // Exactly what the gateway writes (pendingMetricLine in @airlock/approvals): stack and agent.
-      dimensions: { Agent: args.agent, Stack: stackLabel() },
+      dimensions: { [DIMENSIONS.agent]: args.agent, [DIMENSIONS.stack]: stackLabel() },
       statistic: "Maximum",
       period: 300,
       evaluationPeriods: 1,

@@ -20,11 +20,12 @@ import * as aws from "@pulumi/aws";
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { sha256 } from "@airlock/core";
+import { COMPONENT_TOKENS, GITHUB_VARIABLES, MANAGED_BY, TAGS } from "@airlock/core/contracts";
 import { policyJson } from "../policy.ts";
-import { ROLE_TAG } from "../tags.ts";
+import { roleTag } from "../tags.ts";
 
 /** Pulumi type token of {@link EvalGate}. */
-export const EVAL_GATE_TOKEN = "airlock:github:EvalGate";
+export const EVAL_GATE_TOKEN = COMPONENT_TOKENS.evalGate;
 /** GitHub Actions' OIDC issuer host. */
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 /** The audience `aws-actions/configure-aws-credentials` requests. */
@@ -196,7 +197,7 @@ export function validateEvalGateArgs(args: EvalGateArgs): EvalGateSettings {
     const problem = deployPolicyProblem(args.deployPolicy);
     if (problem) problems.push(`\`deployPolicy\`: ${problem}`);
   }
-  const roleArnVariable = args.roleArnVariable ?? "AIRLOCK_DEPLOY_ROLE_ARN";
+  const roleArnVariable = args.roleArnVariable ?? GITHUB_VARIABLES.deployRoleArn;
   if (!VARIABLE.test(roleArnVariable) || roleArnVariable.toUpperCase().startsWith("GITHUB_")) {
     problems.push(`\`roleArnVariable\`: "${roleArnVariable}" is not a usable Actions variable name; use letters, digits and \`_\`, not starting with GITHUB_`);
   }
@@ -293,7 +294,7 @@ export class EvalGate extends pulumi.ComponentResource {
     // Validated before anything registers, the component included.
     const s = validateEvalGateArgs(args);
     super(EVAL_GATE_TOKEN, name, {}, opts);
-    const tags = { "airlock:managed-by": "airlock", "airlock:repository": `${s.owner}/${s.repo}`, ...args.tags };
+    const tags = { [TAGS.managedBy]: MANAGED_BY, [TAGS.repository]: `${s.owner}/${s.repo}`, ...args.tags };
 
     const ruleset = new github.RepositoryRuleset(
       `${name}-branch`,
@@ -356,7 +357,7 @@ export class EvalGate extends pulumi.ComponentResource {
         description: `Deploys ${s.owner}/${s.repo} from GitHub Actions jobs in the ${s.environment} environment`,
         assumeRolePolicy: deployTrustPolicy(providerArn, s.subject),
         maxSessionDuration: s.maxSessionDuration,
-        tags: { ...tags, [ROLE_TAG]: "github-deploy" },
+        tags: { ...tags, ...roleTag("github-deploy") },
       },
       { parent: this },
     );

@@ -8,6 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentModel } from "@airlock/core";
 import { EMF_NAMESPACE, METRICS } from "@airlock/trace/constants";
+import { COMPONENT_TOKENS } from "@airlock/core/contracts";
 import type { AwsContext } from "../aws-context.ts";
 import { checkRetention, secureLogGroup } from "./secure-log-group.ts";
 import { dataProtectionPolicy } from "./data-protection.ts";
@@ -17,7 +18,7 @@ import { agentDimensions, costAnomalyQueries, errorRateQueries, resolveAlarmSett
 import { dashboardBody } from "./dashboard.ts";
 
 /** Pulumi type token of {@link AgentObservability}. */
-export const AGENT_OBSERVABILITY_TOKEN = "airlock:observability:AgentObservability";
+export const AGENT_OBSERVABILITY_TOKEN = COMPONENT_TOKENS.agentObservability;
 
 /** Arguments of {@link AgentObservability}; {@link AgentDeployment} makes one for its agent. */
 export interface AgentObservabilityArgs {

@@ -12,12 +12,13 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TOKENS, TAGS, type RoleKind } from "@airlock/core/contracts";
 import type { AwsContext } from "../aws-context.ts";
 import { fitName, stackScopedName } from "../naming.ts";
 import { policyJson } from "../policy.ts";
 
 /** Pulumi type token of {@link AlertChannel}. */
-export const ALERT_CHANNEL_TOKEN = "airlock:observability:AlertChannel";
+export const ALERT_CHANNEL_TOKEN = COMPONENT_TOKENS.alertChannel;
 
 /** Where alarms go. */
 export interface AlertTargets {
@@ -121,7 +122,7 @@ export class AlertChannel extends pulumi.ComponentResource {
         {
           description: `${args.topicName}: AWS Chatbot posts alarms to Slack; it may do nothing else`,
           assumeRolePolicy: policyJson([{ Sid: "AssumeFromChatbot", Effect: "Allow", Principal: { Service: "chatbot.amazonaws.com" }, Action: ["sts:AssumeRole"] }]),
-          tags: { ...tags, "airlock:role": "chatbot" },
+          tags: { ...tags, [TAGS.role]: "chatbot" satisfies RoleKind },
         },
         { parent: this },
       );

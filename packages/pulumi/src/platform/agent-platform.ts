@@ -11,6 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { toolsNeedingApproval, vpcResolverAddress, type AgentModel } from "@airlock/core";
+import { COMPONENT_TOKENS } from "@airlock/core/contracts";
 import { awsContext, type AwsContext } from "../aws-context.ts";
 import { stackLabel } from "../naming.ts";
 import { AlertChannel, taskStoppedRule } from "../observability/alert-channel.ts";
@@ -27,7 +28,7 @@ import { platformNetwork } from "./network.ts";
 import { resolvePlatformArgs } from "./resolve.ts";
 
 /** Pulumi type token of {@link AgentPlatform}. */
-export const AGENT_PLATFORM_TOKEN = "airlock:platform:AgentPlatform";
+export const AGENT_PLATFORM_TOKEN = COMPONENT_TOKENS.agentPlatform;
 
 /**
  * AgentPlatform: what many agents share. A VPC with private subnets (egress through NAT, filtered

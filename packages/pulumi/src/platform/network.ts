@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { subdivide } from "@airlock/core";
+import { TAGS } from "@airlock/core/contracts";
 import { recordPlanFinding } from "../registry.ts";
 import { ROUTE_ELSEWHERE_TAG_PREFIX } from "./tags.ts";
 import type { ExistingNetworkResolved, NewNetworkResolved, ResolvedNetwork } from "./resolve.ts";
@@ -89,7 +90,7 @@ function newNetwork(name: string, network: NewNetworkResolved, tags: Readonly<Re
   zones.forEach((zone, i) => {
     const pub = new aws.ec2.Subnet(
       `${name}-public-${zone}`,
-      { vpcId: vpc.id, cidrBlock: publicCidrs![i]!, availabilityZone: zone, mapPublicIpOnLaunch: false, tags: { ...tags, Name: `${name}-public-${zone}`, "airlock:tier": "public" } },
+      { vpcId: vpc.id, cidrBlock: publicCidrs![i]!, availabilityZone: zone, mapPublicIpOnLaunch: false, tags: { ...tags, Name: `${name}-public-${zone}`, [TAGS.tier]: "public" } },
       { parent },
     );
     new aws.ec2.RouteTableAssociation(`${name}-public-${zone}`, { subnetId: pub.id, routeTableId: publicRt.id }, { parent });
@@ -101,13 +102,13 @@ function newNetwork(name: string, network: NewNetworkResolved, tags: Readonly<Re
     }
     const priv = new aws.ec2.Subnet(
       `${name}-private-${zone}`,
-      { vpcId: vpc.id, cidrBlock: privateCidrs![i]!, availabilityZone: zone, tags: { ...tags, Name: `${name}-private-${zone}`, "airlock:tier": "private" } },
+      { vpcId: vpc.id, cidrBlock: privateCidrs![i]!, availabilityZone: zone, tags: { ...tags, Name: `${name}-private-${zone}`, [TAGS.tier]: "private" } },
       { parent },
     );
     privateSubnets.push(priv);
     const iso = new aws.ec2.Subnet(
       `${name}-isolated-${zone}`,
-      { vpcId: vpc.id, cidrBlock: isolatedCidrs![i]!, availabilityZone: zone, tags: { ...tags, Name: `${name}-isolated-${zone}`, "airlock:tier": "isolated" } },
+      { vpcId: vpc.id, cidrBlock: isolatedCidrs![i]!, availabilityZone: zone, tags: { ...tags, Name: `${name}-isolated-${zone}`, [TAGS.tier]: "isolated" } },
       { parent },
     );
     new aws.ec2.RouteTableAssociation(`${name}-isolated-${zone}`, { subnetId: iso.id, routeTableId: isolatedRt.id }, { parent });

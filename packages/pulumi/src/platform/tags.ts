@@ -1,5 +1,6 @@
 /** The platform's tags: on every taggable child, and on the VPC it creates the routes kept elsewhere. */
 import { sanitizeTags } from "@airlock/core";
+import { MANAGED_BY, TAG_PREFIXES, TAGS } from "@airlock/core/contracts";
 import { reasonTagValue, withOptOutTags } from "../tags.ts";
 import type { AgentPlatformArgs } from "./args.ts";
 
@@ -12,7 +13,7 @@ import type { AgentPlatformArgs } from "./args.ts";
  * so `10.20.8.0/24` needs no escaping (AWS Tag Editor guide, "Tag naming limits and requirements":
  * https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html).
  */
-export const ROUTE_ELSEWHERE_TAG_PREFIX = "airlock:route-elsewhere:";
+export const ROUTE_ELSEWHERE_TAG_PREFIX = TAG_PREFIXES.routeElsewhere;
 
 /**
  * The tags of the VPC the platform creates: the platform's tags, `Name`, and the
@@ -34,5 +35,5 @@ export function newVpcTags(name: string, args: Pick<AgentPlatformArgs, "privateR
 
 /** The tags of every taggable child: the platform's name, `airlock:managed-by`, then `tags` (sanitized). */
 export function platformTags(name: string, extra: Readonly<Record<string, string>> | undefined): Record<string, string> {
-  return sanitizeTags({ "airlock:platform": name, "airlock:managed-by": "airlock", ...extra });
+  return sanitizeTags({ [TAGS.platform]: name, [TAGS.managedBy]: MANAGED_BY, ...extra });
 }

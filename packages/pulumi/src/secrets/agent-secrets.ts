@@ -20,6 +20,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { AgentModel, SecretBinding } from "@airlock/core";
+import { COMPONENT_TOKENS, DIMENSIONS, SECRET_AGE_METRICS, TAGS } from "@airlock/core/contracts";
 import type { AwsContext } from "../aws-context.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
 import { policyJson, type StatementInput } from "../policy.ts";
@@ -28,11 +29,11 @@ import { checkRoleArn, readSecretsStatements, type Grantee } from "../iam/index.
 import { SECRET_AGE_NAMESPACE, SECRET_AGE_PERCENT_METRIC, type SharedFunction } from "./secret-functions.ts";
 
 /** Pulumi type token of {@link AgentSecrets}. */
-export const AGENT_SECRETS_TOKEN = "airlock:secrets:AgentSecrets";
+export const AGENT_SECRETS_TOKEN = COMPONENT_TOKENS.agentSecrets;
 /** Tag naming the ECS services the platform's rotation function redeploys after a rotation (`<cluster>/<service>`). */
-export const REDEPLOY_TAG = "airlock:redeploy";
+export const REDEPLOY_TAG = TAGS.redeploy;
 /** Tag naming the stack a secret belongs to (the age monitor measures only its own stack's). */
-export const STACK_TAG = "airlock:stack";
+export const STACK_TAG = TAGS.stack;
 
 /** Secrets Manager's longest secret name. */
 const SECRET_NAME_MAX = 512;
@@ -189,13 +190,13 @@ export class AgentSecrets extends pulumi.ComponentResource {
           tags: {
             ...tags,
             // The age monitor reports by these tags; the gateway's secrets carry their owner's name.
-            "airlock:agent": model.name,
-            "airlock:secret": s.name,
-            "airlock:source": s.source,
-            "airlock:rotation": rotationLabel(s),
+            [TAGS.agent]: model.name,
+            [TAGS.secret]: s.name,
+            [TAGS.secretSource]: s.source,
+            [TAGS.rotation]: rotationLabel(s),
             [STACK_TAG]: stack,
-            ...(s.source === "generated" ? { "airlock:length": String(s.length) } : {}),
-            ...(s.rotation.kind === "max-age" ? { "airlock:max-age-days": String(s.rotation.maxAgeDays) } : {}),
+            ...(s.source === "generated" ? { [TAGS.secretLength]: String(s.length) } : {}),
+            ...(s.rotation.kind === "max-age" ? { [TAGS.maxAgeDays]: String(s.rotation.maxAgeDays) } : {}),
             // After a rotation, the service whose tasks hold the old value starts new ones.
             ...(rotated && redeploy !== undefined ? { [REDEPLOY_TAG]: redeploy } : {}),
           },
@@ -269,10 +270,10 @@ export class AgentSecrets extends pulumi.ComponentResource {
         `${name}-age`,
         {
           name: stackScopedName(["airlock", model.name, "secrets-age"], ALARM_NAME_MAX),
-          alarmDescription: `${model.name}: a hand-rotated secret is older than its limit (or has no value, or the monitor stopped): ${limits}. SecretAgeDays in ${SECRET_AGE_NAMESPACE} shows which; put a new value, then redeploy.`.slice(0, 1024),
+          alarmDescription: `${model.name}: a hand-rotated secret is older than its limit (or has no value, or the monitor stopped): ${limits}. ${SECRET_AGE_METRICS.names.ageDays} in ${SECRET_AGE_NAMESPACE} shows which; put a new value, then redeploy.`.slice(0, 1024),
           namespace: SECRET_AGE_NAMESPACE,
           metricName: SECRET_AGE_PERCENT_METRIC,
-          dimensions: { Agent: model.name, Stack: stack },
+          dimensions: { [DIMENSIONS.agent]: model.name, [DIMENSIONS.stack]: stack },
           statistic: "Maximum",
           period: 86400,
           evaluationPeriods: 1,

@@ -7,20 +7,21 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COMPONENT_TOKENS, SECRET_AGE_ENV, SECRET_AGE_METRICS, type RoleKind } from "@airlock/core/contracts";
 import type { AwsContext } from "../aws-context.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
 import { policyJson, type StatementInput } from "../policy.ts";
 import { kmsViaSecretsManager, LAMBDA_SERVICE, logStatement, serviceTrustPolicy } from "../iam/index.ts";
-import { ROLE_TAG } from "../tags.ts";
+import { roleTag } from "../tags.ts";
 import { LAMBDA_RUNTIME } from "./lambda-runtime.ts";
 import { assetText } from "../assets.ts";
 
 /** Pulumi type token of {@link SecretFunctions}. */
-export const SECRET_FUNCTIONS_TOKEN = "airlock:secrets:SecretFunctions";
+export const SECRET_FUNCTIONS_TOKEN = COMPONENT_TOKENS.secretFunctions;
 /** CloudWatch namespace of the secret age metric. */
-export const SECRET_AGE_NAMESPACE = "Airlock/Secrets";
+export const SECRET_AGE_NAMESPACE = SECRET_AGE_METRICS.namespace;
 /** Age as a percentage of the secret's own limit, per stack and owner (dimensions `Stack`, `Agent`): the alarm's metric. */
-export const SECRET_AGE_PERCENT_METRIC = "SecretAgePercentOfLimit";
+export const SECRET_AGE_PERCENT_METRIC = SECRET_AGE_METRICS.names.percentOfLimit;
 
 
 /** Arguments of {@link SecretFunctions}; {@link AgentPlatform} makes them. */
@@ -100,7 +101,7 @@ export class SecretFunctions extends pulumi.ComponentResource {
         description: `Airlock secret age monitor for platform ${args.platformName}`,
         code: assetText("secretAge"),
         // It measures the secrets tagged with this platform and this stack, and says so in the metric.
-        environment: { AIRLOCK_PLATFORM: args.platformName, AIRLOCK_STACK: stackLabel(), AIRLOCK_NAMESPACE: SECRET_AGE_NAMESPACE },
+        environment: { [SECRET_AGE_ENV.platform]: args.platformName, [SECRET_AGE_ENV.stack]: stackLabel(), [SECRET_AGE_ENV.namespace]: SECRET_AGE_NAMESPACE },
         // Listing secret metadata has no resource-level permission; values are never read.
         statements: [{ Sid: "FindWatchedSecrets", Effect: "Allow", Action: ["secretsmanager:ListSecrets"], Resource: "*" }],
       });
@@ -118,11 +119,11 @@ export class SecretFunctions extends pulumi.ComponentResource {
 
   private fn(
     name: string,
-    kind: "rotation" | "monitor",
+    kind: Extract<RoleKind, "rotation" | "monitor">,
     args: SecretFunctionsArgs,
     spec: { name: string; description: string; code: string; environment?: Record<string, string>; statements: StatementInput[] },
   ): { function: aws.lambda.Function; role: aws.iam.Role } {
-    const role = new aws.iam.Role(name, { description: spec.description, assumeRolePolicy: serviceTrustPolicy(LAMBDA_SERVICE, args.aws.accountId), tags: { ...args.tags, [ROLE_TAG]: kind } }, { parent: this });
+    const role = new aws.iam.Role(name, { description: spec.description, assumeRolePolicy: serviceTrustPolicy(LAMBDA_SERVICE, args.aws.accountId), tags: { ...args.tags, ...roleTag(kind) } }, { parent: this });
     const policy = new aws.iam.RolePolicy(
       `${name}-logs`,
       {

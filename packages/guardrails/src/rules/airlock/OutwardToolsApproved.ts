@@ -10,21 +10,22 @@
  * Needs the compiled agent models (the plan has them); without them it checks nothing.
  */
 import { toolsNeedingApproval } from "@airlock/core";
+import { COMPONENT_TOKENS, optOutReason, TAGS } from "@airlock/core/contracts";
 import { isRecord } from "../../support.ts";
 import { ECS_SERVICE as SERVICE } from "../../types.ts";
 import type { StackInput, StackRule, StackViolation } from "../../rule.ts";
 
-export const APPROVAL_GATEWAY = "airlock:approvals:ApprovalGateway";
-export const AGENT_DEPLOYMENT = "airlock:agent:AgentDeployment";
+export const APPROVAL_GATEWAY = COMPONENT_TOKENS.approvalGateway;
+export const AGENT_DEPLOYMENT = COMPONENT_TOKENS.agentDeployment;
 /** The tag on an agent's service that records how its outward actions are approved. */
-export const APPROVALS_TAG = "airlock:approvals";
+export const APPROVALS_TAG = TAGS.approvals;
 
 /** The opt-out reason on the agent's service (`OFF: <reason>`), or undefined. */
 export function approvalsOptOut(resources: StackInput["resources"], agent: string): string | undefined {
   for (const r of resources) {
-    if (r.type !== SERVICE || !isRecord(r.props.tags) || r.props.tags["airlock:agent"] !== agent) continue;
-    const v = r.props.tags[APPROVALS_TAG];
-    if (typeof v === "string" && /^OFF:\s*\S/.test(v)) return v.replace(/^OFF:\s*/, "");
+    if (r.type !== SERVICE || !isRecord(r.props.tags) || r.props.tags[TAGS.agent] !== agent) continue;
+    const reason = optOutReason(r.props.tags[APPROVALS_TAG]);
+    if (reason !== undefined) return reason;
   }
   return undefined;
 }

@@ -6,11 +6,12 @@
  * (10+ characters). Even then the rule must name a protocol: all-protocol egress to anywhere is
  * never accepted.
  */
+import { TAGS } from "@airlock/core/contracts";
 import { isOpenCidr, isRecord, stringList, tagsOf } from "../../support.ts";
 import { NOT_APPLICABLE, verdict, type Props, type ResourceRule } from "../../rule.ts";
 import { EC2_DEFAULT_SECURITY_GROUP as DEFAULT_SG, EC2_SECURITY_GROUP as SG, EC2_SECURITY_GROUP_RULE as SG_RULE, VPC_SECURITY_GROUP_EGRESS_RULE as EGRESS_RULE } from "../../types.ts";
 
-export const EGRESS_OPT_OUT_TAG = "airlock:egress-opt-out";
+export const EGRESS_OPT_OUT_TAG = TAGS.egressOptOut;
 
 interface OpenRule {
   readonly where: string;

@@ -6,23 +6,25 @@
  * the age monitor's `SecretAgePercentOfLimit` (dimension `Agent` = the secret's `airlock:agent`
  * tag) and the secret carries the limit the monitor measures it against (`airlock:max-age-days`).
  */
+import { DIMENSIONS, SECRET_AGE_METRICS, TAGS } from "@airlock/core/contracts";
 import { isRecord, refersTo, tagsOf } from "../../support.ts";
 import { CLOUDWATCH_METRIC_ALARM as ALARM, SECRETSMANAGER_SECRET as SECRET, SECRETSMANAGER_SECRET_ROTATION as ROTATION } from "../../types.ts";
 import type { StackInput, StackResource, StackRule, StackViolation } from "../../rule.ts";
 
-/** The platform age monitor's per-owner metric (packages/pulumi SECRET_AGE_PERCENT_METRIC). */
-const AGE_PERCENT_METRIC = "SecretAgePercentOfLimit";
+/** The platform age monitor's per-owner metric. */
+const AGE_PERCENT_METRIC = SECRET_AGE_METRICS.names.percentOfLimit;
+const { agent: AGENT, secret: SECRET_DIM } = DIMENSIONS;
 
 function alarmWatches(alarm: StackResource, secret: StackResource): boolean {
   if (refersTo(alarm.props, secret)) return true;
   const dims = isRecord(alarm.props.dimensions) ? alarm.props.dimensions : {};
   const tags = tagsOf(secret.props);
-  if (alarm.props.metricName === AGE_PERCENT_METRIC && dims.Secret === undefined) {
-    return tags["airlock:agent"] !== undefined && dims.Agent === tags["airlock:agent"] && tags["airlock:max-age-days"] !== undefined;
+  if (alarm.props.metricName === AGE_PERCENT_METRIC && dims[SECRET_DIM] === undefined) {
+    return tags[TAGS.agent] !== undefined && dims[AGENT] === tags[TAGS.agent] && tags[TAGS.maxAgeDays] !== undefined;
   }
-  const tagged = tags["airlock:secret"];
-  if (tagged === undefined || dims.Secret !== tagged) return false;
-  return tags["airlock:agent"] === undefined || dims.Agent === tags["airlock:agent"];
+  const tagged = tags[TAGS.secret];
+  if (tagged === undefined || dims[SECRET_DIM] !== tagged) return false;
+  return tags[TAGS.agent] === undefined || dims[AGENT] === tags[TAGS.agent];
 }
 
 export const SecretRotatedOrAlarmed: StackRule = {

@@ -17,9 +17,10 @@ import {
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { randomBytes } from "node:crypto";
+import { TAGS } from "@airlock/core/contracts";
 
 /** The tag naming the ECS services to redeploy once a new value is current. */
-export const REDEPLOY_TAG = "airlock:redeploy";
+export const REDEPLOY_TAG = TAGS.redeploy;
 /** ECS cluster and service names: letters, digits, `-` and `_`, at most 255. */
 const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 
@@ -80,7 +81,7 @@ export function createHandler({ secretsManager: sm, ecs, log }) {
     if (!stages) throw new Error(`version ${token} of ${arn} has no stage`);
     if (stages.includes("AWSCURRENT")) return;
     if (!stages.includes("AWSPENDING")) throw new Error(`version ${token} of ${arn} is not AWSPENDING`);
-    const lengthTag = meta.Tags?.find((t) => t.Key === "airlock:length")?.Value;
+    const lengthTag = meta.Tags?.find((t) => t.Key === TAGS.secretLength)?.Value;
     const length = Math.max(16, Number(lengthTag ?? 48) || 48);
 
     if (step === "createSecret") {

@@ -9,6 +9,9 @@
 // Runs on nodejs24.x (ES module, async handler) with the AWS SDK v3 the runtime includes. The
 // client is injectable (`createHandler`) so tests run it with a stub.
 import { ListSecretsCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DIMENSIONS, SECRET_AGE_ENV, SECRET_AGE_METRICS, TAGS } from "@airlock/core/contracts";
+
+const { ageDays: AGE_DAYS, percentOfLimit: PERCENT_OF_LIMIT } = SECRET_AGE_METRICS.names;
 
 const NEVER_SET_DAYS = 100000;
 
@@ -21,11 +24,11 @@ function need(env, name, what) {
 async function* watchedSecrets(sm, platform, stack) {
   let NextToken;
   do {
-    const page = await sm.send(new ListSecretsCommand({ Filters: [{ Key: "tag-key", Values: ["airlock:max-age-days"] }], NextToken }));
+    const page = await sm.send(new ListSecretsCommand({ Filters: [{ Key: "tag-key", Values: [TAGS.maxAgeDays] }], NextToken }));
     for (const s of page.SecretList ?? []) {
       const tags = Object.fromEntries((s.Tags ?? []).map((t) => [t.Key, t.Value]));
-      if (tags["airlock:platform"] !== platform || tags["airlock:stack"] !== stack || tags["airlock:max-age-days"] === undefined) continue;
-      yield { arn: s.ARN, agent: tags["airlock:agent"], secret: tags["airlock:secret"], maxAgeDays: Number(tags["airlock:max-age-days"]) };
+      if (tags[TAGS.platform] !== platform || tags[TAGS.stack] !== stack || tags[TAGS.maxAgeDays] === undefined) continue;
+      yield { arn: s.ARN, agent: tags[TAGS.agent], secret: tags[TAGS.secret], maxAgeDays: Number(tags[TAGS.maxAgeDays]) };
     }
     NextToken = page.NextToken;
   } while (NextToken);
@@ -37,9 +40,9 @@ async function* watchedSecrets(sm, platform, stack) {
  */
 export function createHandler({ secretsManager: sm, env = process.env, now = Date.now, log = console.log, error = console.error }) {
   return async () => {
-    const stack = need(env, "AIRLOCK_STACK", "the stack the monitor belongs to");
-    const platform = need(env, "AIRLOCK_PLATFORM", "the platform the monitor belongs to");
-    const namespace = need(env, "AIRLOCK_NAMESPACE", "the namespace the age alarms read");
+    const stack = need(env, SECRET_AGE_ENV.stack, "the stack the monitor belongs to");
+    const platform = need(env, SECRET_AGE_ENV.platform, "the platform the monitor belongs to");
+    const namespace = need(env, SECRET_AGE_ENV.namespace, "the namespace the age alarms read");
     for await (const s of watchedSecrets(sm, platform, stack)) {
       let age = NEVER_SET_DAYS;
       try {
@@ -64,15 +67,15 @@ export function ageLine(s, ageDays, now, { namespace, stack }) {
     _aws: {
       Timestamp: now,
       CloudWatchMetrics: [
-        { Namespace: namespace, Dimensions: [["Stack", "Agent", "Secret"]], Metrics: [{ Name: "SecretAgeDays", Unit: "None" }] },
-        { Namespace: namespace, Dimensions: [["Stack", "Agent"]], Metrics: [{ Name: "SecretAgePercentOfLimit", Unit: "Percent" }] },
+        { Namespace: namespace, Dimensions: [[...SECRET_AGE_METRICS.dimensions.perSecret]], Metrics: [{ Name: AGE_DAYS, Unit: "None" }] },
+        { Namespace: namespace, Dimensions: [[...SECRET_AGE_METRICS.dimensions.perAgent]], Metrics: [{ Name: PERCENT_OF_LIMIT, Unit: "Percent" }] },
       ],
     },
-    Stack: stack,
-    Agent: s.agent,
-    Secret: s.secret,
-    SecretAgeDays: Math.round(ageDays * 100) / 100,
-    SecretAgePercentOfLimit: Math.round((ageDays / limit) * 10000) / 100,
+    [DIMENSIONS.stack]: stack,
+    [DIMENSIONS.agent]: s.agent,
+    [DIMENSIONS.secret]: s.secret,
+    [AGE_DAYS]: Math.round(ageDays * 100) / 100,
+    [PERCENT_OF_LIMIT]: Math.round((ageDays / limit) * 10000) / 100,
   });
 }
 

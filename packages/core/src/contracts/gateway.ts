@@ -1,0 +1,53 @@
+/**
+ * The approval gateway's process boundary: `gateway.json`, which `ApprovalGateway` (in
+ * `@airlock/pulumi`) writes beside the bundled function and the function (`@airlock/approvals`)
+ * reads at cold start, and the payloads an agent invokes it with. The bundle and the file are
+ * deployed together, so a change of shape bumps `version` and the reader refuses any other.
+ */
+
+/** The file beside the bundle that lists the agents, and the version of its format. */
+export const GATEWAY_CONFIG = { file: "gateway.json", version: 1 } as const;
+
+/** One agent's Slack route in `gateway.json`: where its requests go and who may decide them. */
+export interface GatewaySlackRoute {
+  /** Channel the agent's requests are posted to (C… or G…). */
+  readonly channelId: string;
+  /** Slack user ids allowed to decide the agent's requests (U… or W…). */
+  readonly approverIds: readonly string[];
+}
+
+/** One agent served by the gateway. `Model` is the compiled model's JSON (an `AgentModel`). */
+export interface GatewayAgentEntry<Model = unknown> {
+  /** The agent's compiled model; its `name` is the agent's key. */
+  readonly model: Model;
+  readonly slack: GatewaySlackRoute;
+}
+
+/** `gateway.json`: the agents, keyed by name (each the name of the agent's Lambda alias). */
+export interface GatewayConfigFile<Model = unknown> {
+  readonly version: typeof GATEWAY_CONFIG.version;
+  readonly agents: Readonly<Record<string, GatewayAgentEntry<Model>>>;
+}
+
+/** The outward action an agent asks a person about. */
+export interface GatewayAction {
+  /** The tool it wants to call; its action type and tier come from the compiled model. */
+  readonly tool: string;
+  /** The call's arguments (stored and shown with secrets redacted). */
+  readonly arguments: Readonly<Record<string, unknown>>;
+  /** Trace id of the agent run, linked from the Slack message. */
+  readonly traceId?: string;
+  /**
+   * Idempotency key (a UUID): asking again with the same id returns the stored request.
+   * @default - a new random UUID
+   */
+  readonly id?: string;
+}
+
+/** The operations of a direct invocation by an agent (through its own alias). */
+export const GATEWAY_OPS = { request: "request", decision: "decision" } as const;
+
+/** A direct invocation by an agent. */
+export type GatewayInvocation =
+  | { readonly op: typeof GATEWAY_OPS.request; readonly release: string; readonly action: GatewayAction }
+  | { readonly op: typeof GATEWAY_OPS.decision; readonly requestId: string };
