@@ -118,7 +118,7 @@ describe("example projects", () => {
 
     it("gives the three agents their own risk lines", () => {
       const p = plans.get(MULTI_AGENT)!.plan;
-      const approvals = Object.fromEntries(p.agents.map((a) => [a.name, a.approvals.map((x) => [x.actionType, x.tier, x.riskClass ?? "-", x.tools.join(",")])]));
+      const approvals = Object.fromEntries(p.agents.map((a) => [a.name, a.riskLines.map((x) => [x.actionType, x.tier, x.riskClass ?? "-", x.tools.join(",")])]));
       assert.deepEqual(approvals, {
         "billing-agent": [["billing.refund", "always-approve", "money", "issue_refund"]],
         "newsletter-agent": [["newsletter.send", "always-approve", "mass-communication", "send_newsletter"]],

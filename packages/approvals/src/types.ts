@@ -1,4 +1,4 @@
-import type { ApprovalTier, RiskClass, Tier, ToolSummary } from "@airlock/core";
+import type { CompiledRiskLine, RiskClass, Tier, ToolSummary } from "@airlock/core";
 import type { GatewayAction } from "@airlock/core/contracts";
 
 /**
@@ -8,7 +8,7 @@ import type { GatewayAction } from "@airlock/core/contracts";
 export interface ApprovalModel {
   readonly name: string;
   readonly tools: readonly Pick<ToolSummary, "name" | "outward" | "tier" | "actionType">[];
-  readonly approvals: readonly ApprovalTier[];
+  readonly riskLines: readonly CompiledRiskLine[];
 }
 
 /**

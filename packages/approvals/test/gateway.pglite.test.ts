@@ -2,6 +2,7 @@
  * The approval gateway's Lambda handler for two agents, without AWS: `createGatewayHandler` on the
  * embedded store, a local Slack API receiver, and Lambda events and contexts as AWS sends them.
  */
+import { GATEWAY_CONFIG } from "@airlock/core/contracts";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -36,7 +37,7 @@ function urlEvent(req: SignedRequest, base64 = false) {
 function gatewayConfig(support: AgentModel, billing: AgentModel): GatewayConfig {
   return JSON.parse(
     JSON.stringify({
-      version: 1,
+      version: GATEWAY_CONFIG.version,
       agents: {
         "support-agent": { model: support, slack: { channelId: CHANNEL, approverIds: [APPROVER] } },
         "billing-agent": { model: billing, slack: { channelId: BILLING_CHANNEL, approverIds: [APPROVER_2] } },
@@ -261,7 +262,7 @@ describe("approval gateway handler for several agents", () => {
   test("gateway.json is checked at boot; every bad field is named with its fix", async () => {
     const support = config.agents["support-agent"]!;
     const bad = {
-      version: 2,
+      version: 1,
       agents: {
         "support-agent": { model: { ...support.model, name: "support" }, slack: { channelId: "#approvals", approverIds: ["U0APPROVER1", "alice"] } },
         "billing-agent": { model: config.agents["billing-agent"]!.model, slack: { channelId: BILLING_CHANNEL, approverIds: [] } },
@@ -270,9 +271,9 @@ describe("approval gateway handler for several agents", () => {
     };
     const expected = [
       "invalid gateway.json:",
-      "`version`: is 2, this gateway reads version 1; deploy the gateway bundle and gateway.json from the same airlock release",
+      "`version`: is 1, this gateway reads version 2; deploy the gateway bundle and gateway.json from the same airlock release",
       '`agents.42`: "42" cannot name a Lambda alias; use the agent\'s kebab-case name',
-      "`agents.42.model`: must be the agent's compiled model (with `name`, `tools` and `approvals`)",
+      "`agents.42.model`: must be the agent's compiled model (with `name`, `tools` and `riskLines`)",
       '`agents.support-agent.model.name`: is "support"; it must equal the agent\'s key "support-agent" (the name of the agent\'s alias)',
       '`agents.support-agent.slack.channelId`: "#approvals" is not a Slack channel id; use the C… id from the channel\'s details, not its name',
       '`agents.support-agent.slack.approverIds[1]`: "alice" is not a Slack user id; use the U… id from the user\'s profile, not a name',
@@ -283,10 +284,10 @@ describe("approval gateway handler for several agents", () => {
     const { db } = harnesses[0]!;
     assert.throws(() => createGatewayHandler({ config: bad as never, db, slackClient: slack.client(slackUrl), signingSecret: SIGNING_SECRET, stack: "dev" }), { message: expected });
     // No agent at all, and a file that is not an object
-    assert.throws(() => parseGatewayConfig({ version: 1, agents: {} }), {
+    assert.throws(() => parseGatewayConfig({ version: 2, agents: {} }), {
       message: "invalid gateway.json:\n  `agents`: lists no agent; give at least one agent's `model` and `slack` settings under its name",
     });
-    assert.throws(() => parseGatewayConfig([]), { message: 'invalid gateway.json:\n  the file must hold a JSON object { "version": 1, "agents": { … } }' });
+    assert.throws(() => parseGatewayConfig([]), { message: 'invalid gateway.json:\n  the file must hold a JSON object { "version": 2, "agents": { … } }' });
     // A file on disk: read, parsed and checked, its path named
     const dir = mkdtempSync(join(tmpdir(), "airlock-gateway-"));
     try {
@@ -295,7 +296,7 @@ describe("approval gateway handler for several agents", () => {
       assert.deepEqual(Object.keys(readGatewayConfig(file).agents), ["support-agent", "billing-agent"]);
       writeFileSync(file, JSON.stringify({ ...config, version: "1" }));
       assert.throws(() => readGatewayConfig(file), {
-        message: `invalid ${file}:\n  \`version\`: is "1", this gateway reads version 1; deploy the gateway bundle and gateway.json from the same airlock release`,
+        message: `invalid ${file}:\n  \`version\`: is "1", this gateway reads version 2; deploy the gateway bundle and gateway.json from the same airlock release`,
       });
       writeFileSync(file, "{ version: 1");
       assert.throws(() => readGatewayConfig(file), (e: unknown) => {

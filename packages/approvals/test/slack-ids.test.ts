@@ -11,7 +11,7 @@ import { SLACK_USER_ID } from "../src/slack/slack-ids.ts";
 function serviceWith(approver: string): ApprovalService {
   return new ApprovalService({
     db: {} as Database, // the configuration is checked before the store is touched
-    model: { name: "support-agent", tools: [], approvals: [] } as unknown as ApprovalModel,
+    model: { name: "support-agent", tools: [], riskLines: [] } as unknown as ApprovalModel,
     release: "rel-1",
     slack: { client: {} as SlackApi, channel: "C0APPROVALS", approvers: [approver] },
   });

@@ -82,7 +82,7 @@ describe("one ApprovalGateway for the agents of a platform", () => {
     const config = JSON.parse(text);
     // The function's own boot check accepts it (the two packages agree on the file).
     assert.deepEqual(Object.keys(parseGatewayConfig(config).agents), ["billing-agent", "newsletter-agent"]);
-    assert.equal(config.version, 1);
+    assert.equal(config.version, 2); // version 2: the models carry `riskLines`
     assert.deepEqual(Object.keys(config.agents), ["billing-agent", "newsletter-agent"]);
     assert.deepEqual(config.agents["billing-agent"].slack, { channelId: "C0FINANCE01", approverIds: ["U0FINANCE01", "U0FINANCE02"] });
     assert.deepEqual(config.agents["newsletter-agent"].slack, { channelId: "C0GROWTH001", approverIds: ["U0GROWTH001"] });

@@ -6,7 +6,7 @@
  * incident). Money and mass-communication types and `always-approve` never become eligible.
  * Nothing here changes a tier: the report prints the manifest change for a human to review.
  */
-import type { ApprovalTier, RiskClass, Tier } from "@airlock/core";
+import type { CompiledRiskLine, RiskClass, Tier } from "@airlock/core";
 import type { ApprovalModel } from "../types.ts";
 import { readAudit, verifyAuditLog, type AuditRow, type AuditVerification } from "./log.ts";
 import type { Queryable } from "./db.ts";
@@ -68,12 +68,12 @@ function validatePolicy(policy: AutonomyPolicy): void {
 export function assessAutonomy(model: ApprovalModel, rows: readonly AuditRow[], policy: AutonomyPolicy = DEFAULT_AUTONOMY_POLICY, now: Date = new Date()): AutonomyAssessment[] {
   validatePolicy(policy);
   const sorted = [...rows].filter((r) => r.agent === model.name).sort((a, b) => a.seq - b.seq);
-  return [...model.approvals]
+  return [...model.riskLines]
     .sort((a, b) => a.actionType.localeCompare(b.actionType))
     .map((tier) => assessOne(tier, sorted.filter((r) => r.actionType === tier.actionType), policy, now));
 }
 
-function assessOne(line: ApprovalTier, rows: readonly AuditRow[], policy: AutonomyPolicy, now: Date): AutonomyAssessment {
+function assessOne(line: CompiledRiskLine, rows: readonly AuditRow[], policy: AutonomyPolicy, now: Date): AutonomyAssessment {
   let approvals = 0;
   let rejections = 0;
   let edits = 0;

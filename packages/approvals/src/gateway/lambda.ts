@@ -16,7 +16,7 @@
  *   invocation fails at the end, so the function's error metric shows it.
  *
  * `ApprovalGateway` (packages/pulumi) bundles this file as `index.mjs` with `gateway.json` beside
- * it: `{ "version": 1, "agents": { "<agent>": { "model": <AgentModel>, "slack": { "channelId",
+ * it: `{ "version": 2, "agents": { "<agent>": { "model": <AgentModel>, "slack": { "channelId",
  * "approverIds" } } } }`, validated at cold start (`parseGatewayConfig`).
  *
  * Secrets never sit in the function's configuration: the environment holds their ARNs, and the
@@ -87,8 +87,8 @@ export function parseGatewayConfig(raw: unknown, source: string = GATEWAY_CONFIG
       continue;
     }
     const model = value.model;
-    if (!isObject(model) || !Array.isArray(model.tools) || !Array.isArray(model.approvals)) {
-      problems.push(`\`${at}.model\`: must be the agent's compiled model (with \`name\`, \`tools\` and \`approvals\`)`);
+    if (!isObject(model) || !Array.isArray(model.tools) || !Array.isArray(model.riskLines)) {
+      problems.push(`\`${at}.model\`: must be the agent's compiled model (with \`name\`, \`tools\` and \`riskLines\`)`);
     } else if (model.name !== agent) {
       problems.push(`\`${at}.model.name\`: is ${JSON.stringify(model.name) ?? "missing"}; it must equal the agent's key "${agent}" (the name of the agent's alias)`);
     }

@@ -156,7 +156,7 @@ export class ApprovalService {
       return { status: "auto", ...(tool.actionType === undefined ? {} : { actionType: tool.actionType }) };
     }
     const actionType = tool.actionType;
-    const riskClass = this.#model.approvals.find((a) => a.actionType === actionType)?.riskClass;
+    const riskClass = this.#model.riskLines.find((a) => a.actionType === actionType)?.riskClass;
     const id = (action.id ?? randomUUID()).toLowerCase();
     const now = this.#now();
     const created = await this.#db.transaction(async (tx): Promise<boolean> => {
@@ -276,8 +276,8 @@ export class ApprovalService {
 
   /** Reports an incident for an action type: it resets that type's autonomy evidence. */
   async recordIncident(input: { readonly actionType: string; readonly description: string; readonly reportedBy: string }): Promise<void> {
-    if (!this.#model.approvals.some((a) => a.actionType === input.actionType)) {
-      const known = this.#model.approvals.map((a) => a.actionType).join(", ");
+    if (!this.#model.riskLines.some((a) => a.actionType === input.actionType)) {
+      const known = this.#model.riskLines.map((a) => a.actionType).join(", ");
       throw new ApprovalError(`\`actionType\`: "${input.actionType}" is not an action type of agent ${this.#model.name}; use one of: ${known}`);
     }
     if (input.description.trim().length < 10) throw new ApprovalError("`description`: say what went wrong in at least 10 characters");

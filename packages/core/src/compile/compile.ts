@@ -19,7 +19,7 @@ import { compileEgress } from "./egress.ts";
 import { uniqSorted } from "./lists.ts";
 import type { AgentModel, Finding, GithubScope, IamStatement, PermissionEntry, ToolSummary } from "./model.ts";
 import { grantPermissions, toolAccessPermissions } from "./permissions.ts";
-import { compileApprovals, toolTier } from "./risk-lines.ts";
+import { compileRiskLines, toolTier } from "./risk-lines.ts";
 import { compileSecrets } from "./secrets.ts";
 
 /** Options of `compile` (and `loadManifest`). */
@@ -102,7 +102,7 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
   const promptFile = resolvePrompt(manifest, options, problems);
   const egress = compileEgress(manifest, [...awsServices], problems, findings);
   const secrets = compileSecrets(manifest, findings);
-  const approvals = compileApprovals(manifest, findings);
+  const riskLines = compileRiskLines(manifest, findings);
 
   problems.throwIfAny(options.source);
 
@@ -145,7 +145,7 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
     permissions: permissions.sort((a, b) => a.tool.localeCompare(b.tool) || a.system.localeCompare(b.system) || a.resources.join().localeCompare(b.resources.join())),
     secrets,
     egress,
-    approvals,
+    riskLines,
     github,
     ...(manifest.sandbox?.image !== undefined && sandboxTools.length > 0
       ? { sandbox: { image: manifest.sandbox.image, cpu: manifest.sandbox.cpu, memory: manifest.sandbox.memory, tools: sandboxTools } }

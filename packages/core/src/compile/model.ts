@@ -64,8 +64,8 @@ export interface EgressModel {
   readonly awsServices: readonly string[];
 }
 
-/** The approval tier of one outward action type. */
-export interface ApprovalTier {
+/** A risk line of the manifest as compiled: an action type, its tier and the tools that perform it. */
+export interface CompiledRiskLine {
   readonly actionType: string;
   readonly tier: Tier;
   readonly riskClass?: RiskClass;
@@ -154,7 +154,8 @@ export interface AgentModel {
   readonly permissions: readonly PermissionEntry[];
   readonly secrets: readonly SecretBinding[];
   readonly egress: EgressModel;
-  readonly approvals: readonly ApprovalTier[];
+  /** The manifest's `riskLines`, compiled: one per action type, sorted by action type. */
+  readonly riskLines: readonly CompiledRiskLine[];
   readonly github: readonly GithubScope[];
   readonly sandbox?: { readonly image: string; readonly cpu: number; readonly memory: number; readonly tools: readonly string[] };
   readonly findings: readonly Finding[];

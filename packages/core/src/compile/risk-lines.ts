@@ -1,16 +1,15 @@
 /**
- * Risk lines and approval tiers: the one reading of a risk line (`riskLineOf`) and of a tool's
- * tier (`toolTier`), and the model's approval tiers per action type, with AIR-I001 for a risk line
- * no tool uses.
+ * Risk lines: the one reading of a risk line (`riskLineOf`) and of a tool's tier (`toolTier`),
+ * and the model's compiled risk lines per action type, with AIR-I001 for a risk line no tool uses.
  */
 import type { Manifest, ToolSpec } from "../manifest/schema.ts";
 import type { RiskClass, Tier } from "../manifest/vocabulary.ts";
-import type { ApprovalTier, Finding } from "./model.ts";
+import type { CompiledRiskLine, Finding } from "./model.ts";
 
-/** The approval tier of each action type in `riskLines`, sorted by action type. */
-export function compileApprovals(m: Manifest, findings: Finding[]): ApprovalTier[] {
+/** Each action type's risk line (its tier, class and tools), sorted by action type. */
+export function compileRiskLines(m: Manifest, findings: Finding[]): CompiledRiskLine[] {
   return Object.entries(m.riskLines)
-    .map(([actionType]): ApprovalTier => {
+    .map(([actionType]): CompiledRiskLine => {
       const spec = riskLineOf(m, actionType)!;
       const tools = m.tools.filter((t) => t.actionType === actionType);
       if (tools.length === 0) {

@@ -5,8 +5,11 @@
  * deployed together, so a change of shape bumps `version` and the reader refuses any other.
  */
 
-/** The file beside the bundle that lists the agents, and the version of its format. */
-export const GATEWAY_CONFIG = { file: "gateway.json", version: 1 } as const;
+/**
+ * The file beside the bundle that lists the agents, and the version of its format. Version 2:
+ * each agent's model carries its compiled `riskLines` (version 1 called them `approvals`).
+ */
+export const GATEWAY_CONFIG = { file: "gateway.json", version: 2 } as const;
 
 /** One agent's Slack route in `gateway.json`: where its requests go and who may decide them. */
 export interface GatewaySlackRoute {

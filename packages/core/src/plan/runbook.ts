@@ -318,12 +318,12 @@ export function renderRunbook(model: AgentModel, options: RunbookOptions = {}): 
       "The change is a manifest edit that goes through review: `airlock plan --out new.json`, then `airlock diff old.json new.json` shows the relaxed tier and exits 1 so CI asks for approval.",
     "",
   );
-  if (model.approvals.length === 0) {
+  if (model.riskLines.length === 0) {
     push("The manifest has no risk lines: no tool waits for approval.", "");
   } else {
     const evidence = new Map((options.evidence ?? []).map((e) => [e.actionType, e]));
     push("| Action type | Tier | Tools | Evidence | Verdict |", "| --- | --- | --- | --- | --- |");
-    for (const a of model.approvals) {
+    for (const a of model.riskLines) {
       const e = evidence.get(a.actionType);
       const cls = a.riskClass ? ` (${a.riskClass})` : "";
       const ev = e

@@ -41,7 +41,7 @@ export function agentEnvironment(model: AgentModel, refs: AgentEnvironmentRefs):
     [TASK_ENV.modelHash]: model.hash,
     // The id to pass to Bedrock's InvokeModel or Converse: the inference profile.
     ...(bedrock !== undefined ? { [TASK_ENV.bedrockModelId]: bedrock.profile.id } : {}),
-    [TASK_ENV.approvalTiers]: encodeApprovalTiers(Object.fromEntries(model.approvals.map((a) => [a.actionType, a.tier]))),
+    [TASK_ENV.approvalTiers]: encodeApprovalTiers(Object.fromEntries(model.riskLines.map((a) => [a.actionType, a.tier]))),
     ...(model.github.length > 0 ? { [TASK_ENV.githubScope]: JSON.stringify(model.github) } : {}),
     ...(refs.approvalAliasArn !== undefined ? { [TASK_ENV.approvalFunction]: refs.approvalAliasArn } : {}),
     ...(sandbox
