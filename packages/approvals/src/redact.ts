@@ -1,21 +1,22 @@
 /**
- * Arguments as approvers and the audit log see them: credential-looking strings replaced by
- * `[REDACTED:<pattern>]` (the shared patterns of @airlock/core) and values under secret-sounding
- * keys replaced whole.
+ * Arguments as approvers and the audit log see them, with the one detection engine of
+ * @airlock/core (what `airlock scan` finds, approvers never see): credential-looking strings
+ * replaced by `[REDACTED:<pattern>]`, each string judged as the value of the key it sits under,
+ * values under secret names (`password`, `OPENAI_API_KEY`, `X-Service-Key`, `authorization`) replaced
+ * whole, boxed strings unboxed, PEM private keys replaced as whole blocks.
  */
-import { redactSecrets } from "@airlock/core/secret-patterns";
-
-const SECRET_KEY = /(pass(word|wd|phrase)?|secret|token|api[-_]?key|authori[sz]ation|cookie|private[-_]?key|credential|signing[-_]?key)/i;
+import { isSecretName, redactSecrets } from "@airlock/core/secret-patterns";
 
 /** A deep copy of `value` with secrets redacted. */
-export function redactArguments(value: unknown): unknown {
-  if (typeof value === "string") return redactSecrets(value);
-  if (Array.isArray(value)) return value.map(redactArguments);
+export function redactArguments(value: unknown, key?: string): unknown {
+  if (typeof value === "string") return redactSecrets(value, key === undefined ? {} : { key });
+  if (value instanceof String) return redactArguments(value.valueOf(), key);
+  if (Array.isArray(value)) return value.map((v) => redactArguments(v, key));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      if (SECRET_KEY.test(k) && v !== null && v !== undefined && v !== "") out[k] = "[REDACTED:key]";
-      else out[k] = redactArguments(v);
+      if (isSecretName(k) && v !== null && v !== undefined && v !== "") out[k] = "[REDACTED:key]";
+      else out[k] = redactArguments(v, k);
     }
     return out;
   }

@@ -140,8 +140,9 @@ export function writeLeakyCorpus(root: string, seed = 20261125): Planted[] {
     mkdirSync(dirname(join(root, file)), { recursive: true });
     writeFileSync(join(root, file), `${lines.join("\n")}\n`);
   }
-  // A binary file holding a key: skipped as binary.
+  // A binary file holding a key: searched too (a NUL ends a string as a line break does, so the key is on "line" 4).
   writeFileSync(join(root, "keys/blob.bin"), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]), Buffer.from(ghp!.value)]));
+  planted.push({ file: "keys/blob.bin", line: 4, column: 2, patternId: "GitHubToken", value: ghp!.value });
   return planted;
 }
 

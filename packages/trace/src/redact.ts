@@ -1,10 +1,13 @@
-import { SECRET_PATTERNS, redactSecrets } from "@airlock/core";
+import { isSecretName, redactSecrets } from "@airlock/core";
 
 /**
  * Deep redaction of anything a tool or model call takes or returns, before it leaves the process
- * (EMF line on stdout, PostHog event). Every string (values and keys) goes through the shared
- * secret patterns of @airlock/core; values under credential-named keys (`password`, `apiKey`,
- * `authorization`, …) are replaced whole, whatever they look like; the result is plain JSON.
+ * (EMF line on stdout, PostHog event), with the one detection engine of @airlock/core (what
+ * `airlock scan` finds is redacted here, in every shape): every string (values and keys, in
+ * objects, arrays, Maps, Sets, Errors and boxed strings) goes through it, judged as the value of
+ * the key it sits under (as the scanner judges `"key": "value"`); values under secret names
+ * (`password`, `apiKey`, `OPENAI_API_KEY`, `X-Service-Key`, `authorization`, …) are replaced whole,
+ * whatever they look like; PEM private keys go as whole blocks; the result is plain JSON.
  */
 
 export interface RedactLimits {
@@ -18,31 +21,9 @@ export interface RedactLimits {
 
 export const REDACTED_KEY_VALUE = "[REDACTED:SensitiveKey]";
 
-/** Key names (lower-cased, without `-` and `_`) whose values are always replaced. */
-const SENSITIVE_KEYS = new Set([
-  "apikey",
-  "xapikey",
-  "authorization",
-  "proxyauthorization",
-  "password",
-  "passwd",
-  "passphrase",
-  "secret",
-  "clientsecret",
-  "secretaccesskey",
-  "token",
-  "accesstoken",
-  "refreshtoken",
-  "idtoken",
-  "sessiontoken",
-  "bearertoken",
-  "privatekey",
-  "cookie",
-  "setcookie",
-]);
-
+/** Whether a key's value is replaced whole (`password`, `x-api-key`, `OPENAI_API_KEY`, `X-Service-Key`; not `max_tokens`). */
 export function isSensitiveKey(key: string): boolean {
-  return SENSITIVE_KEYS.has(key.toLowerCase().replace(/[-_]/g, ""));
+  return isSecretName(key);
 }
 
 interface Resolved {
@@ -59,19 +40,13 @@ export function resolveLimits(limits: RedactLimits | undefined): Resolved {
   };
 }
 
-/**
- * All the shared patterns in one alternation: one scan tells whether a string needs
- * `redactSecrets` at all (most keys and values don't), which halves the cost of redaction.
- */
-const ANY_SECRET = new RegExp(SECRET_PATTERNS.map((p) => `(?:${p.regex})`).join("|"));
-
 /** Room past the cut that is still scanned, so a secret starting before the cut is matched whole. */
 const SCAN_MARGIN = 4096;
 
-function redactString(value: string, limits: Resolved): string {
+function redactString(value: string, limits: Resolved, key?: string): string {
   // A 5 MB tool result is not scanned to the end only to be cut at 8 KB.
   const scanned = value.length > limits.maxStringLength + SCAN_MARGIN ? value.slice(0, limits.maxStringLength + SCAN_MARGIN) : value;
-  const clean = ANY_SECRET.test(scanned) ? redactSecrets(scanned) : scanned;
+  const clean = redactSecrets(scanned, key === undefined ? {} : { key });
   const dropped = value.length - scanned.length;
   return clean.length > limits.maxStringLength || dropped > 0
     ? `${clean.slice(0, limits.maxStringLength)}…[${Math.max(0, clean.length - limits.maxStringLength) + dropped} more chars]`
@@ -88,10 +63,10 @@ export function redactValue(value: unknown, limits?: RedactLimits): unknown {
   }
 }
 
-function walk(value: unknown, limits: Resolved, depth: number, seen: WeakSet<object>): unknown {
+function walk(value: unknown, limits: Resolved, depth: number, seen: WeakSet<object>, key?: string): unknown {
   switch (typeof value) {
     case "string":
-      return redactString(value, limits);
+      return redactString(value, limits, key);
     case "number":
       return Number.isFinite(value) ? value : String(value);
     case "boolean":
@@ -111,18 +86,20 @@ function walk(value: unknown, limits: Resolved, depth: number, seen: WeakSet<obj
   if (depth >= limits.maxDepth) return "[Truncated]";
   if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? null : obj.toISOString();
   if (obj instanceof Error) return errorInfo(obj);
+  // Boxed primitives: `new String(key)` would otherwise go out one character per property.
+  if (obj instanceof String || obj instanceof Number || obj instanceof Boolean) return walk(obj.valueOf(), limits, depth, seen, key);
   if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) return `[Binary ${obj.byteLength} bytes]`;
   seen.add(obj);
   try {
     if (Array.isArray(obj) || obj instanceof Set) {
       const items = Array.isArray(obj) ? obj : [...obj];
-      const out = items.slice(0, limits.maxEntries).map((item) => walk(item, limits, depth + 1, seen));
+      const out = items.slice(0, limits.maxEntries).map((item) => walk(item, limits, depth + 1, seen, key));
       if (items.length > limits.maxEntries) out.push(`[${items.length - limits.maxEntries} more items]`);
       return out;
     }
     const toJSON = (obj as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === "function" && !(obj instanceof Map)) {
-      return walk(toJSON.call(obj), limits, depth, seen);
+      return walk(toJSON.call(obj), limits, depth, seen, key);
     }
     const entries: [unknown, unknown][] = obj instanceof Map ? [...obj.entries()] : Object.entries(obj);
     const out: Record<string, unknown> = {};
@@ -136,7 +113,7 @@ function walk(value: unknown, limits: Resolved, depth: number, seen: WeakSet<obj
       out[redactString(key, limits)] =
         isSensitiveKey(key) && item !== null && item !== undefined && item !== ""
           ? REDACTED_KEY_VALUE
-          : walk(item, limits, depth + 1, seen);
+          : walk(item, limits, depth + 1, seen, key);
       kept++;
     }
     return out;

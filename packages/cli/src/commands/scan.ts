@@ -1,11 +1,13 @@
 /**
- * `airlock scan [paths]`: finds credentials in prompts, tool definitions, `.env` files, code and
- * exported conversation logs, with the patterns the log masking uses. Prints file:line:column, the
- * pattern and the secret masked; exit 1 when anything is found, 0 when clean.
+ * `airlock scan [paths]`: finds credentials in prompts, tool definitions, `.env` files, code,
+ * notebooks, shell history and exported conversation logs, with the engine the trace redaction and
+ * the log masking use. Files of any size are read in chunks and findings are printed as they are
+ * found (file:line:column, the pattern and the secret masked); a file that cannot be read is a
+ * finding too. Exit 1 when anything is found or could not be scanned, 0 when clean.
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { formatScanFinding, scanPaths } from "@airlock/core";
+import { formatScanFinding, scanPaths, UNSCANNABLE_ID } from "@airlock/core";
 import { UsageError, type Io } from "../io.ts";
 import { parseCommand } from "../options.ts";
 import { SCAN } from "./specs.ts";
@@ -16,15 +18,32 @@ export async function run(argv: string[], io: Io): Promise<number> {
   for (const p of paths) {
     if (!existsSync(resolve(io.cwd, p))) throw new UsageError(`${p} does not exist; pass files or directories to scan`);
   }
-  const result = scanPaths(paths, { cwd: io.cwd });
   if (parsed.values.json) {
-    io.out(`${JSON.stringify({ findings: result.findings, filesScanned: result.filesScanned, skipped: result.skipped }, null, 2)}\n`);
-  } else {
-    for (const f of result.findings) io.out(formatScanFinding(f));
-    const skipped = result.skipped.length > 0 ? `; skipped ${result.skipped.length} (${result.skipped.map((s) => `${s.file}: ${s.reason}`).join(", ")})` : "";
-    const summary = `${result.findings.length} credential${result.findings.length === 1 ? "" : "s"} found in ${result.filesScanned} file${result.filesScanned === 1 ? "" : "s"}${skipped}`;
-    if (result.findings.length > 0) io.err(`${summary}; move them to Secrets Manager, rotate them, and remove them from history`);
-    else io.out(summary);
+    // One finding a line inside the array, printed as found: a log full of keys never sits in memory.
+    io.out('{"findings": [');
+    let first = true;
+    const result = scanPaths(paths, {
+      cwd: io.cwd,
+      onFinding: (f) => {
+        io.out(`${first ? "" : ","}${JSON.stringify(f)}`);
+        first = false;
+      },
+    });
+    io.out(`], "filesScanned": ${result.filesScanned}, "bytesScanned": ${result.bytesScanned}, "unscannable": ${JSON.stringify(result.unscannable)}}`);
+    return result.findingCount > 0 ? 1 : 0;
   }
-  return result.findings.length > 0 ? 1 : 0;
+  let unscannable = 0;
+  const result = scanPaths(paths, {
+    cwd: io.cwd,
+    onFinding: (f) => {
+      if (f.patternId === UNSCANNABLE_ID) unscannable++;
+      io.out(formatScanFinding(f));
+    },
+  });
+  const credentials = result.findingCount - unscannable;
+  const notRead = unscannable > 0 ? `; ${unscannable} file${unscannable === 1 ? "" : "s"} could not be scanned (${result.unscannable.map((s) => `${s.file}: ${s.reason}`).join(", ")}): fix the permissions or remove them, then scan again` : "";
+  const summary = `${credentials} credential${credentials === 1 ? "" : "s"} found in ${result.filesScanned} file${result.filesScanned === 1 ? "" : "s"}${notRead}`;
+  if (result.findingCount > 0) io.err(`${summary}${credentials > 0 ? "; move them to Secrets Manager, rotate them, and remove them from history" : ""}`);
+  else io.out(summary);
+  return result.findingCount > 0 ? 1 : 0;
 }

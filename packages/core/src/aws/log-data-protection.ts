@@ -58,6 +58,11 @@ export function checkCustomDataIdentifiers(identifiers: readonly CustomDataIdent
       return;
     }
     if (c.Regex.length > L.regexMax) out.push(`${at}: the regex is ${c.Regex.length} characters; CloudWatch allows ${L.regexMax}; shorten it`);
+    try {
+      new RegExp(c.Regex);
+    } catch {
+      out.push(`${at}: the regex \`${c.Regex}\` is not a valid regular expression (unbalanced brackets or braces, or a quantifier with nothing before it); fix it`);
+    }
     const bad = unsupportedRegexChars(c.Regex);
     if (bad.length > 0) {
       out.push(

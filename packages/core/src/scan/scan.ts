@@ -1,12 +1,19 @@
 /**
  * The leak scanner behind `airlock scan`: finds credentials in prompts, tool definitions, `.env`
- * files, code and exported conversation logs. Known formats come from SECRET_PATTERNS (the same
- * patterns that mask logs and redact traces); unlabelled secrets are caught as high-entropy values
- * in assignments, with an allowlist for digests, lockfile integrity hashes, ids and images.
+ * files, code, notebooks, shell history and exported conversation logs, with the one detection
+ * engine the redactors and the log masking use (`engine.ts`). Files of any size are read in
+ * chunks (bounded memory: a window of about `chunkBytes` plus an overlap, so a PEM block or a YAML
+ * block scalar across a chunk edge is still seen whole); a file that cannot be read is a finding
+ * (`Unscannable`), never a silent skip. Binary files are searched for the vendor formats, URL
+ * passwords and PEM blocks (a key inside a SQLite file or a core dump is still a leak).
  */
-import { readdirSync, readFileSync, statSync, openSync, readSync, closeSync } from "node:fs";
+import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { findSecrets, maskSecret, shannonEntropy } from "./secret-patterns.ts";
+import { StringDecoder } from "node:string_decoder";
+import { detectSecrets, HIGH_ENTROPY_ID } from "./engine.ts";
+import { maskSecret } from "./secret-patterns.ts";
+
+export { HIGH_ENTROPY_ID };
 
 export interface ScanFinding {
   /** Path as given or relative to the scan root's working directory. */
@@ -15,7 +22,9 @@ export interface ScanFinding {
   readonly line: number;
   /** 1-based, in characters. */
   readonly column: number;
-  /** A SECRET_PATTERNS id, or `HighEntropyString`. */
+  /** Characters the finding covers in the file as written (escaped or encoded). */
+  readonly length: number;
+  /** A SECRET_PATTERNS id, `HighEntropyString`, or `Unscannable`. */
   readonly patternId: string;
   readonly description: string;
   /** The secret masked for printing (never the value). */
@@ -23,184 +32,191 @@ export interface ScanFinding {
 }
 
 export interface ScanResult {
+  /** The findings, unless `onFinding` took them. */
   readonly findings: readonly ScanFinding[];
+  /** How many findings there were (with `onFinding`, `findings` is empty). */
+  readonly findingCount: number;
   readonly filesScanned: number;
-  /** Files left out, with why (binary, too large). Directories in SKIPPED_DIRS are not listed. */
-  readonly skipped: readonly { readonly file: string; readonly reason: string }[];
+  readonly bytesScanned: number;
+  /** Files that could not be read, with why; each is also an `Unscannable` finding. */
+  readonly unscannable: readonly { readonly file: string; readonly reason: string }[];
 }
 
 export interface ScanOptions {
   /** Paths in findings are relative to this directory. @default process.cwd() */
   readonly cwd?: string;
-  /** Larger files are skipped (and listed). @default 10 MiB */
-  readonly maxFileBytes?: number;
+  /** Called with each finding as it is found (then `findings` is not kept): for output that streams. @default - findings are collected */
+  readonly onFinding?: (finding: ScanFinding) => void;
+  /** Bytes read at a time; memory stays within a few times this, whatever the file's size. @default 1 MiB */
+  readonly chunkBytes?: number;
 }
 
-export const HIGH_ENTROPY_ID = "HighEntropyString";
+export const UNSCANNABLE_ID = "Unscannable";
 /** A line containing this marker is not reported (for test fixtures that hold fake keys on purpose). */
 export const SCAN_ALLOW_MARKER = "airlock-scan:allow";
 /** Directory names never descended into. */
 export const SKIPPED_DIRS: readonly string[] = ["node_modules", ".git"];
 
-/** Key names whose values are secrets by name: a lower entropy bar applies to them. */
-const SECRET_KEY = /(secret|token|passw(or)?d|passwd|pwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth|credential|signing[_-]?key|(^|[_-])key$)/i;
-/** Key names whose values are digests or identifiers, never secrets. */
-const NON_SECRET_KEY = /(sha\d*|digest|hash|checksum|integrity|etag|fingerprint|commit|revision|uuid|version|(^|[_-])ids?$|media_?type|mime|(^|[_-])sig$|[a-z]Sig$|signature$)/i;
-/** camelCase and SCREAMING identifiers: `requestId`, `toolUseID`. */
-const ID_KEY = /[a-z0-9](Id|ID|Ids|IDs)$/;
-/** Values that look random but are digests, integrity hashes or public identifiers. */
-const NON_SECRET_VALUE = [
-  /^(sha1|sha224|sha256|sha384|sha512|md5)[:-]/i,
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-  // Anthropic API object ids in exported conversations (messages, tool calls, requests, files, batches).
-  /^(msg|toolu|srvtoolu|req|file|msgbatch|compl)_[A-Za-z0-9]+$/,
-  // Base64 file contents (PNG, JPEG, GIF, WebP, PDF, SVG) in logs of image and document blocks.
-  /^(iVBORw0KGgo|\/9j\/|R0lGOD|UklGR|JVBERi0|PHN2Zy|PD94bWwg)/,
-];
-const TOKEN = /^[A-Za-z0-9+/=_-]+$/;
-const HEX = /^[0-9a-fA-F-]+$/;
-
-/**
- * Whether `value`, assigned to `key`, looks like an unlabelled secret by its entropy. Hex strings
- * count only under a secret-looking key (unlabelled hex is almost always a digest or a commit).
- */
-export function isHighEntropySecret(key: string, value: string): boolean {
-  if (NON_SECRET_KEY.test(key) || ID_KEY.test(key) || NON_SECRET_VALUE.some((re) => re.test(value))) return false;
-  if (!TOKEN.test(value)) return false;
-  const secretKey = SECRET_KEY.test(key);
-  if (value.length < (secretKey ? 16 : 20) || value.length > 512) return false;
-  if (looksLikeIdentifier(value) || hasAlphabetRun(value)) return false;
-  const entropy = shannonEntropy(value);
-  if (HEX.test(value)) return secretKey && value.replace(/-/g, "").length >= 16 && entropy >= 2.5;
-  const hasDigit = /[0-9]/.test(value);
-  const hasLetter = /[A-Za-z]/.test(value);
-  if (secretKey) return hasLetter && (hasDigit || (/[A-Z]/.test(value) && /[a-z]/.test(value))) && entropy >= 3.0;
-  return hasDigit && hasLetter && /[A-Z]/.test(value) && /[a-z]/.test(value) && entropy >= Math.min(4.0, 0.8 * Math.log2(value.length));
-}
-
-/**
- * Whether a value reads as words (`CancellationToken`, `Uint8Array`, `support-agent-task`): 85% of
- * its characters are in camel-case / `_` / `-` segments that are words (longer ones with a vowel),
- * and at least 28% of its letters are vowels. A random 20-character key passes this test about
- * once in 200 (measured); one of 32 characters about once in 2,000.
- */
-export function looksLikeIdentifier(value: string): boolean {
-  if (/[/+=]/.test(value)) return false;
-  const parts = value
-    .split(/[_-]+/)
-    .flatMap((p) => p.split(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/))
-    .filter(Boolean);
-  if (parts.length === 0) return false;
-  const isWord = (p: string): boolean => /^[A-Z]?[a-z]{2,}\d{0,2}$|^[A-Z]{2,5}\d{0,2}$/.test(p) && (p.length < 4 || /[aeiouyAEIOUY]/.test(p));
-  // Numbers between words (`ELBSecurityPolicy-2016-08`, `v2`) neither count for nor against.
-  const counted = parts.filter((p) => !/^\d+$/.test(p));
-  if (counted.length === 0) return false;
-  const wordChars = counted.filter(isWord).reduce((n, p) => n + p.length, 0);
-  const total = counted.reduce((n, p) => n + p.length, 0);
-  const letters = value.replace(/[^A-Za-z]/g, "");
-  const vowels = letters.replace(/[^aeiouyAEIOUY]/g, "").length;
-  return letters.length > 0 && wordChars / total >= 0.85 && vowels / letters.length >= 0.28;
-}
-
-/** Whether the value contains a run of six consecutive characters (`abcdef`, `456789`): an alphabet, not a key. */
-function hasAlphabetRun(value: string): boolean {
-  let run = 1;
-  for (let i = 1; i < value.length; i++) {
-    run = value.charCodeAt(i) === value.charCodeAt(i - 1) + 1 ? run + 1 : 1;
-    if (run >= 6) return true;
-  }
-  return false;
-}
-
-/**
- * Assignments on one line: `KEY=value` (.env, shell), `key: value` (YAML), `"key": "value"`
- * (JSON, JSONL), `key = "value"` / `key: "value"` / `key => 'value'` (code).
- */
-const ASSIGNMENT = /([A-Za-z_$][A-Za-z0-9_.$-]*)["'`]?\s*(?::=|=>|=|:)\s*(["'`]?)(?:(?:Bearer|Basic|Token|token)\s+)?([^\s"'`,;)}\]]+)/g;
-
 /** Source files where an unquoted right-hand side is a reference to a name, not a literal. */
 const CODE_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|py|go|java|kt|rb|rs|cs|swift|php|c|h|cc|cpp|hpp|scala)$/i;
+/** Characters of the previous window searched again with the next (a 4096-bit RSA PEM block is about 3.3 KB). */
+const OVERLAP = 16_384;
 
-/** Findings in one text; `file` is copied into each finding (its extension tells code from config). */
+interface Position {
+  line: number;
+  column: number;
+}
+
+/** Line and column of offset `at` of `text`, whose first character is at `base`. */
+function positionAt(text: string, at: number, base: Position): Position {
+  let line = base.line;
+  let lastNl = -1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < at; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lastNl = i;
+  }
+  return lastNl === -1 ? { line, column: base.column + at } : { line, column: at - lastNl };
+}
+
+/** Findings in one window of text: those starting in `[from, to)`. */
+function scanWindow(text: string, from: number, to: number, base: Position, file: string, code: boolean, binary: boolean, emit: (f: ScanFinding) => void): void {
+  const found = detectSecrets(text, { code, formatsOnly: binary }).filter((d) => !d.example && d.index >= from && d.index < to);
+  if (found.length === 0) return;
+  let pos = base;
+  let at = 0;
+  for (const d of found) {
+    pos = positionAt(text.slice(at, d.index), d.index - at, pos);
+    at = d.index;
+    const lineStart = text.lastIndexOf("\n", d.index - 1) + 1;
+    const lineEnd = text.indexOf("\n", d.index);
+    if (text.slice(lineStart, lineEnd === -1 ? text.length : lineEnd).includes(SCAN_ALLOW_MARKER)) continue;
+    emit({ file, line: pos.line, column: pos.column, length: d.length, patternId: d.id, description: d.description, masked: maskSecret(text.slice(d.index, d.index + d.length)) });
+  }
+}
+
+/**
+ * Findings in one text; `file` is copied into each finding (its extension tells code from
+ * config). Holds the whole text: for files, {@link scanPaths} reads in chunks.
+ */
 export function scanText(text: string, file: string): ScanFinding[] {
   const out: ScanFinding[] = [];
-  const code = CODE_FILE.test(file);
-  const lines = text.split(/\r?\n/);
-  lines.forEach((lineText, i) => {
-    if (lineText.includes(SCAN_ALLOW_MARKER)) return;
-    const covered: [number, number][] = [];
-    for (const m of findSecrets(lineText)) {
-      covered.push([m.index, m.index + m.length]);
-      out.push({ file, line: i + 1, column: m.index + 1, patternId: m.patternId, description: m.description, masked: m.masked });
-    }
-    ASSIGNMENT.lastIndex = 0;
-    for (let m = ASSIGNMENT.exec(lineText); m !== null; m = ASSIGNMENT.exec(lineText)) {
-      const key = m[1]!;
-      const value = m[3]!;
-      if (code && m[2] === "") continue;
-      const start = m.index + m[0].length - value.length;
-      if (covered.some(([a, b]) => start < b && start + value.length > a)) continue;
-      if (isHighEntropySecret(key.split(".").pop()!, value)) {
-        out.push({
-          file,
-          line: i + 1,
-          column: start + 1,
-          patternId: HIGH_ENTROPY_ID,
-          description: `high-entropy value assigned to \`${key}\``,
-          masked: maskSecret(value),
-        });
-      }
-    }
-  });
+  scanWindow(text, 0, text.length, { line: 1, column: 1 }, file, CODE_FILE.test(file), false, (f) => out.push(f));
   return out;
 }
 
-function isBinary(path: string): boolean {
-  const fd = openSync(path, "r");
+/** Scans one file in chunks; returns the bytes read. Throws what the file system throws. */
+function scanFile(abs: string, shown: string, chunkBytes: number, emit: (f: ScanFinding) => void): number {
+  const fd = openSync(abs, "r");
   try {
-    const buf = Buffer.alloc(8000);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return buf.subarray(0, n).includes(0);
+    const buf = Buffer.alloc(chunkBytes);
+    const code = CODE_FILE.test(abs);
+    let first = true;
+    let binary = false;
+    let decoder = new StringDecoder("utf8");
+    // The window is the tail kept from the last one (context before) and the new text; each window
+    // reports what starts in the part it owns, which ends OVERLAP / 2 before its end (context after).
+    let carry = "";
+    let carryPos: Position = { line: 1, column: 1 };
+    let ownFrom = 0;
+    let total = 0;
+    const window = (text: string, final: boolean): void => {
+      const keep = final ? text.length : Math.max(0, text.length - OVERLAP);
+      const ownTo = final ? text.length : Math.max(keep, text.length - OVERLAP / 2);
+      if (ownTo > ownFrom) scanWindow(text, ownFrom, ownTo, carryPos, shown, code, binary, emit);
+      carryPos = positionAt(text, keep, carryPos);
+      carry = text.slice(keep);
+      ownFrom = Math.max(0, ownTo - keep);
+    };
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      total += n;
+      const bytes = buf.subarray(0, n);
+      if (first) {
+        binary = bytes.subarray(0, 8000).includes(0);
+        if (binary) decoder = new StringDecoder("latin1");
+        first = false;
+      }
+      // In a binary file a NUL ends a string, as a line break ends one in text.
+      window(carry + decoder.write(binary ? Buffer.from(bytes.map((b) => (b === 0 ? 0x0a : b))) : bytes), false);
+    }
+    window(carry + decoder.end(), true);
+    return total;
   } finally {
     closeSync(fd);
   }
 }
 
-/** Scans files and directories (recursively, skipping node_modules, .git and binary files). */
+/** Scans files and directories (recursively, skipping node_modules and .git). */
 export function scanPaths(paths: readonly string[], options: ScanOptions = {}): ScanResult {
   const cwd = options.cwd ?? process.cwd();
-  const maxBytes = options.maxFileBytes ?? 10 * 1024 * 1024;
+  const chunkBytes = Math.max(4096, options.chunkBytes ?? 1 << 20);
   const findings: ScanFinding[] = [];
-  const skipped: { file: string; reason: string }[] = [];
+  const unscannable: { file: string; reason: string }[] = [];
+  let findingCount = 0;
   let filesScanned = 0;
+  let bytesScanned = 0;
+  const emit = (f: ScanFinding): void => {
+    findingCount++;
+    if (options.onFinding) options.onFinding(f);
+    else findings.push(f);
+  };
+  const cannot = (shown: string, reason: string): void => {
+    unscannable.push({ file: shown, reason });
+    emit({ file: shown, line: 1, column: 1, length: 0, patternId: UNSCANNABLE_ID, description: `could not be scanned (${reason}); a file that is not scanned may hold a credential`, masked: "" });
+  };
+  const seenDirs = new Set<string>();
 
   const visit = (abs: string): void => {
-    const st = statSync(abs);
     const shown = relative(cwd, abs) || abs;
+    let st;
+    try {
+      st = statSync(abs);
+    } catch (e) {
+      const link = (() => {
+        try {
+          return lstatSync(abs).isSymbolicLink();
+        } catch {
+          return false;
+        }
+      })();
+      return cannot(shown, link ? `a symbolic link to nothing (${codeOf(e)})` : codeOf(e));
+    }
     if (st.isDirectory()) {
-      for (const entry of readdirSync(abs).sort()) {
+      let real: string;
+      let entries: string[];
+      try {
+        real = realpathSync(abs);
+        entries = readdirSync(abs).sort();
+      } catch (e) {
+        return cannot(shown, codeOf(e));
+      }
+      if (seenDirs.has(real)) return;
+      seenDirs.add(real);
+      for (const entry of entries) {
         if (SKIPPED_DIRS.includes(entry)) continue;
         visit(join(abs, entry));
       }
       return;
     }
-    if (!st.isFile()) return;
-    if (st.size > maxBytes) {
-      skipped.push({ file: shown, reason: `larger than ${maxBytes} bytes` });
-      return;
+    if (!st.isFile()) return cannot(shown, "not a regular file (a socket, FIFO or device)");
+    try {
+      bytesScanned += scanFile(abs, shown, chunkBytes, emit);
+      filesScanned++;
+    } catch (e) {
+      cannot(shown, codeOf(e));
     }
-    if (isBinary(abs)) {
-      skipped.push({ file: shown, reason: "binary" });
-      return;
-    }
-    filesScanned++;
-    findings.push(...scanText(readFileSync(abs, "utf8"), shown));
   };
   for (const p of paths) visit(resolve(cwd, p));
-  return { findings, filesScanned, skipped };
+  return { findings, findingCount, filesScanned, bytesScanned, unscannable };
+}
+
+function codeOf(e: unknown): string {
+  const err = e as { code?: unknown; message?: unknown };
+  return typeof err.code === "string" ? err.code : String(err.message ?? e);
 }
 
 /** `file:line:column  PatternId  masked  (description)`, one finding per line. */
 export function formatScanFinding(f: ScanFinding): string {
-  return `${f.file}:${f.line}:${f.column}  ${f.patternId}  ${f.masked}  (${f.description})`;
+  return f.patternId === UNSCANNABLE_ID ? `${f.file}  ${f.patternId}  (${f.description})` : `${f.file}:${f.line}:${f.column}  ${f.patternId}  ${f.masked}  (${f.description})`;
 }

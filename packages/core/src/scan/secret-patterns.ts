@@ -1,14 +1,38 @@
 /**
- * Credential patterns shared by the manifest check, the leak scanner, the trace redactor and the
- * CloudWatch Logs data protection policy. CloudWatch's custom data identifiers accept a narrow
- * character set (letters, digits, `_ # = @ / ; , -`, space and `^ $ ? [ ] { } | \ * + .`: no
- * parentheses, so no groups, and no `:`; at most 200 characters; see
- * `CUSTOM_DATA_IDENTIFIER_LIMITS`). A pattern whose scanner regex needs more carries a
- * `logMaskingRegex` within that set, used only for CloudWatch.
+ * Credential patterns shared by the manifest check, the leak scanner, the trace and approvals
+ * redactors and the CloudWatch Logs data protection policy: the vendor formats of `rules.ts`, the
+ * context rules of `engine.ts` (one engine for all of them), and the CloudWatch form of each
+ * pattern. CloudWatch's custom data identifiers accept a narrow character set (letters, digits,
+ * `_ # = @ / ; , -`, space and `^ $ ? [ ] { } | \ * + .`: no parentheses, so no groups, and no
+ * `:`), at most 200 characters each and at most 10 per policy (`CUSTOM_DATA_IDENTIFIER_LIMITS`):
+ * each pattern's `logMaskingRegex` is written within that set, and the patterns are packed into
+ * named groups (`logMaskingIdentifiers`).
+ *
+ * This module is the `@airlock/core/secret-patterns` entry: no Node built-ins, bundle-friendly.
  */
+import { detectSecrets, PRIVATE_KEY_ID, URL_PASSWORD_ID, type DetectOptions } from "./engine.ts";
+import { FORMAT_RULES } from "./rules.ts";
+
+export {
+  decodeBase64Text,
+  detectSecrets,
+  HIGH_ENTROPY_ID,
+  isHighEntropySecret,
+  isPlaceholder,
+  looksLikeIdentifier,
+  nameStrength,
+  nameWords,
+  PRIVATE_KEY_ID,
+  shannonEntropy,
+  URL_PASSWORD_ID,
+  type DetectOptions,
+  type Detection,
+  type NameStrength,
+} from "./engine.ts";
+export { FORMAT_RULES, type FormatRule } from "./rules.ts";
 
 export interface SecretPattern {
-  /** Stable id, used as the custom data identifier name and in scanner output. */
+  /** Stable id, used in scanner output and redaction markers. */
   readonly id: string;
   /** What it finds, for people. */
   readonly description: string;
@@ -21,84 +45,54 @@ export interface SecretPattern {
    * support; it matches at least what `regex` matches. @default - `regex`
    */
   readonly logMaskingRegex?: string;
+  /** The custom data identifier this pattern's `logMaskingRegex` joins (`|`-joined with the others of the group). @default - `id` */
+  readonly logMaskingGroup?: string;
 }
 
 export const SECRET_PATTERNS: readonly SecretPattern[] = [
+  ...FORMAT_RULES.map((r) => ({
+    id: r.id,
+    description: r.description,
+    regex: r.regex,
+    logMasking: r.mask !== undefined,
+    ...(r.mask === undefined ? {} : { logMaskingRegex: r.mask, logMaskingGroup: r.maskGroup ?? r.id }),
+  })),
   {
-    id: "AnthropicApiKey",
-    description: "Anthropic API or admin key",
-    regex: "sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{40,}",
+    id: PRIVATE_KEY_ID,
+    description: "PEM private key (the whole block)",
+    regex: "-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----",
     logMasking: true,
-    // One identifier for API and admin keys (and any other sk-ant-<kind>NN- key): no group needed.
-    logMaskingRegex: "sk-ant-[a-z]{3,5}[0-9]{2}-[A-Za-z0-9_-]{40,}",
+    // The header and the base64 body after it (real newlines, `\n` escapes, spaces), up to the footer's dashes.
+    logMaskingRegex: "-----BEGIN [A-Z ]{0,20}PRIVATE KEY[A-Z ]{0,6}-----[A-Za-z0-9+/=\\s\\\\]*",
+    logMaskingGroup: "PrivateKey",
   },
   {
-    id: "AwsAccessKeyId",
-    description: "AWS access key id",
-    regex: "(?:AKIA|ASIA)[A-Z2-7]{16}",
-    logMasking: false,
-  },
-  {
-    id: "AwsSecretAccessKey",
-    description: "AWS secret access key in an assignment",
-    regex: "(?:aws_secret_access_key|AWS_SECRET_ACCESS_KEY|SecretAccessKey|secretAccessKey)[\"']?\\s*[:=]\\s*[\"']?[A-Za-z0-9/+]{40}",
-    logMasking: false,
-  },
-  {
-    id: "GitHubToken",
-    description: "GitHub personal, OAuth, app or refresh token",
-    regex: "gh[pousr]_[A-Za-z0-9]{36,}",
+    id: URL_PASSWORD_ID,
+    description: "password in a connection URL",
+    regex: "[a-z][a-z0-9+.-]{1,20}://[^\\s:/?#@]{0,128}:[^\\s/?#@]{1,256}@",
     logMasking: true,
-  },
-  {
-    id: "GitHubFineGrainedToken",
-    description: "GitHub fine-grained personal access token",
-    regex: "github_pat_[A-Za-z0-9_]{60,}",
-    logMasking: true,
-  },
-  {
-    id: "SlackToken",
-    description: "Slack bot, user, app or refresh token",
-    regex: "xox[abeoprs]-[A-Za-z0-9-]{10,}",
-    logMasking: true,
-  },
-  {
-    id: "SlackAppToken",
-    description: "Slack app-level token (Socket Mode)",
-    regex: "xapp-[0-9]-[A-Z0-9]+-[0-9]+-[a-f0-9]{20,}",
-    logMasking: true,
-  },
-  {
-    id: "SlackWebhookUrl",
-    description: "Slack incoming webhook URL",
-    regex: "hooks\\.slack\\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,}",
-    logMasking: true,
-  },
-  {
-    id: "PostHogPersonalApiKey",
-    description: "PostHog personal API key",
-    regex: "phx_[A-Za-z0-9]{30,}",
-    logMasking: true,
-  },
-  {
-    id: "PrivateKey",
-    description: "PEM private key",
-    regex: "-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----",
-    logMasking: true,
-    // Every PEM private-key header (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP … BLOCK) as one identifier.
-    logMaskingRegex: "-----BEGIN [A-Z ]{0,10}PRIVATE KEY[A-Z ]{0,6}-----",
-  },
-  {
-    id: "JsonWebToken",
-    description: "JSON Web Token",
-    regex: "eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{10,}",
-    logMasking: true,
+    // No `:` in a custom data identifier: `.` stands for the scheme's and the password's colons.
+    logMaskingRegex: "[a-z][a-z0-9+]{2,15}.//[^/@ ]{0,64}.[^/@ ]{3,128}@",
+    logMaskingGroup: "UrlPassword",
   },
 ];
 
 /** The regex CloudWatch Logs masks a pattern with. */
 export function logMaskingRegexOf(p: SecretPattern): string {
   return p.logMaskingRegex ?? p.regex;
+}
+
+/**
+ * The custom data identifiers of the masking policy: one per group, its regex the group's
+ * patterns joined with `|` (an alternation needs no group, so it stays within CloudWatch's set).
+ */
+export function logMaskingIdentifiers(patterns: readonly SecretPattern[] = SECRET_PATTERNS): { Name: string; Regex: string }[] {
+  const groups = new Map<string, string[]>();
+  for (const p of patterns.filter((x) => x.logMasking)) {
+    const name = p.logMaskingGroup ?? p.id;
+    groups.set(name, [...(groups.get(name) ?? []), logMaskingRegexOf(p)]);
+  }
+  return [...groups].map(([Name, parts]) => ({ Name, Regex: parts.join("|") }));
 }
 
 export interface SecretMatch {
@@ -111,64 +105,37 @@ export interface SecretMatch {
   readonly masked: string;
 }
 
-const compiled = SECRET_PATTERNS.map((p) => ({ pattern: p, re: new RegExp(p.regex, "g") }));
-
 /** Masks a found secret for printing: keeps a short prefix so people can tell which key it was. */
 export function maskSecret(value: string): string {
   const keep = Math.min(4, Math.floor(value.length / 4));
   return `${value.slice(0, keep)}${"*".repeat(8)} (${value.length} chars)`;
 }
 
-/** Every credential-looking substring of `text`, by position; overlapping matches keep the longer. */
-export function findSecrets(text: string): SecretMatch[] {
-  const found: SecretMatch[] = [];
-  for (const { pattern, re } of compiled) {
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      found.push({
-        patternId: pattern.id,
-        description: pattern.description,
-        index: m.index,
-        length: m[0].length,
-        masked: maskSecret(m[0]),
-      });
-      if (m[0].length === 0) re.lastIndex++;
-    }
-  }
-  found.sort((a, b) => a.index - b.index || b.length - a.length);
-  const kept: SecretMatch[] = [];
-  let end = -1;
-  for (const m of found) {
-    if (m.index >= end) {
-      kept.push(m);
-      end = m.index + m.length;
-    }
-  }
-  return kept;
+/**
+ * Every credential in `text`, by position; overlapping matches keep the longer. Documented
+ * examples and placeholders are left out (see `engine.ts`).
+ */
+export function findSecrets(text: string, options: DetectOptions = {}): SecretMatch[] {
+  return detectSecrets(text, options)
+    .filter((d) => !d.example)
+    .map((d) => ({ patternId: d.id, description: d.description, index: d.index, length: d.length, masked: maskSecret(text.slice(d.index, d.index + d.length)) }));
 }
 
-/** Replaces every credential-looking substring with `[REDACTED:<id>]`. */
-export function redactSecrets(text: string): string {
-  const matches = findSecrets(text);
-  if (matches.length === 0) return text;
+/**
+ * Replaces every credential with `[REDACTED:<id>]`: what the scanner finds, documented examples
+ * and placeholders too. With `options.key`, the text is judged as that name's value as well.
+ */
+export function redactSecrets(text: string, options: DetectOptions = {}): string {
+  const found = detectSecrets(text, options);
+  if (found.length === 0) return text;
   let out = "";
   let at = 0;
-  for (const m of matches) {
-    out += text.slice(at, m.index) + `[REDACTED:${m.patternId}]`;
-    at = m.index + m.length;
+  for (const d of found) {
+    out += text.slice(at, d.index) + `[REDACTED:${d.id}]`;
+    at = d.index + d.length;
   }
   return out + text.slice(at);
 }
 
-/** Shannon entropy in bits per character; the scanner uses it for unlabelled high-entropy strings. */
-export function shannonEntropy(value: string): number {
-  if (value.length === 0) return 0;
-  const counts = new Map<string, number>();
-  for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  let bits = 0;
-  for (const n of counts.values()) {
-    const p = n / value.length;
-    bits -= p * Math.log2(p);
-  }
-  return bits;
-}
+/** Whether a name's value is a secret whatever it looks like (`OPENAI_API_KEY`, `X-Service-Key`, `password`). */
+export { isSecretName } from "./names.ts";

@@ -1,18 +1,20 @@
 /**
  * The CloudWatch Logs data protection policy: masks credentials in every Airlock log group with
  * AWS's managed identifiers plus custom ones built from the same patterns the leak scanner and the
- * trace redactor use (each pattern's CloudWatch form, `logMaskingRegex`, where the scanner's regex
- * needs characters CloudWatch does not support). The custom identifiers are checked against the
- * documented limits (`CUSTOM_DATA_IDENTIFIER_LIMITS` in @airlock/core) before any resource exists.
+ * trace redactor use (the one engine of @airlock/core): each pattern's CloudWatch form
+ * (`logMaskingRegex`, within the characters CloudWatch supports), packed by group into at most ten
+ * identifiers of at most 200 characters (`logMaskingIdentifiers`). The custom identifiers are
+ * checked against the documented limits (`CUSTOM_DATA_IDENTIFIER_LIMITS` in @airlock/core) before
+ * any resource exists.
  */
-import { checkCustomDataIdentifiers, logMaskingRegexOf, MANAGED_CREDENTIAL_IDENTIFIERS, SECRET_PATTERNS } from "@airlock/core";
+import { checkCustomDataIdentifiers, logMaskingIdentifiers, MANAGED_CREDENTIAL_IDENTIFIERS } from "@airlock/core";
 
 /** AWS managed data identifiers for credentials. */
 export { MANAGED_CREDENTIAL_IDENTIFIERS };
 
-/** The custom data identifiers Airlock masks with: one per log-masking secret pattern. */
+/** The custom data identifiers Airlock masks with: one per group of log-masking secret patterns. */
 export function customDataIdentifiers(): { Name: string; Regex: string }[] {
-  return SECRET_PATTERNS.filter((p) => p.logMasking).map((p) => ({ Name: p.id, Regex: logMaskingRegexOf(p) }));
+  return logMaskingIdentifiers();
 }
 
 /**
