@@ -9,6 +9,7 @@ import { OutwardToolsApproved } from "../../src/rules/airlock/OutwardToolsApprov
 import { ApprovalsOptedOut } from "../../src/rules/airlock/ApprovalsOptedOut.ts";
 import type { StackResource } from "../../src/rule.ts";
 import { check } from "../helpers.ts";
+import { dataProtectionPolicy } from "../../../pulumi/src/observability/data-protection.ts";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/abc";
 const res = (type: string, name: string, props: Record<string, unknown>): StackResource => ({ urn: `urn:pulumi:dev::p::${type}::${name}`, type, name, props });
@@ -71,7 +72,8 @@ describe("LogGroupRetention / LogGroupEncrypted", () => {
 
 describe("LogGroupDataProtection", () => {
   const group = res(LOG, "a-logs", { name: "/airlock/a/agent", retentionInDays: 90 });
-  const doc = (ops: object[]) => JSON.stringify({ Name: "p", Version: "2021-06-01", Statement: ops.map((Operation, i) => ({ Sid: `s${i}`, DataIdentifier: ["x"], Operation })) });
+  const doc = (ops: object[], ids = ["arn:aws:dataprotection::aws:data-identifier/AwsSecretKey"]) =>
+    JSON.stringify({ Name: "p", Version: "2021-06-01", Statement: ops.map((Operation, i) => ({ Sid: `s${i}`, DataIdentifier: ids, Operation })) });
   const masking = res("aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy", "a-logs", { logGroupName: "/airlock/a/agent", policyDocument: doc([{ Audit: { FindingsDestination: {} } }, { Deidentify: { MaskConfig: {} } }]) });
 
   it("given a masking policy on the group, then no violation", () => {
@@ -87,6 +89,25 @@ describe("LogGroupDataProtection", () => {
   it("given a policy for another group whose name starts the same, then it does not count", () => {
     const other = res("aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy", "x", { logGroupName: "/airlock/a/agent-old", policyDocument: masking.props.policyDocument });
     assert.equal(LogGroupDataProtection.check({ resources: [group, other] }).length, 1);
+  });
+  it("given a policy that masks only e-mail addresses (no credential identifier, managed or custom), then reported", () => {
+    const emails = res("aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy", "a-logs", {
+      logGroupName: "/airlock/a/agent",
+      policyDocument: doc([{ Deidentify: { MaskConfig: {} } }], ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"]),
+    });
+    assert.deepEqual(LogGroupDataProtection.check({ resources: [group, emails] }), [
+      {
+        subject: group.urn,
+        message:
+          "log group `a-logs`'s data protection policy masks no credentials; name AWS's credential identifiers (arn:aws:dataprotection::aws:data-identifier/AwsSecretKey, …) or Airlock's custom ones in the `Deidentify` statement",
+      },
+    ]);
+    const account = res("aws:cloudwatch/logAccountPolicy:LogAccountPolicy", "acct", { policyType: "DATA_PROTECTION_POLICY", policyDocument: emails.props.policyDocument });
+    assert.equal(LogGroupDataProtection.check({ resources: [group, account] }).length, 1);
+  });
+  it("given the policy Airlock writes (managed credential identifiers and its custom ones), then compliant", () => {
+    const airlock = res("aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy", "a-logs", { logGroupName: "/airlock/a/agent", policyDocument: dataProtectionPolicy("p") });
+    assert.deepEqual(LogGroupDataProtection.check({ resources: [group, airlock] }), []);
   });
   it("given an account-wide masking policy, then every group is covered", () => {
     const account = res("aws:cloudwatch/logAccountPolicy:LogAccountPolicy", "acct", { policyType: "DATA_PROTECTION_POLICY", policyDocument: masking.props.policyDocument });
