@@ -6,6 +6,8 @@
 export const COMPONENT_TOKENS = {
   agentPlatform: "airlock:platform:AgentPlatform",
   agentDeployment: "airlock:agent:AgentDeployment",
+  /** The sandbox of an agent with code-executing tools: a child of its AgentDeployment. */
+  sandbox: "airlock:agent:Sandbox",
   approvalGateway: "airlock:approvals:ApprovalGateway",
   agentSecrets: "airlock:secrets:AgentSecrets",
   secretFunctions: "airlock:secrets:SecretFunctions",

@@ -24,7 +24,7 @@ import { agentSecurityGroup } from "./egress.ts";
 import { existingSecretNotes, runtimeSecretKeys, type ExistingLogGroup, type ExistingSecret } from "./existing.ts";
 import { buildImage, releaseImages } from "./image.ts";
 import { evalGateTag, type ReleaseEvalGate, type ReleaseSpec } from "./releases.ts";
-import { createSandbox } from "./sandbox.ts";
+import { Sandbox } from "./sandbox.ts";
 import { agentEnvironment, releaseTaskDefinitions } from "./task-definitions.ts";
 import { taskRoleStatements, taskRoleTags } from "./task-role.ts";
 import { validateDeploymentArgs } from "./validation.ts";
@@ -279,7 +279,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
     }
 
     // --- Sandbox for code-executing tools --------------------------------------------------
-    const sandbox = model.sandbox ? createSandbox(name, { model, platform, logGroupName: observability.logGroupName, logGroupArn: observability.logGroupArn, tags }, this) : undefined;
+    const sandbox = model.sandbox ? new Sandbox(name, { model, platform, logGroupName: observability.logGroupName, logGroupArn: observability.logGroupArn, tags }, this) : undefined;
     this.sandboxTaskDefinitionArn = sandbox?.taskDefinitionArn;
 
     // --- Policies --------------------------------------------------------------------------

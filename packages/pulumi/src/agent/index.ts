@@ -1,2 +1,3 @@
 export * from "./agent-deployment.ts";
 export * from "./container.ts";
+export { Sandbox, SANDBOX_CONTAINER, type SandboxArgs, type SandboxRefs } from "./sandbox.ts";

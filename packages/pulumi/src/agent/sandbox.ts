@@ -3,13 +3,14 @@
  * own security group (no ingress; egress only to the AWS endpoints it needs to start), a task role
  * with no policy at all, and an execution role that only pulls its image and writes its logs.
  *
- * Its resources are children of the AgentDeployment (not of a component of their own), so their
- * URNs, and every plan, are those of the resources the deployment made itself before.
+ * `Sandbox` is a child component of the AgentDeployment (`airlock:agent:Sandbox`). Its resources
+ * were once the deployment's own children: each carries an alias to that parent, so a stack
+ * deployed before keeps them (Pulumi moves them under the component instead of replacing them).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { sanitizeSecurityGroupDescription, type AgentModel } from "@airlock/core";
-import { SANDBOX_ENV, TAGS } from "@airlock/core/contracts";
+import { COMPONENT_TOKENS, SANDBOX_ENV, TAGS } from "@airlock/core/contracts";
 import type { AgentPlatform } from "../platform/agent-platform.ts";
 import { policyJson, type StatementInput } from "../policy.ts";
 import { ECS_TASKS_SERVICE, ecrPullStatements, ecrRepositoryArn, logStatement, serviceTrustPolicy } from "../iam/index.ts";
@@ -49,55 +50,80 @@ export function sandboxContainer(model: AgentModel, spec: NonNullable<AgentModel
   });
 }
 
-/** Makes the sandbox of `model` (which has one), as children of `parent` named `${name}-sandbox…`. */
-export function createSandbox(
-  name: string,
-  args: { readonly model: AgentModel; readonly platform: AgentPlatform; readonly logGroupName: pulumi.Output<string>; readonly logGroupArn: pulumi.Output<string>; readonly tags: Record<string, string> },
-  parent: pulumi.Resource,
-): SandboxRefs {
-  const { model, platform, tags } = args;
-  const spec = model.sandbox!;
-  const ctx = platform.aws;
-  const sg = new aws.ec2.SecurityGroup(
-    `${name}-sandbox`,
-    {
-      vpcId: platform.vpcId,
-      description: sanitizeSecurityGroupDescription(`${model.name} sandbox: no ingress; egress only to the AWS endpoints it needs to start`),
-      ingress: [],
-      egress: endpointEgressRules(platform, ["s3"]),
-      tags: { ...tags, Name: `${model.name}-sandbox` },
-    },
-    { parent },
-  );
-  // The sandbox's own task role holds no policy: sandboxed code gets no AWS access at all.
-  const taskRole = new aws.iam.Role(
-    `${name}-sandbox-task`,
-    { description: `${model.name} sandbox: no permissions`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), tags: { ...tags, ...roleTag("sandbox-task") } },
-    { parent },
-  );
-  const executionRole = new aws.iam.Role(
-    `${name}-sandbox-execution`,
-    { description: `${model.name} sandbox: pull the image, write logs`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), tags: { ...tags, ...roleTag("sandbox-execution") } },
-    { parent },
-  );
-  const policy = new aws.iam.RolePolicy(
-    `${name}-sandbox-execution`,
-    { role: executionRole.name, policy: policyJson(sandboxExecutionStatements(spec.image, ctx.partition, args.logGroupArn)) },
-    { parent },
-  );
-  const td = fargateTaskDefinition(
-    `${name}-sandbox`,
-    {
-      family: stackScopedName([model.name, "sandbox"], 255),
-      containerDefinitions: args.logGroupName.apply((lg) => JSON.stringify([sandboxContainer(model, spec, lg, ctx.region)])),
-      cpu: spec.cpu,
-      memory: spec.memory,
-      architecture: model.runtime.architecture,
-      executionRoleArn: executionRole.arn,
-      taskRoleArn: taskRole.arn,
-      tags: { ...tags, [TAGS.sandbox]: "true" },
-    },
-    { parent, dependsOn: [policy] },
-  );
-  return { taskDefinitionArn: td.arn, taskRoleArn: taskRole.arn, executionRoleArn: executionRole.arn, securityGroupId: sg.id };
+/** The inputs of {@link Sandbox}. */
+export interface SandboxArgs {
+  /** The agent's compiled model; it must have a `sandbox`. */
+  readonly model: AgentModel;
+  readonly platform: AgentPlatform;
+  /** The agent's log group: the sandbox writes its logs there. */
+  readonly logGroupName: pulumi.Output<string>;
+  readonly logGroupArn: pulumi.Output<string>;
+  readonly tags: Record<string, string>;
+}
+
+/**
+ * The sandbox of an agent with code-executing tools, as a child component of its deployment (the
+ * resources are named `${name}-sandbox…`, where `name` is the deployment's name).
+ */
+export class Sandbox extends pulumi.ComponentResource implements SandboxRefs {
+  readonly taskDefinitionArn: pulumi.Output<string>;
+  readonly taskRoleArn: pulumi.Output<string>;
+  readonly executionRoleArn: pulumi.Output<string>;
+  readonly securityGroupId: pulumi.Output<string>;
+
+  /** `deployment` is the AgentDeployment the sandbox belongs to (its parent). */
+  constructor(name: string, args: SandboxArgs, deployment: pulumi.Resource) {
+    super(COMPONENT_TOKENS.sandbox, `${name}-sandbox`, {}, { parent: deployment });
+    const { model, platform, tags } = args;
+    const spec = model.sandbox!;
+    const ctx = platform.aws;
+    // Made by the deployment itself before this component existed: the alias keeps them in place.
+    const opts: pulumi.CustomResourceOptions = { parent: this, aliases: [{ parent: deployment }] };
+    const sg = new aws.ec2.SecurityGroup(
+      `${name}-sandbox`,
+      {
+        vpcId: platform.vpcId,
+        description: sanitizeSecurityGroupDescription(`${model.name} sandbox: no ingress; egress only to the AWS endpoints it needs to start`),
+        ingress: [],
+        egress: endpointEgressRules(platform, ["s3"]),
+        tags: { ...tags, Name: `${model.name}-sandbox` },
+      },
+      opts,
+    );
+    // The sandbox's own task role holds no policy: sandboxed code gets no AWS access at all.
+    const taskRole = new aws.iam.Role(
+      `${name}-sandbox-task`,
+      { description: `${model.name} sandbox: no permissions`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), tags: { ...tags, ...roleTag("sandbox-task") } },
+      opts,
+    );
+    const executionRole = new aws.iam.Role(
+      `${name}-sandbox-execution`,
+      { description: `${model.name} sandbox: pull the image, write logs`, assumeRolePolicy: serviceTrustPolicy(ECS_TASKS_SERVICE, ctx.accountId), tags: { ...tags, ...roleTag("sandbox-execution") } },
+      opts,
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-sandbox-execution`,
+      { role: executionRole.name, policy: policyJson(sandboxExecutionStatements(spec.image, ctx.partition, args.logGroupArn)) },
+      opts,
+    );
+    const td = fargateTaskDefinition(
+      `${name}-sandbox`,
+      {
+        family: stackScopedName([model.name, "sandbox"], 255),
+        containerDefinitions: args.logGroupName.apply((lg) => JSON.stringify([sandboxContainer(model, spec, lg, ctx.region)])),
+        cpu: spec.cpu,
+        memory: spec.memory,
+        architecture: model.runtime.architecture,
+        executionRoleArn: executionRole.arn,
+        taskRoleArn: taskRole.arn,
+        tags: { ...tags, [TAGS.sandbox]: "true" },
+      },
+      { ...opts, dependsOn: [policy] },
+    );
+    this.taskDefinitionArn = td.arn;
+    this.taskRoleArn = taskRole.arn;
+    this.executionRoleArn = executionRole.arn;
+    this.securityGroupId = sg.id;
+    this.registerOutputs({ taskDefinitionArn: td.arn, securityGroupId: sg.id });
+  }
 }
