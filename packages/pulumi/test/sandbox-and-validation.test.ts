@@ -218,3 +218,27 @@ describe("an image built from the manifest's context", () => {
     assert.deepEqual(exec.Statement.find((s: any) => s.Sid === "PullAgentImage").Resource, ["arn:aws:ecr:us-east-1:123456789012:repository/airlock/test/build-agent"]);
   });
 });
+
+describe("the Sandbox component", () => {
+  it("is a child of the deployment, holds the sandbox's resources, and aliases each to where the deployment made it before", async () => {
+    const model = await modelOf(sandboxManifest());
+    const rec = await recordDeployment(model);
+    const deployment = find(rec, "airlock:agent:AgentDeployment", "data-agent");
+    const sandbox = find(rec, "airlock:agent:Sandbox", "data-agent-sandbox");
+    assert.equal(sandbox.parent, deployment.urn);
+    const children = rec.resources.filter((r) => r.parent === sandbox.urn);
+    assert.deepEqual(children.map((r) => `${r.type} ${r.name}`).sort(), [
+      "aws:ec2/securityGroup:SecurityGroup data-agent-sandbox",
+      "aws:ecs/taskDefinition:TaskDefinition data-agent-sandbox",
+      "aws:iam/role:Role data-agent-sandbox-execution",
+      "aws:iam/role:Role data-agent-sandbox-task",
+      "aws:iam/rolePolicy:RolePolicy data-agent-sandbox-execution",
+    ]);
+    for (const r of children) {
+      // The URN it had as the deployment's own child, so a stack deployed before keeps it.
+      assert.deepEqual(r.aliases, [`${deployment.urn.replace(/::data-agent$/, "")}$${r.type}::${r.name}`], r.name);
+    }
+    // Nothing else carries an alias.
+    assert.deepEqual(rec.resources.filter((r) => r.aliases !== undefined && r.parent !== sandbox.urn), []);
+  });
+});

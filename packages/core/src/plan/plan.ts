@@ -34,6 +34,11 @@ export interface PlannedResource {
    * input refers to (what the engine orders creation by). The parent is not listed.
    */
   readonly dependsOn: readonly string[];
+  /**
+   * URNs the resource had before (its aliases), sorted, when it has any: `pulumi up` moves a
+   * deployed resource from there rather than replacing it.
+   */
+  readonly aliases?: readonly string[];
 }
 
 export interface PlannedPermission extends PermissionEntry {

@@ -96,7 +96,16 @@ export async function recordProgram(options: RecordOptions): Promise<Recording> 
       if (provider !== "") providers[urn] = provider;
       const raw = pulumi.runtime.deserializeProperties(req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0]);
       const dependsOn = [...new Set(req.getDependenciesList().filter((d) => d !== "" && d !== parent))].sort();
-      const entry = { urn, type, name, parent, custom: req.getCustom(), inputs: {} as Record<string, unknown>, dependsOn };
+      // Where the resource was before (an alias): `pulumi up` moves it from there instead of replacing it.
+      const aliases = [
+        ...req.getAliasurnsList(),
+        ...req.getAliasesList().map((a) => {
+          if (a.hasUrn()) return a.getUrn();
+          const spec = a.getSpec()!;
+          return monitor.newUrn(spec.getNoparent() ? "" : spec.getParenturn() || (parent ?? ""), spec.getType() || type, spec.getName() || name);
+        }),
+      ].sort();
+      const entry = { urn, type, name, parent, custom: req.getCustom(), inputs: {} as Record<string, unknown>, dependsOn, ...(aliases.length > 0 ? { aliases } : {}) };
       recorded.set(urn, entry);
       // Assets and archives hold their contents behind promises: resolve them before recording.
       normalisations.push(resolveAssets(raw).then((v) => {
@@ -165,6 +174,16 @@ interface RegisterRequest {
   getObject(): unknown;
   getDependenciesList(): string[];
   getProvider(): string;
+  /** Aliases as URNs (older SDKs compute them before sending). */
+  getAliasurnsList(): string[];
+  /** Aliases as URNs or specs (name, type, parent), the SDK's form when the monitor takes them. */
+  getAliasesList(): AliasLike[];
+}
+
+interface AliasLike {
+  hasUrn(): boolean;
+  getUrn(): string;
+  getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
 }
 
 /** Waits until no registration is in flight and none has started for a few turns of the event loop. */
