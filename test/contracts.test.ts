@@ -9,7 +9,7 @@
  * variables, such as the workflow's `AIRLOCK_EVAL_REPORT`). Comments are not code and are not read.
  */
 import { strict as assert } from "node:assert";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
 import ts from "typescript";
@@ -17,8 +17,11 @@ import * as contracts from "@airlock/core/contracts";
 import { REPOSITORY_ROOT } from "../scripts/plan-all.ts";
 
 const CONTRACTS_DIR = join(REPOSITORY_ROOT, "packages/core/src/contracts");
-/** Where code lives: every package's sources, the pulumi package's build scripts, and the examples' programs. */
-const ROOTS = ["packages/core/src", "packages/trace/src", "packages/approvals/src", "packages/guardrails/src", "packages/pulumi/src", "packages/pulumi/build", "packages/cli/src", "examples"];
+/** Where code lives: every package's sources (a new package included) and build scripts, and the examples' programs. */
+const ROOTS = [
+  ...readdirSync(join(REPOSITORY_ROOT, "packages")).flatMap((p) => ["src", "build"].map((d) => `packages/${p}/${d}`)).filter((d) => existsSync(join(REPOSITORY_ROOT, d))),
+  "examples",
+];
 const SOURCE = /\.(ts|cts|mts|mjs|js)$/;
 /** A name shaped like a contract: Airlock's environment variables, tag keys and namespaces. */
 const CONTRACT_SHAPED = /^(AIRLOCK_[A-Z]|airlock:[a-z][a-z-]*(:|$)|Airlock\/[A-Z])/;
