@@ -5,7 +5,9 @@
  *
  * `Sandbox` is a child component of the AgentDeployment (`airlock:agent:Sandbox`). Its resources
  * were once the deployment's own children: each carries an alias to that parent, so a stack
- * deployed before keeps them (Pulumi moves them under the component instead of replacing them).
+ * deployed before keeps them (Pulumi moves them under the component instead of replacing them;
+ * "The `parent` resource option: `{ parent: oldParent }`", per
+ * https://www.pulumi.com/docs/iac/operations/stack-management/refactoring-with-aliases/).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
