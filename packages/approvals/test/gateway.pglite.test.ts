@@ -148,7 +148,7 @@ describe("approval gateway handler for several agents", () => {
       });
       // And malformed operations name the field
       await assert.rejects(h.handler({ op: "request", action: ask.action }, viaAlias("billing-agent")), { message: "`release`: the agent's release id (AIRLOCK_RELEASE) is required" });
-      await assert.rejects(h.handler({ op: "approve", requestId: billingId }, viaAlias("billing-agent")), { message: '`op`: "approve" is not an operation of the approval gateway; use "request" or "decision"' });
+      await assert.rejects(h.handler({ op: "approve", requestId: billingId }, viaAlias("billing-agent")), { message: '`op`: "approve" is not an operation of the approval gateway; use one of: "request", "decision", "consume"' });
       assert.deepEqual(await requestRows(h.db), before);
     });
 

@@ -87,9 +87,12 @@ describe("migrations on a real server", () => {
     const db = await openDatabase({ url: sdb.adminUrl });
     try {
       // Given a migrated database, when migrate runs again, then nothing is applied
-      assert.deepEqual(await migrate(db), { applied: [], version: 1 });
+      assert.deepEqual(await migrate(db), { applied: [], version: 2 });
       const rows = await sdb.admin<{ version: number; name: string }>("SELECT version, name FROM airlock.schema_migrations ORDER BY version");
-      assert.deepEqual(rows, [{ version: 1, name: "approvals_and_audit" }]);
+      assert.deepEqual(rows, [
+        { version: 1, name: "approvals_and_audit" },
+        { version: 2, name: "request_execution" },
+      ]);
       // When the applied file changed, then migrate names it
       const changed = loadMigrations().map((m) => ({ ...m, checksum: "f".repeat(64) }));
       await assert.rejects(migrate(db, changed), {

@@ -17,6 +17,10 @@ export type AuditKind =
   | "approval.requested"
   | "approval.decided"
   | "approval.refused"
+  /** The agent executed an approved request (the gateway's `consume`): once per request. */
+  | "approval.executed"
+  /** A `consume` the service refused: a second use of a receipt, other arguments, an expired or unapproved request. */
+  | "approval.execution-refused"
   | "action.auto"
   | "incident";
 
@@ -253,7 +257,7 @@ export async function verifyAuditLog(db: Queryable, options: VerifyOptions = {})
     after = page[page.length - 1]!.seq;
   }
 
-  // Requests and decisions each wrote an audit row in the same transaction; one without is a row
+  // Requests, decisions and executions each wrote an audit row in the same transaction; one without is a row
   // removed from the log (the only removal the chain alone cannot see is at its end).
   const unrecorded = await db.query<{ id: string; what: string }>(
     `SELECT r.id::text AS id, 'request' AS what FROM airlock.approval_requests r
@@ -261,6 +265,10 @@ export async function verifyAuditLog(db: Queryable, options: VerifyOptions = {})
      UNION ALL
      SELECT d.request_id::text, 'decision' FROM airlock.approval_decisions d
        WHERE NOT EXISTS (SELECT 1 FROM airlock.audit_log a WHERE a.request_id = d.request_id AND a.kind = 'approval.decided')
+     UNION ALL
+     SELECT r.id::text, 'execution' FROM airlock.approval_requests r
+       WHERE r.executed_at IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM airlock.audit_log a WHERE a.request_id = r.id AND a.kind = 'approval.executed')
      ORDER BY 1, 2 LIMIT 100`,
   );
   for (const u of unrecorded.rows) {

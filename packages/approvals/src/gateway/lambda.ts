@@ -2,8 +2,10 @@
  * The approval gateway's Lambda: one function per platform, serving every agent of it through one
  * Slack app and one audit database. It has three roles:
  * - an agent invokes it (IAM-authenticated, through the VPC endpoint) to request an approval,
- *   `{ op: "request", release, action }`, and to read the decision, `{ op: "decision", requestId }`,
- *   so the agent itself needs no Slack token, no database credentials and no egress to either.
+ *   `{ op: "request", release, action }`, to read the decision, `{ op: "decision", requestId }`,
+ *   and to record, once, that it executes an approved request with the arguments of a given hash,
+ *   `{ op: "consume", requestId, argumentsHash }` (a receipt's single use, across processes), so
+ *   the agent itself needs no Slack token, no database credentials and no egress to either.
  *   Each agent has a Lambda alias named like the agent, and IAM lets it invoke only that alias,
  *   so the agent is read from the invoked ARN (`…:function:<name>:<agent>`), never from the event;
  *   an unqualified invocation or an alias that is no agent is refused;
@@ -288,7 +290,11 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
         // The agent's own service: another agent's request reads as undecided (null).
         return (await gatewayService(agent).getDecision(inv.requestId)) ?? null;
       }
-      throw new ApprovalError(`\`op\`: ${JSON.stringify(event.op)} is not an operation of the approval gateway; use "request" or "decision"`);
+      if (inv.op === GATEWAY_OPS.consume) {
+        // The agent's own service: another agent's request is "not-found", and nothing is recorded.
+        return gatewayService(agent).consume({ requestId: inv.requestId, argumentsHash: inv.argumentsHash });
+      }
+      throw new ApprovalError(`\`op\`: ${JSON.stringify(event.op)} is not an operation of the approval gateway; use one of: ${Object.values(GATEWAY_OPS).map((o) => `"${o}"`).join(", ")}`);
     }
     return http(event as FunctionUrlEvent);
   };

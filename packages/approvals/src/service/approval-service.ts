@@ -34,6 +34,8 @@ import type {
 import { handleInteraction, type InteractionContext, type InteractionResponse } from "./interactions.ts";
 import { SlackOutbox, type OutboxResult, type SlackApi } from "./outbox.ts";
 import { RequestStore, isRequestId } from "./store.ts";
+import { DEFAULT_EXECUTION_WINDOW_MS, consumeApproval, type ConsumeInput } from "./execution.ts";
+import type { GatewayConsumeReply } from "@airlock/core/contracts";
 
 export interface ApprovalServiceOptions {
   readonly db: Database;
@@ -65,6 +67,11 @@ export interface ApprovalServiceOptions {
    * @default - `console.warn`
    */
   readonly onWarning?: (message: string) => void;
+  /**
+   * How long after its decision an approved request may still be executed (`consume`).
+   * @default - `APPROVAL_RECEIPT.ttlSeconds` of `@airlock/core/contracts` (15 minutes), the runtime's receipt lifetime
+   */
+  readonly executionWindowMs?: number;
 }
 
 export class ApprovalService {
@@ -77,6 +84,7 @@ export class ApprovalService {
   readonly #store: RequestStore;
   readonly #outbox: SlackOutbox;
   readonly #interactions: InteractionContext;
+  readonly #executionWindowMs: number;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: ApprovalServiceOptions) {
@@ -87,6 +95,9 @@ export class ApprovalService {
     options.slack.approvers.forEach((a, i) => {
       if (!SLACK_USER_ID.test(a)) problems.push(`\`slack.approvers[${i}]\`: "${a}" is not a Slack user id; use the U… id from the user's profile, not a name`);
     });
+    if (options.executionWindowMs !== undefined && !(Number.isFinite(options.executionWindowMs) && options.executionWindowMs > 0)) {
+      problems.push(`\`executionWindowMs\`: ${options.executionWindowMs} is not a positive number of milliseconds`);
+    }
     if (problems.length > 0) throw new ApprovalError(`invalid approval service configuration:\n  ${problems.join("\n  ")}`);
     this.#db = options.db;
     this.#model = options.model;
@@ -94,6 +105,7 @@ export class ApprovalService {
     this.#approvers = new Set(options.slack.approvers);
     this.#now = options.now ?? (() => new Date());
     this.#warn = options.onWarning ?? ((m) => console.warn(m));
+    this.#executionWindowMs = options.executionWindowMs ?? DEFAULT_EXECUTION_WINDOW_MS;
     this.#store = new RequestStore({ db: options.db, agent: options.model.name, traceUrl: options.traceUrl });
     this.#outbox = new SlackOutbox({
       store: this.#store,
@@ -302,6 +314,17 @@ export class ApprovalService {
   /** The decision on one of this agent's requests; undefined while pending and for another agent's request. */
   async getDecision(requestId: string): Promise<DecisionRecord | undefined> {
     return this.#store.getDecision(requestId);
+  }
+
+  /**
+   * Records, once, that the agent is executing an approved request with the arguments whose
+   * canonical hash is `argumentsHash` (the request's own when approved, the approver's when
+   * edited). Any later call for the same request, from any process, is refused, and so are other
+   * arguments, a pending or rejected request and an approval older than `executionWindowMs`;
+   * each refusal is audited. The agent runs the action only after an `executed` answer.
+   */
+  async consume(input: ConsumeInput): Promise<GatewayConsumeReply> {
+    return consumeApproval({ db: this.#db, store: this.#store, agent: this.#model.name, now: this.#now, windowMs: this.#executionWindowMs }, input);
   }
 
   /** Polls until the request is decided (works across instances); undefined on timeout. */

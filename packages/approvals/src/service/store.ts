@@ -1,6 +1,7 @@
 /**
- * The approval service's rows in PostgreSQL: `airlock.approval_requests` and
- * `airlock.approval_decisions`, their row types, and every query the service and its outbox run.
+ * The approval service's rows in PostgreSQL: `airlock.approval_requests` (with its execution,
+ * set once by `consume`) and `airlock.approval_decisions`, their row types, and every query the
+ * service and its outbox run.
  * A store is bound to one agent: reads see only that agent's requests (several agents may share
  * one database behind one gateway). Nothing here decides or talks to Slack.
  */
@@ -63,6 +64,19 @@ function toDecision(r: DecisionRow): DecisionRecord {
     via: r.via,
     decidedAt: asDate(r.decided_at),
   };
+}
+
+/** What `consume` needs of a request: its state, its decision and whether it ran. */
+export interface ExecutionState {
+  readonly id: string;
+  readonly release: string;
+  readonly actionType: string;
+  readonly status: ApprovalRequestRecord["status"];
+  /** sha256 of the canonical original arguments. */
+  readonly argumentsHash: string;
+  readonly executedAt?: Date;
+  readonly executedHash?: string;
+  readonly decision?: DecisionRecord;
 }
 
 /** A new request's columns, as `requestApproval` stores it. */
@@ -170,6 +184,45 @@ export class RequestStore {
       [requestId, this.#agent],
     );
     return rows[0] === undefined ? undefined : toDecision(rows[0]);
+  }
+
+  /**
+   * One of this agent's requests as `consume` reads it, with its decision, the row locked (FOR
+   * UPDATE) until the caller's transaction ends; undefined for another agent's request.
+   */
+  async lockForExecution(tx: Queryable, requestId: string): Promise<ExecutionState | undefined> {
+    if (!UUID.test(requestId)) return undefined;
+    const { rows } = await tx.query<{ id: string; release: string; action_type: string; status: ApprovalRequestRecord["status"]; arguments_hash: string; executed_at: Date | string | null; executed_hash: string | null }>(
+      "SELECT id::text AS id, release, action_type, status, arguments_hash, executed_at, executed_hash FROM airlock.approval_requests WHERE id = $1 AND agent = $2 FOR UPDATE",
+      [requestId, this.#agent],
+    );
+    const r = rows[0];
+    if (r === undefined) return undefined;
+    const decided = await tx.query<DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM airlock.approval_decisions WHERE request_id = $1`, [requestId]);
+    return {
+      id: r.id,
+      release: r.release,
+      actionType: r.action_type,
+      status: r.status,
+      argumentsHash: r.arguments_hash,
+      ...(r.executed_at === null ? {} : { executedAt: asDate(r.executed_at) }),
+      ...(r.executed_hash === null ? {} : { executedHash: r.executed_hash }),
+      ...(decided.rows[0] === undefined ? {} : { decision: toDecision(decided.rows[0]) }),
+    };
+  }
+
+  /**
+   * Records the request executed with `argumentsHash`, once: false when it already was (the
+   * UPDATE matches only a row not executed yet, so two processes cannot both succeed).
+   */
+  async markExecuted(tx: Queryable, requestId: string, argumentsHash: string, at: Date): Promise<boolean> {
+    const updated = await tx.query(
+      `UPDATE airlock.approval_requests SET executed_at = $3, executed_hash = $2
+        WHERE id = $1 AND agent = $4 AND executed_at IS NULL AND status IN ('approved', 'edited')
+        RETURNING id`,
+      [requestId, argumentsHash, at.toISOString(), this.#agent],
+    );
+    return updated.rowCount !== 0;
   }
 
   /** How many of this agent's requests are pending, and when the oldest was created. */

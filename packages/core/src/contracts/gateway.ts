@@ -47,10 +47,47 @@ export interface GatewayAction {
   readonly id?: string;
 }
 
-/** The operations of a direct invocation by an agent (through its own alias). */
-export const GATEWAY_OPS = { request: "request", decision: "decision" } as const;
+/**
+ * The operations of a direct invocation by an agent (through its own alias): ask a person
+ * (`request`), read the decision (`decision`), and record, once, that an approved action is
+ * being executed (`consume`: the receipt's single use, held by the service across processes).
+ */
+export const GATEWAY_OPS = { request: "request", decision: "decision", consume: "consume" } as const;
 
 /** A direct invocation by an agent. */
 export type GatewayInvocation =
   | { readonly op: typeof GATEWAY_OPS.request; readonly release: string; readonly action: GatewayAction }
-  | { readonly op: typeof GATEWAY_OPS.decision; readonly requestId: string };
+  | { readonly op: typeof GATEWAY_OPS.decision; readonly requestId: string }
+  | {
+      readonly op: typeof GATEWAY_OPS.consume;
+      readonly requestId: string;
+      /**
+       * sha256 of the canonical JSON (`@airlock/core/hash`) of the arguments about to run: the
+       * request's own arguments when approved, the approver's when edited.
+       */
+      readonly argumentsHash: string;
+    };
+
+/**
+ * How long an approval may be executed after its decision: the service refuses a `consume`
+ * later than this, and the runtime's receipt expires then.
+ */
+export const APPROVAL_RECEIPT = { ttlSeconds: 900 } as const;
+
+/** Why the service refused a `consume`: nothing was recorded and the action must not run. */
+export type GatewayConsumeRefusal =
+  /** The request was executed before (this receipt, or a copy of it, was used). */
+  | "already-executed"
+  /** The hash is not that of the approved (or edited) arguments. */
+  | "arguments-mismatch"
+  /** The request is pending or was rejected. */
+  | "not-approved"
+  /** The decision is older than {@link APPROVAL_RECEIPT}'s `ttlSeconds`. */
+  | "expired"
+  /** No request of this agent has that id. */
+  | "not-found";
+
+/** The gateway's answer to a `consume` invocation. */
+export type GatewayConsumeReply =
+  | { readonly outcome: "executed"; readonly requestId: string; readonly argumentsHash: string; readonly executedAt: string }
+  | { readonly outcome: "refused"; readonly requestId: string; readonly reason: GatewayConsumeRefusal; readonly message: string };
