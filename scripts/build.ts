@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { writeAssets } from "../packages/pulumi/build/bundle.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-export const LIBRARIES = ["core", "trace", "approvals", "guardrails", "pulumi"] as const;
+export const LIBRARIES = ["core", "trace", "approvals", "runtime", "guardrails", "pulumi"] as const;
 export const PACKAGES = [...LIBRARIES, "cli"] as const;
 
 export function build(options: { readonly clean?: boolean } = {}): void {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PACKAGES = ["core", "trace", "approvals", "guardrails", "pulumi", "cli"];
+const PACKAGES = ["core", "trace", "approvals", "runtime", "guardrails", "pulumi", "cli"];
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
 const version = process.argv[2];

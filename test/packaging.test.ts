@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import { describe, it } from "node:test";
 import { REPOSITORY_ROOT } from "../scripts/plan-all.ts";
 
-const LIBRARIES = ["core", "trace", "approvals", "guardrails", "pulumi"];
+const LIBRARIES = ["core", "trace", "approvals", "runtime", "guardrails", "pulumi"];
 const PACKAGES = [...LIBRARIES, "cli"];
 
 interface Manifest {

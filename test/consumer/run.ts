@@ -63,7 +63,7 @@ const tarballs = join(work, "tarballs");
 rmSync(tarballs, { recursive: true, force: true });
 mkdirSync(tarballs, { recursive: true });
 const packs = JSON.parse(run("npm", ["pack", "--workspaces", "--json", "--pack-destination", tarballs], { cwd: ROOT })) as { name: string; filename: string; version: string }[];
-assert.equal(packs.length, 6, "six packages");
+assert.equal(packs.length, 7, "seven packages");
 const version = packs[0]!.version;
 const tarballOf = (name: string) => join(tarballs, packs.find((p) => p.name === name)!.filename);
 

@@ -1,0 +1,104 @@
+/**
+ * One guarded tool call from start to end: the guard decides; a call that may run runs (traced);
+ * a call that needs a person waits at the checkpoint (its wait traced as a span of its own), and
+ * then runs once with exactly what was approved. Every way it does not run is a tool result for
+ * the model. This is what the SDK integrations call for each tool use.
+ */
+import type { CallWrapper } from "@airlock/trace";
+import type { AskOptions, HumanCheckpoint, Receipt } from "./checkpoint.ts";
+import type { ToolGuard } from "./guard.ts";
+import { refusal, ToolRefusedError, type ToolRefusal } from "./tool-result.ts";
+
+export interface AgentRuntimeOptions {
+  readonly guard: ToolGuard;
+  /**
+   * The human checkpoint, for tools that need a person.
+   * @default - none: a call that needs a person is refused as `approval-unavailable`
+   */
+  readonly checkpoint?: HumanCheckpoint;
+  /**
+   * Where calls are traced (a `Tracer` or a `Run`): each tool call, and each approval wait as a
+   * tool span named `approval-wait:<tool>`.
+   * @default - not traced
+   */
+  readonly tracer?: CallWrapper;
+}
+
+/** A tool's implementation: called with the arguments to run (frozen). */
+export type ToolImplementation<T> = (args: Readonly<Record<string, unknown>>) => T | Promise<T>;
+
+/** A call that ran: the tool's value, and the receipt when a person approved it. */
+export interface ToolRan<T> {
+  readonly ok: true;
+  readonly value: T;
+  readonly receipt?: Receipt;
+}
+
+export type ToolCallOutcome<T> = ToolRan<T> | ToolRefusal;
+
+/** The span name of the wait for a person's decision on `tool`. */
+export const approvalSpanName = (tool: string): string => `approval-wait:${tool}`;
+
+export class AgentRuntime {
+  readonly guard: ToolGuard;
+  readonly #checkpoint: HumanCheckpoint | undefined;
+  readonly #tracer: CallWrapper | undefined;
+
+  constructor(options: AgentRuntimeOptions) {
+    this.guard = options.guard;
+    this.#checkpoint = options.checkpoint;
+    this.#tracer = options.tracer;
+  }
+
+  #traced<T>(name: string, args: unknown, fn: () => T | Promise<T>): Promise<T> {
+    return this.#tracer === undefined ? Promise.resolve().then(fn) : this.#tracer.wrapToolCall(name, args, fn);
+  }
+
+  /**
+   * Calls `name` with `args` through the guard (and the checkpoint when a person must decide).
+   * Returns the tool's value or a tool result for the model; the tool's own error is rethrown.
+   */
+  async callTool<T>(name: string, args: unknown, impl: ToolImplementation<T>, options: AskOptions = {}): Promise<ToolCallOutcome<T>> {
+    const decision = this.guard.check(name, args);
+    if (decision.verdict === "refuse") {
+      const { verdict: _, ...r } = decision;
+      return r;
+    }
+    if (decision.verdict === "run") {
+      const frozen = Object.freeze({ ...decision.arguments });
+      return { ok: true, value: await this.#traced(name, frozen, () => impl(frozen)) };
+    }
+    const checkpoint = this.#checkpoint;
+    if (checkpoint === undefined) {
+      return refusal(name, "approval-unavailable", `The call to "${name}" needs a person's approval and this agent has no approval gateway configured; it was not run.`);
+    }
+    // The wait is a span of its own; a refusal (rejected, timed out) is its error outcome.
+    let asked;
+    try {
+      asked = await this.#traced(approvalSpanName(name), decision.arguments, async () => {
+        const outcome = await checkpoint.ask(name, decision.arguments, options);
+        if (!outcome.ok) throw new ToolRefusedError(outcome);
+        return outcome;
+      });
+    } catch (e) {
+      if (e instanceof ToolRefusedError) return e.refusal;
+      throw e;
+    }
+    const receipt = asked.receipt;
+    if (receipt.decision === "edited") {
+      // The approver's arguments pass the same schema and policy; a forbidden edit does not run.
+      const again = this.guard.check(name, receipt.arguments);
+      if (again.verdict === "refuse") {
+        const { verdict: _, ...r } = again;
+        return { ...r, requestId: receipt.requestId, content: `The edited arguments approved for "${name}" (request ${receipt.requestId}) were refused: ${r.content}` };
+      }
+    }
+    const ran = await checkpoint.execute(receipt, (a) => this.#traced(name, a, () => impl(a)));
+    return ran.ok ? { ok: true, value: ran.value, receipt } : ran;
+  }
+}
+
+/** An {@link AgentRuntime}: the guard, and the checkpoint when a tool needs a person. */
+export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
+  return new AgentRuntime(options);
+}
