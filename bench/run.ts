@@ -6,6 +6,7 @@
  *   - resources added per extra agent;
  *   - the tracer's overhead per call (bench/trace.ts);
  *   - approval decisions per second and p99 with PostgreSQL on loopback (bench/approvals.ts);
+ *   - the agent runtime's added latency per guarded tool call without a checkpoint (bench/runtime.ts);
  *   - the wall time of the test suite (`npm test`), unless `--quick`.
  * Each sample runs in its own process, so its peak memory is its own. Samples alternate between
  * Airlock and the floor, and the median of the repeats is reported.
@@ -87,6 +88,8 @@ process.stderr.write("tracer overhead…\n");
 const trace = runScript("bench/trace.ts", "bench/results/trace.md");
 process.stderr.write("approval decisions…\n");
 const approvals = runScript("bench/approvals.ts", "bench/results/approvals.md");
+process.stderr.write("runtime guard…\n");
+const runtime = runScript("bench/runtime.ts", "bench/results/runtime.md");
 
 let suite = "_skipped (`npm run bench -- --quick`)._";
 if (!quick) {
@@ -146,6 +149,10 @@ ${trace}
 ## Approval decisions
 
 ${approvals}
+
+## Agent runtime
+
+${runtime}
 
 ## Test suite
 
