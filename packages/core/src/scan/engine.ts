@@ -97,6 +97,17 @@ export type NameStrength = "strong" | "weak" | "none" | "never";
  * `public_key`, `h1`): digests, references, settings; `none`: any other name.
  */
 export function nameStrength(name: string): NameStrength {
+  const cached = strengthCache.get(name);
+  if (cached !== undefined) return cached;
+  const strength = strengthOf(name);
+  if (strengthCache.size > 4096) strengthCache.clear();
+  strengthCache.set(name, strength);
+  return strength;
+}
+
+const strengthCache = new Map<string, NameStrength>();
+
+function strengthOf(name: string): NameStrength {
   const words = nameWords(name);
   if (words.length === 0) return "none";
   if (words.some((w) => NEVER_ANY.has(w))) return "never";
@@ -275,7 +286,8 @@ function isStrongValue(value: string): boolean {
   if (isPlaceholder(value) || NON_SECRET_VALUE.some((re) => re.test(value))) return false;
   if (/^(?:[a-z][a-z0-9+.-]*:\/\/|\/|\.\.?\/|~\/|arn:|[a-z]+:[a-z]|file:|s3:)/i.test(value)) return false;
   if (/^-?\d+(?:\.\d+)?[a-z]{0,2}$/i.test(value) || /^(?:true|false|null|none|nil|undefined|yes|no|on|off)$/i.test(value)) return false;
-  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(.*\))?$/.test(value) && /[a-z]/.test(value) && !/\d{3}/.test(value)) return false;
+  // A reference (`process.env.TOKEN`, `config.db.password`, `self.secret()`): word segments, not a random string.
+  if (/^[A-Za-z_]+(?:\.[A-Za-z_][A-Za-z0-9_]*)+(?:\(.*\))?$/.test(value)) return false;
   if (/^[A-Za-z_$][\w$]*\(.*\)$/.test(value)) return false;
   if (hasAlphabetRun(value)) return false;
   const letters = /[A-Za-z]/.test(value);
@@ -291,34 +303,38 @@ function isStrongValue(value: string): boolean {
 
 // --- text views --------------------------------------------------------------------------------
 
+const SIMPLE_ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "\b", f: "\f", "/": "/", '"': '"', "'": "'", "\\": "\\" };
+
 /** JSON-style escapes decoded, with each decoded character's offset in the raw text. */
-function decodeEscapes(text: string): { text: string; map: number[] } | undefined {
+function decodeEscapes(text: string): { text: string; map: Int32Array } | undefined {
   if (!/\\(?:u[0-9a-fA-F]{4}|[/nrtbf"'\\])/.test(text)) return undefined;
-  let out = "";
-  const map: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === "\\" && i + 1 < text.length) {
-      const n = text[i + 1]!;
-      if (n === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
-        out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
-        map.push(i);
-        i += 5;
-        continue;
-      }
-      const simple: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "\b", f: "\f", "/": "/", '"': '"', "'": "'", "\\": "\\" };
-      if (simple[n] !== undefined) {
-        out += simple[n];
-        map.push(i);
-        i++;
-        continue;
-      }
+  const parts: string[] = [];
+  const map = new Int32Array(text.length + 1);
+  let n = 0;
+  let from = 0;
+  for (let i = text.indexOf("\\"); i !== -1 && i + 1 < text.length; i = text.indexOf("\\", from)) {
+    // The plain run before the backslash, copied whole.
+    parts.push(text.slice(from, i));
+    for (let k = from; k < i; k++) map[n++] = k;
+    const c = text[i + 1]!;
+    let decoded: string | undefined;
+    let width = 2;
+    if (c === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
+      decoded = String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
+      width = 6;
+    } else decoded = SIMPLE_ESCAPES[c];
+    if (decoded === undefined) {
+      decoded = "\\";
+      width = 1;
     }
-    out += c;
-    map.push(i);
+    parts.push(decoded);
+    map[n++] = i;
+    from = i + width;
   }
-  map.push(text.length);
-  return { text: out, map };
+  parts.push(text.slice(from));
+  for (let k = from; k < text.length; k++) map[n++] = k;
+  map[n] = text.length;
+  return { text: parts.join(""), map: map.subarray(0, n + 1) };
 }
 
 // --- context rules -----------------------------------------------------------------------------
@@ -404,7 +420,10 @@ function assignments(text: string, code: boolean, out: Detection[]): void {
     const q = m[4]!;
     const spaced = !/[=:]|<-/.test(m[0].slice(flag.length + key.length + closing.length, m[0].length - q.length));
     if (m[0].length === flag.length + key.length + closing.length) continue;
-    const strength = nameStrength(key);
+    // Most names (`level`, `ts`, `path`) say nothing: only a long token can be a secret under them.
+    const mentions = KEYWORD.test(key);
+    if (!mentions && spaced) continue;
+    const strength = mentions ? nameStrength(key) : "none";
     if (strength === "never" || strength === "none" && spaced) continue;
     // A space separates a name from its value only for flags and snake/kebab names (`--token x`, `aws_secret_access_key x`).
     if (spaced && flag === "" && !/[_-]/.test(key) && strength !== "strong") continue;
@@ -420,6 +439,7 @@ function assignments(text: string, code: boolean, out: Detection[]): void {
       ASSIGNMENT.lastIndex = Math.max(ASSIGNMENT.lastIndex, at);
       continue;
     }
+    if (!mentions && v[1] - v[0] < 32) continue;
     const value = text.slice(v[0], v[1]);
     if (isHighEntropySecret(key.split(".").pop()!, value)) {
       out.push({ id: HIGH_ENTROPY_ID, description: `high-entropy value assigned to \`${key}\``, index: v[0], length: v[1] - v[0], example: false });
@@ -462,18 +482,23 @@ function isExampleBody(rule: FormatRule, match: string): boolean {
 const BASE64_RUN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{24,}={0,2}(?![A-Za-z0-9+/=_-])/g;
 
 function base64Wrapped(text: string, depth: number, out: Detection[]): void {
+  // The runs first: searching a decoded run calls this again, which moves BASE64_RUN's lastIndex.
+  const runs: { index: number; run: string }[] = [];
   BASE64_RUN.lastIndex = 0;
   let budget = 1 << 20;
   for (let m = BASE64_RUN.exec(text); m !== null && budget > 0; m = BASE64_RUN.exec(text)) {
     const run = m[0];
     if (run.length % 4 === 1 || /^eyJ|^[A-Za-z_]+$|^[0-9a-f]+$/.test(run)) continue;
     budget -= run.length;
+    runs.push({ index: m.index, run });
+  }
+  for (const { index, run } of runs) {
     const decoded = decodeBase64Text(run.length > 262_144 ? run.slice(0, 262_144) : run);
     if (decoded === undefined) continue;
     const inner = detectIn(decoded, { formatsOnly: false }, depth + 1).filter((d) => !d.example);
     if (inner.length > 0) {
       const first = inner[0]!;
-      out.push({ id: first.id, description: `${first.description} (base64-encoded)`, index: m.index, length: run.length, example: false });
+      out.push({ id: first.id, description: `${first.description} (base64-encoded)`, index, length: run.length, example: false });
     }
   }
 }
@@ -484,12 +509,13 @@ function detectIn(text: string, options: DetectOptions, depth: number): Detectio
   formats(text, out);
   if (text.includes("PRIVATE KEY") || text.includes("PuTTY-User-Key-File")) pemBlocks(text, out);
   if (text.includes("://")) urlPasswords(text, out);
-  if (!options.formatsOnly) {
+  // With JSON escapes in the text, the context rules read the decoded text (below) instead.
+  const view = depth < 2 ? decodeEscapes(text) : undefined;
+  if (!options.formatsOnly && view === undefined) {
     assignments(text, options.code === true, out);
     if (depth < 2) base64Wrapped(text, depth, out);
   }
-  if (depth < 2) {
-    const view = decodeEscapes(text);
+  {
     if (view !== undefined) {
       for (const d of detectIn(view.text, options, depth + 1)) {
         const start = view.map[d.index]!;
