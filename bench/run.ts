@@ -7,6 +7,8 @@
  *   - the tracer's overhead per call (bench/trace.ts);
  *   - approval decisions per second and p99 with PostgreSQL on loopback (bench/approvals.ts);
  *   - the agent runtime's added latency per guarded tool call without a checkpoint (bench/runtime.ts);
+ *   - the leak scanner against secretlint's recommended preset: recall and precision on the
+ *     generated leak corpus, time and peak memory on a 50 MB log (bench/scan.ts);
  *   - the wall time of the test suite (`npm test`), unless `--quick`.
  * Each sample runs in its own process, so its peak memory is its own. Samples alternate between
  * Airlock and the floor, and the median of the repeats is reported.
@@ -90,6 +92,8 @@ process.stderr.write("approval decisions…\n");
 const approvals = runScript("bench/approvals.ts", "bench/results/approvals.md");
 process.stderr.write("runtime guard…\n");
 const runtime = runScript("bench/runtime.ts", "bench/results/runtime.md");
+process.stderr.write("leak scanner…\n");
+const scan = runScript("bench/scan.ts", "bench/results/scan.md");
 
 let suite = "_skipped (`npm run bench -- --quick`)._";
 if (!quick) {
@@ -153,6 +157,10 @@ ${approvals}
 ## Agent runtime
 
 ${runtime}
+
+## Leak scanner
+
+${scan}
 
 ## Test suite
 
