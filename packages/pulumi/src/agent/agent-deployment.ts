@@ -30,7 +30,7 @@ import { taskRoleStatements, taskRoleTags } from "./task-role.ts";
 import { validateDeploymentArgs } from "./validation.ts";
 
 // The pure checks and builders a program may use around the component, where they were before.
-export { validateDeploymentArgs, type DeploymentChecks } from "./validation.ts";
+export { validateDeploymentArgs, type CheckedDeployment, type DeploymentChecks } from "./validation.ts";
 export { checkActiveReleaseEvals, evalGateTag, validateReleases, type ReleaseArgs, type ReleaseEvalGate, type ReleaseSpec } from "./releases.ts";
 export { AWS_MANAGED_SECRETS_KEY, type ExistingLogGroup, type ExistingSecret } from "./existing.ts";
 export { taskPolicySizeBound, taskRoleTags, WILDCARD_REASON_TAG_PREFIX, wildcardReasonTags } from "./task-role.ts";
@@ -166,7 +166,9 @@ export class AgentDeployment extends pulumi.ComponentResource {
   constructor(name: string, args: AgentDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated before the component registers: bad arguments leave nothing behind.
     args.platform.assertHosts(args.model);
-    const { releases, active, bedrock, scratchPaths } = validateDeploymentArgs(args.model, args, args.platform.aws.region);
+    // The settings the inner components take (alarms, alerts, retention) come back resolved: they
+    // are handed on as they are and checked nowhere else.
+    const { releases, active, bedrock, scratchPaths, alarms, alerts, logRetention } = validateDeploymentArgs(args.model, args, args.platform.aws.region);
     const tags = agentTags(args.model, { ...args.platform.tags, ...args.tags });
     const roleTags = taskRoleTags(args.model, tags);
     super(AGENT_DEPLOYMENT_TOKEN, name, {}, onPlatformProvider(args.platform, opts));
@@ -180,8 +182,8 @@ export class AgentDeployment extends pulumi.ComponentResource {
     recordAgentModel(model);
 
     let alarmTopicArn = platform.alertTopicArn;
-    if (args.alerts) {
-      const channel = new AlertChannel(`${name}-alerts`, { topicName: model.name, aws: ctx, kmsKeyArn: platform.kmsKeyArn, targets: args.alerts, tags }, { parent: this });
+    if (alerts) {
+      const channel = new AlertChannel(`${name}-alerts`, { topicName: model.name, aws: ctx, kmsKeyArn: platform.kmsKeyArn, targets: alerts, tags }, { parent: this });
       taskStoppedRule(`${name}-task-stopped`, { clusterArn: platform.clusterArn, group: `service:${serviceName}`, topicArn: channel.topicArn, label: model.name, tags }, this);
       alarmTopicArn = channel.topicArn;
     }
@@ -197,9 +199,9 @@ export class AgentDeployment extends pulumi.ComponentResource {
         clusterName: platform.clusterName,
         serviceName,
         stack,
-        ...(args.logRetentionDays !== undefined ? { logRetentionDays: args.logRetentionDays } : {}),
+        logRetentionDays: logRetention,
         ...(args.logGroup !== undefined ? { logGroupArn: args.logGroup.logGroupArn } : {}),
-        ...(args.alarms ? { alarms: args.alarms } : {}),
+        alarms,
         alarmTopicArn,
         tags,
       },
@@ -260,22 +262,23 @@ export class AgentDeployment extends pulumi.ComponentResource {
     // --- Human approvals: this agent's alias of the platform's gateway ---------------------
     // The gateway knows the agent by the alias it is invoked through, and this role may invoke
     // only this alias: the agent cannot ask, or read decisions, as another agent.
-    const approvals = platform.approvalsFor(model);
+    const route = platform.approvalsFor(model);
     const approvalAlias =
-      approvals !== undefined && "gateway" in approvals
+      route !== undefined && "gateway" in route
         ? new aws.lambda.Alias(
             `${name}-approvals`,
             {
               name: model.name,
               description: `${model.name}: its approval requests (its task role is the only Airlock role granted invoke on this alias)`,
-              functionName: approvals.gateway.functionName,
-              functionVersion: approvals.gateway.functionVersion,
+              functionName: route.gateway.functionName,
+              functionVersion: route.gateway.functionVersion,
             },
             { parent: this },
           )
         : undefined;
-    if (approvals !== undefined && "gateway" in approvals) {
-      pendingApprovalsAlarm(`${name}-approvals-pending`, { agent: model.name, minutes: approvals.settings.pendingAlarmMinutes ?? 30, alarmTopicArn, tags }, this);
+    if (route !== undefined && "gateway" in route) {
+      // The route's settings were resolved by the platform: its alarm minutes are filled.
+      pendingApprovalsAlarm(`${name}-approvals-pending`, { agent: model.name, minutes: route.settings.pendingAlarmMinutes, alarmTopicArn, tags }, this);
     }
 
     // --- Sandbox for code-executing tools --------------------------------------------------
@@ -352,7 +355,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
           ...tags,
           // Opt-out reasons are free text: written as values every service accepts.
           [TAGS.evalGate]: evalGateTag(args.evalGate),
-          [TAGS.approvals]: approvals === undefined ? "none needed" : "disabled" in approvals ? sanitizeTagValue(optOutValue(approvals.disabled)) : "gateway",
+          [TAGS.approvals]: route === undefined ? "none needed" : "disabled" in route ? sanitizeTagValue(optOutValue(route.disabled)) : "gateway",
         },
       },
       { parent: this },

@@ -5,9 +5,9 @@
 import { resolveBedrockModel, type AgentModel, type EvalGateResult, type ResolvedBedrockModel } from "@airlock/core";
 import { validateTags } from "../tags.ts";
 import { checkRoleArn } from "../iam/index.ts";
-import { validateAlerts } from "../observability/alert-channel.ts";
-import { resolveAlarmSettings } from "../observability/alarms.ts";
-import { checkRetention } from "../observability/secure-log-group.ts";
+import { resolveAlertTargets, type ResolvedAlertTargets } from "../observability/alert-channel.ts";
+import { resolveAlarmSettings, type ResolvedAlarmSettings } from "../observability/alarms.ts";
+import { resolveLogRetention, type ResolvedLogRetention } from "../observability/secure-log-group.ts";
 import type { AgentDeploymentArgs } from "./agent-deployment.ts";
 import { DEFAULT_SCRATCH_PATHS, validateScratchPaths } from "./container.ts";
 import { checkExistingResources } from "./existing.ts";
@@ -19,15 +19,27 @@ import { checkTaskPolicySize } from "./task-role.ts";
 export type DeploymentChecks = ReleaseArgs &
   Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays" | "evalGate" | "scratchPaths" | "secretConsumers" | "tags" | "logGroup" | "existingSecrets">;
 
+/** What `validateDeploymentArgs` resolved: the settings AgentDeployment builds from (and hands its inner components as they are). */
+export interface CheckedDeployment {
+  readonly releases: Record<string, ReleaseSpec>;
+  readonly active: string;
+  readonly gate: EvalGateResult | undefined;
+  readonly bedrock: ResolvedBedrockModel | undefined;
+  readonly scratchPaths: string[];
+  /** The alarm thresholds, defaults filled (for AgentObservability). */
+  readonly alarms: ResolvedAlarmSettings;
+  /** The agent's own alert targets (for its AlertChannel); undefined: it uses the platform's channel. */
+  readonly alerts: ResolvedAlertTargets | undefined;
+  /** The retention of the agent's log group, default filled (for AgentObservability). */
+  readonly logRetention: ResolvedLogRetention;
+}
+
 /**
  * All pure checks of an AgentDeployment's arguments. The component runs them before creating
  * anything; a program can run them before creating the platform, so bad config makes nothing.
+ * Each setting an inner component takes (alarms, alerts, log retention) is resolved here, once.
  */
-export function validateDeploymentArgs(
-  model: AgentModel,
-  args: DeploymentChecks,
-  region: string,
-): { releases: Record<string, ReleaseSpec>; active: string; gate: EvalGateResult | undefined; bedrock: ResolvedBedrockModel | undefined; scratchPaths: string[] } {
+export function validateDeploymentArgs(model: AgentModel, args: DeploymentChecks, region: string): CheckedDeployment {
   const result = validateReleases(model, args, region);
   validateTags(args.tags);
   const scratchPaths = validateScratchPaths(args.scratchPaths ?? DEFAULT_SCRATCH_PATHS);
@@ -37,12 +49,12 @@ export function validateDeploymentArgs(
   // A Bedrock model is called through an inference profile Airlock knows the routing of.
   const bedrock = model.model.provider === "bedrock" ? resolveBedrockModel(model.model.id, region) : undefined;
   checkTaskPolicySize(model, region);
-  resolveAlarmSettings(args.alarms);
-  validateAlerts(args.alerts);
-  if (args.logRetentionDays !== undefined) checkRetention(args.logRetentionDays, "logRetentionDays");
+  const alarms = resolveAlarmSettings(args.alarms);
+  const alerts = args.alerts ? resolveAlertTargets(args.alerts) : undefined;
+  const logRetention = resolveLogRetention(args.logRetentionDays, "logRetentionDays");
   rejectMovedApprovals(args);
   const gate = checkActiveReleaseEvals(model, result.releases, result.active, args.evalGate);
-  return { ...result, gate, bedrock, scratchPaths };
+  return { ...result, gate, bedrock, scratchPaths, alarms, alerts, logRetention };
 }
 
 /** `secretConsumers` names generated secrets of the agent, each with role ARNs (checked here when they are plain strings). */

@@ -19,8 +19,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { toolsNeedingApproval, type AgentModel, type SecretBinding } from "@airlock/core";
-import { SLACK_CHANNEL_ID, SLACK_USER_ID } from "@airlock/approvals/slack-ids";
+import type { AgentModel, SecretBinding } from "@airlock/core";
 import { APPROVAL_METRICS, APPROVALS_ENV, COMPONENT_TOKENS, DIMENSIONS, GATEWAY_CONFIG, GATEWAY_ENV, type GatewayConfigFile, type GatewaySlackRoute } from "@airlock/core/contracts";
 import type { AwsContext } from "../aws-context.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
@@ -30,7 +29,8 @@ import { roleTag } from "../tags.ts";
 import { AgentSecrets } from "../secrets/agent-secrets.ts";
 import type { SharedFunction } from "../secrets/secret-functions.ts";
 import { LAMBDA_RUNTIME } from "../secrets/lambda-runtime.ts";
-import { checkRetention, secureLogGroup } from "../observability/secure-log-group.ts";
+import { resolveLogRetention, secureLogGroup, type ResolvedLogRetention } from "../observability/secure-log-group.ts";
+import { DEFAULT_CREDENTIAL_MAX_AGE_DAYS, DEFAULT_RESERVED_CONCURRENCY, resolveApprovalRoutes, type ResolvedApprovalSettings } from "../platform/approvals.ts";
 import { assetFile } from "../assets.ts";
 
 /** Pulumi type token of {@link ApprovalGateway}. */
@@ -41,7 +41,19 @@ export const APPROVAL_GATEWAY_TOKEN = COMPONENT_TOKENS.approvalGateway;
  */
 export const PENDING_APPROVALS_NAMESPACE = APPROVAL_METRICS.namespace;
 
-/** Where one agent's approval requests go. */
+// The routes' checks and defaults live with the platform, which resolves them once (platform/approvals.ts).
+export {
+  DEFAULT_CREDENTIAL_MAX_AGE_DAYS,
+  DEFAULT_PENDING_ALARM_MINUTES,
+  DEFAULT_RESERVED_CONCURRENCY,
+  resolveApprovalSettings,
+  validateApprovalSettings,
+  validatePlatformApprovals,
+  type ResolvedApprovalRoute,
+  type ResolvedApprovalSettings,
+} from "../platform/approvals.ts";
+
+/** Where one agent's approval requests go: its route. */
 export interface ApprovalSettings {
   /** Slack channel approval requests go to, and who may decide. */
   readonly slack: { readonly channelId: string; readonly approverIds: readonly string[] };
@@ -73,70 +85,24 @@ export interface PlatformApprovals {
   readonly reservedConcurrency?: number | "none";
 }
 
-/** Pure checks of one agent's route, before any resource exists. */
-export function validateApprovalSettings(s: ApprovalSettings, field = "approvals"): void {
-  if (!SLACK_CHANNEL_ID.test(s.slack?.channelId ?? "")) throw new Error(`\`${field}.slack.channelId\`: give the channel's id (C…), as shown in Slack's channel details, not its name`);
-  if (!Array.isArray(s.slack.approverIds) || s.slack.approverIds.length === 0) throw new Error(`\`${field}.slack.approverIds\`: list at least one Slack user id (U…) allowed to decide`);
-  s.slack.approverIds.forEach((id, i) => {
-    if (!SLACK_USER_ID.test(id)) throw new Error(`\`${field}.slack.approverIds[${i}]\`: "${id}" is not a Slack user id; use the U… id from the user's profile`);
-  });
-  const minutes = s.pendingAlarmMinutes ?? 30;
-  if (!Number.isInteger(minutes) || minutes < 5 || minutes > 1440) throw new Error(`\`${field}.pendingAlarmMinutes\`: must be a whole number of minutes from 5 to 1440`);
-}
-
-/**
- * Pure checks of a platform's approvals against its agents: every agent whose outward tools need a
- * person is routed (or has a reasoned opt-out), no route names an unknown agent or one that needs
- * none. Field paths are the platform's (`approvals.agents.<name>…`).
- */
-export function validatePlatformApprovals(agents: readonly AgentModel[], approvals: PlatformApprovals | undefined): void {
-  const routes = approvals?.agents ?? {};
-  if (approvals !== undefined && (typeof routes !== "object" || routes === null || Array.isArray(routes))) {
-    throw new Error("`approvals.agents`: give a map of agent name → `{ slack: { channelId, approverIds } }` or `{ disabled: reason }`");
-  }
-  const names = agents.map((a) => a.name);
-  for (const name of Object.keys(routes)) {
-    if (!names.includes(name)) throw new Error(`\`approvals.agents.${name}\`: no agent of this platform is called \`${name}\`; the agents are ${names.join(", ")}`);
-  }
-  for (const model of agents) {
-    const field = `approvals.agents.${model.name}`;
-    const waiting = toolsNeedingApproval(model);
-    const route = routes[model.name];
-    if (route === undefined) {
-      if (waiting.length > 0) {
-        throw new Error(
-          `\`${field}\`: agent \`${model.name}\` has outward tools that need a person (${waiting.map((t) => `${t.name}: ${t.tier}`).join(", ")}); give its \`slack.channelId\` and \`slack.approverIds\`, or \`disabled\` with the reason`,
-        );
-      }
-      continue;
-    }
-    if (route === null || typeof route !== "object") throw new Error(`\`${field}\`: give \`{ slack: { channelId, approverIds } }\` or \`{ disabled: reason }\``);
-    if (waiting.length === 0) throw new Error(`\`${field}\`: agent \`${model.name}\` has no outward tool that needs a person; remove it from \`approvals.agents\``);
-    if ("disabled" in route) {
-      if (typeof route.disabled !== "string" || route.disabled.trim().length < 10) {
-        throw new Error(`\`${field}.disabled\`: give the reason approvals are off (at least 10 characters); it is tagged on the agent's service for reviewers`);
-      }
-      continue;
-    }
-    validateApprovalSettings(route, field);
-  }
-  const reserved = approvals?.reservedConcurrency;
-  if (reserved !== undefined && reserved !== "none" && (!Number.isInteger(reserved) || reserved < 1 || reserved > 1000)) {
-    throw new Error("`approvals.reservedConcurrency`: give a whole number of executions from 1 to 1000, or \"none\" in an account whose concurrency quota is below 110");
-  }
-  const days = approvals?.credentialMaxAgeDays ?? 90;
-  if (!Number.isInteger(days) || days < 1 || days > 730) throw new Error("`approvals.credentialMaxAgeDays`: must be a whole number of days from 1 to 730");
-}
-
-/** One agent the gateway serves. */
+/** One agent the gateway serves, and its route. */
 export interface ApprovalRoute {
   /** The agent's compiled model. */
   readonly model: AgentModel;
-  /** Its Slack channel and approvers. */
-  readonly settings: ApprovalSettings;
+  /**
+   * Its Slack channel and approvers: checked by the gateway, unless resolved already
+   * (`ResolvedApprovalSettings`, what AgentPlatform passes; see platform/approvals.ts).
+   */
+  readonly settings: ApprovalSettings | ResolvedApprovalSettings;
 }
 
-/** Arguments of {@link ApprovalGateway}; {@link AgentPlatform} makes the gateway from its `approvals`. */
+/**
+ * Arguments of {@link ApprovalGateway}; {@link AgentPlatform} makes the gateway from its `approvals`.
+ * The routes and the retention are checked by the gateway when given raw; the platform checks them
+ * once (`resolvePlatformArgs`) and passes the resolved values, used as they are. The platform also
+ * checks `credentialMaxAgeDays` and `reservedConcurrency` (`approvals.…`); the gateway only fills
+ * their defaults.
+ */
 export interface ApprovalGatewayArgs {
   /** The platform's name: it names the function and the gateway's secrets. */
   readonly platformName: string;
@@ -148,14 +114,17 @@ export interface ApprovalGatewayArgs {
   readonly ageMonitor?: SharedFunction;
   /** Where the gateway's own alarms go. */
   readonly alarmTopicArn: pulumi.Input<string>;
-  /** The agents it serves (at least one). */
+  /** The agents it serves (at least one), each with its route. */
   readonly routes: readonly ApprovalRoute[];
-  /** @default 90 */
+  /** @default 90 (DEFAULT_CREDENTIAL_MAX_AGE_DAYS) */
   readonly credentialMaxAgeDays?: number;
-  /** @default 10 (see PlatformApprovals.reservedConcurrency) */
+  /** @default 10 (DEFAULT_RESERVED_CONCURRENCY; see PlatformApprovals.reservedConcurrency) */
   readonly reservedConcurrency?: number | "none";
-  /** @default 90 */
-  readonly logRetentionDays?: number;
+  /**
+   * Days of retention of the gateway's log group, or a retention `resolveLogRetention` checked
+   * already. @default 90 (DEFAULT_LOG_RETENTION_DAYS)
+   */
+  readonly logRetentionDays?: number | ResolvedLogRetention;
   /** Tags on every taggable child. */
   readonly tags: Record<string, string>;
 }
@@ -223,15 +192,15 @@ export class ApprovalGateway extends pulumi.ComponentResource {
   readonly agentNames: readonly string[];
 
   constructor(name: string, args: ApprovalGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked here, before the component registers, unless resolved already (by the platform that
+    // builds this gateway): then used as they are.
+    const resolvedRoutes = resolveApprovalRoutes(args.routes);
+    const retention = resolveLogRetention(args.logRetentionDays, "logRetentionDays").days;
     // Whom it serves and who decides for each are the component's inputs, so every plan shows
     // them (the function's gateway.json is recorded only by digest) and guardrails can read them.
-    const routes = slackRoutes(args.routes);
+    const routes = slackRoutes(resolvedRoutes);
     const agentNames = Object.keys(routes);
     super(APPROVAL_GATEWAY_TOKEN, name, { agents: agentNames, routes }, opts);
-    if (args.routes.length === 0) throw new Error("`routes`: an approval gateway serves at least one agent");
-    args.routes.forEach((r) => validateApprovalSettings(r.settings, `approvals.agents.${r.model.name}`));
-    const retention = args.logRetentionDays ?? 90;
-    checkRetention(retention, "logRetentionDays");
     this.agentNames = agentNames;
     const { aws: ctx, tags } = args;
     const owner = `${args.platformName}-approvals`;
@@ -244,7 +213,7 @@ export class ApprovalGateway extends pulumi.ComponentResource {
     const secrets = new AgentSecrets(
       `${name}-secrets`,
       {
-        model: { name: owner, secrets: approvalSecretBindings(args.credentialMaxAgeDays ?? 90) },
+        model: { name: owner, secrets: approvalSecretBindings(args.credentialMaxAgeDays ?? DEFAULT_CREDENTIAL_MAX_AGE_DAYS) },
         aws: ctx,
         kmsKeyArn: args.kmsKeyArn,
         readerRoleArns: [role.arn],
@@ -275,10 +244,10 @@ export class ApprovalGateway extends pulumi.ComponentResource {
         // Each agent's alias points at a published version of exactly this code and these routes.
         publish: true,
         // Decisions are serialised in Postgres; a small cap keeps the database's connections bounded.
-        ...(args.reservedConcurrency === "none" ? {} : { reservedConcurrentExecutions: args.reservedConcurrency ?? 10 }),
+        ...(args.reservedConcurrency === "none" ? {} : { reservedConcurrentExecutions: args.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY }),
         code: new pulumi.asset.AssetArchive({
           "index.mjs": new pulumi.asset.FileAsset(assetFile("approvalGateway")),
-          [GATEWAY_CONFIG.file]: new pulumi.asset.StringAsset(gatewayConfig(args.routes)),
+          [GATEWAY_CONFIG.file]: new pulumi.asset.StringAsset(gatewayConfig(resolvedRoutes)),
         }),
         environment: {
           variables: {

@@ -10,17 +10,22 @@ import type { AgentModel } from "@airlock/core";
 import { EMF_NAMESPACE, METRICS } from "@airlock/trace/constants";
 import { COMPONENT_TOKENS } from "@airlock/core/contracts";
 import type { AwsContext } from "../aws-context.ts";
-import { checkRetention, secureLogGroup } from "./secure-log-group.ts";
+import { resolveLogRetention, secureLogGroup, type ResolvedLogRetention } from "./secure-log-group.ts";
 import { dataProtectionPolicy } from "./data-protection.ts";
 import { arnSpec, arnTail, checkedArn, LOG_GROUP_ARN, requirement } from "../interop.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
-import { agentDimensions, costAnomalyQueries, errorRateQueries, resolveAlarmSettings, type AgentSeries, type AlarmSettings, type MetricQuery } from "./alarms.ts";
+import { agentDimensions, costAnomalyQueries, errorRateQueries, resolveAlarmSettings, type AgentSeries, type AlarmSettings, type MetricQuery, type ResolvedAlarmSettings } from "./alarms.ts";
 import { dashboardBody } from "./dashboard.ts";
 
 /** Pulumi type token of {@link AgentObservability}. */
 export const AGENT_OBSERVABILITY_TOKEN = COMPONENT_TOKENS.agentObservability;
 
-/** Arguments of {@link AgentObservability}; {@link AgentDeployment} makes one for its agent. */
+/**
+ * Arguments of {@link AgentObservability}; {@link AgentDeployment} makes one for its agent. The
+ * settings (`alarms`, `logRetentionDays`) are checked here when given raw; AgentDeployment checks
+ * them once, in `validateDeploymentArgs`, and passes the resolved values, which are used as they
+ * are (see observability/resolved.ts).
+ */
 export interface AgentObservabilityArgs {
   /** The agent's compiled model. */
   readonly model: AgentModel;
@@ -40,16 +45,22 @@ export interface AgentObservabilityArgs {
    * @default - `stackLabel()` of the running Pulumi stack
    */
   readonly stack?: string;
-  /** @default 90 */
-  readonly logRetentionDays?: number;
+  /**
+   * Days of retention of the new log group (one of RETENTION_DAYS), or a retention
+   * `resolveLogRetention` checked already. @default 90 (DEFAULT_LOG_RETENTION_DAYS)
+   */
+  readonly logRetentionDays?: number | ResolvedLogRetention;
   /**
    * An existing log group for the agent's logs (its ARN), instead of a new one. Its retention,
    * encryption and who else may read it are its owner's; Airlock still puts its credential-masking
    * data protection policy on it. @default - a new KMS-encrypted group `/airlock/<stack>/agents/<agent>`
    */
   readonly logGroupArn?: pulumi.Input<string>;
-  /** Thresholds. @default - 10% errors over 2×5 min, $20/hour, a 3σ cost anomaly band */
-  readonly alarms?: AlarmSettings;
+  /**
+   * Thresholds, or settings `resolveAlarmSettings` checked already.
+   * @default - 10% errors over 2×5 min, $20/hour, a 3σ cost anomaly band (DEFAULT_ALARM_SETTINGS)
+   */
+  readonly alarms?: AlarmSettings | ResolvedAlarmSettings;
   /** The topic alarms notify. */
   readonly alarmTopicArn: pulumi.Input<string>;
   /** Tags on every taggable child. */
@@ -75,6 +86,10 @@ export class AgentObservability extends pulumi.ComponentResource {
   readonly dashboardName: pulumi.Output<string>;
 
   constructor(name: string, args: AgentObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked here, before the component registers, unless resolved already (by the AgentDeployment
+    // that builds this component): then used as they are.
+    const settings = resolveAlarmSettings(args.alarms);
+    const retention = resolveLogRetention(args.logRetentionDays, "logRetentionDays").days;
     super(AGENT_OBSERVABILITY_TOKEN, name, {}, opts);
     const { model, tags, aws: ctx } = args;
     const agent = model.name;
@@ -83,9 +98,6 @@ export class AgentObservability extends pulumi.ComponentResource {
     // Physical names are unique to the stack (two stacks of one program share an account) and fit
     // CloudWatch's limits: log group names 512 characters, alarm and dashboard names 255.
     const alarmName = (what: string) => stackScopedName(["airlock", agent, what], 255, "-", stack);
-    const settings = resolveAlarmSettings(args.alarms);
-    const retention = args.logRetentionDays ?? 90;
-    checkRetention(retention, "logRetentionDays");
     if (args.logGroupArn !== undefined) {
       // The group is its owner's; the ARN IAM names is the group's, without the `:*` of its streams.
       const arn = checkedArn(args.logGroupArn, arnSpec(LOG_GROUP_ARN, "logGroup.logGroupArn"), ctx).apply((a) => a.replace(/:\*$/, ""));

@@ -3,6 +3,7 @@
  * reviewers) read the exact thresholds and metric math.
  */
 import { DIMENSIONS, EMF_NAMESPACE, METRICS } from "@airlock/trace/constants";
+import { isResolved, markResolved } from "./resolved.ts";
 
 /** Thresholds of an agent's alarms (AgentDeploymentArgs `alarms`). */
 export interface AlarmSettings {
@@ -20,7 +21,22 @@ export interface AlarmSettings {
   readonly costAnomalyBandWidth?: number;
 }
 
-/** {@link AlarmSettings} with every default applied (see there for each field's meaning and default). */
+/** Each {@link AlarmSettings} field's default: written here only. */
+export const DEFAULT_ALARM_SETTINGS = Object.freeze({
+  errorRatePercent: 10,
+  minCallsForErrorRate: 5,
+  errorRatePeriodSeconds: 300,
+  errorRateEvaluationPeriods: 2,
+  maxCostPerHourUsd: 20,
+  costAnomalyBandWidth: 3,
+} as const);
+
+declare const resolvedAlarms: unique symbol;
+
+/**
+ * {@link AlarmSettings} checked, with every default applied (see there for each field's meaning and
+ * default): what {@link resolveAlarmSettings} returns and AgentObservability takes as it is.
+ */
 export interface ResolvedAlarmSettings {
   readonly errorRatePercent: number;
   readonly minCallsForErrorRate: number;
@@ -28,33 +44,42 @@ export interface ResolvedAlarmSettings {
   readonly errorRateEvaluationPeriods: number;
   readonly maxCostPerHourUsd: number;
   readonly costAnomalyBandWidth: number;
+  /** @internal */
+  readonly [resolvedAlarms]: true;
 }
 
+const KIND = "alarm settings";
+
 /**
- * Applies the defaults of {@link AlarmSettings} and checks the values.
+ * Applies the defaults of {@link AlarmSettings} ({@link DEFAULT_ALARM_SETTINGS}) and checks the
+ * values: the one check of an agent's alarm settings. Given settings it returned before, it
+ * returns them as they are (see observability/resolved.ts).
  *
- * @param s - the caller's settings
- * @returns every setting, defaults filled in
+ * @param s - the caller's settings, or resolved ones
+ * @param field - the argument's name, for the messages
+ * @returns every setting, defaults filled in (frozen)
  * @throws Error naming the field (`alarms.<field>`) when a value is out of range
  */
-export function resolveAlarmSettings(s: AlarmSettings = {}): ResolvedAlarmSettings {
+export function resolveAlarmSettings(s: AlarmSettings | ResolvedAlarmSettings = {}, field = "alarms"): ResolvedAlarmSettings {
+  if (isResolved<ResolvedAlarmSettings>(s, KIND)) return s;
+  const d = DEFAULT_ALARM_SETTINGS;
   const r = {
-    errorRatePercent: s.errorRatePercent ?? 10,
-    minCallsForErrorRate: s.minCallsForErrorRate ?? 5,
-    errorRatePeriodSeconds: s.errorRatePeriodSeconds ?? 300,
-    errorRateEvaluationPeriods: s.errorRateEvaluationPeriods ?? 2,
-    maxCostPerHourUsd: s.maxCostPerHourUsd ?? 20,
-    costAnomalyBandWidth: s.costAnomalyBandWidth ?? 3,
+    errorRatePercent: s.errorRatePercent ?? d.errorRatePercent,
+    minCallsForErrorRate: s.minCallsForErrorRate ?? d.minCallsForErrorRate,
+    errorRatePeriodSeconds: s.errorRatePeriodSeconds ?? d.errorRatePeriodSeconds,
+    errorRateEvaluationPeriods: s.errorRateEvaluationPeriods ?? d.errorRateEvaluationPeriods,
+    maxCostPerHourUsd: s.maxCostPerHourUsd ?? d.maxCostPerHourUsd,
+    costAnomalyBandWidth: s.costAnomalyBandWidth ?? d.costAnomalyBandWidth,
   };
-  if (!(r.errorRatePercent > 0 && r.errorRatePercent <= 100)) throw new Error("`alarms.errorRatePercent`: must be more than 0 and at most 100");
-  if (!Number.isInteger(r.minCallsForErrorRate) || r.minCallsForErrorRate < 1) throw new Error("`alarms.minCallsForErrorRate`: must be a whole number, 1 or more");
-  if (![60, 300, 900, 3600].includes(r.errorRatePeriodSeconds)) throw new Error("`alarms.errorRatePeriodSeconds`: use 60, 300, 900 or 3600");
+  if (!(r.errorRatePercent > 0 && r.errorRatePercent <= 100)) throw new Error(`\`${field}.errorRatePercent\`: must be more than 0 and at most 100`);
+  if (!Number.isInteger(r.minCallsForErrorRate) || r.minCallsForErrorRate < 1) throw new Error(`\`${field}.minCallsForErrorRate\`: must be a whole number, 1 or more`);
+  if (![60, 300, 900, 3600].includes(r.errorRatePeriodSeconds)) throw new Error(`\`${field}.errorRatePeriodSeconds\`: use 60, 300, 900 or 3600`);
   if (!Number.isInteger(r.errorRateEvaluationPeriods) || r.errorRateEvaluationPeriods < 1 || r.errorRateEvaluationPeriods > 10) {
-    throw new Error("`alarms.errorRateEvaluationPeriods`: must be a whole number from 1 to 10");
+    throw new Error(`\`${field}.errorRateEvaluationPeriods\`: must be a whole number from 1 to 10`);
   }
-  if (!(r.maxCostPerHourUsd > 0)) throw new Error("`alarms.maxCostPerHourUsd`: must be more than 0 (USD per hour)");
-  if (!(r.costAnomalyBandWidth >= 1 && r.costAnomalyBandWidth <= 10)) throw new Error("`alarms.costAnomalyBandWidth`: must be from 1 to 10 standard deviations");
-  return r;
+  if (!(r.maxCostPerHourUsd > 0)) throw new Error(`\`${field}.maxCostPerHourUsd\`: must be more than 0 (USD per hour)`);
+  if (!(r.costAnomalyBandWidth >= 1 && r.costAnomalyBandWidth <= 10)) throw new Error(`\`${field}.costAnomalyBandWidth\`: must be from 1 to 10 standard deviations`);
+  return markResolved(r, KIND) as ResolvedAlarmSettings;
 }
 
 /** One metric query of a CloudWatch metric-math alarm (the shape of `aws.cloudwatch.MetricAlarm`'s `metricQueries`). */

@@ -16,6 +16,7 @@ import { COMPONENT_TOKENS, TAGS, type RoleKind } from "@airlock/core/contracts";
 import type { AwsContext } from "../aws-context.ts";
 import { fitName, stackScopedName } from "../naming.ts";
 import { policyJson } from "../policy.ts";
+import { isResolved, markResolved } from "./resolved.ts";
 
 /** Pulumi type token of {@link AlertChannel}. */
 export const ALERT_CHANNEL_TOKEN = COMPONENT_TOKENS.alertChannel;
@@ -51,21 +52,55 @@ export interface AlertChannelArgs {
   readonly aws: AwsContext;
   /** The platform key the topic is encrypted with (its key policy must let CloudWatch and EventBridge use it). */
   readonly kmsKeyArn: pulumi.Input<string>;
-  /** @default - the topic only */
-  readonly targets?: AlertTargets;
+  /**
+   * Where alarms go: targets checked here, or {@link ResolvedAlertTargets} checked already (what
+   * AgentPlatform and AgentDeployment pass, from {@link resolveAlertTargets}). @default - the topic only
+   */
+  readonly targets?: AlertTargets | ResolvedAlertTargets;
   /** Tags on every taggable child. */
   readonly tags: Record<string, string>;
 }
 
-/** Pure check of the alert targets. */
-export function validateAlerts(alerts: AlertTargets | undefined, field = "alerts"): void {
-  for (const [i, e] of (alerts?.emails ?? []).entries()) {
+declare const resolvedTargets: unique symbol;
+
+/**
+ * {@link AlertTargets} checked, as copies (`emails` empty when none were given): what
+ * {@link resolveAlertTargets} returns and AlertChannel takes as it is.
+ */
+export interface ResolvedAlertTargets {
+  readonly slack?: { readonly workspaceId: string; readonly channelId: string };
+  readonly emails: readonly string[];
+  /** @internal */
+  readonly [resolvedTargets]: true;
+}
+
+const KIND = "alert targets";
+
+/**
+ * The one check of alert targets: each email an address, the Slack ids of the right shape. Given
+ * targets it returned before, it returns them as they are (see observability/resolved.ts).
+ *
+ * @param alerts - the caller's targets (or resolved ones); none: the topic only
+ * @param field - the argument's name, for the messages
+ * @throws Error naming the field (`alerts.emails[<i>]`, `alerts.slack`) when a target is malformed
+ */
+export function resolveAlertTargets(alerts: AlertTargets | ResolvedAlertTargets | undefined, field = "alerts"): ResolvedAlertTargets {
+  if (isResolved<ResolvedAlertTargets>(alerts, KIND)) return alerts;
+  const given = alerts?.emails ?? [];
+  for (const [i, e] of given.entries()) {
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e)) throw new Error(`\`${field}.emails[${i}]\`: "${e}" is not an email address`);
   }
   const slack = alerts?.slack;
   if (slack && (!/^T[A-Z0-9]{6,}$/.test(slack.workspaceId) || !/^[CG][A-Z0-9]{6,}$/.test(slack.channelId))) {
     throw new Error(`\`${field}.slack\`: give the Slack workspace id (T…) and channel id (C…), as shown in Slack's channel details`);
   }
+  const targets = { ...(slack ? { slack: Object.freeze({ workspaceId: slack.workspaceId, channelId: slack.channelId }) } : {}), emails: Object.freeze([...given]) };
+  return markResolved(targets, KIND) as ResolvedAlertTargets;
+}
+
+/** Pure check of the alert targets ({@link resolveAlertTargets}, its result dropped). */
+export function validateAlerts(alerts: AlertTargets | undefined, field = "alerts"): void {
+  resolveAlertTargets(alerts, field);
 }
 
 /**
@@ -79,8 +114,10 @@ export class AlertChannel extends pulumi.ComponentResource {
   readonly topicArn: pulumi.Output<string>;
 
   constructor(name: string, args: AlertChannelArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked here, before the component registers, unless resolved already (by the platform or the
+    // deployment that builds this channel): then used as they are.
+    const targets = resolveAlertTargets(args.targets);
     super(ALERT_CHANNEL_TOKEN, name, {}, opts);
-    validateAlerts(args.targets);
     const { aws: ctx, tags } = args;
     const topicName = stackScopedName(["airlock", args.topicName, "alarms"], TOPIC_NAME_MAX);
     const topic = new aws.sns.Topic(`${name}-topic`, { name: topicName, kmsMasterKeyId: args.kmsKeyArn, tags }, { parent: this });
@@ -112,10 +149,10 @@ export class AlertChannel extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    for (const email of args.targets?.emails ?? []) {
+    for (const email of targets.emails) {
       new aws.sns.TopicSubscription(`${name}-email-${email.replace(/[^a-z0-9]/gi, "-")}`, { topic: topic.arn, protocol: "email", endpoint: email }, { parent: this });
     }
-    const slack = args.targets?.slack;
+    const slack = targets.slack;
     if (slack) {
       const role = new aws.iam.Role(
         `${name}-chatbot`,

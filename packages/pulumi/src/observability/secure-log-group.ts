@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { dataProtectionPolicy } from "./data-protection.ts";
+import { isResolved, markResolved } from "./resolved.ts";
 
 /** Arguments of `secureLogGroup`: a KMS-encrypted log group with retention and credential masking. */
 export interface SecureLogGroupArgs {
@@ -48,4 +49,39 @@ export function checkRetention(days: number, field: string): void {
   if (!(RETENTION_DAYS as readonly number[]).includes(days)) {
     throw new Error(`\`${field}\`: ${days} is not a CloudWatch Logs retention; use one of ${RETENTION_DAYS.join(", ")}`);
   }
+}
+
+/** Days of retention of a log group Airlock makes when none is given: written here only. */
+export const DEFAULT_LOG_RETENTION_DAYS = 90;
+
+declare const resolvedRetention: unique symbol;
+
+/**
+ * A log retention checked ({@link checkRetention}), its default filled: what
+ * {@link resolveLogRetention} returns. An object, not a number, so that AgentObservability and
+ * ApprovalGateway can tell it from a number a user gives them (which they check).
+ */
+export interface ResolvedLogRetention {
+  /** Days of retention, one of {@link RETENTION_DAYS}. */
+  readonly days: number;
+  /** @internal */
+  readonly [resolvedRetention]: true;
+}
+
+const KIND = "log retention";
+
+/**
+ * The one check of a log retention setting: `days`, or {@link DEFAULT_LOG_RETENTION_DAYS} when not
+ * given, must be a retention CloudWatch Logs accepts. Given a retention it returned before, it
+ * returns it as it is (see observability/resolved.ts).
+ *
+ * @param days - the retention asked for (a number of days, or a resolved retention), if any
+ * @param field - the argument's name, for the message
+ * @throws Error naming `field` when `days` is not one of {@link RETENTION_DAYS}
+ */
+export function resolveLogRetention(days: number | ResolvedLogRetention | undefined, field: string): ResolvedLogRetention {
+  if (isResolved<ResolvedLogRetention>(days, KIND)) return days;
+  const r = (days as number | undefined) ?? DEFAULT_LOG_RETENTION_DAYS;
+  checkRetention(r, field);
+  return markResolved({ days: r }, KIND) as ResolvedLogRetention;
 }

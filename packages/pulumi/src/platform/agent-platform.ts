@@ -17,7 +17,7 @@ import { stackLabel } from "../naming.ts";
 import { AlertChannel, taskStoppedRule } from "../observability/alert-channel.ts";
 import { secureLogGroup } from "../observability/secure-log-group.ts";
 import { SecretFunctions, type SharedFunction } from "../secrets/secret-functions.ts";
-import { ApprovalGateway, type ApprovalSettings, type ApprovalsDisabled } from "../approvals/approval-gateway.ts";
+import { ApprovalGateway, type ApprovalsDisabled } from "../approvals/approval-gateway.ts";
 import type { AgentPlatformArgs } from "./args.ts";
 import type { ResolvedApprovalSettings } from "./approvals.ts";
 import { platformCluster } from "./cluster.ts";
@@ -96,7 +96,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
   readonly name: string;
   /** The tags merged into every taggable child of the platform. */
   readonly tags: Readonly<Record<string, string>>;
-  readonly #approvals: Readonly<Record<string, ResolvedApprovalSettings | ApprovalsDisabled>>;
+  /** Each listed agent's resolved route (or opt-out), by agent name: what `approvalsFor` answers with. */
+  readonly #routes: Readonly<Record<string, ResolvedApprovalSettings | ApprovalsDisabled>>;
 
   constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked and defaulted before the component registers: bad arguments leave nothing behind.
@@ -108,7 +109,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
     this.aws = ctx;
     this.tags = tags;
     this.agentNames = resolved.agentNames;
-    this.#approvals = approvals.agents;
+    this.#routes = approvals.routesByAgent;
 
     // KMS key for logs, secrets and alarm topics.
     const key = platformKey(name, resolved.kmsKey, ctx, tags, this);
@@ -136,14 +137,15 @@ export class AgentPlatform extends pulumi.ComponentResource {
     this.clusterName = cluster.clusterName;
 
     // Alerts and shared secret housekeeping.
-    const channel = new AlertChannel(`${name}-alerts`, { topicName: name, aws: ctx, kmsKeyArn: key.keyArn, ...(resolved.alerts ? { targets: resolved.alerts } : {}), tags }, { parent: this });
+    // The targets were checked by resolvePlatformArgs: the channel takes them as they are.
+    const channel = new AlertChannel(`${name}-alerts`, { topicName: name, aws: ctx, kmsKeyArn: key.keyArn, targets: resolved.alerts, tags }, { parent: this });
     this.alertTopicArn = channel.topicArn;
     taskStoppedRule(`${name}-task-stopped`, { clusterArn: this.clusterArn, topicArn: channel.topicArn, label: `platform ${name}`, tags }, this);
     const rotation = resolved.agents.some((a) => a.secrets.some((s) => s.rotation.kind === "builtin"));
     // Approval gateways keep their Slack and database credentials as hand-rotated secrets.
     const ageMonitor = approvals.routes.length > 0 || resolved.agents.some((a) => a.secrets.some((s) => s.rotation.kind === "max-age"));
     if (rotation || ageMonitor) {
-      const logs = secureLogGroup(`${name}-functions-logs`, { logGroupName: `/airlock/${stackLabel()}/platform/${name}`, kmsKeyArn: key.keyArn, retentionInDays: resolved.logRetentionDays, tags }, this);
+      const logs = secureLogGroup(`${name}-functions-logs`, { logGroupName: `/airlock/${stackLabel()}/platform/${name}`, kmsKeyArn: key.keyArn, retentionInDays: resolved.logRetention.days, tags }, this);
       const functions = new SecretFunctions(
         // Short enough that its children's auto-names fit IAM's 64 characters for a 31-character platform name.
         `${name}-secret-fn`,
@@ -154,7 +156,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
       this.ageMonitor = functions.ageMonitor;
     }
     if (approvals.routes.length > 0) {
-      // Given resolved: the routes, credential age, concurrency and retention are checked and defaulted (approvals.ts).
+      // Given resolved: the routes, credential age, concurrency and retention are checked and
+      // defaulted (approvals.ts, resolve.ts); the gateway takes the routes and retention as they are.
       this.approvalGateway = new ApprovalGateway(
         `${name}-approvals`,
         {
@@ -166,7 +169,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
           routes: approvals.routes,
           credentialMaxAgeDays: approvals.credentialMaxAgeDays,
           reservedConcurrency: approvals.reservedConcurrency,
-          logRetentionDays: resolved.logRetentionDays,
+          logRetentionDays: resolved.logRetention,
           tags,
         },
         { parent: this },
@@ -188,12 +191,13 @@ export class AgentPlatform extends pulumi.ComponentResource {
   }
 
   /**
-   * How `model`'s outward actions are approved on this platform: its route through the gateway, its
-   * opt-out, or undefined when it has no outward tool that needs a person. Throws when the model
-   * needs approvals the platform was not built with (the model changed since).
+   * How `model`'s outward actions are approved on this platform: its route through the gateway (the
+   * settings resolved by the platform, defaults filled), its opt-out, or undefined when it has no
+   * outward tool that needs a person. Throws when the model needs approvals the platform was not
+   * built with (the model changed since).
    */
-  approvalsFor(model: AgentModel): { readonly gateway: ApprovalGateway; readonly settings: ApprovalSettings } | ApprovalsDisabled | undefined {
-    const route = this.#approvals[model.name];
+  approvalsFor(model: AgentModel): { readonly gateway: ApprovalGateway; readonly settings: ResolvedApprovalSettings } | ApprovalsDisabled | undefined {
+    const route = this.#routes[model.name];
     const waiting = toolsNeedingApproval(model);
     if (route === undefined) {
       if (waiting.length > 0) {

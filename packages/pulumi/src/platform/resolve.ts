@@ -9,8 +9,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { isPrivateRange, parseCidr, rangeContains, type AgentModel } from "@airlock/core";
 import { arnSpec, checkArn, CLUSTER_ARN, KMS_KEY_ARN } from "../interop.ts";
 import { validateTags } from "../tags.ts";
-import { validateAlerts, type AlertTargets } from "../observability/alert-channel.ts";
-import { checkRetention } from "../observability/secure-log-group.ts";
+import { resolveAlertTargets, type ResolvedAlertTargets } from "../observability/alert-channel.ts";
+import { resolveLogRetention, type ResolvedLogRetention } from "../observability/secure-log-group.ts";
 import type { AgentPlatformArgs, PrivateRoute } from "./args.ts";
 import { newVpcTags, platformTags } from "./tags.ts";
 import { resolvePlatformApprovals, type ResolvedPlatformApprovals } from "./approvals.ts";
@@ -74,10 +74,11 @@ export interface ResolvedPlatformArgs {
   readonly network: ResolvedNetwork;
   readonly dnsFirewall: ResolvedDnsFirewall;
   readonly cluster: ResolvedCluster;
-  /** Checked (`validateAlerts`). */
-  readonly alerts?: AlertTargets;
-  /** Retention of the platform's function logs (and the approval gateway's). */
-  readonly logRetentionDays: number;
+  /** The platform's alert targets (`resolveAlertTargets`), for its AlertChannel. */
+  readonly alerts: ResolvedAlertTargets;
+  /** Retention of the platform's function logs (and the approval gateway's), `resolveLogRetention`'s. */
+  readonly logRetention: ResolvedLogRetention;
+  /** `resolvePlatformApprovals`': the routes for the gateway and each agent's route or opt-out. */
   readonly approvals: ResolvedPlatformApprovals;
 }
 
@@ -86,7 +87,7 @@ export interface ResolvedPlatformArgs {
  * default. The platform calls it once, before `super()`.
  */
 export function resolvePlatformArgs(name: string, args: AgentPlatformArgs): ResolvedPlatformArgs {
-  const { approvals, vpcTags } = validate(name, args);
+  const { alerts, approvals, logRetention, vpcTags } = validate(name, args);
   const privateRoutes = args.privateRoutes ?? [];
   const network: ResolvedNetwork =
     args.network !== undefined
@@ -123,8 +124,8 @@ export function resolvePlatformArgs(name: string, args: AgentPlatformArgs): Reso
       extraAllowedDomains: args.extraAllowedDomains ?? [],
     },
     cluster: args.cluster !== undefined ? { kind: "existing", clusterArn: args.cluster.clusterArn } : { kind: "new", containerInsights: args.containerInsights ?? true },
-    ...(args.alerts !== undefined ? { alerts: args.alerts } : {}),
-    logRetentionDays: args.logRetentionDays ?? 90,
+    alerts,
+    logRetention,
     approvals,
   };
 }
@@ -133,8 +134,16 @@ function regionOf(args: AgentPlatformArgs): string {
   return args.region ?? aws.config.region ?? "";
 }
 
-/** Every check, in the order their errors take precedence; returns what checking computed on the way. */
-function validate(name: string, args: AgentPlatformArgs): { approvals: ResolvedPlatformApprovals; vpcTags?: Record<string, string> } {
+/** What {@link validate} resolved on the way. */
+interface Checked {
+  readonly alerts: ResolvedAlertTargets;
+  readonly approvals: ResolvedPlatformApprovals;
+  readonly logRetention: ResolvedLogRetention;
+  readonly vpcTags?: Record<string, string>;
+}
+
+/** Every check, in the order their errors take precedence; returns what checking resolved on the way. */
+function validate(name: string, args: AgentPlatformArgs): Checked {
   if (args.agents.length === 0) throw new Error("`agents`: list the compiled model of at least one agent (`await compile(manifest)`)");
   const names = new Set<string>();
   for (const [i, a] of args.agents.entries()) {
@@ -143,9 +152,9 @@ function validate(name: string, args: AgentPlatformArgs): { approvals: ResolvedP
   }
   if (args.network && args.vpcCidr) throw new Error("`vpcCidr`: only applies to a new VPC; with `network`, give `network.vpcCidr`");
   validateExisting(args);
-  validateAlerts(args.alerts);
+  const alerts = resolveAlertTargets(args.alerts);
   const approvals = resolvePlatformApprovals(args.agents, args.approvals);
-  if (args.logRetentionDays !== undefined) checkRetention(args.logRetentionDays, "logRetentionDays");
+  const logRetention = resolveLogRetention(args.logRetentionDays, "logRetentionDays");
   if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) throw new Error(`\`name\`: "${name}" must be lowercase letters, digits and \`-\` (it names AWS resources)`);
   if (args.availabilityZones !== undefined && args.availabilityZones.length < 2) {
     throw new Error("`availabilityZones`: give at least two zones so the service survives a zone outage");
@@ -156,7 +165,7 @@ function validate(name: string, args: AgentPlatformArgs): { approvals: ResolvedP
   for (const d of args.extraAllowedDomains ?? []) {
     if (!/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,63}$/.test(d)) throw new Error(`\`extraAllowedDomains\`: "${d}" is not a DNS name such as api.example.com`);
   }
-  return { approvals, ...(vpcTags !== undefined ? { vpcTags } : {}) };
+  return { alerts, approvals, logRetention, ...(vpcTags !== undefined ? { vpcTags } : {}) };
 }
 
 /** The bring-your-own options: plain ARNs checked here (Outputs when they resolve), and the options that only apply to what Airlock makes. */
