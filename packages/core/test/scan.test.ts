@@ -77,6 +77,33 @@ describe("scan: every credential format, property-based", () => {
   });
 });
 
+describe("scan: runs of one character inside a real key", () => {
+  // Counterexamples the property tests found (seeds 1190337798, 1213198538, 1345308106 of
+  // manifest.property; 2917, 5648, 14697, 18933 of the corpus): a run of zeros in Slack's numeric
+  // segments or four x, X or _ inside a random body was taken for a placeholder and the key passed.
+  const real = [
+    ["SlackToken", "xoxb-1000000008-6351499695-RZvUxraCLduOFSowngfAYxjg"],
+    ["SlackToken", "xoxb-8298180121-1000000001-hN5UIyDOpDOqKPrrL6Y2XOp1"],
+    ["SlackToken", "xoxb-1000000004-1769750949-Apfi01Xm5vhIHovfaA9TFxUc"],
+    ["AnthropicApiKey", "sk-ant-admin01-5Jyg9PuCHmchi4iy9hrEh-iVNSkK_UmkmfShCJbrBJxxxxLLjYCn6jYGVEVzDIqnyXJBu_Uxc6ISAaYOk6xhjps9XZHtNAA"],
+    ["AnthropicApiKey", "sk-ant-api03-uvqEra46AvPfDkrQsQHPZyHBWkl0Q1m1Hh--xstmMOAWZ4hVoLfd5m-iurH1eg1o5-0XXXXf8S4nvs4BdBChL2HnZaX7sAA"],
+    ["GitHubFineGrainedToken", "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"],
+  ] as const;
+  it("given a key whose body holds a run of zeros, x, X or _, when scanned, then it is found", () => {
+    for (const [id, key] of real) {
+      assert.deepEqual(scanText(`token=${key}`, "notes.md").map((f) => [f.patternId, f.column]), [[id, 7]], key);
+    }
+  });
+  it("given placeholders made of such runs, when scanned, then none is reported", () => {
+    const placeholders = [
+      "AKIA0000000000000000", "ghp_000000000000000000000000000000000000", "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+      "sk-ant-api03-XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXAA",
+      "xoxb-0000000000-0000000000-xxxxxxxxxxxxxxxxxxxxxxxx", "github_pat_xxxxxx",
+    ];
+    for (const p of placeholders) assert.deepEqual(scanText(`token=${p}`, "notes.md"), [], p);
+  });
+});
+
 describe("scan: high-entropy values in assignments", () => {
   it("given secret-named keys with random values of 32+ characters, when checked, then all are flagged (measured miss rate at 16-20 characters is under 1%)", () => {
     const r = rng(1);

@@ -13,22 +13,9 @@
 import { detectSecrets, PRIVATE_KEY_ID, URL_PASSWORD_ID, type DetectOptions } from "./engine.ts";
 import { FORMAT_RULES } from "./rules.ts";
 
-export {
-  decodeBase64Text,
-  detectSecrets,
-  HIGH_ENTROPY_ID,
-  isHighEntropySecret,
-  isPlaceholder,
-  looksLikeIdentifier,
-  nameStrength,
-  nameWords,
-  PRIVATE_KEY_ID,
-  shannonEntropy,
-  URL_PASSWORD_ID,
-  type DetectOptions,
-  type Detection,
-  type NameStrength,
-} from "./engine.ts";
+export { detectSecrets, HIGH_ENTROPY_ID, PRIVATE_KEY_ID, URL_PASSWORD_ID, type DetectOptions, type Detection } from "./engine.ts";
+export { nameStrength, nameWords, type NameStrength } from "./names.ts";
+export { decodeBase64Text, isHighEntropySecret, isPlaceholder, looksLikeIdentifier, shannonEntropy } from "./values.ts";
 export { FORMAT_RULES, type FormatRule } from "./rules.ts";
 
 export interface SecretPattern {
