@@ -56,10 +56,14 @@ export class LambdaStandIn {
   #waiters: ((id: string) => void)[] = [];
   #pending: string[] = [];
 
-  /** Starts the Slack receiver, the store and the HTTP server for `models` (each agent's compiled model). */
-  async start(models: readonly { readonly name: string }[]): Promise<string> {
+  /**
+   * Starts the Slack receiver, the store and the HTTP server for `models` (each agent's compiled
+   * model). `given` replaces the fresh embedded store (a server's database, or a data directory a
+   * test reads after `stop`); its `dispose` runs on `stop`.
+   */
+  async start(models: readonly { readonly name: string }[], given?: { readonly db: Database; dispose(): Promise<void> }): Promise<string> {
     const slackUrl = await this.slack.start();
-    const store = await freshPglite();
+    const store = given ?? (await freshPglite());
     this.db = store.db;
     this.#dispose = () => store.dispose();
     const config = JSON.parse(
