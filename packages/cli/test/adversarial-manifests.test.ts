@@ -1,0 +1,75 @@
+/**
+ * Adversarial manifests through the real `airlock plan` (issue #15): each refusal exits 2 with the
+ * field and the fix on stderr, and prints no plan.
+ */
+import { strict as assert } from "node:assert";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { stringify } from "yaml";
+import { main } from "../src/main.ts";
+import { bufferIo } from "../src/io.ts";
+
+/** A minimal valid manifest (ECR image in us-east-1, one read tool). */
+export function manifest(): Record<string, any> {
+  return {
+    apiVersion: "airlock/v1",
+    agent: {
+      name: "probe-agent",
+      owner: "team@example.com",
+      image: { digest: `123456789012.dkr.ecr.us-east-1.amazonaws.com/probe-agent@sha256:${"b".repeat(64)}` },
+      model: { provider: "bedrock", id: "anthropic.claude-sonnet-4-5-20250929-v1:0" },
+    },
+    tools: [
+      {
+        name: "read_orders",
+        description: "Reads orders.",
+        access: "read",
+        aws: [{ service: "dynamodb", actions: ["dynamodb:GetItem"], resources: ["arn:aws:dynamodb:us-east-1:123456789012:table/orders"] }],
+      },
+    ],
+  };
+}
+
+/** Writes `text` (or bytes) as agent.yaml in a fresh directory and runs `airlock plan` on it. */
+export async function planFile(content: string | Buffer, files: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "airlock-adv-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  writeFileSync(join(dir, "agent.yaml"), content);
+  const io = bufferIo(dir);
+  const code = await main(["plan", "agent.yaml", "--no-guardrails"], io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+export async function planManifest(m: unknown, files: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return planFile(stringify(m), files);
+}
+
+describe("airlock plan on adversarial manifests", () => {
+  it("given the minimal manifest, when planned, then it plans (exit 0): the cases below break one thing each", async () => {
+    const r = await planManifest(manifest());
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  it("given a !!js/function tag, when planned, then exit 2 naming the field and the fix", async () => {
+    const r = await planFile(stringify(manifest()).replace("owner: team@example.com", "owner: !!js/function 'function () {}'"));
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /agent\.owner \(line \d+, column \d+\): has the YAML tag `!!js\/function`, which Airlock does not read/);
+    assert.equal(r.stdout, "");
+  });
+
+  it("given an alias bomb, when planned, then exit 2 naming the limit and the fix (not exit 1 with the parser's words)", async () => {
+    const bomb = ['x: &a ["l","l","l","l","l","l","l","l","l"]', ...["b", "c", "d", "e"].map((n, i) => `${n}: &${n} [${Array(9).fill(`*${i === 0 ? "a" : ["b", "c", "d"][i - 1]}`).join(",")}]`), ""].join("\n");
+    const r = await planFile(bomb + stringify(manifest()));
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /\(aliases\): the YAML's aliases \(`\*name`\) expand past Airlock's limit of 100 alias nodes/);
+    assert.doesNotMatch(r.stderr, /resource exhaustion/);
+  });
+
+  it("given bytes that are not UTF-8, when planned, then exit 2 with the line and the fix", async () => {
+    const r = await planFile(Buffer.concat([Buffer.from(stringify(manifest()).replace("Reads orders.", "Reads orders")), Buffer.from([0xff, 0x0a])]));
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /line \d+, column \d+: byte 0xff \(offset \d+\) is not UTF-8; save the file as UTF-8/);
+  });
+});
