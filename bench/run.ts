@@ -21,6 +21,20 @@ import { performance } from "node:perf_hooks";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const quick = process.argv.includes("--quick");
+/**
+ * `--only=plan,runtime`: run these sections and keep the others as BENCHMARKS.md has them (each
+ * section names the run it comes from). Sections: plan, trace, approvals, runtime, scan, suite.
+ */
+const SECTIONS = ["plan", "trace", "approvals", "runtime", "scan", "suite"] as const;
+type Section = (typeof SECTIONS)[number];
+const onlyArg = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length);
+const only = new Set<Section>((onlyArg?.split(",") ?? SECTIONS) as Section[]);
+for (const s of only) {
+  if (!SECTIONS.includes(s)) {
+    process.stderr.write(`--only: unknown section "${s}"; the sections are ${SECTIONS.join(", ")}\n`);
+    process.exit(2);
+  }
+}
 const REPEATS = quick ? 1 : 5;
 const SIZES = [1, 10, 50];
 
@@ -48,7 +62,7 @@ const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, $
 const startLoad = loadavg()[0]!.toFixed(2);
 const dir = mkdtempSync(join(tmpdir(), "airlock-bench-"));
 const rows: { agents: number; resources: number; airlock: Sample[]; floor: Sample[]; literal: Sample[] }[] = [];
-for (const n of SIZES) {
+for (const n of only.has("plan") ? SIZES : []) {
   const file = join(dir, `resources-${n}.json`);
   const airlock: Sample[] = [];
   const floor: Sample[] = [];
@@ -80,23 +94,20 @@ const perAgent = rows.slice(1).map((r, i) => ((r.resources - rows[i]!.resources)
 const perMs = rows.slice(1).map((r, i) => ((median(r.airlock.map((s) => s.ms)) - median(rows[i]!.airlock.map((s) => s.ms))) / (r.agents - rows[i]!.agents)).toFixed(0));
 
 function runScript(script: string, resultFile: string): string {
+  process.stderr.write(`${script}…\n`);
   if (!existsSync(join(ROOT, script))) return `_${script} is not present._`;
   const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, script)], { cwd: ROOT, encoding: "utf8", env: process.env, timeout: 10 * 60_000 });
   if (r.status !== 0) return `_${script} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" ")}_`;
   return existsSync(join(ROOT, resultFile)) ? readFileSync(join(ROOT, resultFile), "utf8").trim() : `_${script} wrote no ${resultFile}._`;
 }
 
-process.stderr.write("tracer overhead…\n");
-const trace = runScript("bench/trace.ts", "bench/results/trace.md");
-process.stderr.write("approval decisions…\n");
-const approvals = runScript("bench/approvals.ts", "bench/results/approvals.md");
-process.stderr.write("runtime guard…\n");
-const runtime = runScript("bench/runtime.ts", "bench/results/runtime.md");
-process.stderr.write("leak scanner…\n");
-const scan = runScript("bench/scan.ts", "bench/results/scan.md");
+const trace = only.has("trace") ? runScript("bench/trace.ts", "bench/results/trace.md") : undefined;
+const approvals = only.has("approvals") ? runScript("bench/approvals.ts", "bench/results/approvals.md") : undefined;
+const runtime = only.has("runtime") ? runScript("bench/runtime.ts", "bench/results/runtime.md") : undefined;
+const scan = only.has("scan") ? runScript("bench/scan.ts", "bench/results/scan.md") : undefined;
 
-let suite = "_skipped (`npm run bench -- --quick`)._";
-if (!quick) {
+let suite: string | undefined = only.has("suite") ? "_skipped (`npm run bench -- --quick`)._" : undefined;
+if (!quick && only.has("suite")) {
   process.stderr.write("test suite…\n");
   const t0 = performance.now();
   const r = spawnSync("npm", ["test"], { cwd: ROOT, encoding: "utf8", env: process.env, maxBuffer: 1 << 28 });
@@ -106,14 +117,8 @@ if (!quick) {
 }
 
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-const doc = `# Benchmarks
-
-Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.
-Machine: ${machine}. 1-minute load average at start: ${startLoad}.
-
-## \`airlock plan\`: Airlock against the floor
-
-Each row plans N copies of the support agent on one \`AgentPlatform\` under Pulumi's mocks (compile
+const run = `${new Date().toISOString().slice(0, 10)}; ${machine}; 1-minute load average at start ${startLoad}`;
+const planBody = rows.length === 0 ? undefined : `Each row plans N copies of the support agent on one \`AgentPlatform\` under Pulumi's mocks (compile
 against the IAM dataset, the components, recording). The floor declares exactly the same
 resources with the same inputs through the same \`@pulumi/aws\` and \`@pulumi/random\` classes,
 with no Airlock code in the program, under the same recorder, wired the way a hand-written
@@ -144,27 +149,46 @@ number of Pulumi promises (about 24,000 for 10 agents in both), and compile is a
 agent after the first; the difference is in Pulumi's \`Resource\` constructor, which records the
 whole call stack of every resource (\`Error.stackTraceLimit = Infinity\`) and, with source maps on
 (tsx, ts-node), maps every TypeScript frame: resources made inside components sit a few frames
-deeper than resources made at the top of a program.
+deeper than resources made at the top of a program.`;
 
-## Tracer overhead
+/** The sections of BENCHMARKS.md as the file has them now, by title (kept when not run). */
+function existingSections(titles: readonly string[]): Map<string, string> {
+  const file = join(ROOT, "BENCHMARKS.md");
+  const out = new Map<string, string>();
+  if (!existsSync(file)) return out;
+  const text = readFileSync(file, "utf8");
+  // Only the titles below start a section: the results' own files have `##` headings inside.
+  const starts = titles.map((t) => ({ t, at: text.indexOf(`\n## ${t}\n`) })).filter((x) => x.at >= 0).sort((x, y) => x.at - y.at);
+  // A file written before sections named their run: its header named the one run of them all.
+  const old = /Written by `npm run bench` on (\S+)\.\s+Machine: (.*)\. 1-minute load average at start: (\S+)\./.exec(text.slice(0, starts[0]?.at ?? 0));
+  starts.forEach(({ t, at }, i) => {
+    let body = text.slice(at + t.length + 5, starts[i + 1]?.at ?? text.length).trim();
+    if (!body.startsWith("_Run:") && old !== null) body = `_Run: ${old[1]}; ${old[2]}; 1-minute load average at start ${old[3]}._\n\n${body}`;
+    out.set(t, body);
+  });
+  return out;
+}
+const sections: [title: string, body: string | undefined][] = [
+  ["`airlock plan`: Airlock against the floor", planBody],
+  ["Tracer overhead", trace],
+  ["Approval decisions", approvals],
+  ["Agent runtime", runtime],
+  ["Leak scanner", scan],
+  ["Test suite", suite],
+];
+const before = existingSections(sections.map(([title]) => title));
+const body = sections
+  .map(([title, text]) => {
+    if (text !== undefined) return `## ${title}\n\n_Run: ${run}._\n\n${text}`;
+    return `## ${title}\n\n${(before.get(title) ?? "_not run yet._").trim()}`;
+  })
+  .join("\n\n");
+const doc = `# Benchmarks
 
-${trace}
+Written by \`npm run bench\` (\`-- --only=plan,runtime\` runs some sections and keeps the others; each
+section names the run it comes from: date, machine, load).
 
-## Approval decisions
-
-${approvals}
-
-## Agent runtime
-
-${runtime}
-
-## Leak scanner
-
-${scan}
-
-## Test suite
-
-${suite}
+${body}
 `;
 writeFileSync(join(ROOT, "BENCHMARKS.md"), doc);
 process.stderr.write("wrote BENCHMARKS.md\n");
