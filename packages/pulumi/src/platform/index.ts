@@ -1,6 +1,7 @@
-// The platform's public API. The resolved types and the builders (resolve.ts, network.ts,
-// cluster.ts, dns-firewall.ts, approvals.ts and the builders of endpoints.ts and key-policy.ts)
-// are the platform's inner workings, not exported.
+// The platform's public API: the component, its arguments, the tags it reads on a brought VPC, the
+// key policy a brought key must carry (`requiredKeyPolicy`, `platformKeyStatements`) and the
+// endpoints' policy. The resolved types and the other builders (resolve.ts, network.ts,
+// cluster.ts, dns-firewall.ts, approvals.ts) are the platform's inner workings, not exported.
 export { AGENT_PLATFORM_TOKEN, AgentPlatform } from "./agent-platform.ts";
 export { privateRoutesVia, type AgentPlatformArgs, type ExistingCluster, type ExistingKmsKey, type ExistingNetwork, type PrivateRoute, type PrivateRouteTarget } from "./args.ts";
 export { newVpcTags, ROUTE_ELSEWHERE_TAG_PREFIX } from "./tags.ts";
