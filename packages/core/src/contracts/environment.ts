@@ -37,6 +37,8 @@ export const TASK_ENV = {
   sandboxSubnets: "AIRLOCK_SANDBOX_SUBNETS",
   /** The sandbox's security group id. */
   sandboxSecurityGroup: "AIRLOCK_SANDBOX_SECURITY_GROUP",
+  /** The log group the sandbox's container writes to (the runner reads its output there). */
+  sandboxLogGroup: "AIRLOCK_SANDBOX_LOG_GROUP",
 } as const;
 
 /** The sandbox task: set by `AgentDeployment`. */
@@ -44,7 +46,33 @@ export const SANDBOX_ENV = {
   agent: TASK_ENV.agent,
   /** `true`: the process runs inside the sandbox. */
   sandbox: "AIRLOCK_SANDBOX",
+  /** One run's input, set per task by the runner (RunTask `containerOverrides`): {@link SandboxInput} as JSON. */
+  input: "AIRLOCK_SANDBOX_INPUT",
 } as const;
+
+/**
+ * The sandbox task's container and its log streams: the awslogs driver names each task's stream
+ * `<streamPrefix>/<container>/<task id>`, where the runner reads the run's output back.
+ */
+export const SANDBOX_TASK = { container: "sandbox", streamPrefix: "sandbox" } as const;
+
+/** What the runner passes to the sandbox entry in {@link SANDBOX_ENV}.input. */
+export interface SandboxInput {
+  /** {@link SANDBOX_FRAME}.version. */
+  readonly v: number;
+  /** The code-executing tool to run (a tool of the manifest with `sandbox: true`). */
+  readonly tool: string;
+  readonly arguments: Readonly<Record<string, unknown>>;
+  /** The run's nonce: every frame line the entry writes carries it. */
+  readonly nonce: string;
+}
+
+/**
+ * The sandbox entry's stdout framing (one JSON object per line, each with `frame` = `marker` and
+ * the run's nonce): `begin`, `data` chunks (base64 of the result's JSON), then `end` with its status,
+ * exit code, size and digest. The runner reads the frames back from the task's log stream.
+ */
+export const SANDBOX_FRAME = { marker: "airlock.sandbox.frame", version: 1 } as const;
 
 /** The approval gateway's Lambda: set by `ApprovalGateway`, read by `@airlock/approvals`' handler. */
 export const GATEWAY_ENV = {
