@@ -72,4 +72,27 @@ describe("airlock plan on adversarial manifests", () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /line \d+, column \d+: byte 0xff \(offset \d+\) is not UTF-8; save the file as UTF-8/);
   });
+
+  it("given iam:PassRole on a write tool with no stated reason, when planned, then exit 2 naming the action and allowPrivilegeEscalation", async () => {
+    const m = manifest();
+    m.tools.push({ name: "deploy_renderer", description: "Deploys the renderer.", access: "write", aws: [{ service: "iam", actions: ["iam:PassRole"], resources: ["arn:aws:iam::123456789012:role/renderer"] }] });
+    const r = await planManifest(m);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /tools\[1\]\.aws\[0\]\.actions\[0\]: "iam:PassRole" is a privilege-escalation path .*; remove it, or set `allowPrivilegeEscalation\.reason` on the tool/);
+    assert.equal(r.stdout, "");
+  });
+
+  it("given s3:PutBucketPolicy with a stated reason, when planned, then the plan marks the row as escalation", async () => {
+    const m = manifest();
+    m.tools.push({
+      name: "publish_reports",
+      description: "Publishes the report bucket.",
+      access: "write",
+      allowPrivilegeEscalation: { reason: "opens the public report bucket to CloudFront only" },
+      aws: [{ service: "s3", actions: ["s3:PutBucketPolicy"], resources: ["arn:aws:s3:::public-reports"] }],
+    });
+    const r = await planManifest(m);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /aws:s3 \(write\) ESCALATION \(s3:PutBucketPolicy\): opens the public report bucket to CloudFront only\n/);
+  });
 });

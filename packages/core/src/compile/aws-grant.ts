@@ -6,6 +6,7 @@
  */
 import type { ProblemList } from "../errors.ts";
 import { actionFacts, actionTakesResource, actionsOfService, isReadLevel, serviceExists, suggestAction, type ActionFacts } from "../iam/dataset.ts";
+import { escalationRisk, isAdminRole, isOwnRole } from "../iam/escalation.ts";
 import type { AwsGrant, ToolSpec } from "../manifest/schema.ts";
 import { uniqSorted } from "./lists.ts";
 
@@ -14,10 +15,12 @@ export interface CompiledGrant {
   readonly groups: { actions: string[]; resources: string[]; writes: boolean }[];
   readonly writes: boolean;
   readonly wildcard: boolean;
+  /** The privilege-escalation, permissions-management and tagging actions it holds (allowed with the tool's reason), sorted. */
+  readonly escalation: string[];
 }
 
-/** Checks and compiles one grant; `undefined` when it added a problem (at `path` or below). */
-export async function compileGrant(tool: ToolSpec, grant: AwsGrant, path: string, problems: ProblemList): Promise<CompiledGrant | undefined> {
+/** Checks and compiles one grant of agent `agent`; `undefined` when it added a problem (at `path` or below). */
+export async function compileGrant(tool: ToolSpec, grant: AwsGrant, path: string, problems: ProblemList, agent = ""): Promise<CompiledGrant | undefined> {
   const before = problems.size;
   if (!(await serviceExists(grant.service))) {
     problems.add(`${path}.service`, `"${grant.service}" is not an IAM service prefix; use the prefix from the AWS service authorization reference (e.g. \`dynamodb\`, \`s3\`)`);
@@ -63,15 +66,23 @@ export async function compileGrant(tool: ToolSpec, grant: AwsGrant, path: string
         const matched = (await actionsOfService(grant.service)).filter((a) => re.test(a));
         if (matched.length === 0) problems.add(at, `"${action}" matches no ${grant.service} action; check the spelling`);
         const writes: string[] = [];
+        const risky: string[] = [];
         for (const a of matched) {
           const f = await actionFacts(`${grant.service}:${a}`);
           if (f === undefined) continue;
           if (tool.access === "read" && !isReadLevel(f.accessLevel)) writes.push(f.action);
+          // Like an access level, a wildcard expands to escalation, permissions-management and tagging
+          // actions only when the tool states why (`s3:PutObject*` is not `s3:PutObjectAcl`).
+          else if (escalationRisk(f) !== undefined && !tool.allowPrivilegeEscalation) risky.push(f.action);
           else facts.push(f);
         }
         if (writes.length > 0) {
           const shown = writes.slice(0, 4).join(", ") + (writes.length > 4 ? `, and ${writes.length - 4} more` : "");
           problems.add(at, `"${action}" matches write actions (${shown}) but the tool is declared read; list the read actions exactly or declare the tool \`access: write\``);
+        }
+        if (risky.length > 0 && risky.length === matched.length) {
+          const shown = risky.slice(0, 4).join(", ") + (risky.length > 4 ? `, and ${risky.length - 4} more` : "");
+          problems.add(at, `"${action}" matches only privilege-escalation, permissions-management or tagging actions (${shown}); list them exactly with \`allowPrivilegeEscalation.reason\` on the tool, or remove the pattern`);
         }
         continue;
       }
@@ -89,6 +100,11 @@ export async function compileGrant(tool: ToolSpec, grant: AwsGrant, path: string
         problems.add(at, `"${action}" is a ${f.accessLevel.toLowerCase()} action but the tool is declared read; remove it or declare the tool \`access: write\``);
         continue;
       }
+      const risk = escalationRisk(f);
+      if (risk !== undefined && !tool.allowPrivilegeEscalation) {
+        problems.add(at, `"${action}" is ${risk}; remove it, or set \`allowPrivilegeEscalation.reason\` on the tool if it truly needs it`);
+        continue;
+      }
       facts.push(f);
     }
   } else {
@@ -98,7 +114,9 @@ export async function compileGrant(tool: ToolSpec, grant: AwsGrant, path: string
     }
     for (const a of await actionsOfService(grant.service)) {
       const f = await actionFacts(`${grant.service}:${a}`);
-      if (f === undefined || f.wildcardOnly || f.accessLevel === "Tagging") continue;
+      // An access level never expands to escalation, permissions-management (policies, ACLs, public
+      // access blocks) or tagging actions: those are listed exactly, with the tool's reason.
+      if (f === undefined || f.wildcardOnly || escalationRisk(f) !== undefined) continue;
       if (level === "read" && !isReadLevel(f.accessLevel)) continue;
       for (const r of grant.resources) {
         if (await actionTakesResource(f, r)) {
@@ -151,9 +169,29 @@ export async function compileGrant(tool: ToolSpec, grant: AwsGrant, path: string
     }
   });
   if (problems.size > before) return undefined;
+  checkRoleTargets(facts, grant, path, agent, problems);
+  if (problems.size > before) return undefined;
   const levels = new Map(facts.map((f) => [f.action, f.accessLevel]));
   const groups = [...byResources.values()]
     .map((g) => ({ actions: uniqSorted(g.actions), resources: uniqSorted(g.resources), writes: g.actions.some((a) => !isReadLevel(levels.get(a)!)) }))
     .sort((a, b) => a.resources.join().localeCompare(b.resources.join()));
-  return { groups, writes: facts.some((f) => !isReadLevel(f.accessLevel)), wildcard };
+  const escalation = uniqSorted(facts.filter((f) => escalationRisk(f) !== undefined).map((f) => f.action));
+  return { groups, writes: facts.some((f) => !isReadLevel(f.accessLevel)), wildcard, escalation };
+}
+
+/**
+ * Refusals no reason lifts: IAM writes to the agent's own roles (it would grant itself anything),
+ * and passing a role named as an administrator's (whatever receives it acts as an administrator).
+ */
+function checkRoleTargets(facts: readonly ActionFacts[], grant: AwsGrant, path: string, agent: string, problems: ProblemList): void {
+  if (grant.service !== "iam") return;
+  const writes = facts.filter((f) => !isReadLevel(f.accessLevel)).map((f) => f.action);
+  if (writes.length === 0) return;
+  grant.resources.forEach((r, k) => {
+    if (agent !== "" && isOwnRole(r, agent)) {
+      problems.add(`${path}.resources[${k}]`, `"${r}" is one of agent \`${agent}\`'s own roles; no tool may change the roles the agent runs with (${writes.join(", ")}): remove the grant`);
+    } else if (writes.includes("iam:PassRole") && isAdminRole(r)) {
+      problems.add(`${path}.resources[${k}]`, `"${r}" is named as an administrator role; passing it hands its powers to whatever receives it: pass a role made for that service with only what it needs`);
+    }
+  });
 }

@@ -68,7 +68,7 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
     const sidBase = pascal(tool.name);
     for (const [j, grant] of tool.aws.entries()) {
       const path = `tools[${i}].aws[${j}]`;
-      const compiled = await compileGrant(tool, grant, path, problems);
+      const compiled = await compileGrant(tool, grant, path, problems, manifest.agent.name);
       if (compiled === undefined) continue;
       awsServices.add(grant.service);
       compiled.groups.forEach((g, k) => {
@@ -88,6 +88,14 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
           severity: "warning",
           subject: path,
           message: `wildcard allowed for tool \`${tool.name}\`: ${tool.allowWildcard.reason}`,
+        });
+      }
+      if (compiled.escalation.length > 0 && tool.allowPrivilegeEscalation) {
+        findings.push({
+          rule: "AIR-W008",
+          severity: "warning",
+          subject: path,
+          message: `privilege escalation allowed for tool \`${tool.name}\` (${compiled.escalation.join(", ")}): ${tool.allowPrivilegeEscalation.reason}`,
         });
       }
     }

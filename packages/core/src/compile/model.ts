@@ -29,6 +29,11 @@ export interface PermissionEntry {
   readonly resources: readonly string[];
   /** Present when the entry holds a wildcard the manifest allowed. */
   readonly wildcardReason?: string;
+  /**
+   * Present when the entry holds privilege-escalation, permissions-management or tagging actions
+   * the manifest allowed (`allowPrivilegeEscalation`): those actions and the tool's reason.
+   */
+  readonly escalation?: { readonly actions: readonly string[]; readonly reason: string };
 }
 
 /** How a secret is rotated: by Airlock's built-in function, by the team's Lambda, or by hand (with an age alarm). */

@@ -17,7 +17,14 @@ export function grantPermissions(tool: ToolSpec, grant: AwsGrant, compiled: Comp
     actions: g.actions,
     resources: g.resources,
     ...(compiled.wildcard && tool.allowWildcard ? { wildcardReason: tool.allowWildcard.reason } : {}),
+    ...escalationOf(g.actions, compiled, tool),
   }));
+}
+
+/** The row's escalation mark: its privilege-escalation, permissions-management and tagging actions, and the tool's reason. */
+function escalationOf(actions: readonly string[], compiled: CompiledGrant, tool: ToolSpec): { escalation?: { actions: string[]; reason: string } } {
+  const risky = actions.filter((a) => compiled.escalation.includes(a));
+  return risky.length > 0 && tool.allowPrivilegeEscalation ? { escalation: { actions: [...risky], reason: tool.allowPrivilegeEscalation.reason } } : {};
 }
 
 /** The rows of a tool's access outside its task role: GitHub repositories, hosts (`api.github.com` with GitHub), secrets, the sandbox. */

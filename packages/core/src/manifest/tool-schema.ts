@@ -115,5 +115,12 @@ export const ToolSchema = z
       .strictObject({ reason: reason.describe(`Why this tool needs a wildcard: ${REASON_TEXT}.`) })
       .optional()
       .describe("Allows `*` in this tool's IAM actions or resources; the reason shows in the plan and the permission map. Without it, wildcards are refused."),
+    /** Allows privilege-escalation, permissions-management and tagging actions; the reason shows in the plan and the permission map. */
+    allowPrivilegeEscalation: z
+      .strictObject({ reason: reason.describe(`Why this tool needs them: ${REASON_TEXT}.`) })
+      .optional()
+      .describe(
+        "Allows this tool's IAM actions that can widen access: privilege-escalation paths (`iam:PassRole`, `iam:CreatePolicyVersion`, `lambda:UpdateFunctionCode`, …), permissions-management actions (policies, ACLs, public access blocks) and tagging actions, each listed exactly (an `access` level never expands to them); the reason shows in the plan, the permission map and the diff. Without it, they are refused. No reason lets a tool change the agent's own roles or pass an administrator role.",
+      ),
   })
   .describe("One tool the agent can call: what it does, what it is declared to do, and every system it touches.");

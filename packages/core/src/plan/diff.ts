@@ -77,6 +77,8 @@ interface Grant {
   readonly system: string;
   readonly action: string;
   readonly resource: string;
+  /** The tool's reason when the action is a privilege-escalation, permissions-management or tagging action. */
+  readonly escalation?: string;
 }
 
 /**
@@ -97,7 +99,7 @@ function grantsOf(plan: PlanDocument): Map<string, Grant> {
     for (const action of p.actions) {
       for (const resource of p.resources) {
         if (p.system.startsWith("aws:") && statements !== undefined && !statements.has(`${action}\n${resource}`)) continue;
-        const g = { agent: p.agent, tool: p.tool, system: p.system, action, resource };
+        const g = { agent: p.agent, tool: p.tool, system: p.system, action, resource, ...(p.escalation?.actions.includes(action) ? { escalation: p.escalation.reason } : {}) };
         out.set([g.agent, g.tool, g.system, g.action, g.resource].join("\n"), g);
       }
     }
@@ -114,7 +116,7 @@ function diffPermissions(before: PlanDocument, after: PlanDocument, add: (c: Dif
   const b = grantsOf(after);
   for (const [k, g] of b) {
     if (!a.has(k)) {
-      add({ category: "permission", effect: "widened", agent: g.agent, subject: `${g.tool} ${g.action} ${g.resource}`, summary: `\`${g.tool}\` may now ${verb(g)}` });
+      add({ category: "permission", effect: "widened", agent: g.agent, subject: `${g.tool} ${g.action} ${g.resource}`, summary: `\`${g.tool}\` may now ${verb(g)}${g.escalation !== undefined ? ` (privilege escalation: ${g.escalation})` : ""}` });
     }
   }
   for (const [k, g] of a) {
@@ -133,6 +135,16 @@ function diffPermissions(before: PlanDocument, after: PlanDocument, add: (c: Dif
     }
     if (old.wildcardReason === undefined && p.wildcardReason !== undefined) {
       add({ category: "permission", effect: "widened", agent: p.agent, subject: `${p.tool} ${p.system} wildcard`, summary: `\`${p.tool}\` on ${p.system} now holds a wildcard: ${p.wildcardReason}` });
+    }
+    const escalated = (p.escalation?.actions ?? []).filter((x) => !(old.escalation?.actions ?? []).includes(x));
+    if (escalated.length > 0) {
+      add({
+        category: "permission",
+        effect: "widened",
+        agent: p.agent,
+        subject: `${p.tool} ${p.system} escalation`,
+        summary: `\`${p.tool}\` on ${p.system} now holds privilege-escalation actions (${escalated.join(", ")}): ${p.escalation!.reason}`,
+      });
     }
   }
 }

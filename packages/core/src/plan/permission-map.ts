@@ -13,7 +13,8 @@ export function renderPermissionMap(model: AgentModel): string {
     ].filter(Boolean);
     lines.push(`  ${tool.name} [${flags.join(", ")}]`);
     for (const p of model.permissions.filter((e) => e.tool === tool.name)) {
-      lines.push(`    ${p.system} (${p.access})${p.wildcardReason ? ` WILDCARD: ${p.wildcardReason}` : ""}`);
+      const escalation = p.escalation ? ` ESCALATION (${p.escalation.actions.join(", ")}): ${p.escalation.reason}` : "";
+      lines.push(`    ${p.system} (${p.access})${p.wildcardReason ? ` WILDCARD: ${p.wildcardReason}` : ""}${escalation}`);
       lines.push(`      actions:   ${p.actions.join(", ")}`);
       for (const r of p.resources) lines.push(`      resource:  ${r}`);
     }
