@@ -18,7 +18,9 @@ export type RefusalReason =
   /** The call needs a person and the approval gateway could not be asked (not configured, failing). */
   | "approval-unavailable"
   /** The approval could not be used: already executed, expired, or other arguments than approved. */
-  | "receipt-refused";
+  | "receipt-refused"
+  /** A code-executing tool did not give a result in the sandbox (input too large, not started, failed, stopped, output lost or over the cap). */
+  | "sandbox-failed";
 
 /** A call that did not run, as a tool result for the model (`is_error: true` in the Claude API). */
 export interface ToolRefusal {
