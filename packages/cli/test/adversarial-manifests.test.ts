@@ -95,4 +95,12 @@ describe("airlock plan on adversarial manifests", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /aws:s3 \(write\) ESCALATION \(s3:PutBucketPolicy\): opens the public report bucket to CloudFront only\n/);
   });
+
+  it("given a prompt path that leaves the project, when planned, then exit 2 before the file is read", async () => {
+    const m = manifest();
+    m.agent.prompt = "../../../../../../etc/hostname";
+    const r = await planManifest(m);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /agent\.prompt: "\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/etc\/hostname" is outside the manifest's directory; give the prompt's path relative to the manifest/);
+  });
 });

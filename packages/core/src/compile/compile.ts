@@ -6,8 +6,8 @@
  * `aws-grant.ts` (one AWS grant → exact statements), `permissions.ts` (the permission map's rows),
  * `egress.ts`, `secrets.ts` and `risk-lines.ts` (risk lines, tool tiers, approval tiers).
  */
-import { existsSync, readFileSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { ProblemList } from "../errors.ts";
 import { canonicalJson, sha256 } from "../hash.ts";
 import { prefetchIamData } from "../iam/dataset.ts";
@@ -21,6 +21,7 @@ import type { AgentModel, Finding, GithubScope, IamStatement, PermissionEntry, T
 import { grantPermissions, toolAccessPermissions } from "./permissions.ts";
 import { compileRiskLines, toolTier } from "./risk-lines.ts";
 import { compileSecrets } from "./secrets.ts";
+import { checkBuildContext, resolvePrompt } from "./project-files.ts";
 
 /** Options of `compile` (and `loadManifest`). */
 export interface CompileOptions {
@@ -107,7 +108,8 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
   if (manifest.tools.some((t) => t.outward && toolTier(manifest, t) !== "auto")) awsServices.add("lambda");
   if (manifest.agent.model.provider === "bedrock") awsServices.add("bedrock");
 
-  const promptFile = resolvePrompt(manifest, options, problems);
+  const promptFile = resolvePrompt(manifest, options.baseDir, problems);
+  checkBuildContext(manifest, options.baseDir, problems);
   const egress = compileEgress(manifest, [...awsServices], problems, findings);
   const secrets = compileSecrets(manifest, findings);
   const riskLines = compileRiskLines(manifest, findings);
@@ -166,16 +168,6 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
     findings: findings.sort((a, b) => a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject)),
     hash: sha256(canonicalJson(model)),
   };
-}
-
-function resolvePrompt(m: Manifest, options: CompileOptions, problems: ProblemList): string | undefined {
-  if (m.agent.prompt === undefined) return undefined;
-  const file = isAbsolute(m.agent.prompt) ? m.agent.prompt : resolve(options.baseDir ?? process.cwd(), m.agent.prompt);
-  if (!existsSync(file)) {
-    problems.add("agent.prompt", `file ${file} does not exist; give the system prompt's path relative to the manifest`);
-    return undefined;
-  }
-  return file;
 }
 
 /** `read_ticket` → `ReadTicket`: the part of a statement id that comes from a name. */
