@@ -5,6 +5,7 @@
  * values under secret names (`password`, `OPENAI_API_KEY`, `X-Service-Key`, `authorization`) replaced
  * whole, boxed strings unboxed, PEM private keys replaced as whole blocks.
  */
+import { setOwn } from "@airlock/core/hash";
 import { isSecretName, redactSecrets } from "@airlock/core/secret-patterns";
 
 /** A deep copy of `value` with secrets redacted. */
@@ -14,10 +15,8 @@ export function redactArguments(value: unknown, key?: string): unknown {
   if (Array.isArray(value)) return value.map((v) => redactArguments(v, key));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (isSecretName(k) && v !== null && v !== undefined && v !== "") out[k] = "[REDACTED:key]";
-      else out[k] = redactArguments(v, k);
-    }
+    // setOwn: every key is kept as JSON.parse made it (`out[k] = v` drops a `__proto__` key).
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, isSecretName(k) && v !== null && v !== undefined && v !== "" ? "[REDACTED:key]" : redactArguments(v, k));
     return out;
   }
   return value;

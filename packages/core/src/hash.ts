@@ -1,6 +1,10 @@
 import { createHash } from "node:crypto";
 
-/** JSON with object keys sorted at every level, so equal values always serialise the same. */
+/**
+ * JSON with object keys sorted at every level, so equal values always serialise the same. Every
+ * key JSON can carry is kept, `__proto__` included (`JSON.parse` makes it an own property; a copy
+ * made by assignment would call its setter and drop it from the hash).
+ */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
@@ -11,11 +15,19 @@ function sortKeys(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[k];
-      if (v !== undefined) out[k] = sortKeys(v);
+      if (v !== undefined) setOwn(out, k, sortKeys(v));
     }
     return out;
   }
   return value;
+}
+
+/**
+ * Sets `key` as an own enumerable property, as `JSON.parse` does, whatever the key (`out[key] = v`
+ * with `key` "__proto__" calls the prototype setter instead of adding a key). For copies of JSON.
+ */
+export function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** The SHA-256 digest of `text`, as 64 lowercase hex characters. */

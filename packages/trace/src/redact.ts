@@ -1,4 +1,4 @@
-import { isSecretName, redactSecrets } from "@airlock/core";
+import { isSecretName, redactSecrets, setOwn } from "@airlock/core";
 
 /**
  * Deep redaction of anything a tool or model call takes or returns, before it leaves the process
@@ -110,10 +110,12 @@ function walk(value: unknown, limits: Resolved, depth: number, seen: WeakSet<obj
         break;
       }
       const key = typeof rawKey === "string" ? rawKey : String(rawKey);
-      out[redactString(key, limits)] =
-        isSensitiveKey(key) && item !== null && item !== undefined && item !== ""
-          ? REDACTED_KEY_VALUE
-          : walk(item, limits, depth + 1, seen, key);
+      // setOwn: `out[k] = v` would drop a `__proto__` key (its setter) and re-prototype `out`.
+      setOwn(
+        out,
+        redactString(key, limits),
+        isSensitiveKey(key) && item !== null && item !== undefined && item !== "" ? REDACTED_KEY_VALUE : walk(item, limits, depth + 1, seen, key),
+      );
       kept++;
     }
     return out;

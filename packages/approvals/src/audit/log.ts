@@ -5,7 +5,7 @@
  * writers (several service instances) still build one chain. `verifyAuditLog` recomputes the
  * chain and names the first row of every break.
  */
-import { canonicalJson, sha256 } from "@airlock/core/hash";
+import { canonicalJson, setOwn, sha256 } from "@airlock/core/hash";
 import type { Queryable } from "./db.ts";
 
 /** `prev_hash` of the first row. */
@@ -66,7 +66,8 @@ export function jsonSafe(value: unknown): unknown {
     if (Array.isArray(v)) return v.map(walk);
     if (v !== null && typeof v === "object") {
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[clean(k)] = walk(x);
+      // setOwn: a `__proto__` key is kept as JSON.parse made it (`out[k] = v` would drop it).
+      for (const [k, x] of Object.entries(v)) setOwn(out, clean(k), walk(x));
       return out;
     }
     return v;
