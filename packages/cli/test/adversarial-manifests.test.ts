@@ -103,4 +103,21 @@ describe("airlock plan on adversarial manifests", () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /agent\.prompt: "\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/etc\/hostname" is outside the manifest's directory; give the prompt's path relative to the manifest/);
   });
+
+  it("given CLAUDE_CODE_OAUTH_TOKEN in plain environment, when planned, then exit 2 naming the variable and the fix", async () => {
+    const m = manifest();
+    m.agent.runtime = { environment: { CLAUDE_CODE_OAUTH_TOKEN: "to-be-filled" } };
+    const r = await planManifest(m);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /agent\.runtime\.environment\.CLAUDE_CODE_OAUTH_TOKEN: CLAUDE_CODE_OAUTH_TOKEN names a credential, .*declare it under `secrets`/);
+  });
+
+  it("given a secret injected as AWS_SECRET_ACCESS_KEY, when planned, then exit 2: it would replace the task role", async () => {
+    const m = manifest();
+    m.secrets = [{ name: "aws-secret-access-key", source: "out-of-band", rotation: { maxAgeDays: 30 } }];
+    m.tools[0].secrets = ["aws-secret-access-key"];
+    const r = await planManifest(m);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /secrets\[0\]\.env: AWS_SECRET_ACCESS_KEY makes the AWS SDKs take credentials from somewhere other than the task role/);
+  });
 });

@@ -10,6 +10,8 @@ import { secretEnvName } from "./vocabulary.ts";
 import { findSecrets } from "../scan/secret-patterns.ts";
 import { parseCidr } from "../network/net.ts";
 import { fargateSizeProblem } from "../aws/fargate.ts";
+import { checkArguments } from "./validate-arguments.ts";
+import { checkEnvironment } from "./environment.ts";
 
 /** Validates a manifest object. Throws `ManifestError` with every problem found. */
 export function parseManifest(input: unknown, source?: string): Manifest {
@@ -24,6 +26,7 @@ export function parseManifest(input: unknown, source?: string): Manifest {
     throw new ManifestError([{ path: "", message: "invalid manifest" }], source);
   }
   checkReferences(parsed.data, problems);
+  checkEnvironment(parsed.data, problems);
   checkFargateSizes(parsed.data, problems);
   problems.throwIfAny(source);
   return parsed.data;
