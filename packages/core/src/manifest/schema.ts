@@ -14,6 +14,7 @@
  */
 import { z } from "zod";
 import { AgentSchema } from "./agent-schema.ts";
+import { ConditionsSchema } from "./argument-schema.ts";
 import { ACTION_TYPE, HOST, HOST_TEXT, IMAGE_DIGEST, REASON_TEXT, TIER_TEXT, reason } from "./formats.ts";
 import { SecretSchema } from "./secret-schema.ts";
 import { ToolSchema } from "./tool-schema.ts";
@@ -23,6 +24,7 @@ export { ACCESS_LEVELS, GITHUB_PERMISSIONS, RISK_CLASSES, SECRET_SOURCES, TIERS 
 export type { AccessLevel, RiskClass, SecretSource, Tier } from "./vocabulary.ts";
 export { AwsGrantSchema, GithubGrantSchema, ToolSchema } from "./tool-schema.ts";
 export { SecretSchema } from "./secret-schema.ts";
+export { ComparisonSchema, ConditionRuleSchema, ConditionsSchema, ToolInputSchema } from "./argument-schema.ts";
 
 const RiskLineSchema = z
   .union([
@@ -36,10 +38,12 @@ const RiskLineSchema = z
           .optional()
           .describe("Risk class: `money` or `mass-communication`. Such actions can never be `auto`, and the autonomy report never proposes widening them."),
         description: z.string().optional().describe("What the action type covers, for reviewers and approvers, e.g. `Any email a customer will read.`"),
+        /** Conditions on the arguments of this action type's tools, compiled to Cedar policies. */
+        when: ConditionsSchema.optional(),
       })
-      .describe("A risk line with its tier, an optional risk class and a description."),
+      .describe("A risk line with its tier, an optional risk class, a description and conditions on the tools' arguments (`when`)."),
   ])
-  .describe("The action type's risk line: a tier (`auto`, `approve`, `always-approve`), or `{ tier, class, description }`.");
+  .describe("The action type's risk line: a tier (`auto`, `approve`, `always-approve`), or `{ tier, class, description, when }`.");
 
 export const ManifestSchema = z
   .strictObject({

@@ -3,6 +3,7 @@
  * access level, exact resources) and `github` (one repository, fine-grained permissions).
  */
 import { z } from "zod";
+import { ToolInputSchema } from "./argument-schema.ts";
 import { ACTION_TYPE, HOST, HOST_TEXT, REASON_TEXT, TOOL_NAME, reason } from "./formats.ts";
 import { ACCESS_LEVELS, GITHUB_PERMISSIONS } from "./vocabulary.ts";
 
@@ -110,6 +111,8 @@ export const ToolSchema = z
       .array(z.string().describe("The `name` of an entry in `secrets`."))
       .default([])
       .describe("Names of entries in `secrets` that the tool needs at run time; each must be declared. Default: none."),
+    /** The tool's declared arguments (a JSON Schema subset); the runtime validates every call against it. */
+    input: ToolInputSchema.optional(),
     /** Allows `*` in this tool's IAM actions or resources; the reason shows in the plan and the permission map. */
     allowWildcard: z
       .strictObject({ reason: reason.describe(`Why this tool needs a wildcard: ${REASON_TEXT}.`) })

@@ -10,26 +10,39 @@ import { secretEnvName } from "./vocabulary.ts";
 import { findSecrets } from "../scan/secret-patterns.ts";
 import { parseCidr } from "../network/net.ts";
 import { fargateSizeProblem } from "../aws/fargate.ts";
-import { checkArguments } from "./validate-arguments.ts";
+import { checkArguments, checkReservedArgumentNames } from "./validate-arguments.ts";
 import { checkEnvironment } from "./environment.ts";
 
 /** Validates a manifest object. Throws `ManifestError` with every problem found. */
 export function parseManifest(input: unknown, source?: string): Manifest {
   const problems = new ProblemList();
   checkCredentialLiterals(input, [], problems);
+  checkReservedArgumentNames(input, problems);
   const parsed = ManifestSchema.safeParse(input);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
+    for (const issue of parsed.error.issues.flatMap(unionBranch)) {
       problems.add(formatPath(issue.path), describeIssue(issue, input));
     }
     problems.throwIfAny(source);
     throw new ManifestError([{ path: "", message: "invalid manifest" }], source);
   }
   checkReferences(parsed.data, problems);
+  checkArguments(parsed.data, problems);
   checkEnvironment(parsed.data, problems);
   checkFargateSizes(parsed.data, problems);
   problems.throwIfAny(source);
   return parsed.data;
+}
+
+/**
+ * A union's issue as the issues of the one branch the value took the shape of (the risk line
+ * written as a mapping, not a tier), so a problem deep inside is reported at its own field.
+ */
+function unionBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return [issue];
+  const shaped = issue.errors.filter((b) => b.length > 0 && b.every((i) => i.path.length > 0 || i.code === "unrecognized_keys" || i.code === "custom"));
+  if (shaped.length !== 1) return [issue];
+  return shaped[0]!.flatMap((i) => unionBranch({ ...i, path: [...issue.path, ...i.path] } as z.core.$ZodIssue));
 }
 
 function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
@@ -67,6 +80,11 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
           : `must be at least ${String(issue.minimum)}`;
     case "too_big":
       return issue.origin === "array" ? `has more than ${String(issue.maximum)} items` : `must be at most ${String(issue.maximum)}`;
+    case "invalid_key": {
+      // A record's key: the key schema's own message (`must be an argument path: …`).
+      const inner = issue.issues.find((i) => i.message && !i.message.startsWith("Invalid"));
+      return inner?.message ?? issue.message;
+    }
     case "invalid_union":
       if (issue.message && !issue.message.startsWith("Invalid input")) return issue.message;
       return `does not match any accepted form; see the manifest reference for this field`;
