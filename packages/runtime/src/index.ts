@@ -17,3 +17,7 @@ export * from "./guard.ts";
 export * from "./gateway-client.ts";
 export * from "./checkpoint.ts";
 export * from "./runtime.ts";
+export * from "./sandbox-frame.ts";
+export * from "./sandbox-logs.ts";
+export * from "./sandbox-entry.ts";
+export * from "./sandbox-runner.ts";
