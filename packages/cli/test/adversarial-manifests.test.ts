@@ -120,4 +120,31 @@ describe("airlock plan on adversarial manifests", () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /secrets\[0\]\.env: AWS_SECRET_ACCESS_KEY makes the AWS SDKs take credentials from somewhere other than the task role/);
   });
+
+  it("given 0.0.0.0/1 and 128.0.0.0/1 as a host's ranges, when planned, then exit 2: as an address set they are the whole internet", async () => {
+    const m = manifest();
+    m.tools[0].hosts = ["api.partner.example.com"];
+    m.egress = { ranges: { "api.partner.example.com": ["0.0.0.0/1", "128.0.0.0/1"] } };
+    const r = await planManifest(m);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /egress\.ranges\["api\.partner\.example\.com"\]\[0\]: "0\.0\.0\.0\/1" covers 1\/2 of the IPv4 address space/);
+  });
+
+  it("given a punycode lookalike host, when planned, then exit 2 showing what it reads", async () => {
+    const m = manifest();
+    m.tools[0].hosts = ["xn--pple-43d.com"];
+    m.egress = { ranges: { "xn--pple-43d.com": ["192.0.2.0/24"] } };
+    const r = await planManifest(m);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /tools\[0\]\.hosts\[0\]: "xn--pple-43d\.com" is an internationalised \(punycode\) name that reads "аpple\.com", mixing Latin and Cyrillic letters/);
+  });
+
+  it("given an egress range inside the platform's VPC, when planned, then exit 2 naming the VPC", async () => {
+    const m = manifest();
+    m.tools[0].hosts = ["internal.acme.example.com"];
+    m.egress = { ranges: { "internal.acme.example.com": ["10.40.3.0/24"] } };
+    const r = await planManifest(m);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /allows internal\.acme\.example\.com at 10\.40\.3\.0\/24, which overlaps the platform's VPC \(10\.40\.0\.0\/16\)/);
+  });
 });

@@ -18,12 +18,14 @@
  */
 export * from "./errors.ts";
 export * from "./manifest/vocabulary.ts";
+export * from "./manifest/arguments.ts";
 export * from "./manifest/json-schema.ts";
 export * from "./compile/compile.ts";
 export * from "./manifest/load.ts";
 export * from "./compile/model.ts";
 export * from "./hash.ts";
 export * from "./network/net.ts";
+export * from "./network/address-set.ts";
 export * from "./network/dns-firewall.ts";
 export * from "./network/endpoints.ts";
 export * from "./iam/dataset.ts";

@@ -5,6 +5,8 @@
  * (AIR-W002 any IP on 443, AIR-W004 unused ranges, AIR-W005 no known endpoint).
  */
 import type { ProblemList } from "../errors.ts";
+import { domainToUnicode } from "node:url";
+import { coverage, shareOfSpace } from "../network/address-set.ts";
 import { endpointsFor } from "../network/endpoints.ts";
 import { PUBLISHED_RANGES, parseCidr } from "../network/net.ts";
 import type { Manifest } from "../manifest/schema.ts";
@@ -24,6 +26,11 @@ export function compileEgress(m: Manifest, awsServices: string[], problems: Prob
     if (t.github.length > 0 && !sources.has(GITHUB_API_HOST)) sources.set(GITHUB_API_HOST, `tools[${i}].github`);
   });
   m.egress.hosts.forEach((h, j) => sources.has(h) || sources.set(h, `egress.hosts[${j}]`));
+  for (const [host, path] of sources) {
+    const problem = hostProblem(host);
+    if (problem !== undefined) problems.add(path, problem);
+  }
+  checkRangeCoverage(m, problems);
 
   const rangesByHost: Record<string, string[]> = {};
   for (const [host, path] of [...sources.entries()].sort(([a], [b]) => a.localeCompare(b))) {
@@ -71,4 +78,90 @@ export function compileEgress(m: Manifest, awsServices: string[], problems: Prob
     ...(m.egress.anyIpOn443 ? { anyIpOn443: { reason: m.egress.anyIpOn443.reason } } : {}),
     awsServices: uniqSorted(awsServices),
   };
+}
+
+/**
+ * The most address space a manifest's ranges may cover, per family, before they count as "any
+ * address" (which is `egress.anyIpOn443`, with a reason): a /8 of IPv4, a /16 of IPv6. A vendor's
+ * published ranges are far smaller (GitHub's API: /20s and a /29).
+ */
+export const MAX_EGRESS_COVERAGE = { 4: { prefix: 8, addresses: 1n << 24n }, 6: { prefix: 16, addresses: 1n << 112n } } as const;
+
+/** Ranges too broad on their own, or together as an address set (`0.0.0.0/1` + `128.0.0.0/1`, or 256 /8s over two hosts). */
+function checkRangeCoverage(m: Manifest, problems: ProblemList): void {
+  const all: string[] = [];
+  let single = false;
+  for (const [host, cidrs] of Object.entries(m.egress.ranges)) {
+    cidrs.forEach((c, j) => {
+      const family = parseCidr(c)?.family;
+      if (family === undefined || parseCidr(c)!.prefix === 0) return; // refused already by the manifest check
+      all.push(c);
+      const size = coverage([c], family);
+      const max = MAX_EGRESS_COVERAGE[family];
+      if (size > max.addresses) {
+        single = true;
+        problems.add(
+          `egress.ranges[${JSON.stringify(host)}][${j}]`,
+          `"${c}" covers ${shareOfSpace(size, family)} of the IPv${family} address space, more than a /${max.prefix} (Airlock's limit for one host's published ranges); list the host's published ranges, or use \`egress.anyIpOn443\` with a reason if you mean any address`,
+        );
+      }
+    });
+  }
+  if (single) return;
+  for (const family of [4, 6] as const) {
+    const total = coverage(all, family);
+    const max = MAX_EGRESS_COVERAGE[family];
+    if (total > max.addresses) {
+      problems.add(
+        "egress.ranges",
+        `the IPv${family} ranges together cover ${shareOfSpace(total, family)} of the IPv${family} address space (as an address set: split ranges add up), more than a /${max.prefix}'s worth; list the hosts' published ranges, or use \`egress.anyIpOn443\` with a reason if you mean any address`,
+      );
+    }
+  }
+}
+
+/**
+ * Why a host may not be allowed: a wildcard over a name of two labels (`*.acme.com`, `*.co.uk`,
+ * `*.github.io`) covers a whole registrable domain or a public suffix, and a punycode label
+ * (`xn--`) is an internationalised name that can pass for another (Airlock allows ASCII hosts only).
+ * Wildcards under longer public suffixes (`*.acme.co.uk`) need the Public Suffix List to be told
+ * apart, which Airlock does not ship yet.
+ */
+export function hostProblem(host: string): string | undefined {
+  if (host.split(".").some((label) => label.startsWith("xn--"))) {
+    const shown = domainToUnicode(host.replace(/^\*\./, ""));
+    const reads = host.startsWith("*.") ? `*.${shown}` : shown;
+    const scripts = scriptsOf(shown);
+    const mixed = scripts.length > 1 ? `, mixing ${scripts.join(" and ")} letters: a lookalike of an ASCII name` : "; Airlock allows only ASCII hosts, which cannot pass for another name";
+    return `"${host}" is an internationalised (punycode) name that reads "${reads || "(not valid punycode)"}"${mixed}; write the ASCII host the vendor documents`;
+  }
+  if (host.startsWith("*.") && host.split(".").length === 3) {
+    const base = host.slice(2);
+    return `"${host}" is a wildcard over a whole registrable domain or public suffix (every name under ${base}); list the hosts the tool calls, e.g. \`api.${base}\`, or a wildcard under a subdomain kept for them (\`*.api.${base}\`)`;
+  }
+  return undefined;
+}
+
+const SCRIPTS: readonly [string, RegExp][] = [
+  ["Latin", /\p{Script=Latin}/u],
+  ["Cyrillic", /\p{Script=Cyrillic}/u],
+  ["Greek", /\p{Script=Greek}/u],
+  ["Armenian", /\p{Script=Armenian}/u],
+  ["Han", /\p{Script=Han}/u],
+  ["Hiragana", /\p{Script=Hiragana}/u],
+  ["Katakana", /\p{Script=Katakana}/u],
+  ["Arabic", /\p{Script=Arabic}/u],
+  ["Hebrew", /\p{Script=Hebrew}/u],
+];
+
+/** The scripts of the letters in each label of `name`, in order of first use; a label mixing scripts counts. */
+function scriptsOf(name: string): string[] {
+  const mixedInLabel = new Set<string>();
+  for (const label of name.split(".")) {
+    const found = SCRIPTS.filter(([, re]) => [...label].some((ch) => re.test(ch))).map(([n]) => n);
+    // Han with kana is how Japanese is written: one script for this purpose.
+    const japanese = found.every((s) => s === "Han" || s === "Hiragana" || s === "Katakana");
+    if (found.length > 1 && !japanese) found.forEach((s) => mixedInLabel.add(s));
+  }
+  return [...mixedInLabel];
 }

@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { isPrivateRange, parseCidr, rangeContains, type AgentModel } from "@airlock/core";
+import { isPrivateRange, parseCidr, rangeContains, rangesOverlap, type AgentModel } from "@airlock/core";
 import { arnSpec, checkArn, CLUSTER_ARN, KMS_KEY_ARN } from "../interop.ts";
 import { validateTags } from "../tags.ts";
 import { resolveAlertTargets, type ResolvedAlertTargets } from "../observability/alert-channel.ts";
@@ -211,6 +211,11 @@ function validatePrivateRoutes(args: AgentPlatformArgs): void {
   for (const model of args.agents) {
     for (const [host, ranges] of Object.entries(model.egress.rangesByHost)) {
       for (const range of ranges) {
+        if (rangesOverlap(vpcCidr, range)) {
+          throw new Error(
+            `\`agents\`: agent \`${model.name}\` allows ${host} at ${range}, which overlaps the platform's VPC (${vpcCidr}): the security group would let the agent reach the VPC's own addresses (other agents' tasks, the sandbox, the endpoints); egress ranges are for hosts outside the VPC, so list the host's own range outside ${vpcCidr}, or give the platform another \`vpcCidr\``,
+          );
+        }
         if (range.includes(":") || !isPrivateRange(range)) continue;
         if (rangeContains(vpcCidr, range) || routes.some((r) => rangeContains(r.cidr, range))) continue;
         throw new Error(
