@@ -24,6 +24,12 @@ for (const p of PACKAGES) {
   for (const dep of Object.keys(pkg.dependencies ?? {})) if (dep.startsWith("@airlock/")) pkg.dependencies![dep] = version;
   writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);
 }
+// The example agent's workspace is not released, but links the packages at exactly that version.
+for (const file of [join(ROOT, "examples/support-agent/agent/package.json")]) {
+  const pkg = JSON.parse(readFileSync(file, "utf8")) as { dependencies?: Record<string, string> };
+  for (const dep of Object.keys(pkg.dependencies ?? {})) if (dep.startsWith("@airlock/")) pkg.dependencies![dep] = version;
+  writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);
+}
 // The policy pack's directory reports the package's version to Pulumi.
 const packFile = join(ROOT, "packages/guardrails/pack/package.json");
 const pack = JSON.parse(readFileSync(packFile, "utf8")) as { version: string };

@@ -62,6 +62,11 @@ describe("the packages' manifests", () => {
         if (dep.startsWith("@airlock/")) assert.equal(range, version, `${p} depends on ${dep}@${range}`);
       }
     }
+    // The example agent's workspace links them at the same version (scripts/version.ts moves it).
+    const example = JSON.parse(readFileSync(join(REPOSITORY_ROOT, "examples/support-agent/agent/package.json"), "utf8")) as { dependencies?: Record<string, string> };
+    for (const [dep, range] of Object.entries(example.dependencies ?? {})) {
+      if (dep.startsWith("@airlock/")) assert.equal(range, version, `examples/support-agent/agent depends on ${dep}@${range}`);
+    }
   });
 
   it("point main, types and every export at built JavaScript and declarations that exist", () => {

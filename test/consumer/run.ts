@@ -25,7 +25,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawn, spawnSync, type SpawnSyncOptions } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,7 +62,9 @@ build();
 const tarballs = join(work, "tarballs");
 rmSync(tarballs, { recursive: true, force: true });
 mkdirSync(tarballs, { recursive: true });
-const packs = JSON.parse(run("npm", ["pack", "--workspaces", "--json", "--pack-destination", tarballs], { cwd: ROOT })) as { name: string; filename: string; version: string }[];
+// The libraries only (packages/*): the example agent is a private workspace, not published.
+const libraries = readdirSync(join(ROOT, "packages")).sort().flatMap((dir) => ["--workspace", `packages/${dir}`]);
+const packs = JSON.parse(run("npm", ["pack", ...libraries, "--json", "--pack-destination", tarballs], { cwd: ROOT })) as { name: string; filename: string; version: string }[];
 assert.equal(packs.length, 7, "seven packages");
 const version = packs[0]!.version;
 const tarballOf = (name: string) => join(tarballs, packs.find((p) => p.name === name)!.filename);
