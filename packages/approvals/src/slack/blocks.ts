@@ -1,9 +1,13 @@
 /**
  * The Slack messages: the request (Block Kit: action type, redacted arguments, agent, release,
  * trace link, Approve / Reject / Edit), the same message with its outcome once decided, and the
- * Edit modal. Pure functions of the stored rows.
+ * Edit modal. Pure functions of the stored rows. Everything the agent controls (the arguments and
+ * their keys, the release, the trace id) is shown as inert text (inert.ts): no link, mention,
+ * formatting or invisible character it writes reaches approvers, and no text exceeds Slack's limits.
  */
 import type { ApprovalRequestRecord, DecisionRecord } from "../types.ts";
+import { SLACK_USER_ID } from "./slack-ids.ts";
+import { FIELD_TEXT_LIMIT, HEADER_TEXT_LIMIT, SECTION_TEXT_LIMIT, cutEscaped, escapeControl, inlineCode, plainText, visibleJson } from "./inert.ts";
 
 export const ACTION_APPROVE = "airlock.approve";
 export const ACTION_REJECT = "airlock.reject";
@@ -17,9 +21,6 @@ export function decisionButton<A extends { readonly action_id?: unknown }>(actio
 export const EDIT_BLOCK = "airlock.edit.arguments";
 export const EDIT_INPUT = "arguments";
 
-/** Slack's limit for a section's text is 3000 characters; an input's initial value likewise. */
-const TEXT_LIMIT = 2900;
-
 export type Block = Record<string, unknown>;
 
 export interface SlackMessage {
@@ -27,40 +28,63 @@ export interface SlackMessage {
   readonly blocks: Block[];
 }
 
-function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+/** A mrkdwn text object; `verbatim` turns off Slack's own linking of URLs, channels and mentions (see inert.ts). */
+const mrkdwn = (text: string): Block => ({ type: "mrkdwn", text, verbatim: true });
+
+/** A trace id that can sit in a link as it is (anything else is shown as inert text, unlinked). */
+const SAFE_TRACE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const SAFE_URL = /^https?:\/\/[^\s<>|`\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+$/;
+
+/** The arguments as approvers read them: JSON with invisible characters shown (visibleJson). */
+export function argumentsText(args: unknown): string {
+  return visibleJson(args);
 }
 
-/** Pretty JSON of the (already redacted) arguments, cut to fit a section. */
-export function argumentsText(args: unknown): string {
-  const json = JSON.stringify(args, null, 2);
-  if (json.length <= TEXT_LIMIT) return json;
-  return `${json.slice(0, TEXT_LIMIT - 40)}\n… (truncated; ${json.length} characters in all)`;
+/** A section with a title and the arguments as one code block, within Slack's 3000 characters. */
+function argumentsSection(title: string, args: unknown): Block {
+  const json = argumentsText(args);
+  const head = `${title}\n\`\`\``;
+  const tail = `\n… (truncated; ${json.length} characters in all)`;
+  // The closing fence always stays: cut the escaped JSON, then close the block.
+  const body = cutEscaped(escapeControl(json), SECTION_TEXT_LIMIT - head.length - 3 - tail.length, "");
+  const cut = body.length < escapeControl(json).length;
+  return { type: "section", text: mrkdwn(`${head}${body}\`\`\`${cut ? tail : ""}`) };
 }
 
 /** Whether the arguments fit the Edit modal's input (else Edit is not offered). */
 export function editable(args: unknown): boolean {
-  return JSON.stringify(args, null, 2).length <= TEXT_LIMIT;
+  return argumentsText(args).length <= SECTION_TEXT_LIMIT - 100;
+}
+
+/** A section field: a label and inert agent text, within Slack's 2000 characters per field. */
+const field = (label: string, value: string): Block => mrkdwn(cutEscaped(`*${label}*\n${value}`, FIELD_TEXT_LIMIT, "…"));
+
+function traceText(req: ApprovalRequestRecord): string {
+  if (req.traceId === undefined) return "no trace";
+  if (req.traceUrl !== undefined && SAFE_TRACE_ID.test(req.traceId) && SAFE_URL.test(req.traceUrl) && req.traceUrl.length <= 1000) {
+    return `<${escapeControl(req.traceUrl)}|trace ${req.traceId}>`;
+  }
+  return `trace ${inlineCode(req.traceId)}`;
 }
 
 function header(req: ApprovalRequestRecord): Block[] {
-  const trace = req.traceUrl !== undefined ? `<${req.traceUrl}|trace ${escapeMrkdwn(req.traceId ?? "")}>` : req.traceId !== undefined ? `trace ${escapeMrkdwn(req.traceId)}` : "no trace";
   const tier = req.tier === "always-approve" ? "always-approve (never automatic)" : "approve";
   return [
-    { type: "header", text: { type: "plain_text", text: `Approval needed: ${req.actionType}`.slice(0, 150), emoji: false } },
+    { type: "header", text: { type: "plain_text", text: plainText(`Approval needed: ${req.actionType}`, HEADER_TEXT_LIMIT), emoji: false } },
     {
       type: "section",
       fields: [
-        { type: "mrkdwn", text: `*Action type*\n\`${escapeMrkdwn(req.actionType)}\`` },
-        { type: "mrkdwn", text: `*Tool*\n\`${escapeMrkdwn(req.tool)}\`` },
-        { type: "mrkdwn", text: `*Agent*\n${escapeMrkdwn(req.agent)}` },
-        { type: "mrkdwn", text: `*Release*\n\`${escapeMrkdwn(req.release)}\`` },
-        { type: "mrkdwn", text: `*Tier*\n${tier}${req.riskClass !== undefined ? ` · ${req.riskClass}` : ""}` },
-        { type: "mrkdwn", text: `*Trace*\n${trace}` },
+        field("Action type", inlineCode(req.actionType)),
+        field("Tool", inlineCode(req.tool)),
+        // The agent's name is the manifest's (kebab-case, checked when compiled), not the agent's own text.
+        field("Agent", escapeControl(plainText(req.agent, 200))),
+        field("Release", inlineCode(req.release)),
+        field("Tier", `${tier}${req.riskClass !== undefined ? ` · ${inlineCode(req.riskClass)}` : ""}`),
+        field("Trace", traceText(req)),
       ],
     },
-    { type: "section", text: { type: "mrkdwn", text: `*Arguments* (secrets redacted)\n\`\`\`${escapeMrkdwn(argumentsText(req.arguments))}\`\`\`` } },
-    { type: "context", elements: [{ type: "mrkdwn", text: `request \`${req.id}\` · asked ${req.createdAt.toISOString()}` }] },
+    argumentsSection("*Arguments* (secrets redacted)", req.arguments),
+    { type: "context", elements: [mrkdwn(`request ${inlineCode(req.id)} · asked ${req.createdAt.toISOString()}`)] },
   ];
 }
 
@@ -80,7 +104,7 @@ export function requestMessage(req: ApprovalRequestRecord): SlackMessage {
     buttons.push({ type: "button", action_id: ACTION_EDIT, value: req.id, text: { type: "plain_text", text: "Edit" } });
   }
   return {
-    text: `Approval needed: ${req.actionType} by ${req.agent} (${req.tool})`,
+    text: escapeControl(plainText(`Approval needed: ${req.actionType} by ${req.agent} (${req.tool})`, 1000)),
     blocks: [...header(req), { type: "actions", block_id: `airlock:${req.id}`, elements: buttons }],
   };
 }
@@ -94,18 +118,12 @@ const OUTCOME: Record<DecisionRecord["decision"], string> = {
 /** The request after its decision: the buttons replaced by who decided what, and when. */
 export function outcomeMessage(req: ApprovalRequestRecord, decision: DecisionRecord): SlackMessage {
   const blocks = header(req);
-  blocks[0] = { type: "header", text: { type: "plain_text", text: `${OUTCOME[decision.decision]}: ${req.actionType}`.slice(0, 150), emoji: false } };
-  blocks.push({
-    type: "section",
-    text: { type: "mrkdwn", text: `*${OUTCOME[decision.decision]}* by <@${decision.decidedBy}> at ${decision.decidedAt.toISOString()}` },
-  });
-  if (decision.editedArguments !== undefined) {
-    blocks.push({
-      type: "section",
-      text: { type: "mrkdwn", text: `*Edited arguments*\n\`\`\`${escapeMrkdwn(argumentsText(decision.editedArguments))}\`\`\`` },
-    });
-  }
-  return { text: `${OUTCOME[decision.decision]} by <@${decision.decidedBy}>: ${req.actionType} by ${req.agent}`, blocks };
+  blocks[0] = { type: "header", text: { type: "plain_text", text: plainText(`${OUTCOME[decision.decision]}: ${req.actionType}`, HEADER_TEXT_LIMIT), emoji: false } };
+  // The approver's id comes from Slack's signed payload; anything else is shown, not mentioned.
+  const who = SLACK_USER_ID.test(decision.decidedBy) ? `<@${decision.decidedBy}>` : inlineCode(decision.decidedBy);
+  blocks.push({ type: "section", text: mrkdwn(`*${OUTCOME[decision.decision]}* by ${who} at ${decision.decidedAt.toISOString()}`) });
+  if (decision.editedArguments !== undefined) blocks.push(argumentsSection("*Edited arguments*", decision.editedArguments));
+  return { text: escapeControl(plainText(`${OUTCOME[decision.decision]} by ${decision.decidedBy}: ${req.actionType} by ${req.agent}`, 1000)).replace(escapeControl(decision.decidedBy), who), blocks };
 }
 
 /** The Edit modal: the arguments as JSON, to change and submit (submitting approves the edit). */
@@ -118,12 +136,12 @@ export function editModal(req: ApprovalRequestRecord): Block {
     submit: { type: "plain_text", text: "Approve edit" },
     close: { type: "plain_text", text: "Cancel" },
     blocks: [
-      { type: "section", text: { type: "mrkdwn", text: `\`${escapeMrkdwn(req.actionType)}\` by ${escapeMrkdwn(req.agent)} · request \`${req.id}\`` } },
+      { type: "section", text: mrkdwn(`${inlineCode(req.actionType)} by ${inlineCode(req.agent)} · request ${inlineCode(req.id)}`) },
       {
         type: "input",
         block_id: EDIT_BLOCK,
         label: { type: "plain_text", text: "Arguments (JSON)" },
-        element: { type: "plain_text_input", action_id: EDIT_INPUT, multiline: true, initial_value: JSON.stringify(req.arguments, null, 2) },
+        element: { type: "plain_text_input", action_id: EDIT_INPUT, multiline: true, initial_value: argumentsText(req.arguments) },
       },
     ],
   };
