@@ -11,6 +11,7 @@ export * from "./errors.ts";
 export * from "./audit/db.ts";
 export * from "./audit/migrate.ts";
 export * from "./audit/log.ts";
+export * from "./audit/anchor.ts";
 export * from "./redact.ts";
 export * from "./slack/blocks.ts";
 export * from "./slack/signature.ts";

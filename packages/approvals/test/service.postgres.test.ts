@@ -87,11 +87,12 @@ describe("migrations on a real server", () => {
     const db = await openDatabase({ url: sdb.adminUrl });
     try {
       // Given a migrated database, when migrate runs again, then nothing is applied
-      assert.deepEqual(await migrate(db), { applied: [], version: 2 });
+      assert.deepEqual(await migrate(db), { applied: [], version: 3 });
       const rows = await sdb.admin<{ version: number; name: string }>("SELECT version, name FROM airlock.schema_migrations ORDER BY version");
       assert.deepEqual(rows, [
         { version: 1, name: "approvals_and_audit" },
         { version: 2, name: "request_execution" },
+        { version: 3, name: "decision_path" },
       ]);
       // When the applied file changed, then migrate names it
       const changed = loadMigrations().map((m) => ({ ...m, checksum: "f".repeat(64) }));
@@ -194,6 +195,8 @@ describe("tampering by the superuser is detected", () => {
       assert.equal(v.ok, false);
       assert.deepEqual(v.problems, [
         { seq: 4, kind: "edited", message: `row 4 (approval.decided, customer.reply, request ${ids[1]}): content does not match its hash; the row was edited after it was written` },
+        // The edit also no longer matches the decision the table holds.
+        { seq: 4, kind: "forged", message: `row 4: the approval.decided row for request ${ids[1]} does not match the tables (the recorded decision is approved by U0APPROVER1 via api); it was written beside the service's path` },
       ]);
     });
   });
@@ -210,6 +213,8 @@ describe("tampering by the superuser is detected", () => {
         [
           [2, "edited"],
           [2, "edited"],
+          // The new actor is not the approver the decision table holds.
+          [2, "forged"],
         ],
       );
       assert.match(v.problems[1]!.message, /^row 2 \(approval\.decided, customer\.reply, request .+\): its hash is not the prev_hash stored in row 3; row 2 was rewritten together with its hash$/);

@@ -7,6 +7,7 @@
  */
 import { canonicalJson, setOwn, sha256 } from "@airlock/core/hash";
 import type { Queryable } from "./db.ts";
+import { crossCheck } from "./cross-check.ts";
 
 /** `prev_hash` of the first row. */
 export const GENESIS_HASH = "0".repeat(64);
@@ -96,9 +97,11 @@ export function rowHash(row: Omit<AuditRow, "hash" | "prevHash">, prevHash: stri
 
 /**
  * Appends one row inside the caller's transaction (so the row commits with the change it
- * records). Takes the chain lock until that transaction ends.
+ * records). Takes the chain lock until that transaction ends. The row is dated by the database
+ * server's clock (`clock_timestamp()`, to the millisecond), never the writer's: the trigger of
+ * migration 0003 refuses any other date, so evidence time cannot be chosen by whoever writes.
  */
-export async function appendAudit(tx: Queryable, entry: AuditEntry, at: Date = new Date()): Promise<AuditRow> {
+export async function appendAudit(tx: Queryable, entry: AuditEntry): Promise<AuditRow> {
   await tx.query("SELECT pg_advisory_xact_lock($1)", [AUDIT_LOCK]);
   const { rows } = await tx.query<{ seq: string | number; hash: string }>(
     "SELECT seq, hash FROM airlock.audit_log ORDER BY seq DESC LIMIT 1",
@@ -106,8 +109,7 @@ export async function appendAudit(tx: Queryable, entry: AuditEntry, at: Date = n
   const head = rows[0];
   const seq = head === undefined ? 1 : Number(head.seq) + 1;
   const prevHash = head?.hash ?? GENESIS_HASH;
-  // Timestamps are kept to the millisecond so the value read back hashes the same.
-  const when = new Date(Math.floor(at.getTime()));
+  const when = await serverTime(tx);
   const payload = jsonSafe(entry.payload) as Record<string, unknown>;
   const row: AuditRow = {
     seq,
@@ -128,6 +130,17 @@ export async function appendAudit(tx: Queryable, entry: AuditEntry, at: Date = n
     [seq, when.toISOString(), entry.kind, entry.agent, entry.actionType ?? null, entry.requestId ?? null, entry.actor, JSON.stringify(payload), prevHash, hash],
   );
   return { ...row, hash };
+}
+
+/**
+ * The database server's clock now, to the millisecond (a timestamp read back from the column then
+ * hashes the same), as UTC text so neither driver's date parsing can shift it.
+ */
+export async function serverTime(db: Queryable): Promise<Date> {
+  const { rows } = await db.query<{ at: string }>(
+    `SELECT to_char(date_trunc('milliseconds', clock_timestamp()) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at`,
+  );
+  return new Date(rows[0]!.at);
 }
 
 function fromDb(r: DbRow): AuditRow {
@@ -170,7 +183,20 @@ export async function readAudit(
   return rows.map(fromDb);
 }
 
-export type AuditProblemKind = "edited" | "missing" | "reordered" | "unrecorded";
+export type AuditProblemKind =
+  | "edited"
+  | "missing"
+  | "reordered"
+  /** A request, decision or execution without its audit row. */
+  | "unrecorded"
+  /** An audit row that records what the tables do not hold, or a second one for a request. */
+  | "forged"
+  /** A request whose status is not its decision's. */
+  | "inconsistent"
+  /** The log no longer holds the head a signed anchor recorded (a cut tail, a rewrite, a splice). */
+  | "anchor"
+  /** A row after the anchor dated before it: written later, dated into the anchored past. */
+  | "backdated";
 
 export interface AuditProblem {
   /** The row where the chain breaks (for `unrecorded`, the last row of the log). */
@@ -187,9 +213,26 @@ export interface AuditVerification {
   readonly problems: readonly AuditProblem[];
 }
 
+/** A head recorded outside the database and checked already (a signed anchor's content). */
+export interface AnchoredHead {
+  /** The last row's seq when the anchor was taken (0: the log was empty). */
+  readonly sequence: number;
+  /** That row's hash (the genesis hash for an empty log). */
+  readonly hash: string;
+  /** The database server's clock when the anchor read the head, under the chain lock. */
+  readonly time: Date;
+  /** Where it came from, for messages (e.g. the S3 object). */
+  readonly source: string;
+}
+
 export interface VerifyOptions {
   /** A head recorded earlier (seq and hash); the log must still contain it unchanged. */
   readonly expectHead?: { readonly seq: number; readonly hash: string };
+  /**
+   * The latest signed anchor (`readLatestAnchor`): the log must still hold its head, and no row
+   * after it may be dated before it.
+   */
+  readonly anchor?: AnchoredHead;
   /** Rows read per page. @default 5000 */
   readonly pageSize?: number;
 }
@@ -258,27 +301,8 @@ export async function verifyAuditLog(db: Queryable, options: VerifyOptions = {})
     after = page[page.length - 1]!.seq;
   }
 
-  // Requests, decisions and executions each wrote an audit row in the same transaction; one without is a row
-  // removed from the log (the only removal the chain alone cannot see is at its end).
-  const unrecorded = await db.query<{ id: string; what: string }>(
-    `SELECT r.id::text AS id, 'request' AS what FROM airlock.approval_requests r
-       WHERE NOT EXISTS (SELECT 1 FROM airlock.audit_log a WHERE a.request_id = r.id AND a.kind = 'approval.requested')
-     UNION ALL
-     SELECT d.request_id::text, 'decision' FROM airlock.approval_decisions d
-       WHERE NOT EXISTS (SELECT 1 FROM airlock.audit_log a WHERE a.request_id = d.request_id AND a.kind = 'approval.decided')
-     UNION ALL
-     SELECT r.id::text, 'execution' FROM airlock.approval_requests r
-       WHERE r.executed_at IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM airlock.audit_log a WHERE a.request_id = r.id AND a.kind = 'approval.executed')
-     ORDER BY 1, 2 LIMIT 100`,
-  );
-  for (const u of unrecorded.rows) {
-    problems.push({
-      seq: last?.seq ?? 0,
-      kind: "unrecorded",
-      message: `${u.what} for request ${u.id} has no audit row; audit rows were deleted (the log ends at row ${last?.seq ?? 0})`,
-    });
-  }
+  problems.push(...(await crossCheck(db, last?.seq ?? 0)));
+  if (options.anchor !== undefined) problems.push(...(await checkAnchor(db, options.anchor)));
   if (options.expectHead !== undefined) {
     const want = options.expectHead;
     const { rows } = await db.query<{ hash: string }>("SELECT hash FROM airlock.audit_log WHERE seq = $1", [want.seq]);
@@ -295,6 +319,36 @@ export async function verifyAuditLog(db: Queryable, options: VerifyOptions = {})
     }
   }
   return { ok: problems.length === 0, rows: count, head: last === undefined ? null : { seq: last.seq, hash: last.hash }, problems };
+}
+
+/** The anchored head against the log: still there, unchanged, and nothing dated into its past. */
+async function checkAnchor(db: Queryable, anchor: AnchoredHead): Promise<AuditProblem[]> {
+  const problems: AuditProblem[] = [];
+  const at = `the anchor of ${anchor.time.toISOString()} (${anchor.source})`;
+  if (anchor.sequence > 0) {
+    const { rows } = await db.query<{ hash: string }>("SELECT hash FROM airlock.audit_log WHERE seq = $1", [anchor.sequence]);
+    const found = rows[0]?.hash;
+    if (found === undefined) {
+      problems.push({ seq: anchor.sequence, kind: "anchor", message: `row ${anchor.sequence}, the head signed in ${at}, is no longer in the log; rows were removed (cut from its end, or deleted and the rest renumbered)` });
+    } else if (found !== anchor.hash) {
+      problems.push({
+        seq: anchor.sequence,
+        kind: "anchor",
+        message: `row ${anchor.sequence} has hash ${found.slice(0, 12)}…, not ${anchor.hash.slice(0, 12)}… signed in ${at}; the chain up to it was rewritten (rows inserted, deleted or changed, hashes recomputed)`,
+      });
+    }
+  } else if (anchor.hash !== GENESIS_HASH) {
+    problems.push({ seq: 0, kind: "anchor", message: `${at} signs an empty log with a hash other than the genesis hash; the anchor is malformed` });
+  }
+  const { rows } = await db.query<{ seq: string | number; at: Date | string }>(
+    "SELECT seq, at FROM airlock.audit_log WHERE seq > $1 AND at < $2 ORDER BY seq LIMIT 100",
+    [anchor.sequence, anchor.time.toISOString()],
+  );
+  for (const r of rows) {
+    const when = (r.at instanceof Date ? r.at : new Date(r.at)).toISOString();
+    problems.push({ seq: Number(r.seq), kind: "backdated", message: `row ${Number(r.seq)} comes after the head signed in ${at} but is dated ${when}, before it; it was written later and dated into the anchored past` });
+  }
+  return problems;
 }
 
 /** The seq of the row whose hash is `hash` (only asked when the chain breaks). */

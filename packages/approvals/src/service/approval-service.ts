@@ -161,7 +161,6 @@ export class ApprovalService {
               actor: `agent:${this.#model.name}`,
               payload: { tool: tool.name, release: this.#release, arguments: redacted, argumentsHash, traceId: action.traceId ?? null },
             },
-            this.#now(),
           ),
         );
       }
@@ -202,7 +201,6 @@ export class ApprovalService {
           actor: `agent:${this.#model.name}`,
           payload: { tool: tool.name, tier, riskClass: riskClass ?? null, release: this.#release, arguments: redacted, argumentsHash, traceId: action.traceId ?? null },
         },
-        now,
       );
       return true;
     });
@@ -235,9 +233,11 @@ export class ApprovalService {
     const decidedAt = this.#now();
     const edited = input.decision === "edited" ? (jsonSafe(input.editedArguments) as Record<string, unknown>) : undefined;
     const outcome = await this.#db.transaction(async (tx): Promise<{ mine: boolean; after?: ApprovalRequestRecord; existing?: DecisionRecord }> => {
-      const stored = await this.#store.insertDecision(tx, { requestId: req.id, decision: input.decision, decidedBy: input.actor, editedArguments: edited, via: input.via, attemptId, decidedAt });
+      // The one path that records a decision: airlock.record_decision stores it and moves the
+      // request's status with it (the service role may do neither directly; migration 0003).
+      const stored = await this.#store.recordDecision(tx, { requestId: req.id, decision: input.decision, decidedBy: input.actor, editedArguments: edited, via: input.via, attemptId, decidedAt });
       if (!stored.inserted) return { mine: stored.mine, ...(stored.existing === undefined ? {} : { existing: stored.existing }) };
-      const after = await this.#store.markDecided(tx, req.id, input.decision, decidedAt);
+      const after = await this.#store.getRequest(req.id, tx);
       await appendAudit(
         tx,
         {
@@ -253,7 +253,6 @@ export class ApprovalService {
             ...(edited === undefined ? {} : { editedArguments: redactArguments(edited), editedArgumentsHash: sha256(canonicalJson(edited)) }),
           },
         },
-        decidedAt,
       );
       return { mine: true, ...(after === undefined ? {} : { after }) };
     });
@@ -280,7 +279,6 @@ export class ApprovalService {
       appendAudit(
         tx,
         { kind: "approval.refused", agent: req.agent, actionType: req.actionType, requestId: req.id, actor, payload: { attempted, via, reason: "not an approver" } },
-        this.#now(),
       ),
     );
     return { outcome: "refused", reason: `<@${actor}> is not an approver for ${this.#model.name}` };
@@ -297,7 +295,6 @@ export class ApprovalService {
       appendAudit(
         tx,
         { kind: "incident", agent: this.#model.name, actionType: input.actionType, actor: input.reportedBy, payload: { description: input.description } },
-        this.#now(),
       ),
     );
   }

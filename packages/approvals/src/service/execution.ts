@@ -93,7 +93,6 @@ export async function consumeApproval(ctx: ExecutionContext, input: ConsumeInput
         actor: `agent:${ctx.agent}`,
         payload: { argumentsHash: hash, decision: d.decision, decidedBy: d.decidedBy, release: verdict.state.release },
       },
-      now,
     );
     return verdict;
   });
@@ -111,7 +110,6 @@ export async function consumeApproval(ctx: ExecutionContext, input: ConsumeInput
           actor: `agent:${ctx.agent}`,
           payload: { reason: outcome.reason, argumentsHash: hash, release: state.release },
         },
-        now,
       ),
     );
   }

@@ -135,36 +135,23 @@ export class RequestStore {
   }
 
   /**
-   * Inserts the decision unless the request has one. Returns whether this insert stored it, whether
-   * the stored decision is this attempt's (`mine`, also when an earlier try of the same attempt
-   * committed without our seeing it), and the stored decision when the insert was a no-op.
+   * Records the decision unless the request has one, through `airlock.record_decision` (migration
+   * 0003: the service role holds no INSERT on decisions and no UPDATE of a status; the function
+   * stores the decision and moves the request's status and Slack state with it). Returns whether
+   * this call stored it, whether the stored decision is this attempt's (`mine`, also when an
+   * earlier try of the same attempt committed without our seeing it), and the stored decision
+   * when the call was a no-op.
    */
-  async insertDecision(tx: Queryable, d: NewDecision): Promise<{ readonly mine: boolean; readonly inserted: boolean; readonly existing?: DecisionRecord }> {
-    const inserted = await tx.query(
-      `INSERT INTO airlock.approval_decisions (request_id, decision, decided_by, edited_arguments, via, attempt_id, decided_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
-      [d.requestId, d.decision, d.decidedBy, d.editedArguments === undefined ? null : JSON.stringify(d.editedArguments), d.via, d.attemptId, d.decidedAt.toISOString()],
+  async recordDecision(tx: Queryable, d: NewDecision): Promise<{ readonly mine: boolean; readonly inserted: boolean; readonly existing?: DecisionRecord }> {
+    const { rows } = await tx.query<{ inserted: boolean }>(
+      "SELECT airlock.record_decision($1, $2, $3, $4, $5, $6, $7, $8) AS inserted",
+      [d.requestId, d.decision, d.decidedBy, d.editedArguments === undefined ? null : JSON.stringify(d.editedArguments), d.via, d.attemptId, d.decidedAt.toISOString(), new Date(d.decidedAt.getTime() + LEASE_MS).toISOString()],
     );
-    if (inserted.rowCount !== 0) return { mine: true, inserted: true };
+    if (rows[0]?.inserted === true) return { mine: true, inserted: true };
     // Someone else's decision, or ours from an attempt whose COMMIT reply was lost.
     const existing = await tx.query<DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM airlock.approval_decisions WHERE request_id = $1`, [d.requestId]);
     const row = existing.rows[0];
     return row === undefined ? { mine: false, inserted: false } : { mine: row.attempt_id === d.attemptId, inserted: false, existing: toDecision(row) };
-  }
-
-  /** Marks the request decided and its Slack message due for the outcome; the updated request. */
-  async markDecided(tx: Queryable, requestId: string, decision: DecisionKind, decidedAt: Date): Promise<ApprovalRequestRecord | undefined> {
-    const updated = await tx.query<RequestRow>(
-      `UPDATE airlock.approval_requests
-          SET status = $2, decided_at = $3,
-              slack_state = CASE WHEN slack_ts IS NULL THEN slack_state ELSE 'update-pending' END,
-              slack_next_attempt_at = $4
-        WHERE id = $1
-        RETURNING ${REQUEST_COLUMNS}`,
-      [requestId, decision, decidedAt.toISOString(), new Date(decidedAt.getTime() + LEASE_MS).toISOString()],
-    );
-    return updated.rows[0] === undefined ? undefined : this.#toRequest(updated.rows[0]);
   }
 
   /** One of this agent's requests; undefined for another agent's and for a malformed id. */

@@ -14,3 +14,4 @@ export * from "./route53-resolver.ts";
 export * from "./sns-encryption.ts";
 export * from "./ec2-descriptions.ts";
 export * from "./log-encryption.ts";
+export * from "./audit-anchor.ts";

@@ -83,6 +83,17 @@ export const GATEWAY_ENV = {
   namespace: "AIRLOCK_NAMESPACE",
   /** The stack the gateway belongs to: the metric's `Stack` dimension. */
   stack: TASK_ENV.stack,
+  /** The audit anchor's bucket, key prefix and signing key (`AUDIT_ANCHOR_ENV`). */
+  anchorBucket: "AIRLOCK_AUDIT_ANCHOR_BUCKET",
+  anchorPrefix: "AIRLOCK_AUDIT_ANCHOR_PREFIX",
+  anchorKeyId: "AIRLOCK_AUDIT_ANCHOR_KEY_ID",
+} as const;
+
+/** Where the audit anchor is, for the gateway that writes it and `airlock audit verify` that reads it. */
+export const AUDIT_ANCHOR_ENV = {
+  bucket: GATEWAY_ENV.anchorBucket,
+  prefix: GATEWAY_ENV.anchorPrefix,
+  keyId: GATEWAY_ENV.anchorKeyId,
 } as const;
 
 /** The secret age monitor's Lambda: set by `SecretFunctions`. */

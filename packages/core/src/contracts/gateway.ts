@@ -52,7 +52,16 @@ export interface GatewayAction {
  * (`request`), read the decision (`decision`), and record, once, that an approved action is
  * being executed (`consume`: the receipt's single use, held by the service across processes).
  */
-export const GATEWAY_OPS = { request: "request", decision: "decision", consume: "consume" } as const;
+export const GATEWAY_OPS = {
+  request: "request",
+  decision: "decision",
+  consume: "consume",
+  /**
+   * The schedule's (never an agent's): sign the audit log's head and write it outside the
+   * database (`AUDIT_ANCHOR`). Refused through an agent's alias.
+   */
+  anchor: "anchor",
+} as const;
 
 /** A direct invocation by an agent. */
 export type GatewayInvocation =
@@ -67,6 +76,37 @@ export type GatewayInvocation =
        */
       readonly argumentsHash: string;
     };
+
+/** The schedule's invocation of the gateway that writes an audit anchor. */
+export interface GatewayAnchorInvocation {
+  readonly op: typeof GATEWAY_OPS.anchor;
+}
+
+/**
+ * A signed head of the approvals audit log, written by the gateway to the anchor bucket and read
+ * by `airlock audit verify`: the S3 object's JSON, its key layout and the signature's algorithm.
+ * Keys sort newest first (inverted sequence, then inverted time), so a listing's first version is
+ * the latest anchor.
+ */
+export const AUDIT_ANCHOR = {
+  format: "airlock.audit-anchor",
+  version: 1,
+  /** Default key prefix in the bucket. */
+  prefix: "audit-anchors/",
+  keySpec: "ECC_NIST_P256",
+  signingAlgorithm: "ECDSA_SHA_256",
+  messageType: "DIGEST",
+  /** Minutes between two anchors written by the gateway's schedule. */
+  everyMinutes: 5,
+} as const;
+
+/** The anchor object's JSON (`AUDIT_ANCHOR`). The signature is over sha256 of the canonical JSON of `{ format, version, head }`. */
+export interface AuditAnchorDocument {
+  readonly format: typeof AUDIT_ANCHOR.format;
+  readonly version: typeof AUDIT_ANCHOR.version;
+  readonly head: { readonly sequence: number; readonly hash: string; readonly time: string };
+  readonly signature: { readonly keyId: string; readonly algorithm: typeof AUDIT_ANCHOR.signingAlgorithm; readonly value: string };
+}
 
 /**
  * How long an approval may be executed after its decision: the service refuses a `consume`

@@ -1,0 +1,171 @@
+/**
+ * The audit log's head anchored outside the database: periodically (the gateway's schedule,
+ * `{ op: "anchor" }`) the head `{ sequence, hash, time }` is read under the chain lock with the
+ * database server's clock, its digest signed with an asymmetric KMS key (ECDSA_SHA_256,
+ * MessageType DIGEST) and the signed document written to an S3 bucket with Object Lock (compliance
+ * mode, versioned): neither the service's database role nor a database superuser can reach the
+ * key or the bucket. `airlock audit verify` reads the newest anchor back (listing object
+ * versions, so a delete marker cannot hide one), checks its signature with the same key (KMS
+ * Verify against the key the operator names, never one the object names), and hands its head to
+ * `verifyAuditLog`: a cut tail, a splice or a rewrite from genesis no longer holds the signed head,
+ * even when every row's hash is consistent. The facts these rely on are in
+ * `@airlock/core`'s `aws/audit-anchor.ts`.
+ */
+import { createHash } from "node:crypto";
+import { SignCommand, VerifyCommand, type KMSClient } from "@aws-sdk/client-kms";
+import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { AUDIT_ANCHOR, type AuditAnchorDocument } from "@airlock/core/contracts";
+import { canonicalJson } from "@airlock/core/hash";
+import type { Database } from "./db.ts";
+import { AUDIT_LOCK, GENESIS_HASH, serverTime, type AnchoredHead, type AuditProblem } from "./log.ts";
+
+/** Where anchors live and which key signs them. */
+export interface AnchorLocation {
+  readonly s3: S3Client;
+  readonly kms: KMSClient;
+  readonly bucket: string;
+  /** Key prefix, ending in `/`. @default "audit-anchors/" */
+  readonly prefix?: string;
+  /** The signing key's id, ARN or alias: the writer signs with it, the reader verifies with it. */
+  readonly keyId: string;
+}
+
+/** The head as the anchor records it. */
+export interface AnchorHead {
+  readonly sequence: number;
+  readonly hash: string;
+  /** The database server's clock, under the chain lock. */
+  readonly time: Date;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** Keys sort newest first: 10^16 - sequence, then 10^16 - milliseconds. */
+const INVERT = 10_000_000_000_000_000n;
+const inverted = (n: number) => (INVERT - BigInt(n)).toString().padStart(17, "0");
+
+/** The S3 key of the anchor of `head` under `prefix`. */
+export function anchorKey(prefix: string, head: AnchorHead): string {
+  return `${prefix}${inverted(head.sequence)}-${inverted(head.time.getTime())}.json`;
+}
+
+/** The 32 bytes the key signs: sha256 of the canonical JSON of `{ format, version, head }`. */
+export function anchorDigest(head: AnchorHead): Buffer {
+  const signed = { format: AUDIT_ANCHOR.format, version: AUDIT_ANCHOR.version, head: { sequence: head.sequence, hash: head.hash, time: head.time.toISOString() } };
+  return createHash("sha256").update(canonicalJson(signed)).digest();
+}
+
+/**
+ * The head now, read under the chain lock (so every row appended later is dated after `time`)
+ * with the database's clock. An empty log's head is sequence 0 and the genesis hash.
+ */
+export async function readHead(db: Database): Promise<AnchorHead> {
+  return db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [AUDIT_LOCK]);
+    const { rows } = await tx.query<{ seq: string | number; hash: string }>("SELECT seq, hash FROM airlock.audit_log ORDER BY seq DESC LIMIT 1");
+    const time = await serverTime(tx);
+    return rows[0] === undefined ? { sequence: 0, hash: GENESIS_HASH, time } : { sequence: Number(rows[0].seq), hash: rows[0].hash, time };
+  });
+}
+
+/** Signs the current head and writes it to the bucket; returns the head and the object's key. */
+export async function writeAnchor(db: Database, at: AnchorLocation): Promise<{ readonly head: AnchorHead; readonly key: string }> {
+  const head = await readHead(db);
+  const signed = await at.kms.send(
+    new SignCommand({ KeyId: at.keyId, Message: anchorDigest(head), MessageType: AUDIT_ANCHOR.messageType, SigningAlgorithm: AUDIT_ANCHOR.signingAlgorithm }),
+  );
+  if (signed.Signature === undefined) throw new Error(`KMS Sign with key ${at.keyId} returned no signature`);
+  const doc: AuditAnchorDocument = {
+    format: AUDIT_ANCHOR.format,
+    version: AUDIT_ANCHOR.version,
+    head: { sequence: head.sequence, hash: head.hash, time: head.time.toISOString() },
+    signature: { keyId: signed.KeyId ?? at.keyId, algorithm: AUDIT_ANCHOR.signingAlgorithm, value: Buffer.from(signed.Signature).toString("base64") },
+  };
+  const key = anchorKey(at.prefix ?? AUDIT_ANCHOR.prefix, head);
+  // The bucket's default retention locks the version; an upload under Object Lock needs a checksum.
+  await at.s3.send(new PutObjectCommand({ Bucket: at.bucket, Key: key, Body: JSON.stringify(doc), ContentType: "application/json", ChecksumAlgorithm: "SHA256" }));
+  return { head, key };
+}
+
+/** What reading the anchors found: the newest one whose signature holds, and what was wrong. */
+export interface AnchorReading {
+  readonly anchor?: AnchoredHead;
+  readonly problems: readonly AuditProblem[];
+}
+
+/** Parses an anchor object; a string says what is wrong with it. */
+export function parseAnchor(text: string): AuditAnchorDocument | string {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return "not JSON";
+  }
+  const d = raw as Partial<AuditAnchorDocument> | null;
+  if (d === null || typeof d !== "object" || d.format !== AUDIT_ANCHOR.format || d.version !== AUDIT_ANCHOR.version) return `not an ${AUDIT_ANCHOR.format} version ${AUDIT_ANCHOR.version} document`;
+  const h = d.head;
+  if (h === undefined || !Number.isSafeInteger(h.sequence) || h.sequence < 0 || typeof h.hash !== "string" || !SHA256_HEX.test(h.hash) || typeof h.time !== "string" || Number.isNaN(Date.parse(h.time))) {
+    return "its `head` is not { sequence ≥ 0, hash: 64 hex, time: ISO date }";
+  }
+  if (d.signature === undefined || typeof d.signature.value !== "string" || d.signature.algorithm !== AUDIT_ANCHOR.signingAlgorithm) return `its \`signature\` is not an ${AUDIT_ANCHOR.signingAlgorithm} signature`;
+  return d as AuditAnchorDocument;
+}
+
+/**
+ * The newest anchor under the prefix whose signature verifies with `keyId`. Anchors that fail
+ * (unreadable, malformed, signed by another key or not at all) are problems, and the next older one
+ * is tried; none at all is a problem too. `maxAgeMs` makes an anchor older than that (against
+ * `now`) a problem: the writer stopped, or newer anchors are being withheld.
+ */
+export async function readLatestAnchor(at: AnchorLocation, options: { readonly maxAgeMs?: number; readonly now?: Date; readonly tries?: number } = {}): Promise<AnchorReading> {
+  const prefix = at.prefix ?? AUDIT_ANCHOR.prefix;
+  const where = `s3://${at.bucket}/${prefix}`;
+  const problems: AuditProblem[] = [];
+  const listed = await at.s3.send(new ListObjectVersionsCommand({ Bucket: at.bucket, Prefix: prefix, MaxKeys: options.tries ?? 20 }));
+  // Versions, not objects: a delete marker on top of the newest anchor does not hide it.
+  const versions = (listed.Versions ?? []).filter((v) => v.Key !== undefined).sort((a, b) => (a.Key! < b.Key! ? -1 : a.Key! > b.Key! ? 1 : (b.LastModified?.getTime() ?? 0) - (a.LastModified?.getTime() ?? 0)));
+  for (const v of versions) {
+    const source = `s3://${at.bucket}/${v.Key}${v.VersionId === undefined ? "" : ` (version ${v.VersionId})`}`;
+    const got = await at.s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: v.Key!, ...(v.VersionId === undefined || v.VersionId === "null" ? {} : { VersionId: v.VersionId }) }));
+    const doc = parseAnchor((await got.Body?.transformToString("utf8")) ?? "");
+    if (typeof doc === "string") {
+      problems.push({ seq: 0, kind: "anchor", message: `anchor ${source} is unreadable: ${doc}; it was not written by the gateway` });
+      continue;
+    }
+    const head: AnchorHead = { sequence: doc.head.sequence, hash: doc.head.hash, time: new Date(doc.head.time) };
+    if (!(await signatureHolds(at, head, doc.signature.value))) {
+      problems.push({ seq: doc.head.sequence, kind: "anchor", message: `anchor ${source} (row ${doc.head.sequence}) does not verify with key ${at.keyId}; it is forged or corrupted, and is ignored` });
+      continue;
+    }
+    const now = options.now ?? new Date();
+    if (options.maxAgeMs !== undefined && now.getTime() - head.time.getTime() > options.maxAgeMs) {
+      problems.push({
+        seq: head.sequence,
+        kind: "anchor",
+        message: `the newest valid anchor (${source}) was taken at ${head.time.toISOString()}, more than ${Math.round(options.maxAgeMs / 60_000)} minutes ago; the gateway's anchor schedule stopped (or newer anchors are missing)`,
+      });
+    }
+    return { anchor: { ...head, source }, problems };
+  }
+  problems.push({ seq: 0, kind: "anchor", message: `no valid anchor in ${where}${versions.length === 0 ? "" : ` among its ${versions.length} newest`}; the log cannot be checked against a head kept outside the database (the gateway writes one every ${AUDIT_ANCHOR.everyMinutes} minutes)` });
+  return { problems };
+}
+
+/** KMS Verify of the digest with the operator's key; false for an invalid signature. */
+async function signatureHolds(at: AnchorLocation, head: AnchorHead, signature: string): Promise<boolean> {
+  try {
+    const out = await at.kms.send(
+      new VerifyCommand({
+        KeyId: at.keyId,
+        Message: anchorDigest(head),
+        MessageType: AUDIT_ANCHOR.messageType,
+        Signature: Buffer.from(signature, "base64"),
+        SigningAlgorithm: AUDIT_ANCHOR.signingAlgorithm,
+      }),
+    );
+    return out.SignatureValid === true;
+  } catch (e) {
+    // KMS answers an invalid signature with KMSInvalidSignatureException, not SignatureValid false.
+    if ((e as { name?: string }).name === "KMSInvalidSignatureException") return false;
+    throw e;
+  }
+}
