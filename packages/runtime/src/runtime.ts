@@ -2,7 +2,9 @@
  * One guarded tool call from start to end: the guard decides; a call that may run runs (traced);
  * a call that needs a person waits at the checkpoint (its wait traced as a span of its own), and
  * then runs once with exactly what was approved. Every way it does not run is a tool result for
- * the model. This is what the SDK integrations call for each tool use.
+ * the model. This is what the SDK integrations call for each tool use: `callTool` whole (the
+ * Claude API loop), or its two halves `authorize` and `perform` (the Agent SDK, which asks in its
+ * permission callback and runs in the tool's handler).
  */
 import type { CallWrapper } from "@airlock/trace";
 import type { AskOptions, HumanCheckpoint, Receipt } from "./checkpoint.ts";
@@ -36,18 +38,44 @@ export interface ToolRan<T> {
 
 export type ToolCallOutcome<T> = ToolRan<T> | ToolRefusal;
 
+/**
+ * A call the runtime allows and has not run yet ({@link AgentRuntime.authorize}): the arguments
+ * to run and, when a person approved, the receipt that spends the approval. Only the runtime that
+ * issued it can perform it, once.
+ */
+export interface ToolAuthorization {
+  readonly ok: true;
+  readonly tool: string;
+  /** What runs: the guard's arguments, or the receipt's (the approver's, when edited). Frozen. */
+  readonly arguments: Readonly<Record<string, unknown>>;
+  /** The approval to spend, when a person decided. */
+  readonly receipt?: Receipt;
+}
+
 /** The span name of the wait for a person's decision on `tool`. */
 export const approvalSpanName = (tool: string): string => `approval-wait:${tool}`;
+
+const withoutVerdict = (d: { readonly verdict: "refuse" } & ToolRefusal): ToolRefusal => {
+  const { verdict: _, ...r } = d;
+  return r;
+};
 
 export class AgentRuntime {
   readonly guard: ToolGuard;
   readonly #checkpoint: HumanCheckpoint | undefined;
   readonly #tracer: CallWrapper | undefined;
+  /** Authorizations this runtime issued and has not performed. */
+  readonly #issued = new WeakSet<ToolAuthorization>();
 
   constructor(options: AgentRuntimeOptions) {
     this.guard = options.guard;
     this.#checkpoint = options.checkpoint;
     this.#tracer = options.tracer;
+  }
+
+  /** Where this runtime traces (the SDK integrations trace model calls there too). */
+  get tracer(): CallWrapper | undefined {
+    return this.#tracer;
   }
 
   #traced<T>(name: string, args: unknown, fn: () => T | Promise<T>): Promise<T> {
@@ -59,15 +87,20 @@ export class AgentRuntime {
    * Returns the tool's value or a tool result for the model; the tool's own error is rethrown.
    */
   async callTool<T>(name: string, args: unknown, impl: ToolImplementation<T>, options: AskOptions = {}): Promise<ToolCallOutcome<T>> {
+    const authorized = await this.authorize(name, args, options);
+    return authorized.ok ? this.perform(authorized, impl) : authorized;
+  }
+
+  /**
+   * The first half of {@link callTool}: the guard decides, and a person is asked when the call
+   * needs one (the wait traced as `approval-wait:<tool>`). Returns what may run, or a tool result
+   * for the model. Nothing runs yet: {@link perform} runs it (the Agent SDK integration asks in its
+   * permission callback and runs in the tool's handler).
+   */
+  async authorize(name: string, args: unknown, options: AskOptions = {}): Promise<ToolAuthorization | ToolRefusal> {
     const decision = this.guard.check(name, args);
-    if (decision.verdict === "refuse") {
-      const { verdict: _, ...r } = decision;
-      return r;
-    }
-    if (decision.verdict === "run") {
-      const frozen = Object.freeze({ ...decision.arguments });
-      return { ok: true, value: await this.#traced(name, frozen, () => impl(frozen)) };
-    }
+    if (decision.verdict === "refuse") return withoutVerdict(decision);
+    if (decision.verdict === "run") return this.#issue({ ok: true, tool: decision.tool.name, arguments: Object.freeze({ ...decision.arguments }) });
     const checkpoint = this.#checkpoint;
     if (checkpoint === undefined) {
       return refusal(name, "approval-unavailable", `The call to "${name}" needs a person's approval and this agent has no approval gateway configured; it was not run.`);
@@ -89,10 +122,37 @@ export class AgentRuntime {
       // The approver's arguments pass the same schema and policy; a forbidden edit does not run.
       const again = this.guard.check(name, receipt.arguments);
       if (again.verdict === "refuse") {
-        const { verdict: _, ...r } = again;
+        const r = withoutVerdict(again);
         return { ...r, requestId: receipt.requestId, content: `The edited arguments approved for "${name}" (request ${receipt.requestId}) were refused: ${r.content}` };
       }
     }
+    return this.#issue({ ok: true, tool: name, arguments: receipt.arguments, receipt });
+  }
+
+  #issue(a: ToolAuthorization): ToolAuthorization {
+    Object.freeze(a);
+    this.#issued.add(a);
+    return a;
+  }
+
+  /**
+   * The second half of {@link callTool}: runs what {@link authorize} allowed, once: an approved
+   * call through the checkpoint's `execute` (the receipt spent with the gateway first), another
+   * at once; each run traced as a tool call. An authorization this runtime did not issue, or one
+   * already performed, is refused (`receipt-refused`) and does not run.
+   */
+  async perform<T>(authorization: ToolAuthorization, impl: ToolImplementation<T>): Promise<ToolCallOutcome<T>> {
+    const name = authorization.tool;
+    if (!this.#issued.has(authorization)) {
+      return refusal(name, "receipt-refused", `The call to "${name}" was not run: its authorization was not issued by this agent's runtime, or was used already.`, authorization.receipt?.requestId);
+    }
+    this.#issued.delete(authorization);
+    const receipt = authorization.receipt;
+    if (receipt === undefined) {
+      const args = authorization.arguments;
+      return { ok: true, value: await this.#traced(name, args, () => impl(args)) };
+    }
+    const checkpoint = this.#checkpoint!;
     const ran = await checkpoint.execute(receipt, (a) => this.#traced(name, a, () => impl(a)));
     return ran.ok ? { ok: true, value: ran.value, receipt } : ran;
   }
