@@ -4,7 +4,9 @@ import { recordProgram } from "../src/plan/record.ts";
 import { AgentPlatform, privateRoutesVia } from "../src/platform/index.ts";
 import { AgentDeployment, validateReleases } from "../src/agent/agent-deployment.ts";
 import { all, exampleModel, find, json, modelOf, recordDeployment, TEST_APPROVALS, TEST_TRANSIT_GATEWAY, WIRING_ONLY } from "./harness.ts";
-import { compile } from "@airlock/core";
+import { actionFacts, actionTakesResource, compile, isRequiredWildcard } from "@airlock/core";
+import { SANDBOX_TASK, TASK_ENV } from "@airlock/core/contracts";
+import { IamNoWildcardResources } from "../../guardrails/src/rules/iam/IamNoWildcardResources.ts";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -54,7 +56,40 @@ describe("sandbox for code-executing tools", () => {
       Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
     });
     assert.deepEqual(bySid.ModelInvokeBedrockProfile.Resource, ["arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"]);
-    assert.ok(!JSON.stringify(policy).includes("*"));
+    // What the sandbox runner calls besides RunTask: its tasks, only in the cluster, and its streams, only in the agent's log group
+    assert.deepEqual(bySid.SandboxWatchTasks, {
+      Sid: "SandboxWatchTasks",
+      Effect: "Allow",
+      Action: ["ecs:DescribeTasks", "ecs:StopTask"],
+      Resource: ["arn:aws:ecs:us-east-1:123456789012:task/platform-cluster/*"],
+      Condition: { ArnEquals: { "ecs:cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/platform-cluster" } },
+    });
+    // The agent's log group, as its execution role writes it
+    const execution = json(find(rec, "aws:iam/rolePolicy:RolePolicy", "data-agent-execution"), "policy");
+    const logGroupArn = (execution.Statement.find((st: any) => st.Sid === "WriteOwnLogGroup").Resource[0] as string).replace(/:log-stream:\*$/, "");
+    assert.match(logGroupArn, /^arn:aws:logs:us-east-1:123456789012:log-group:\/airlock\//);
+    assert.deepEqual(bySid.SandboxReadOutput, { Sid: "SandboxReadOutput", Effect: "Allow", Action: ["logs:GetLogEvents"], Resource: [`${logGroupArn}:log-stream:sandbox/sandbox/*`] });
+    // Those two wildcards are the only ones, each one the guardrails accept (REQUIRED_WILDCARDS), and AIR-G002 passes the policy
+    const wild = policy.Statement.flatMap((st: any) => st.Resource.filter((r: string) => r.includes("*")).flatMap((r: string) => st.Action.map((a: string) => [a, r])));
+    assert.deepEqual(wild.map(([a]: string[]) => a), ["ecs:DescribeTasks", "ecs:StopTask", "logs:GetLogEvents"]);
+    for (const [a, r] of wild) assert.ok(isRequiredWildcard(a, r), `${a} on ${r}`);
+    assert.ok(!JSON.stringify(policy.Statement.map((st: any) => st.Action)).includes("*"));
+    assert.deepEqual(await IamNoWildcardResources.check("aws:iam/rolePolicy:RolePolicy", { policy: JSON.stringify(policy) }), { status: "compliant" });
+    // Each action acts on the resource type it is given, per the IAM dataset
+    for (const st of policy.Statement.filter((x: any) => x.Sid.startsWith("Sandbox"))) {
+      for (const a of st.Action) for (const r of st.Resource) assert.ok(await actionTakesResource((await actionFacts(a))!, r), `${a} does not act on ${r}`);
+    }
+  });
+
+  it("tells the agent's task where the sandbox writes its output (AIRLOCK_SANDBOX_LOG_GROUP), and names the sandbox's container and stream prefix as the runner reads them", async () => {
+    const rec = await recordDeployment(await modelOf(sandboxManifest()));
+    const [agent] = json(find(rec, "aws:ecs/taskDefinition:TaskDefinition", "data-agent-release-current"), "containerDefinitions");
+    const env = Object.fromEntries(agent.environment.map((e: any) => [e.name, e.value]));
+    assert.equal(env[TASK_ENV.sandboxLogGroup], find(rec, "aws:cloudwatch/logGroup:LogGroup", "data-agent-observability-logs").inputs.name);
+    const [container] = json(find(rec, "aws:ecs/taskDefinition:TaskDefinition", "data-agent-sandbox"), "containerDefinitions");
+    assert.equal(container.name, SANDBOX_TASK.container);
+    assert.equal(container.logConfiguration.options["awslogs-group"], env[TASK_ENV.sandboxLogGroup]);
+    assert.equal(container.logConfiguration.options["awslogs-stream-prefix"], SANDBOX_TASK.streamPrefix);
   });
 
   it("gives the sandbox no policy, no secrets and no egress beyond the endpoints it needs to start", async () => {

@@ -1,15 +1,26 @@
 /**
- * The only wildcards Airlock itself writes, each forced by AWS and confined to a role the agent's
- * code never holds (execution, sandbox execution, rotation and monitor roles). The agent's task role never has one
- * unless its manifest allows it with a reason. Guardrails accept exactly these.
+ * The only wildcards Airlock itself writes, each forced by AWS. Most are confined to a role the
+ * agent's code never holds (execution, sandbox execution, rotation and monitor roles). The agent's
+ * task role has only the sandbox runner's two, when a tool runs code: the tasks of its cluster
+ * (ECS names a task when RunTask starts it; the statement's `ecs:cluster` condition holds it to
+ * the cluster) and the sandbox's log streams in its own log group (one per task, named by the
+ * awslogs driver); any other wildcard there needs the manifest's reason. Guardrails accept exactly these.
  */
+import { SANDBOX_TASK } from "../contracts/environment.ts";
+
 
 export interface RequiredWildcard {
   readonly actions: readonly string[];
-  /** `*` exactly, or a suffix that must follow an exact log group ARN. */
-  readonly resource: "*" | ":log-stream:*";
+  /**
+   * `*` exactly; a suffix that must follow an exact log group ARN (`:log-stream:*`, or the
+   * sandbox's streams); or `:task/<cluster>/*`, every task of one exact cluster.
+   */
+  readonly resource: "*" | ":log-stream:*" | ":task/<cluster>/*" | typeof SANDBOX_LOG_STREAMS;
   readonly reason: string;
 }
+
+/** The sandbox task's log streams in a log group: `:log-stream:<prefix>/<container>/*` (awslogs names each `<prefix>/<container>/<task id>`). */
+export const SANDBOX_LOG_STREAMS = `:log-stream:${SANDBOX_TASK.streamPrefix}/${SANDBOX_TASK.container}/*` as const;
 
 export const REQUIRED_WILDCARDS: readonly RequiredWildcard[] = [
   {
@@ -27,13 +38,27 @@ export const REQUIRED_WILDCARDS: readonly RequiredWildcard[] = [
     resource: ":log-stream:*",
     reason: "ECS and Lambda name log streams at run time; the log group itself is exact",
   },
+  {
+    actions: ["ecs:DescribeTasks", "ecs:StopTask"],
+    resource: ":task/<cluster>/*",
+    reason: "the sandbox runner waits for and stops the sandbox tasks it starts, whose ids ECS gives at RunTask; the cluster is exact and the statement's ecs:cluster condition holds it there",
+  },
+  {
+    actions: ["logs:GetLogEvents"],
+    resource: SANDBOX_LOG_STREAMS,
+    reason: "the sandbox runner reads a sandbox task's output from its log stream, which awslogs names after the task id; the log group and the stream prefix are exact",
+  },
 ];
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const LOG_GROUP_ARN = "arn:aws[a-z-]*:logs:[a-z0-9-]+:\\d{12}:log-group:[^*]+";
 
 /** Whether `action` on `resource` is one of the required wildcards above. */
 export function isRequiredWildcard(action: string, resource: string): boolean {
   return REQUIRED_WILDCARDS.some((w) => {
     if (!w.actions.includes(action)) return false;
     if (w.resource === "*") return resource === "*";
-    return /^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[^*]+:log-stream:\*$/.test(resource);
+    if (w.resource === ":task/<cluster>/*") return /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task\/[A-Za-z0-9_-]+\/\*$/.test(resource);
+    return new RegExp(`^${LOG_GROUP_ARN}${escape(w.resource)}$`).test(resource);
   });
 }

@@ -309,7 +309,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
       stack,
       ...(bedrock !== undefined ? { bedrock } : {}),
       ...(approvalAlias ? { approvalAliasArn: approvalAlias.arn } : {}),
-      ...(sandbox ? { sandbox: { clusterArn: platform.clusterArn, taskDefinitionArn: sandbox.taskDefinitionArn, subnetIds: platform.isolatedSubnetIds, securityGroupId: sandbox.securityGroupId } } : {}),
+      ...(sandbox ? { sandbox: { clusterArn: platform.clusterArn, taskDefinitionArn: sandbox.taskDefinitionArn, subnetIds: platform.isolatedSubnetIds, securityGroupId: sandbox.securityGroupId, logGroupName: sandbox.logGroupName } } : {}),
     });
     const secretRefs: Record<string, pulumi.Output<string>> = Object.fromEntries(runtimeSecrets.map((s) => [s.envName, secrets.arns[s.name]!]));
     this.releaseTaskDefinitionArns = releaseTaskDefinitions(

@@ -12,7 +12,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { sanitizeSecurityGroupDescription, type AgentModel } from "@airlock/core";
-import { COMPONENT_TOKENS, SANDBOX_ENV, TAGS } from "@airlock/core/contracts";
+import { COMPONENT_TOKENS, SANDBOX_ENV, SANDBOX_TASK, TAGS } from "@airlock/core/contracts";
 import type { AgentPlatform } from "../platform/agent-platform.ts";
 import { policyJson, type StatementInput } from "../policy.ts";
 import { ECS_TASKS_SERVICE, ecrPullStatements, ecrRepositoryArn, logStatement, serviceTrustPolicy } from "../iam/index.ts";
@@ -21,8 +21,8 @@ import { roleTag } from "../tags.ts";
 import { fargateTaskDefinition, hardenedContainer, parseEcrImage } from "./container.ts";
 import { endpointEgressRules } from "./egress.ts";
 
-/** Name of the container in the sandbox task definition (code-executing tools). */
-export const SANDBOX_CONTAINER = "sandbox";
+/** Name of the container in the sandbox task definition (code-executing tools): the runner's RunTask overrides name it. */
+export const SANDBOX_CONTAINER = SANDBOX_TASK.container;
 
 /** What the agent's task role needs to start the sandbox: its task definition and the two roles it passes. */
 export interface SandboxRefs {
@@ -30,6 +30,9 @@ export interface SandboxRefs {
   readonly taskRoleArn: pulumi.Output<string>;
   readonly executionRoleArn: pulumi.Output<string>;
   readonly securityGroupId: pulumi.Output<string>;
+  /** The agent's log group, where the sandbox's container writes (the runner reads a run's output there). */
+  readonly logGroupName: pulumi.Output<string>;
+  readonly logGroupArn: pulumi.Output<string>;
 }
 
 /** The sandbox's execution role statements: pull exactly its image's repository, write the agent's log group. */
@@ -48,7 +51,8 @@ export function sandboxContainer(model: AgentModel, spec: NonNullable<AgentModel
     secrets: {},
     logGroupName,
     region,
-    streamPrefix: "sandbox",
+    // Each task's stream is `<prefix>/<container>/<task id>`, where the runner reads its output.
+    streamPrefix: SANDBOX_TASK.streamPrefix,
   });
 }
 
@@ -72,6 +76,8 @@ export class Sandbox extends pulumi.ComponentResource implements SandboxRefs {
   readonly taskRoleArn: pulumi.Output<string>;
   readonly executionRoleArn: pulumi.Output<string>;
   readonly securityGroupId: pulumi.Output<string>;
+  readonly logGroupName: pulumi.Output<string>;
+  readonly logGroupArn: pulumi.Output<string>;
 
   /** `deployment` is the AgentDeployment the sandbox belongs to (its parent). */
   constructor(name: string, args: SandboxArgs, deployment: pulumi.Resource) {
@@ -126,6 +132,8 @@ export class Sandbox extends pulumi.ComponentResource implements SandboxRefs {
     this.taskRoleArn = taskRole.arn;
     this.executionRoleArn = executionRole.arn;
     this.securityGroupId = sg.id;
+    this.logGroupName = args.logGroupName;
+    this.logGroupArn = args.logGroupArn;
     this.registerOutputs({ taskDefinitionArn: td.arn, securityGroupId: sg.id });
   }
 }

@@ -26,6 +26,8 @@ export interface AgentEnvironmentRefs {
     readonly taskDefinitionArn: pulumi.Input<string>;
     readonly subnetIds: pulumi.Output<string[]>;
     readonly securityGroupId: pulumi.Input<string>;
+    /** Where the sandbox's container writes its output (the runner reads it back). */
+    readonly logGroupName: pulumi.Input<string>;
   };
 }
 
@@ -50,6 +52,7 @@ export function agentEnvironment(model: AgentModel, refs: AgentEnvironmentRefs):
           [TASK_ENV.sandboxTaskDefinition]: sandbox.taskDefinitionArn,
           [TASK_ENV.sandboxSubnets]: sandbox.subnetIds.apply(encodeList),
           [TASK_ENV.sandboxSecurityGroup]: sandbox.securityGroupId,
+          [TASK_ENV.sandboxLogGroup]: sandbox.logGroupName,
         }
       : {}),
   };

