@@ -75,8 +75,11 @@ export interface SlackClientOptions {
   /** @default "https://slack.com/api/" */
   readonly slackApiUrl?: string;
   /**
-   * Retries per call before the request is left to the outbox.
-   * @default 2
+   * Retries per call before the request is left to the outbox. They apply to every method,
+   * `chat.postMessage` included, which is not idempotent: a retry after Slack posted but answered
+   * 500 or too late posts the request twice. Leave it at 0; the outbox retries, and looks in the
+   * channel history for the earlier post first.
+   * @default 0
    */
   readonly retries?: number;
   /**
@@ -86,11 +89,18 @@ export interface SlackClientOptions {
   readonly timeoutMs?: number;
 }
 
-/** A `WebClient` for the service: few quick retries (the outbox does the patient ones). */
+/**
+ * A `WebClient` for the service, without the client's own retries: its default policy is "Retry up
+ * to 10 times, over the span of about 30 minutes" (`retryPolicies.tenRetriesInAboutThirtyMinutes`,
+ * https://docs.slack.dev/tools/node-slack-sdk/reference/web-api/variables/retryPolicies), for every
+ * method, and a retried `chat.postMessage` is a second message. Failures go to the outbox, which
+ * looks for an earlier post before posting again. Rate-limited calls are rejected
+ * (`rejectRateLimitedCalls`) rather than waited out inside a request.
+ */
 export function createSlackClient(token: string, options: SlackClientOptions = {}): WebClient {
   return new WebClient(token, {
     ...(options.slackApiUrl === undefined ? {} : { slackApiUrl: options.slackApiUrl }),
-    retryConfig: { retries: options.retries ?? 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
+    retryConfig: { retries: options.retries ?? 0, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
     timeout: options.timeoutMs ?? 10_000,
     rejectRateLimitedCalls: true,
   });

@@ -5,7 +5,6 @@
  */
 import { decisionButton, editModal, ACTION_APPROVE, ACTION_EDIT, EDIT_BLOCK, EDIT_CALLBACK, EDIT_INPUT } from "../slack/blocks.ts";
 import { containsRedaction } from "../redact.ts";
-import { escapeControl } from "../slack/inert.ts";
 import type { ApprovalRequestRecord, DecideInput, DecideResult, DecisionKind, DecisionRecord, DecisionVia } from "../types.ts";
 import { describeError, type SlackApi } from "./outbox.ts";
 
@@ -136,7 +135,7 @@ async function tellUser(ctx: InteractionContext, result: DecideResult, user: str
   const text =
     result.outcome === "already-decided"
       ? `Already ${result.decision.decision} by <@${result.decision.decidedBy}> at ${result.decision.decidedAt.toISOString()}; your click changed nothing.`
-      : `Not recorded: ${escapeControl(result.reason)}.`;
+      : `Not recorded: ${result.reason}.`;
   try {
     await ctx.slack.chat.postEphemeral({ channel, user, text });
   } catch (e) {

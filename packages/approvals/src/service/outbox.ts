@@ -2,13 +2,15 @@
  * The Slack outbox: posts a request's message, shows a decision's outcome on it, and retries
  * whatever Slack refused, with backoff, from the rows of the store. A retried post first looks in
  * the channel's history for the message an earlier attempt may have posted without recording it,
- * so a request reaches approvers once even across a crash between Slack and the store.
+ * so a request reaches approvers once even across a crash between Slack and the store, a post
+ * Slack accepted but answered 500 or too late (the client itself never retries, config.ts), and two
+ * instances asked for one request at once (a post is made only by whoever holds the row's lease).
  */
 import { redactSecrets } from "@airlock/core/secret-patterns";
 import type { WebClient } from "@slack/web-api";
 import { outcomeMessage, requestMessage } from "../slack/blocks.ts";
 import type { ApprovalRequestRecord, DecisionRecord } from "../types.ts";
-import type { RequestStore } from "./store.ts";
+import { LEASE_MS, type RequestStore } from "./store.ts";
 
 /**
  * The Slack calls the service makes (a `WebClient` satisfies it). The bot token needs
@@ -92,7 +94,7 @@ export class SlackOutbox {
     for (const req of claimed) {
       if (req.status === "pending") {
         // Every outbox post is a retry: the first attempt was requestApproval's.
-        if (await this.post(req, { retry: true })) posted++;
+        if (await this.post(req, { retry: true, claimed: true })) posted++;
         else failed++;
         continue;
       }
@@ -113,9 +115,18 @@ export class SlackOutbox {
    * Posts a request and records its message. A `retry` first looks for the message an earlier
    * attempt may have posted without recording it, and records that one instead of posting again.
    */
-  async post(req: ApprovalRequestRecord, options: { readonly retry: boolean }): Promise<boolean> {
+  async post(req: ApprovalRequestRecord, options: { readonly retry: boolean; readonly claimed?: boolean }): Promise<boolean> {
     let call = "chat.postMessage";
     try {
+      // A retry not already holding the row (the outbox's claim) claims it first: another
+      // instance's post may be in flight, or waiting out its backoff. Without the row, only look.
+      if (options.retry && options.claimed !== true && !(await this.#claim(req))) {
+        const seen = await this.#findPosted(req);
+        if (seen === undefined) return false;
+        call = `recording message ${seen} found in the channel history`;
+        await this.#store.recordPosted(req.id, this.#channel, seen);
+        return true;
+      }
       const found = options.retry ? await this.#findPosted(req) : undefined;
       if (found !== undefined) {
         call = `recording message ${found} found in the channel history`;
@@ -176,6 +187,22 @@ export class SlackOutbox {
       await this.#failed(req, "chat.update", e);
       return false;
     }
+  }
+
+  /**
+   * Takes an unposted request's row for one post (the lease the outbox's claim and the request's
+   * insert take), unless another attempt holds it: false then. The row is the claim, so two
+   * instances asked for one request at once post it once.
+   */
+  async #claim(req: ApprovalRequestRecord): Promise<boolean> {
+    const now = this.#now();
+    const { rowCount } = await this.#store.db.query(
+      `UPDATE airlock.approval_requests SET slack_next_attempt_at = $3
+        WHERE id = $1 AND agent = $2 AND slack_state = 'unposted' AND (slack_next_attempt_at IS NULL OR slack_next_attempt_at <= $4)
+        RETURNING id`,
+      [req.id, req.agent, new Date(now.getTime() + LEASE_MS).toISOString(), now.toISOString()],
+    );
+    return rowCount !== 0;
   }
 
   /**

@@ -37,6 +37,15 @@ export class SlackReceiver {
   readonly calls: SlackCall[] = [];
   /** When set, every call answers this HTTP status (an outage). */
   failWith: number | undefined;
+  /**
+   * When set, `chat.postMessage` accepts the message (it is in the channel, and in the history)
+   * and then answers this HTTP status: Slack posted it but the caller hears a failure.
+   */
+  acceptThenFail: number | undefined;
+  /** When set, `chat.postMessage` accepts the message and answers only after this many ms (later than a client's timeout). */
+  acceptThenDelayMs: number | undefined;
+  /** When set, `chat.postMessage` waits for this promise before accepting (a post still in flight). */
+  holdPosts: Promise<void> | undefined;
   /** When set, calls answer `{ ok: false, error }` (a Slack API error). */
   apiError: string | undefined;
   /** Fixed answers by method (e.g. `apps.connections.open` → the Socket Mode URL). */
@@ -61,7 +70,7 @@ export class SlackReceiver {
     this.#server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
+      req.on("end", async () => {
         const method = (req.url ?? "").replace(/^\/api\//, "").replace(/\?.*$/, "");
         const raw = Buffer.concat(chunks).toString("utf8");
         const args: Record<string, unknown> = {};
@@ -78,7 +87,9 @@ export class SlackReceiver {
           res.end("upstream unavailable");
           return;
         }
-        res.writeHead(200, { "content-type": "application/json" });
+        // Not yet sent: an accept-then-fail post still answers another status.
+        res.statusCode = 200;
+        res.setHeader("content-type", "application/json");
         if (this.apiError !== undefined) {
           res.end(JSON.stringify({ ok: false, error: this.apiError }));
           return;
@@ -98,10 +109,17 @@ export class SlackReceiver {
           return;
         }
         const ts = method === "chat.update" ? args.ts : this.#nextTs();
+        if (method === "chat.postMessage" && this.holdPosts !== undefined) await this.holdPosts;
         if (method === "chat.postMessage" && channel !== undefined && typeof ts === "string") {
           this.messages.push({ channel, ts, text: args.text, metadata: args.metadata, botId: RECEIVER_BOT_ID });
+          if (this.acceptThenFail !== undefined) {
+            res.writeHead(this.acceptThenFail, { "content-type": "text/plain" });
+            res.end("upstream timed out after posting");
+            return;
+          }
+          if (this.acceptThenDelayMs !== undefined) await new Promise((r) => setTimeout(r, this.acceptThenDelayMs));
         }
-        res.end(JSON.stringify({ ok: true, channel, ts }));
+        if (!res.writableEnded && !res.destroyed) res.end(JSON.stringify({ ok: true, channel, ts }));
       });
     });
     await new Promise<void>((r) => this.#server!.listen(0, "127.0.0.1", r));
