@@ -48,7 +48,7 @@ export const GET_LOG_EVENTS_PAGING = {
   source: {
     url: GET_LOG_EVENTS,
     quote:
-      "By default, this operation returns as many log events as can fit in a response size of 1MB (up to 10,000 log events). … nextForwardToken: The token for the next set of items in the forward direction. The token expires after 24 hours. If you have reached the end of the stream, it returns the same token you passed in.",
+      "By default, this operation returns as much log events as can fit in a response size of 1MB, up to 10,000 log events. … nextForwardToken: The token for the next set of items in the forward direction. The token expires after 24 hours. If you have reached the end of the stream, it returns the same token you passed in.",
     checked: FACTS_CHECKED,
   } satisfies FactSource,
 } as const;
