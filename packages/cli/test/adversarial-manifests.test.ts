@@ -147,4 +147,21 @@ describe("airlock plan on adversarial manifests", () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /allows internal\.acme\.example\.com at 10\.40\.3\.0\/24, which overlaps the platform's VPC \(10\.40\.0\.0\/16\)/);
   });
+
+  for (const [what, arn, pattern] of [
+    ["another account's table", "arn:aws:dynamodb:us-east-1:999999999999:table/orders", /tools\[0\]\.aws\[0\]\.resources\[0\]: "arn:aws:dynamodb:us-east-1:999999999999:table\/orders" is in account 999999999999, not the agent's account 123456789012/],
+    ["an aws-cn table", "arn:aws-cn:dynamodb:cn-north-1:123456789012:table/orders", /is in partition aws-cn, but the agent is in aws/],
+    ["a made-up partition", "arn:aws-moon:dynamodb:us-east-1:123456789012:table/orders", /names partition "aws-moon", which AWS does not have/],
+    ["a ? wildcard", "arn:aws:dynamodb:us-east-1:123456789012:table/order?", /contains a wildcard \(`\?` matches any one character\)/],
+    ["a eu-west-1 table for the us-east-1 platform", "arn:aws:dynamodb:eu-west-1:123456789012:table/orders", /`tools`: tool `read_orders` of agent `probe-agent` is granted arn:aws:dynamodb:eu-west-1:123456789012:table\/orders, in eu-west-1, but the platform deploys to us-east-1/],
+  ] as const) {
+    it(`given ${what}, when planned, then exit 2 naming the resource and the fix`, async () => {
+      const m = manifest();
+      m.tools[0].aws[0].resources = [arn];
+      const r = await planManifest(m);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stdout, "");
+    });
+  }
 });

@@ -28,12 +28,14 @@ export async function compileGrant(tool: ToolSpec, grant: AwsGrant, path: string
   }
   let wildcard = false;
   grant.resources.forEach((r, k) => {
-    if (r.includes("*")) {
+    // IAM matches `?` in a resource as any one character, as it matches `*` as any run.
+    if (r.includes("*") || r.includes("?")) {
       wildcard = true;
       if (!tool.allowWildcard) {
+        const which = r.includes("*") ? "" : " (`?` matches any one character)";
         problems.add(
           `${path}.resources[${k}]`,
-          `"${r}" contains a wildcard; list exact resource ARNs, or set \`allowWildcard.reason\` on the tool if a wildcard is truly needed`,
+          `"${r}" contains a wildcard${which}; list exact resource ARNs, or set \`allowWildcard.reason\` on the tool if a wildcard is truly needed`,
         );
       }
     } else if (!/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$/.test(r)) {
@@ -132,8 +134,8 @@ export async function compileGrant(tool: ToolSpec, grant: AwsGrant, path: string
   if (problems.size > before) return undefined;
 
   // Exact actions on exact resources: each action gets only the listed resources it acts on.
-  const concrete = grant.resources.filter((r) => !r.includes("*"));
-  const patterns = grant.resources.filter((r) => r.includes("*"));
+  const concrete = grant.resources.filter((r) => !r.includes("*") && !r.includes("?"));
+  const patterns = grant.resources.filter((r) => r.includes("*") || r.includes("?"));
   const byResources = new Map<string, { actions: string[]; resources: string[] }>();
   const usedResources = new Set<string>();
   for (const f of facts) {

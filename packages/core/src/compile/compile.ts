@@ -22,6 +22,7 @@ import { grantPermissions, toolAccessPermissions } from "./permissions.ts";
 import { compileRiskLines, toolTier } from "./risk-lines.ts";
 import { compileSecrets } from "./secrets.ts";
 import { checkBuildContext, resolvePrompt } from "./project-files.ts";
+import { checkGrantPlacement } from "./placement.ts";
 
 /** Options of `compile` (and `loadManifest`). */
 export interface CompileOptions {
@@ -108,6 +109,7 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
   if (manifest.tools.some((t) => t.outward && toolTier(manifest, t) !== "auto")) awsServices.add("lambda");
   if (manifest.agent.model.provider === "bedrock") awsServices.add("bedrock");
 
+  checkGrantPlacement(manifest, problems);
   const promptFile = resolvePrompt(manifest, options.baseDir, problems);
   checkBuildContext(manifest, options.baseDir, problems);
   const egress = compileEgress(manifest, [...awsServices], problems, findings);

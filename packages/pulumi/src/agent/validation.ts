@@ -2,7 +2,7 @@
  * Every pure check of an AgentDeployment's arguments, run before any resource exists (a program
  * can run them before creating the platform, so bad config makes nothing).
  */
-import { resolveBedrockModel, type AgentModel, type EvalGateResult, type ResolvedBedrockModel } from "@airlock/core";
+import { checkModelPlacement, resolveBedrockModel, type AgentModel, type EvalGateResult, type ResolvedBedrockModel } from "@airlock/core";
 import { validateTags } from "../tags.ts";
 import { checkRoleArn } from "../iam/index.ts";
 import { resolveAlertTargets, type ResolvedAlertTargets } from "../observability/alert-channel.ts";
@@ -41,6 +41,8 @@ export interface CheckedDeployment {
  */
 export function validateDeploymentArgs(model: AgentModel, args: DeploymentChecks, region: string): CheckedDeployment {
   const result = validateReleases(model, args, region);
+  // Every grant in the platform's Region and partition: the agent reaches AWS only through its VPC endpoints.
+  checkModelPlacement(model, region);
   validateTags(args.tags);
   const scratchPaths = validateScratchPaths(args.scratchPaths ?? DEFAULT_SCRATCH_PATHS);
   if (model.image.kind === "build") checkBuiltImage(model, scratchPaths);
