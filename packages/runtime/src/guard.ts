@@ -8,7 +8,8 @@
 import { join } from "node:path";
 import type { CallWrapper } from "@airlock/trace";
 import { checkModelHash, MODEL_FILE, readShippedModel, type GuardedTool, type ModelHashSource, type ShippedModel } from "./model.ts";
-import { combineVerdicts, type ArgumentPolicy, type CombinedDecision } from "./policy.ts";
+import { cedarArgumentPolicy } from "./cedar.ts";
+import { combineVerdicts, type ArgumentPolicy, type CombinedDecision, type PolicyVerdict } from "./policy.ts";
 import { InputValidators, type InputProblem } from "./schema.ts";
 import { refusal, ToolRefusedError, type ToolRefusal } from "./tool-result.ts";
 
@@ -19,8 +20,10 @@ export interface ToolGuardOptions extends ModelHashSource {
    */
   readonly model?: string | object;
   /**
-   * The argument policy (the risk lines' conditions, compiled); deny wins, an error denies.
-   * @default - none: each tool's tier decides
+   * An argument policy of your own, evaluated with the model's compiled one (the risk lines'
+   * conditions, `AgentModel.argumentPolicies`, run by Cedar): their verdicts combine, deny wins, an
+   * error denies. It cannot lift what the compiled policies forbid.
+   * @default - only the model's compiled policies (none: each tool's tier decides)
    */
   readonly policy?: ArgumentPolicy;
   /**
@@ -76,7 +79,7 @@ export class ToolGuard {
     this.model = model;
     this.#tools = new Map(model.tools.map((t) => [t.name, t]));
     this.#validators = new InputValidators(model.tools, options.onWarning);
-    this.#policy = options.policy;
+    this.#policy = bothPolicies(cedarArgumentPolicy(model), options.policy);
     this.#tracer = options.tracer;
   }
 
@@ -139,6 +142,17 @@ export class ToolGuard {
     }
     return { verdict: "refuse", ...r };
   }
+}
+
+/** The verdicts of both policies (either may be absent); undefined when neither gives any. */
+function bothPolicies(compiled: ArgumentPolicy | undefined, own: ArgumentPolicy | undefined): ArgumentPolicy | undefined {
+  if (compiled === undefined || own === undefined) return compiled ?? own;
+  const list = (v: PolicyVerdict | readonly PolicyVerdict[] | undefined): readonly PolicyVerdict[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v as PolicyVerdict]);
+  return (tool, args) => {
+    const a = list(compiled(tool, args));
+    const b = list(own(tool, args));
+    return a === undefined && b === undefined ? undefined : [...(a ?? []), ...(b ?? [])];
+  };
 }
 
 /** A {@link ToolGuard} for the shipped model; throws `AirlockRuntimeError` when it must not start. */

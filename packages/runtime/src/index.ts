@@ -12,6 +12,7 @@ export * from "./errors.ts";
 export * from "./model.ts";
 export * from "./tool-result.ts";
 export * from "./policy.ts";
+export * from "./cedar.ts";
 export * from "./schema.ts";
 export * from "./guard.ts";
 export * from "./gateway-client.ts";

@@ -14,6 +14,7 @@ import { prefetchIamData } from "../iam/dataset.ts";
 import { BASE_SERVICES } from "../network/endpoints.ts";
 import type { Manifest } from "../manifest/schema.ts";
 import { parseManifest } from "../manifest/validate.ts";
+import { argumentPolicyText, compileConditions } from "./argument-policies.ts";
 import { compileGrant } from "./aws-grant.ts";
 import { compileEgress } from "./egress.ts";
 import { uniqSorted } from "./lists.ts";
@@ -114,7 +115,12 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
   checkBuildContext(manifest, options.baseDir, problems);
   const egress = compileEgress(manifest, [...awsServices], problems, findings);
   const secrets = compileSecrets(manifest, findings);
-  const riskLines = compileRiskLines(manifest, findings);
+  const conditions = compileConditions(manifest);
+  const riskLines = compileRiskLines(manifest, findings).map((l) => {
+    const when = conditions.find((c) => c.actionType === l.actionType)?.conditions;
+    return when === undefined ? l : { ...l, when };
+  });
+  const argumentPolicies = argumentPolicyText(manifest.agent.name, conditions);
 
   problems.throwIfAny(options.source);
 
@@ -128,6 +134,7 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
       tier: toolTier(manifest, t),
       sandbox: t.sandbox,
       secrets: uniqSorted(t.secrets),
+      ...(t.input !== undefined ? { input: t.input } : {}),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
 
@@ -158,6 +165,7 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
     secrets,
     egress,
     riskLines,
+    ...(argumentPolicies !== undefined ? { argumentPolicies } : {}),
     github,
     ...(manifest.sandbox?.image !== undefined && sandboxTools.length > 0
       ? { sandbox: { image: manifest.sandbox.image, cpu: manifest.sandbox.cpu, memory: manifest.sandbox.memory, tools: sandboxTools } }

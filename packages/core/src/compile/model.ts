@@ -2,7 +2,9 @@
  * The compiled model: a plain, JSON-serialisable description of everything an agent may do.
  * The Pulumi components render it; the CLI prints it; the guardrails and the diff read it.
  */
+import type { ToolInput } from "../manifest/arguments.ts";
 import type { AccessLevel, RiskClass, Tier } from "../manifest/vocabulary.ts";
+import type { ArgumentCondition } from "./argument-policies.ts";
 
 /** One statement of an IAM policy document, as the compiler writes it. */
 export interface IamStatement {
@@ -79,6 +81,11 @@ export interface CompiledRiskLine {
   readonly tools: readonly string[];
   /** Whether any of those tools is outward. */
   readonly outward: boolean;
+  /**
+   * The line's conditions on its tools' arguments (`riskLines.<type>.when`), in manifest order;
+   * absent when it has none. Compiled to {@link AgentModel.argumentPolicies}.
+   */
+  readonly when?: readonly ArgumentCondition[];
 }
 
 /** One tool of the manifest as compiled, for the permission map and the diff. */
@@ -91,6 +98,8 @@ export interface ToolSummary {
   readonly tier: Tier;
   readonly sandbox: boolean;
   readonly secrets: readonly string[];
+  /** The tool's declared arguments (`tools[].input`, defaults filled), a JSON Schema object; absent when it declares none. */
+  readonly input?: ToolInput;
 }
 
 /**
@@ -161,6 +170,12 @@ export interface AgentModel {
   readonly egress: EgressModel;
   /** The manifest's `riskLines`, compiled: one per action type, sorted by action type. */
   readonly riskLines: readonly CompiledRiskLine[];
+  /**
+   * The risk lines' conditions as one Cedar policy set (`compile/argument-policies.ts`), which the
+   * runtime evaluates on every call of those tools; absent when no line has conditions. Part of
+   * `hash` and of the release fingerprint's `toolsHash`.
+   */
+  readonly argumentPolicies?: string;
   readonly github: readonly GithubScope[];
   readonly sandbox?: { readonly image: string; readonly cpu: number; readonly memory: number; readonly tools: readonly string[] };
   readonly findings: readonly Finding[];

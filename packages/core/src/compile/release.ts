@@ -11,7 +11,7 @@ export interface ReleaseFingerprint {
   readonly imageDigest: string;
   /** sha256 of the system prompt file (of the empty string when there is none). */
   readonly promptHash: string;
-  /** sha256 of the canonical tools and permission map. */
+  /** sha256 of the canonical tools (with their inputs), permission map and argument policies (the Cedar text). */
   readonly toolsHash: string;
   /** `<provider>/<model id>`. */
   readonly model: string;
@@ -25,10 +25,14 @@ export function imageDigestOf(imageRef: string): string | undefined {
 }
 
 /**
- * The SHA-256 of the agent's tools and permissions (canonical JSON): it changes whenever what the agent may do changes.
+ * The SHA-256 of the agent's tools (their declared inputs included), permissions and argument
+ * policies (canonical JSON): it changes whenever what the agent may do changes. A model without
+ * argument policies hashes as before they existed.
  */
 export function toolsHash(model: AgentModel): string {
-  return sha256(canonicalJson({ tools: model.tools, permissions: model.permissions }));
+  return sha256(
+    canonicalJson({ tools: model.tools, permissions: model.permissions, ...(model.argumentPolicies !== undefined ? { argumentPolicies: model.argumentPolicies } : {}) }),
+  );
 }
 
 /** The fingerprint of `model` running `imageRef` (a `repo@sha256:…` reference or a bare digest). */
