@@ -21,6 +21,17 @@
  * placement problems), `throwNextRunTask` (an API error), `stopNextTaskByEcs` (the task stops
  * before its container runs: `TaskFailedToStart` with a reason, no exit code), `logLagMs` (lines
  * reach the stream late, as awslogs delivers them after the task stopped).
+ *
+ * Use (an agent process or a test):
+ *
+ * ```ts
+ * const ecs = new EcsStandIn({ image: { command: [process.execPath, "--import", "tsx", "test/helpers/sandbox-image/main.ts"] } });
+ * await ecs.start();
+ * const runner = createSandboxRunner({ env: ecs.taskEnv(), ecs: ecs.ecsClient(), logs: ecs.logsClient() });
+ * // or, for a child process with its own SDK clients: AWS_ENDPOINT_URL_ECS / AWS_ENDPOINT_URL_CLOUDWATCH_LOGS = ecs.url, plus ecs.taskEnv()
+ * const out = await runner.run("run_js", { code: "return 1 + 1" });
+ * ecs.ops("RunTask"); ecs.streamOf(taskArn); await ecs.stop();
+ * ```
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
