@@ -7,6 +7,7 @@
 import type { AgentModel, Finding, RotationPlan } from "../compile/model.ts";
 import type { PlanDocument, PlannedPermission } from "./plan.ts";
 import type { Tier } from "../manifest/vocabulary.ts";
+import { diffConditions, diffInputs } from "./diff-conditions.ts";
 
 /** Whether a change widens, narrows or only changes what an agent can do. */
 export type DiffEffect = "widened" | "narrowed" | "changed";
@@ -51,6 +52,8 @@ export function diffPlans(before: PlanDocument, after: PlanDocument): PlanDiff {
     if (a === undefined) add({ category: "agent", effect: "widened", agent: name, subject: "agent", summary: `agent \`${name}\` added (owner ${b!.owner})` });
     if (b === undefined) add({ category: "agent", effect: "narrowed", agent: name, subject: "agent", summary: `agent \`${name}\` removed` });
     diffTools(name, a, b, add);
+    diffConditions(name, a, b, add);
+    diffInputs(name, a, b, add);
     diffEgress(name, a, b, add);
     diffSecrets(name, a, b, add);
   }
