@@ -7,6 +7,7 @@
 import type { AgentModel, Finding, RotationPlan } from "../compile/model.ts";
 import type { PlanDocument, PlannedPermission } from "./plan.ts";
 import type { Tier } from "../manifest/vocabulary.ts";
+import { diffCidrs, diffFindingSets, diffRiskClasses } from "./diff-sets.ts";
 import { diffConditions, diffInputs } from "./diff-conditions.ts";
 
 /** Whether a change widens, narrows or only changes what an agent can do. */
@@ -55,6 +56,7 @@ export function diffPlans(before: PlanDocument, after: PlanDocument): PlanDiff {
     diffConditions(name, a, b, add);
     diffInputs(name, a, b, add);
     diffEgress(name, a, b, add);
+    diffRiskClasses(name, a, b, add);
     diffSecrets(name, a, b, add);
   }
   diffPermissions(before, after, add);
@@ -202,7 +204,6 @@ function diffTools(agent: string, a: AgentModel | undefined, b: AgentModel | und
 function diffEgress(agent: string, a: AgentModel | undefined, b: AgentModel | undefined, add: (c: DiffChange) => void): void {
   const sets: [string, (m: AgentModel) => readonly string[], string][] = [
     ["host", (m) => m.egress.hosts, "HTTPS to"],
-    ["cidr", (m) => [...m.egress.cidrsV4, ...m.egress.cidrsV6], "egress on 443 to"],
     ["aws-service", (m) => m.egress.awsServices, "AWS service through a VPC endpoint:"],
   ];
   for (const [kind, get, what] of sets) {
@@ -211,6 +212,9 @@ function diffEgress(agent: string, a: AgentModel | undefined, b: AgentModel | un
     for (const v of y) if (!x.has(v)) add({ category: "egress", effect: "widened", agent, subject: `${kind} ${v}`, summary: `${what} ${v} opened` });
     for (const v of x) if (!y.has(v)) add({ category: "egress", effect: "narrowed", agent, subject: `${kind} ${v}`, summary: `${what} ${v} closed` });
   }
+  // Ranges as address sets: a /24 narrowed to its /25 narrows, a /24 split in two does not change.
+  const cidrs = (m: AgentModel | undefined) => (m ? [...m.egress.cidrsV4, ...m.egress.cidrsV6] : []);
+  diffCidrs(agent, cidrs(a), cidrs(b), add);
   const optA = a?.egress.anyIpOn443;
   const optB = b?.egress.anyIpOn443;
   if (optA === undefined && optB !== undefined) {
@@ -262,21 +266,9 @@ function diffSecrets(agent: string, a: AgentModel | undefined, b: AgentModel | u
 
 // --- findings --------------------------------------------------------------------------------------
 
-function findingKey(f: Finding): string {
-  return `${f.rule}\n${f.subject}\n${f.message}`;
-}
-
 function diffFindings(before: readonly Finding[], after: readonly Finding[], add: (c: DiffChange) => void): void {
-  const a = new Map(before.map((f) => [findingKey(f), f]));
-  const b = new Map(after.map((f) => [findingKey(f), f]));
-  for (const [k, f] of b) {
-    if (!a.has(k)) {
-      add({ category: "finding", effect: f.severity === "info" ? "changed" : "widened", agent: "", subject: `${f.rule} ${f.subject}`, summary: `new ${f.severity} ${f.rule} on ${f.subject}: ${f.message}` });
-    }
-  }
-  for (const [k, f] of a) {
-    if (!b.has(k)) add({ category: "finding", effect: "narrowed", agent: "", subject: `${f.rule} ${f.subject}`, summary: `fixed ${f.rule} on ${f.subject}: ${f.message}` });
-  }
+  // By rule and subject: a finding whose wording changed is the same finding, not a new error.
+  diffFindingSets(before, after, add);
 }
 
 function union<T>(a: Iterable<T>, b: Iterable<T>): T[] {
