@@ -1,0 +1,37 @@
+/**
+ * The agent's tools, by the manifest's tool names, each an implementation the runtime calls
+ * only after its guard (and, when the call needs one, a person) allowed it. The clients are the
+ * official ones, each reaching its service's standard endpoint unless the environment overrides
+ * it (`AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SESV2` read by the AWS SDK,
+ * `GITHUB_API_URL`, `BILLING_API_URL`).
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
+import type { ToolImplementation } from "@airlock/runtime";
+import type { AgentConfig } from "../config.ts";
+import { knowledgeBaseTool, octokitFor } from "./knowledge-base.ts";
+import { refundTool } from "./refund.ts";
+import { replyTool } from "./reply.ts";
+import { ticketTools } from "./tickets.ts";
+
+export type Tools = Readonly<Record<string, ToolImplementation<unknown>>>;
+
+/** Clients a test may replace. */
+export interface ToolClients {
+  readonly dynamodb?: DynamoDBClient;
+  readonly ses?: SESv2Client;
+  readonly fetch?: typeof fetch;
+}
+
+export function buildTools(config: AgentConfig, clients: ToolClients = {}): Tools {
+  const dynamodb = clients.dynamodb ?? new DynamoDBClient({ region: config.region });
+  const ses = clients.ses ?? new SESv2Client({ region: config.region });
+  const tickets = ticketTools(dynamodb, config.ticketsTable);
+  return {
+    read_ticket: tickets.read_ticket,
+    record_reply: tickets.record_reply,
+    search_knowledge_base: knowledgeBaseTool(octokitFor(config.githubToken, config.githubApiUrl), config.kb),
+    send_customer_reply: replyTool(ses, { from: config.replyFrom, configurationSet: config.replyConfigurationSet }),
+    issue_refund: refundTool({ baseUrl: config.billingApiUrl, token: config.billingToken, ...(clients.fetch === undefined ? {} : { fetch: clients.fetch }) }),
+  };
+}
