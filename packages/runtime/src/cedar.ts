@@ -143,7 +143,18 @@ const forbid = (reason: string): PolicyVerdict => ({ decision: "forbid", reason 
  * does not parse gives a policy that forbids every call, with the reason.
  */
 export function cedarArgumentPolicy(model: Pick<ShippedModel, "name" | "tools" | "riskLines"> & Pick<AgentModel, "argumentPolicies">): ArgumentPolicy | undefined {
-  const text = model.argumentPolicies;
+  try {
+    return compiledPolicy(model);
+  } catch (e) {
+    // A model whose conditions are not shaped as `compile` writes them: nothing can be decided.
+    const why = e instanceof Error ? e.message : String(e);
+    return () => forbid(`the agent's argument policies cannot be read from its model (${why}), which denies every call`);
+  }
+}
+
+function compiledPolicy(model: Pick<ShippedModel, "name" | "tools" | "riskLines"> & Pick<AgentModel, "argumentPolicies">): ArgumentPolicy | undefined {
+  const text: unknown = model.argumentPolicies;
+  if (text !== undefined && typeof text !== "string") throw new Error("`argumentPolicies` is not text");
   const conditioned = model.riskLines.filter((l) => (l.when?.length ?? 0) > 0);
   if ((text === undefined || text.trim() === "") && conditioned.length === 0) return undefined;
   if (text === undefined || text.trim() === "") {

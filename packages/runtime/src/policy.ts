@@ -3,8 +3,8 @@
  *
  * A risk line may carry conditions on a tool's arguments (refunds up to an amount need approval,
  * above it are forbidden; replies to an internal domain run automatically). Compiled, they are
- * a function of the tool and its arguments returning verdicts; the runtime will evaluate the
- * compiled Cedar policies through this same hook. The combination, {@link combineVerdicts}:
+ * a function of the tool and its arguments returning verdicts: the guard evaluates the model's
+ * compiled Cedar policies through this hook (`cedar.ts`), beside any policy of the user's own. The combination, {@link combineVerdicts}:
  * 1. the policy throwing, or returning anything but verdicts, denies (`forbid`): an evaluation
  *    error never lets a call through;
  * 2. any `forbid` wins (deny wins), whatever else matched;

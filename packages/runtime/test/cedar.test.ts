@@ -141,6 +141,13 @@ describe("evaluation errors and malformed policies deny", () => {
     assert.match(v![0]!.reason, /^the rule r \(nope > 1\) could not be evaluated \(.*`nope`.*\), which denies the call$/);
   });
 
+  it("given a model whose policy text is not text, or whose conditions are misshapen, when called, then every call is forbidden", () => {
+    const notText = { ...model, argumentPolicies: 42 as unknown as string };
+    assert.match(JSON.stringify(verdicts(cedarArgumentPolicy(notText)!(tool("read_ticket"), {}))), /cannot be read from its model \(`argumentPolicies` is not text\)/);
+    const misshapen = { ...model, riskLines: model.riskLines.map((l) => ({ ...l, when: l.when?.map((c) => ({ ...c, if: undefined as never })) })) };
+    assert.equal(verdicts(cedarArgumentPolicy(misshapen)!(tool("read_ticket"), { ticket_id: "T-1" }))![0]!.decision, "forbid");
+  });
+
   it("given conditions but no compiled text, when called, then the call is forbidden", () => {
     const v = verdicts(cedarArgumentPolicy(withPolicies(undefined))!(tool("issue_refund"), { ...REFUND, amount_cents: 5 }));
     assert.match(v![0]!.reason, /conditions but no compiled argument policies/);

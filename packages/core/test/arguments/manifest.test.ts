@@ -4,7 +4,9 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
+import { Ajv } from "ajv";
 import { ManifestError } from "../../src/errors.ts";
+import { manifestJsonSchema } from "../../src/manifest/json-schema.ts";
 import { parseManifest } from "../../src/manifest/validate.ts";
 import { baseManifest, exampleManifest } from "../fixtures.ts";
 
@@ -202,5 +204,21 @@ describe("tools[].input and riskLines.<type>.when", () => {
     expectProblem(n, "tools[2].input.properties.amount_cents.minimum", /must be/);
     n.tools[2].input = { type: "object", properties: { amount_cents: { type: "decimal" } } };
     expectProblem(n, "tools[2].input.properties.amount_cents.type", /string|integer/);
+  });
+
+  it("given the editor's JSON Schema, when it checks inputs and conditions, then it accepts what the schema accepts and refuses a bad one at its field", () => {
+    const validate = new Ajv({ strict: true, allErrors: true }).compile(manifestJsonSchema());
+    const good = withArguments();
+    good.riskLines["customer.reply"].when = [{ if: { to: { endsWith: "@acme.example.com" }, urgent: { eq: true } }, then: "allow" }];
+    good.tools[3].input.properties.tags = { type: "array", items: { type: "object", properties: { name: { type: "string" } }, required: ["name"] }, maxItems: 3 };
+    assert.ok(validate(good), JSON.stringify(validate.errors));
+    assert.ok(validate(exampleManifest()), JSON.stringify(validate.errors));
+    const bad = withArguments();
+    bad.riskLines["customer.reply"].when = [{ if: { to: { endsWith: "@acme.example.com" } }, then: "auto" }];
+    assert.equal(validate(bad), false);
+    assert.ok(validate.errors!.some((e) => e.instancePath === "/riskLines/customer.reply/when/0/then"), JSON.stringify(validate.errors));
+    const nested = withArguments();
+    nested.tools[3].input.properties.recipient.properties.email.type = "email";
+    assert.equal(validate(nested), false);
   });
 });
