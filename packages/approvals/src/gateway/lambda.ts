@@ -36,6 +36,8 @@ import { openDatabase, type Database } from "../audit/db.ts";
 import { ApprovalError } from "../errors.ts";
 import { createLambdaHandler, type FunctionUrlEvent } from "../slack/http.ts";
 import { ApprovalRouter } from "./router.ts";
+import { anchorFromEnv, runAnchorOp } from "./anchor-op.ts";
+import type { AnchorLocation } from "../audit/anchor.ts";
 import { ApprovalService, type SlackApi } from "../service/index.ts";
 import { SLACK_CHANNEL_ID, SLACK_USER_ID } from "../slack/slack-ids.ts";
 import type { ApprovalModel } from "../types.ts";
@@ -213,6 +215,11 @@ export interface GatewayHandlerOptions {
    * @default - `console.warn`
    */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Where `{ op: "anchor" }` (the schedule's) writes the signed audit head.
+   * @default - none: the operation is refused
+   */
+  readonly anchor?: AnchorLocation;
 }
 
 /** The gateway's behaviour for a booted configuration: direct invocations, the schedule and Slack clicks. */
@@ -278,6 +285,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
 
   return async (event, context) => {
     if (isObject(event) && event.source === "aws.events") return scheduled();
+    if (isObject(event) && event.op === GATEWAY_OPS.anchor) return runAnchorOp(options.db, options.anchor, context?.invokedFunctionArn);
     if (isObject(event) && "op" in event) {
       const agent = agentFromContext(context, agents);
       const inv = event as unknown as GatewayInvocation;
@@ -294,7 +302,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
         // The agent's own service: another agent's request is "not-found", and nothing is recorded.
         return gatewayService(agent).consume({ requestId: inv.requestId, argumentsHash: inv.argumentsHash });
       }
-      throw new ApprovalError(`\`op\`: ${JSON.stringify(event.op)} is not an operation of the approval gateway; use one of: ${Object.values(GATEWAY_OPS).map((o) => `"${o}"`).join(", ")}`);
+      throw new ApprovalError(`\`op\`: ${JSON.stringify(event.op)} is not an operation of the approval gateway; use one of: ${[GATEWAY_OPS.request, GATEWAY_OPS.decision, GATEWAY_OPS.consume].map((o) => `"${o}"`).join(", ")}`);
     }
     return http(event as FunctionUrlEvent);
   };
@@ -321,6 +329,7 @@ async function boot(env: NodeJS.ProcessEnv): Promise<GatewayHandler> {
   const [botToken, signingSecret, databaseUrl] = await Promise.all([secret(GATEWAY_ENV.botTokenArn), secret(GATEWAY_ENV.signingSecretArn), secret(GATEWAY_ENV.databaseUrlArn)]);
   const db = await openDatabase({ url: databaseUrl, maxConnections: 2, reconnectTimeoutMs: 10_000 });
   const namespace = env[GATEWAY_ENV.namespace];
+  const anchor = anchorFromEnv(env);
   return createGatewayHandler({
     config,
     db,
@@ -328,6 +337,7 @@ async function boot(env: NodeJS.ProcessEnv): Promise<GatewayHandler> {
     signingSecret,
     stack,
     ...(namespace === undefined || namespace === "" ? {} : { namespace }),
+    ...(anchor === undefined ? {} : { anchor }),
   });
 }
 
