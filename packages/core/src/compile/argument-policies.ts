@@ -14,22 +14,12 @@
  * Pure: no Cedar library here (core stays dependency-light); the runtime parses and evaluates it,
  * and core's tests check that `@cedar-policy/cedar-wasm` parses it.
  */
-import { CONDITION_OPS, type ArgumentOutcome, type ConditionOp, type ConditionRule, type ConditionValue } from "../manifest/arguments.ts";
+import { CONDITION_OPS, type ConditionOp, type ConditionRule, type ConditionValue } from "../manifest/arguments.ts";
 import type { Manifest } from "../manifest/schema.ts";
+import type { ArgumentCondition } from "./model.ts";
 
 /** The Cedar entity types of the compiled policies. */
 export const CEDAR_TYPES = { agent: "Airlock::Agent", action: "Airlock::Action", actionType: "Airlock::ActionType" } as const;
-
-/** One rule of a risk line's `when`, compiled: its id, what it says and its outcome. */
-export interface ArgumentCondition {
-  /** `billing.refund.when[0]`: the rule's place in the manifest, and its Cedar policy's `@id`. */
-  readonly id: string;
-  /** Argument path → comparisons, as the manifest writes them (every one must hold). */
-  readonly if: ConditionRule["if"];
-  readonly then: ArgumentOutcome;
-  /** The rule's test in words, e.g. `amount_cents > 10000` (its policy's `@condition`). */
-  readonly summary: string;
-}
 
 /** A risk line's compiled conditions, and the tools (by name, sorted) they apply to. */
 export interface LineConditions {

@@ -2,9 +2,8 @@
  * The compiled model: a plain, JSON-serialisable description of everything an agent may do.
  * The Pulumi components render it; the CLI prints it; the guardrails and the diff read it.
  */
-import type { ToolInput } from "../manifest/arguments.ts";
+import type { ArgumentOutcome, ConditionRule, ToolInput } from "../manifest/arguments.ts";
 import type { AccessLevel, RiskClass, Tier } from "../manifest/vocabulary.ts";
-import type { ArgumentCondition } from "./argument-policies.ts";
 
 /** One statement of an IAM policy document, as the compiler writes it. */
 export interface IamStatement {
@@ -69,6 +68,17 @@ export interface EgressModel {
   readonly anyIpOn443?: { readonly reason: string };
   /** IAM service prefixes the agent calls; each needs a VPC endpoint. */
   readonly awsServices: readonly string[];
+}
+
+/** One rule of a risk line's `when`, compiled: its id, what it says and its outcome. */
+export interface ArgumentCondition {
+  /** `billing.refund.when[0]`: the rule's place in the manifest, and its Cedar policy's `@id`. */
+  readonly id: string;
+  /** Argument path → comparisons, as the manifest writes them (every one must hold). */
+  readonly if: ConditionRule["if"];
+  readonly then: ArgumentOutcome;
+  /** The rule's test in words, e.g. `amount_cents > 10000` (its policy's `@condition`). */
+  readonly summary: string;
 }
 
 /** A risk line of the manifest as compiled: an action type, its tier and the tools that perform it. */

@@ -16,8 +16,7 @@
  */
 import { OUTCOME_RANK, type ArgumentOutcome, type ConditionOp } from "../manifest/arguments.ts";
 import { canonicalJson } from "../hash.ts";
-import type { ArgumentCondition } from "../compile/argument-policies.ts";
-import type { AgentModel, CompiledRiskLine } from "../compile/model.ts";
+import type { AgentModel, ArgumentCondition, CompiledRiskLine } from "../compile/model.ts";
 import type { DiffChange, DiffEffect } from "./diff.ts";
 
 type Add = (c: DiffChange) => void;
