@@ -18,11 +18,12 @@
  */
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import type { AgentModel } from "@airlock/core";
+import { CEDAR_ANNOTATIONS, CEDAR_ENTITY_TYPES } from "@airlock/core/contracts";
 import type { GuardedTool, ShippedModel } from "./model.ts";
 import type { ArgumentPolicy, PolicyDecision, PolicyVerdict } from "./policy.ts";
 
-/** The Cedar entity types the compiled policies name (`CEDAR_TYPES` in `@airlock/core`'s compile/argument-policies.ts). */
-const TYPES = { agent: "Airlock::Agent", action: "Airlock::Action", actionType: "Airlock::ActionType" } as const;
+const TYPES = CEDAR_ENTITY_TYPES;
+const A = CEDAR_ANNOTATIONS;
 const DECISIONS: ReadonlySet<string> = new Set(["allow", "approve", "always-approve", "forbid"]);
 
 /** One policy of the set, by its `@id`. */
@@ -112,13 +113,13 @@ function parsePolicies(text: string): Map<string, PolicyInfo & { text: string }>
     const json = cedar.policyToJson(p);
     if (json.type !== "success") return json.errors.map((e) => e.message).join("; ");
     const a = json.json.annotations ?? {};
-    const id = a.id;
+    const id = a[A.id];
     if (typeof id !== "string" || id === "") return `policy ${n} has no @id`;
     if (out.has(id)) return `two policies have @id ${JSON.stringify(id)}`;
-    const decision = a.decision;
+    const decision = a[A.decision];
     if (typeof decision !== "string" || !DECISIONS.has(decision)) return `policy ${id} has no @decision (allow, approve, always-approve or forbid)`;
     if ((decision === "forbid") !== (json.json.effect === "forbid")) return `policy ${id} says @decision ${decision} but is a ${json.json.effect}`;
-    out.set(id, { decision: decision as PolicyDecision, condition: typeof a.condition === "string" ? a.condition : id, text: p });
+    out.set(id, { decision: decision as PolicyDecision, condition: typeof a[A.condition] === "string" ? a[A.condition]! : id, text: p });
   }
   return out;
 }

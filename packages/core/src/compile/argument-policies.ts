@@ -16,10 +16,11 @@
  */
 import { CONDITION_OPS, type ConditionOp, type ConditionRule, type ConditionValue } from "../manifest/arguments.ts";
 import type { Manifest } from "../manifest/schema.ts";
+import { CEDAR_ANNOTATIONS, CEDAR_ENTITY_TYPES } from "../contracts/cedar.ts";
 import type { ArgumentCondition } from "./model.ts";
 
-/** The Cedar entity types of the compiled policies. */
-export const CEDAR_TYPES = { agent: "Airlock::Agent", action: "Airlock::Action", actionType: "Airlock::ActionType" } as const;
+const CEDAR_TYPES = CEDAR_ENTITY_TYPES;
+const A = CEDAR_ANNOTATIONS;
 
 /** A risk line's compiled conditions, and the tools (by name, sorted) they apply to. */
 export interface LineConditions {
@@ -121,9 +122,9 @@ function policyText(agent: string, line: LineConditions, c: ArgumentCondition): 
   const action = actions.length === 1 ? `action == ${actions[0]}` : `action in [${actions.join(", ")}]`;
   const tests = comparisons(c).map(([p, op, v]) => cedarTest(p, op, v));
   return [
-    `@id(${cedarString(c.id)})`,
-    `@decision(${cedarString(c.then)})`,
-    `@condition(${cedarString(c.summary)})`,
+    `@${A.id}(${cedarString(c.id)})`,
+    `@${A.decision}(${cedarString(c.then)})`,
+    `@${A.condition}(${cedarString(c.summary)})`,
     `${c.then === "forbid" ? "forbid" : "permit"} (`,
     `  principal == ${CEDAR_TYPES.agent}::${cedarString(agent)},`,
     `  ${action},`,

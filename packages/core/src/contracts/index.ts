@@ -12,3 +12,4 @@ export * from "./tags.ts";
 export * from "./environment.ts";
 export * from "./gateway.ts";
 export * from "./metrics.ts";
+export * from "./cedar.ts";
