@@ -9,6 +9,7 @@
 import type { CallWrapper } from "@airlock/trace";
 import type { AskOptions, HumanCheckpoint, Receipt } from "./checkpoint.ts";
 import type { ToolGuard } from "./guard.ts";
+import type { SandboxRunner } from "./sandbox-runner.ts";
 import { refusal, ToolRefusedError, type ToolRefusal } from "./tool-result.ts";
 
 export interface AgentRuntimeOptions {
@@ -24,6 +25,14 @@ export interface AgentRuntimeOptions {
    * @default - not traced
    */
   readonly tracer?: CallWrapper;
+  /**
+   * The sandbox runner (`createSandboxRunner`), for the tools the manifest marks `sandbox: true`:
+   * their calls run as a task of the sandbox task definition (traced as `sandbox-run:<tool>` by
+   * the runner, inside the tool's span), never in the agent's process, whatever implementation is
+   * given.
+   * @default - none: a sandboxed tool's call is refused as `sandbox-failed`
+   */
+  readonly sandbox?: SandboxRunner;
 }
 
 /** A tool's implementation: called with the arguments to run (frozen). */
@@ -64,6 +73,7 @@ export class AgentRuntime {
   readonly guard: ToolGuard;
   readonly #checkpoint: HumanCheckpoint | undefined;
   readonly #tracer: CallWrapper | undefined;
+  readonly #sandbox: SandboxRunner | undefined;
   /** Authorizations this runtime issued and has not performed. */
   readonly #issued = new WeakSet<ToolAuthorization>();
 
@@ -71,6 +81,12 @@ export class AgentRuntime {
     this.guard = options.guard;
     this.#checkpoint = options.checkpoint;
     this.#tracer = options.tracer;
+    this.#sandbox = options.sandbox;
+  }
+
+  /** The sandbox runner of the tools the manifest marks `sandbox: true`, if any. */
+  get sandbox(): SandboxRunner | undefined {
+    return this.#sandbox;
   }
 
   /** Where this runtime traces (the SDK integrations trace model calls there too). */
@@ -147,15 +163,48 @@ export class AgentRuntime {
       return refusal(name, "receipt-refused", `The call to "${name}" was not run: its authorization was not issued by this agent's runtime, or was used already.`, authorization.receipt?.requestId);
     }
     this.#issued.delete(authorization);
-    const receipt = authorization.receipt;
-    if (receipt === undefined) {
-      const args = authorization.arguments;
-      return { ok: true, value: await this.#traced(name, args, () => impl(args)) };
+    let run: (a: Readonly<Record<string, unknown>>) => T | Promise<T> = impl;
+    if (this.guard.tool(name)?.sandbox === true) {
+      // Code the manifest says runs in the sandbox never runs in the agent's process.
+      const sandbox = this.#sandbox;
+      if (sandbox === undefined) {
+        return refusal(name, "sandbox-failed", `The call to "${name}" runs code in the sandbox and this agent has no sandbox runner configured; it was not run. Tell the user it cannot be done now.`, authorization.receipt?.requestId);
+      }
+      run = (a) => inSandbox(sandbox, name, a) as Promise<T>;
     }
-    const checkpoint = this.#checkpoint!;
-    const ran = await checkpoint.execute(receipt, (a) => this.#traced(name, a, () => impl(a)));
-    return ran.ok ? { ok: true, value: ran.value, receipt } : ran;
+    const receipt = authorization.receipt;
+    try {
+      if (receipt === undefined) {
+        const args = authorization.arguments;
+        return { ok: true, value: await this.#traced(name, args, () => run(args)) };
+      }
+      const checkpoint = this.#checkpoint!;
+      const ran = await checkpoint.execute(receipt, (a) => this.#traced(name, a, () => run(a)));
+      return ran.ok ? { ok: true, value: ran.value, receipt } : ran;
+    } catch (e) {
+      // A sandbox run that gave no result is the tool's error in the trace and a result for the model.
+      if (e instanceof ToolRefusedError) return e.refusal;
+      throw e;
+    }
   }
+}
+
+/** What a sandboxed tool's call gives the model: the handler's value and what it printed. */
+export interface SandboxToolResult {
+  readonly value: unknown;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The output was cut at the entry's cap. */
+  readonly truncated?: true;
+}
+
+async function inSandbox(sandbox: SandboxRunner, tool: string, args: Readonly<Record<string, unknown>>): Promise<SandboxToolResult> {
+  const r = await sandbox.run(tool, args);
+  if (!r.ok) {
+    const { failure: _f, taskArn: _t, exitCode: _x, ...refused } = r;
+    throw new ToolRefusedError(refused);
+  }
+  return { value: r.value, stdout: r.stdout, stderr: r.stderr, ...(r.truncated ? { truncated: true as const } : {}) };
 }
 
 /** An {@link AgentRuntime}: the guard, and the checkpoint when a tool needs a person. */

@@ -44,7 +44,7 @@ import type { RunOptions } from "@airlock/trace";
 import { AirlockRuntimeError } from "../errors.ts";
 import type { AgentRuntime, ToolAuthorization, ToolImplementation } from "../runtime.ts";
 import type { ToolRefusal } from "../tool-result.ts";
-import { checkImplementations } from "./claude-api.ts";
+import { checkImplementations, offeredTools } from "./claude-api.ts";
 import { traceMessages } from "./agent-sdk-trace.ts";
 
 export { ModelCallObserver, traceMessages } from "./agent-sdk-trace.ts";
@@ -135,13 +135,14 @@ export function agentSdk(runtime: AgentRuntime, options: AgentSdkOptions): Agent
   const prefix = `mcp__${serverName}__`;
   const format = options.formatResult ?? defaultFormat;
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
+  const offered = offeredTools(runtime, options.tools);
   /** Authorizations decided in the callback, waiting for the handler, by tool use id. */
   const pending = new Map<string, ToolAuthorization>();
 
   const ours = (toolName: string): string | undefined => {
     if (!toolName.startsWith(prefix)) return undefined;
     const name = toolName.slice(prefix.length);
-    return Object.hasOwn(options.tools, name) ? name : undefined;
+    return offered.has(name) ? name : undefined;
   };
   /** The guard's refusal of a tool that is neither the agent's nor an allowed built-in (traced by the guard). */
   const refuseOther = (toolName: string, input: unknown): ToolRefusal => {
@@ -154,7 +155,7 @@ export function agentSdk(runtime: AgentRuntime, options: AgentSdkOptions): Agent
   };
 
   const run = async (name: string, args: Record<string, unknown>, extra: unknown) => {
-    const impl = options.tools[name]!;
+    const impl = offered.get(name)!;
     const id = (extra as { _meta?: Record<string, unknown> } | undefined)?._meta?.["claudecode/toolUseId"];
     const authorization = typeof id === "string" ? pending.get(id) : undefined;
     if (typeof id === "string") pending.delete(id);
@@ -168,9 +169,7 @@ export function agentSdk(runtime: AgentRuntime, options: AgentSdkOptions): Agent
     }
   };
 
-  const definitions = Object.keys(options.tools)
-    .sort()
-    .map((name): SdkMcpToolDefinition<any> => {
+  const definitions = [...offered.keys()].map((name): SdkMcpToolDefinition<any> => {
       const tool = runtime.guard.tool(name)!;
       return { name, description: tool.description, inputSchema: inputSchemaOf(name, tool.input, warn) as never, handler: (args: Record<string, unknown>, extra: unknown) => run(name, args, extra) };
     });

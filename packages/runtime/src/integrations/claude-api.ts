@@ -133,12 +133,29 @@ export function claudeTools(tools: readonly GuardedTool[], names?: Iterable<stri
     .map((t) => ({ name: t.name, description: t.description, input_schema: (t.input ?? EMPTY_INPUT_SCHEMA) as Tool.InputSchema }));
 }
 
+/**
+ * The tools the agent offers, with what runs each: its implementation, or, for a tool the manifest
+ * runs in the sandbox, the runtime's sandbox runner (the implementation here is never called).
+ */
+export function offeredTools(runtime: AgentRuntime, tools: Readonly<Record<string, ToolImplementation<unknown>>>): Map<string, ToolImplementation<unknown>> {
+  const offered = new Map(Object.entries(tools));
+  if (runtime.sandbox !== undefined) {
+    for (const t of runtime.guard.model.tools) if (t.sandbox) offered.set(t.name, SANDBOXED);
+  }
+  return new Map([...offered].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+const SANDBOXED: ToolImplementation<unknown> = () => {
+  throw new AirlockRuntimeError("a sandboxed tool runs in the sandbox runner, never here");
+};
+
 /** Checks that every implementation is of a declared tool; the fix is named. */
 export function checkImplementations(runtime: AgentRuntime, tools: Readonly<Record<string, unknown>>, field = "tools"): void {
   if (typeof tools !== "object" || tools === null) throw new AirlockRuntimeError(`\`${field}\`: must be an object of tool implementations by the manifest's tool name`);
   const problems: string[] = [];
   for (const [name, impl] of Object.entries(tools)) {
     if (runtime.guard.tool(name) === undefined) problems.push(`\`${field}.${name}\`: "${name}" is not a tool the manifest declares (declared: ${runtime.guard.tools.join(", ")}); declare it in agent.yaml or remove the implementation`);
+    else if (runtime.guard.tool(name)?.sandbox === true) problems.push(`\`${field}.${name}\`: "${name}" runs in the sandbox (\`sandbox: true\` in the manifest), never in the agent; remove its implementation and give the runtime a sandbox runner (createAgentRuntime({ sandbox: createSandboxRunner() }))`);
     else if (typeof impl !== "function") problems.push(`\`${field}.${name}\`: must be a function (args) => result`);
   }
   if (problems.length > 0) throw new AirlockRuntimeError(`the tool loop cannot start:\n  ${problems.join("\n  ")}`);
@@ -174,8 +191,8 @@ export async function runToolLoop(runtime: AgentRuntime, options: ToolLoopOption
 
 async function loop(runtime: AgentRuntime, options: ToolLoopOptions, maxTurns: number, traceId: string | undefined): Promise<ToolLoopResult> {
   const tracer = runtime.tracer;
-  const implemented = Object.keys(options.tools);
-  const tools = claudeTools(runtime.guard.model.tools, implemented);
+  const offered = offeredTools(runtime, options.tools);
+  const tools = claudeTools(runtime.guard.model.tools, offered.keys());
   const format = options.formatResult ?? defaultFormat;
   const messages: MessageParam[] = [...options.messages];
   const toolUses: ToolUseRecord[] = [];
@@ -210,7 +227,7 @@ async function loop(runtime: AgentRuntime, options: ToolLoopOptions, maxTurns: n
     if (message.stop_reason === "pause_turn") continue;
     const results: ToolResultBlockParam[] = [];
     for (const use of uses) {
-      const record = await callOne(runtime, options, use, format, traceId);
+      const record = await callOne(runtime, offered, options, use, format, traceId);
       toolUses.push(record);
       results.push({ type: "tool_result", tool_use_id: use.id, content: record.content, ...(record.isError ? { is_error: true } : {}) });
     }
@@ -218,16 +235,15 @@ async function loop(runtime: AgentRuntime, options: ToolLoopOptions, maxTurns: n
   }
 }
 
-async function callOne(runtime: AgentRuntime, options: ToolLoopOptions, use: ToolUseBlock, format: (value: unknown, tool: string) => string, traceId: string | undefined): Promise<ToolUseRecord> {
+async function callOne(runtime: AgentRuntime, offered: ReadonlyMap<string, ToolImplementation<unknown>>, options: ToolLoopOptions, use: ToolUseBlock, format: (value: unknown, tool: string) => string, traceId: string | undefined): Promise<ToolUseRecord> {
   const base = { id: use.id, name: use.name, input: use.input };
   const refused = (r: ToolRefusal): ToolUseRecord => ({ ...base, outcome: r.reason, content: r.content, isError: true, ...(r.requestId === undefined ? {} : { requestId: r.requestId }) });
   const declared = runtime.guard.tool(use.name) !== undefined;
-  const impl = Object.hasOwn(options.tools, use.name) ? options.tools[use.name] : declared ? undefined : () => undefined;
+  const impl = offered.get(use.name) ?? (declared ? undefined : () => undefined);
   if (impl === undefined) {
     // A declared tool this agent does not implement was not offered: it never reaches a person.
     // (An undeclared one goes to the guard, which refuses it and traces the refusal.)
-    const offered = Object.keys(options.tools).sort();
-    return refused(refusal(use.name, "undeclared-tool", `Tool "${use.name}" is not available to this agent, and the call was not run. The tools you can call are: ${offered.join(", ")}.`));
+    return refused(refusal(use.name, "undeclared-tool", `Tool "${use.name}" is not available to this agent, and the call was not run. The tools you can call are: ${[...offered.keys()].join(", ")}.`));
   }
   let outcome;
   try {
