@@ -59,7 +59,23 @@ export interface OpenDatabaseOptions {
    * @default 30000
    */
   readonly reconnectTimeoutMs?: number;
+  /**
+   * Server only, set on every session at connect (startup parameters, so no statement can run
+   * without them): no writer can stall the others. A session idle inside its transaction (an
+   * instance frozen, paused or cut off while holding the audit chain's lock) is ended by the server
+   * after `idleInTransactionTimeoutMs`; a wait for a lock gives up after `lockTimeoutMs` (longer, so
+   * a waiter outlives a frozen holder's cut-off); a statement is cancelled after `statementTimeoutMs`.
+   * @default - { statementTimeoutMs: 30000, lockTimeoutMs: 10000, idleInTransactionTimeoutMs: 5000 }
+   */
+  readonly statementTimeoutMs?: number;
+  /** See `statementTimeoutMs`. @default 10000 */
+  readonly lockTimeoutMs?: number;
+  /** See `statementTimeoutMs`. @default 5000 */
+  readonly idleInTransactionTimeoutMs?: number;
 }
+
+/** The session timeouts of a server pool (see `OpenDatabaseOptions.statementTimeoutMs`). */
+export const SESSION_TIMEOUTS_MS = { statement: 30_000, lock: 10_000, idleInTransaction: 5_000 } as const;
 
 /** Opens the store: a server when `url` is given, else the embedded store in `dataDir`. */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
@@ -67,7 +83,11 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     if (!/^postgres(ql)?:\/\//.test(options.url)) {
       throw new Error(`\`${DATABASE_URL_ENV}\`: "${redactUrl(options.url)}" is not a postgres:// connection string; use postgres://user:password@host:5432/database`);
     }
-    return new PostgresDatabase(options.url, options.maxConnections ?? 10, options.reconnectTimeoutMs ?? 30_000);
+    return new PostgresDatabase(options.url, options.maxConnections ?? 10, options.reconnectTimeoutMs ?? 30_000, {
+      statement_timeout: options.statementTimeoutMs ?? SESSION_TIMEOUTS_MS.statement,
+      lock_timeout: options.lockTimeoutMs ?? SESSION_TIMEOUTS_MS.lock,
+      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? SESSION_TIMEOUTS_MS.idleInTransaction,
+    });
   }
   const dir = options.dataDir ?? DEFAULT_DATA_DIR;
   mkdirSync(dir, { recursive: true });
@@ -88,6 +108,7 @@ const CONNECTION_ERROR_CODES = new Set([
   "57P01", // admin_shutdown
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now (starting up or shutting down)
+  "25P03", // idle_in_transaction_session_timeout: the server ended a session left idle in its transaction
   "08000",
   "08001",
   "08003",
@@ -110,8 +131,8 @@ class PostgresDatabase implements Database {
   readonly #pool: pg.Pool;
   readonly #reconnectTimeoutMs: number;
 
-  constructor(url: string, max: number, reconnectTimeoutMs: number) {
-    this.#pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  constructor(url: string, max: number, reconnectTimeoutMs: number, timeouts: Pick<pg.PoolConfig, "statement_timeout" | "lock_timeout" | "idle_in_transaction_session_timeout">) {
+    this.#pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, ...timeouts });
     // An idle client whose server went away emits here; without a listener the process would crash.
     this.#pool.on("error", () => {});
     this.#reconnectTimeoutMs = reconnectTimeoutMs;
@@ -123,7 +144,8 @@ class PostgresDatabase implements Database {
       try {
         return await fn();
       } catch (e) {
-        if (!isConnectionError(e) || Date.now() >= deadline) throw e;
+        // A lock wait cut off by lock_timeout (55P03) rolled back whole: retried like a lost connection.
+        if (!(isConnectionError(e) || (e as { code?: unknown } | undefined)?.code === "55P03") || Date.now() >= deadline) throw e;
         await sleep(Math.min(2_000, 50 * 2 ** attempt));
       }
     }

@@ -34,6 +34,7 @@ import type {
 import { handleInteraction, type InteractionContext, type InteractionResponse } from "./interactions.ts";
 import { SlackOutbox, type OutboxResult, type SlackApi } from "./outbox.ts";
 import { RequestStore, isRequestId } from "./store.ts";
+import { auditThisRefusal } from "./refusals.ts";
 import { DEFAULT_EXECUTION_WINDOW_MS, consumeApproval, type ConsumeInput } from "./execution.ts";
 import type { GatewayConsumeReply } from "@airlock/core/contracts";
 
@@ -275,12 +276,14 @@ export class ApprovalService {
    */
   async #refusal(req: ApprovalRequestRecord, actor: string, attempted: DecisionKind, via: DecisionVia): Promise<DecideResult | undefined> {
     if (this.#approvers.has(actor)) return undefined;
-    await this.#db.transaction((tx) =>
-      appendAudit(
+    // Refused every time, audited once per person, request, decision, path and minute (refusals.ts).
+    await this.#db.transaction(async (tx) => {
+      if (!(await auditThisRefusal(tx, { requestId: req.id, actor, attempted, via }))) return;
+      await appendAudit(
         tx,
         { kind: "approval.refused", agent: req.agent, actionType: req.actionType, requestId: req.id, actor, payload: { attempted, via, reason: "not an approver" } },
-      ),
-    );
+      );
+    });
     return { outcome: "refused", reason: `<@${actor}> is not an approver for ${this.#model.name}` };
   }
 

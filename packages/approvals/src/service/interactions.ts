@@ -42,12 +42,54 @@ interface SlackPayload {
 
 const OK: Interaction = { kind: "answer", response: { status: 200 } };
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const badRequest = (error: string): Interaction => ({ kind: "answer", response: { status: 400, body: { error } } });
+
+/**
+ * What is wrong with the shape of a payload's fields, if anything: a payload Slack signed can still
+ * carry fields of the wrong type (a bug, a replayed or hand-made request), which is the sender's
+ * error (400), never a crash while reading it (500, which Slack retries).
+ */
+function shapeProblem(p: Record<string, unknown>): string | undefined {
+  if (p.type !== undefined && typeof p.type !== "string") return "`type`: must be a string such as \"block_actions\"";
+  if (p.type === "block_actions" && p.actions !== undefined && !Array.isArray(p.actions)) return "`actions`: must be a list of actions";
+  if (p.type !== "view_submission") return undefined;
+  if (!isObject(p.view)) return "`view`: must be an object";
+  if (p.view.callback_id !== EDIT_CALLBACK) return undefined;
+  if (typeof p.view.private_metadata !== "string") return "`view.private_metadata`: must be the request id string the modal was opened with";
+  const state = p.view.state;
+  if (state !== undefined && !isObject(state)) return "`view.state`: must be an object";
+  const values = state?.values;
+  if (values !== undefined && !isObject(values)) return "`view.state.values`: must be an object of blocks";
+  const input = (values?.[EDIT_BLOCK] as Record<string, unknown> | undefined)?.[EDIT_INPUT] as { value?: unknown } | undefined;
+  if (input !== undefined && (!isObject(input) || (input.value !== undefined && input.value !== null && typeof input.value !== "string"))) {
+    return `\`view.state.values.${EDIT_BLOCK}.${EDIT_INPUT}.value\`: must be the text of the arguments`;
+  }
+  return undefined;
+}
+
+/** How deep edited arguments may nest (deeper JSON is refused in the modal, not walked). */
+const MAX_EDIT_DEPTH = 64;
+
+function depthOver(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (d >= max) return true;
+    for (const x of Object.values(v)) stack.push([x, d + 1]);
+  }
+  return false;
+}
+
 /** Reads an (already authenticated) interaction payload; pure. */
 export function parseInteraction(payload: unknown): Interaction {
-  const p = payload as SlackPayload | null;
-  if (p === null || typeof p !== "object") return { kind: "answer", response: { status: 400, body: { error: "payload is not a JSON object" } } };
+  if (!isObject(payload)) return badRequest("payload is not a JSON object");
+  const p = payload as SlackPayload;
   const user = p.user?.id;
-  if (typeof user !== "string") return { kind: "answer", response: { status: 400, body: { error: "payload has no user.id" } } };
+  if (typeof user !== "string") return badRequest(isObject(p.user) && p.user.id !== undefined ? "`user.id`: must be the Slack user id string" : "payload has no user.id");
+  const problem = shapeProblem(payload);
+  if (problem !== undefined) return badRequest(problem);
   if (p.type === "block_actions") {
     const action = decisionButton(p.actions);
     if (action === undefined || typeof action.value !== "string") return OK;
@@ -65,6 +107,7 @@ export function parseInteraction(payload: unknown): Interaction {
       return editError(`not valid JSON (${(e as Error).message}); fix it and submit again`);
     }
     if (edited === null || typeof edited !== "object" || Array.isArray(edited)) return editError("must be a JSON object of named arguments");
+    if (depthOver(edited, MAX_EDIT_DEPTH)) return editError(`nests deeper than ${MAX_EDIT_DEPTH} levels; flatten the arguments and submit again`);
     if (containsRedaction(edited)) return editError("still contains a [REDACTED:…] value; replace it with the real value or reject the request instead");
     return { kind: "edited", user, requestId, editedArguments: edited as Record<string, unknown> };
   }

@@ -134,6 +134,7 @@ export function createLambdaHandler(
   options: InteractivityOptions,
 ): (event: FunctionUrlEvent) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }> {
   return async (event) => {
+    if (event.body !== undefined && typeof event.body !== "string") return { statusCode: 400, headers: { "content-type": "text/plain; charset=utf-8" }, body: "`body`: must be the request body as a string" };
     const body = event.body === undefined ? "" : event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
     const method = event.requestContext?.http?.method;
     const r = await handleSlackHttpRequest(service, options, { ...(method === undefined ? {} : { method }), headers: event.headers ?? {}, body });
