@@ -85,6 +85,14 @@ describe("Slack messages show agent text as inert text", () => {
     assert.match(argsText, /\\u0060rm -rf \/\\u0060/);
   });
 
+  test("given two keys that differ only in Unicode normalisation, when rendered, then they look different and still parse to the two keys", () => {
+    const args = JSON.parse('{"caf\\u00e9":"one","cafe\\u0301":"two"}') as Record<string, unknown>;
+    const msg = requestMessage(record({ arguments: args }));
+    const text = mrkdwnTexts(msg.blocks).find((x) => x.text.startsWith("*Arguments*"))!.text;
+    assert.ok(text.includes('"caf\u00e9"') && text.includes('"cafe\\u0301"'), text);
+    assert.deepEqual(shownArguments(msg.blocks, "*Arguments*"), args);
+  });
+
   test("given a safe trace id, when rendered, then its link is the service's one control sequence", () => {
     const msg = requestMessage(record({ traceId: "trace-01HX", traceUrl: "https://trace.example/t/trace-01HX?org=a&b=c" }));
     assertInert(msg.blocks, ["https://trace.example/t/trace-01HX?org=a&amp;b=c|trace trace-01HX"]);
