@@ -6,6 +6,12 @@
  *   airlock-support-agent:releases       map of release id → { image, environment?, description? }
  *   airlock-support-agent:activeRelease  the release the service runs
  *   airlock-support-agent:approvals      Slack channel and approvers for outward actions
+ *   airlock-support-agent:buildImage     true: build the agent's image from agent/ (its Dockerfile, for
+ *                                        the manifest's architecture) instead of the manifest's digest;
+ *                                        a release without `image` runs it. Run
+ *                                        `npm run image:context -w @airlock-examples/support-agent`
+ *                                        before `pulumi up` (the program writes the release's model
+ *                                        and prompt into agent/image/ itself; that step bundles the code)
  * Release eval reports are paths relative to the project root; in CI the workflow hands the
  * freshly downloaded report of the release it deploys in AIRLOCK_EVAL_RELEASE/AIRLOCK_EVAL_REPORT.
  */
@@ -13,11 +19,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadManifest } from "@airlock/core";
 import { fileURLToPath } from "node:url";
 import * as aws from "@pulumi/aws";
+import { loadManifestBuildingImage, writeReleaseFiles } from "./agent/build/image-context.ts";
 import { AgentDeployment, AgentPlatform, privateRoutesVia, validateApprovalSettings, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
 
 export default async function program() {
   const config = new pulumi.Config();
-  const model = await loadManifest(new URL("./agent.yaml", import.meta.url).pathname);
+  const manifest = new URL("./agent.yaml", import.meta.url).pathname;
+  const buildImage = config.getBoolean("buildImage") ?? false;
+  const model = buildImage ? await loadManifestBuildingImage(manifest) : await loadManifest(manifest);
+  // The image ships the very model this program deploys (AIRLOCK_MODEL_HASH is its hash).
+  if (buildImage) writeReleaseFiles(model);
   const releases = withCiEvalReport(config.getObject<Record<string, ReleaseSpec>>("releases"));
   const activeRelease = config.get("activeRelease");
   const desiredCount = config.getNumber("desiredCount") ?? model.runtime.desiredCount;

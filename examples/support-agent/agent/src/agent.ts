@@ -12,7 +12,7 @@
  */
 import { randomUUID } from "node:crypto";
 import Anthropic from "@anthropic-ai/sdk";
-import { AirlockRuntimeError, createAgentRuntime, createCheckpoint, createToolGuard, tierDecision, type HumanCheckpoint, type ShippedModel } from "@airlock/runtime";
+import { AirlockRuntimeError, createAgentRuntime, createCheckpoint, createSandboxRunner, createToolGuard, tierDecision, type HumanCheckpoint, type ShippedModel } from "@airlock/runtime";
 import { createTracer, type Tracer } from "@airlock/trace";
 import { ConfigError, readConfig, type AgentConfig } from "./config.ts";
 import { printable, type EventSink, type TicketOutcome } from "./events.ts";
@@ -83,7 +83,9 @@ export async function handleTicket(ticketId: string, deps: AgentDeps): Promise<T
     });
     const checkpoint = checkpointFor(model, config, env);
     const runtime = createAgentRuntime({ guard, tracer, ...(checkpoint === undefined ? {} : { checkpoint }) });
-    const tools = declaredTools(model, buildTools(config, deps.clients));
+    // The code-executing tool runs in the sandbox task; the runner needs the task's sandbox variables.
+    const sandbox = deps.clients?.sandbox ?? (model.tools.some((t) => t.sandbox) ? createSandboxRunner({ env, tracer }) : undefined);
+    const tools = declaredTools(model, buildTools(config, { ...deps.clients, ...(sandbox === undefined ? {} : { sandbox }) }));
     const baseURL = env.ANTHROPIC_BASE_URL;
     const client = deps.clients?.anthropic ?? new Anthropic({ apiKey: config.anthropicApiKey, ...(baseURL === undefined || baseURL === "" ? {} : { baseURL }), maxRetries: 2 });
     ready = { model, config, system, runtime, tools, client };

@@ -7,8 +7,9 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
-import type { ToolImplementation } from "@airlock/runtime";
+import type { SandboxRunner, ToolImplementation } from "@airlock/runtime";
 import type { AgentConfig } from "../config.ts";
+import { ANALYZE_TOOL, historyTool } from "./history.ts";
 import { knowledgeBaseTool, octokitFor } from "./knowledge-base.ts";
 import { refundTool } from "./refund.ts";
 import { replyTool } from "./reply.ts";
@@ -21,6 +22,8 @@ export interface ToolClients {
   readonly dynamodb?: DynamoDBClient;
   readonly ses?: SESv2Client;
   readonly fetch?: typeof fetch;
+  /** The sandbox runner, for the code-executing tool (absent: the tool is not implemented). */
+  readonly sandbox?: Pick<SandboxRunner, "run">;
 }
 
 export function buildTools(config: AgentConfig, clients: ToolClients = {}): Tools {
@@ -33,5 +36,6 @@ export function buildTools(config: AgentConfig, clients: ToolClients = {}): Tool
     search_knowledge_base: knowledgeBaseTool(octokitFor(config.githubToken, config.githubApiUrl), config.kb),
     send_customer_reply: replyTool(ses, { from: config.replyFrom, configurationSet: config.replyConfigurationSet }),
     issue_refund: refundTool({ baseUrl: config.billingApiUrl, token: config.billingToken, ...(clients.fetch === undefined ? {} : { fetch: clients.fetch }) }),
+    ...(clients.sandbox === undefined ? {} : { [ANALYZE_TOOL]: historyTool(clients.sandbox) }),
   };
 }

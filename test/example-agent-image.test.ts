@@ -1,0 +1,108 @@
+/**
+ * The example agent's image as the program builds it: its Dockerfile passes the scratch-path
+ * checks AgentDeployment runs (packages/pulumi/src/agent/dockerfile.ts), every stage's base is
+ * pinned by digest, and the dev plan builds it (docker build with the context, the Dockerfile and
+ * the manifest's platform) for the release without an image, shipping the very model whose hash
+ * the task definitions carry.
+ */
+import { strict as assert } from "node:assert";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import type { PlanDocument } from "@airlock/core";
+import { TASK_ENV } from "@airlock/core/contracts";
+import { MODEL_FILE, readShippedModel } from "@airlock/runtime";
+import { DEFAULT_SCRATCH_PATHS } from "../packages/pulumi/src/agent/container.ts";
+import { parseDockerfile, scratchImageProblems } from "../packages/pulumi/src/agent/dockerfile.ts";
+import { checkBuiltImage } from "../packages/pulumi/src/agent/image.ts";
+import { planTarget } from "../packages/cli/src/plan/plan.ts";
+import { AGENT_DIR, loadManifestBuildingImage, SHIPPED_MODEL_FILE, shippedModelJson, writeReleaseFiles } from "../examples/support-agent/agent/build/image-context.ts";
+import { EXAMPLE_AGENT_DIR } from "./helpers/example-agent.ts";
+import { examplePlan } from "./example-plan.ts";
+
+const DOCKERFILE = join(AGENT_DIR, "Dockerfile");
+const text = readFileSync(DOCKERFILE, "utf8");
+
+describe("the example agent's Dockerfile", () => {
+  it("given the manifest's user and the default scratch path, when the deployment's image check reads it, then it finds no problem", async () => {
+    const model = await loadManifestBuildingImage(join(EXAMPLE_AGENT_DIR, "agent.yaml"));
+    assert.equal(model.runtime.user, "10001:10001");
+    assert.deepEqual(scratchImageProblems(text, { user: model.runtime.user, scratchPaths: DEFAULT_SCRATCH_PATHS, file: "Dockerfile" }), []);
+    assert.doesNotThrow(() => checkBuiltImage(model, DEFAULT_SCRATCH_PATHS));
+    // The same check refuses the file without its VOLUME or as another user (it is not vacuous).
+    assert.equal(scratchImageProblems(text.slice(0, text.lastIndexOf('VOLUME ["/tmp"]')) + text.slice(text.lastIndexOf('VOLUME ["/tmp"]') + 'VOLUME ["/tmp"]'.length), { user: "10001:10001", scratchPaths: ["/tmp"], file: "Dockerfile" }).length, 1);
+    assert.equal(scratchImageProblems(text, { user: "10002:10002", scratchPaths: ["/tmp"], file: "Dockerfile" }).length, 2);
+  });
+
+  it("given its stages, then every base is the digest-pinned node image and the final stage runs the agent as 10001:10001", () => {
+    const steps = parseDockerfile(text);
+    const from = steps.filter((s) => s.keyword === "FROM").map((s) => s.args);
+    assert.deepEqual(from, ["${NODE_IMAGE} AS release", "${NODE_IMAGE} AS sandbox", "${NODE_IMAGE} AS agent"]);
+    const arg = steps.find((s) => s.keyword === "ARG")!.args;
+    assert.match(arg, /^NODE_IMAGE=node:20-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    const final = steps.slice(steps.map((s) => s.keyword).lastIndexOf("FROM"));
+    assert.deepEqual(final.filter((s) => ["USER", "VOLUME", "ENTRYPOINT", "WORKDIR"].includes(s.keyword)).map((s) => `${s.keyword} ${s.args}`), [
+      "WORKDIR /app",
+      "USER 10001:10001",
+      'VOLUME ["/tmp"]',
+      'ENTRYPOINT ["node", "/app/agent/dist/main.mjs"]',
+    ]);
+  });
+
+  it("given the runtime, then the file the image ships is the one it reads", () => {
+    assert.equal(SHIPPED_MODEL_FILE, MODEL_FILE);
+    assert.ok(text.includes(`/out/${MODEL_FILE} /app/${MODEL_FILE}`));
+  });
+});
+
+describe("the release files the program writes into the build context", () => {
+  it("given the model built from source, when written, then the shipped model reads back with its hash and without the compiling machine's paths", async () => {
+    const model = await loadManifestBuildingImage(join(EXAMPLE_AGENT_DIR, "agent.yaml"));
+    const dir = mkdtempSync(join(tmpdir(), "airlock-image-context-"));
+    try {
+      const files = writeReleaseFiles(model, dir);
+      const shipped = readShippedModel(files.modelFile);
+      assert.equal(shipped.hash, model.hash);
+      assert.deepEqual(shipped.image, { kind: "build", context: "agent" });
+      const raw = JSON.parse(readFileSync(files.modelFile, "utf8")) as Record<string, unknown>;
+      assert.equal(raw.promptFile, undefined);
+      assert.equal(raw.manifestDir, undefined);
+      assert.equal(readFileSync(files.modelFile, "utf8"), shippedModelJson(model));
+      assert.equal(readFileSync(files.promptFile, "utf8"), readFileSync(join(EXAMPLE_AGENT_DIR, "prompts/system.md"), "utf8"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the example's plan builds the image", () => {
+  let dev: PlanDocument;
+  before(async () => {
+    dev = await examplePlan();
+  });
+
+  it("given the dev stack, then the plan has one docker build of agent/ with its Dockerfile for linux/arm64, pushed to the agent's repository", () => {
+    const images = dev.resources.filter((r) => r.type === "docker:index/image:Image");
+    assert.equal(images.length, 1);
+    const image = images[0]!;
+    assert.deepEqual(image.inputs.build, { context: "examples/support-agent/agent", dockerfile: "examples/support-agent/agent/Dockerfile", platform: "linux/arm64" });
+    const repo = dev.resources.find((r) => r.type === "aws:ecr/repository:Repository")!;
+    assert.equal(repo.inputs.name, "airlock/dev/support-agent");
+    assert.match(String(image.inputs.imageName), /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/airlock\/dev\/support-agent:[0-9a-f]{12}$/);
+  });
+
+  it("given the release without an image, then its task definition runs the built image, and every release carries the hash of the model the context ships", () => {
+    const defs = dev.resources.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.name.startsWith("support-agent-release-"));
+    const container = (name: string) => (JSON.parse(String(defs.find((d) => d.name === name)!.inputs.containerDefinitions)) as { image: string; environment: { name: string; value: string }[] }[])[0]!;
+    assert.match(container("support-agent-release-v3").image, /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/airlock\/dev\/support-agent@sha256:0{64}$/);
+    assert.match(container("support-agent-release-v2").image, /support-agent@sha256:4c1a7e2b/);
+    const shipped = readShippedModel(join(AGENT_DIR, "image", MODEL_FILE));
+    for (const d of defs) assert.equal(container(d.name).environment.find((e) => e.name === TASK_ENV.modelHash)?.value, shipped.hash, d.name);
+  });
+
+  it("given the prod stack, then nothing is built: it runs reviewed images by digest only", async () => {
+    const prod = await planTarget(join(EXAMPLE_AGENT_DIR, "../.."), { stack: "prod", guardrails: false });
+    assert.deepEqual(prod.resources.filter((r) => r.type === "docker:index/image:Image" || r.type === "aws:ecr/repository:Repository"), []);
+  });
+});
