@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { AgentModel } from "@airlock/core";
-import { assessAutonomy, formatAutonomyReport, manifestChange, type AutonomyAssessment } from "../src/audit/autonomy.ts";
+import { assessAutonomy, formatAutonomyReport, manifestChange, type AutonomyAssessment, type AutonomyPolicy } from "../src/audit/autonomy.ts";
 import type { AuditRow } from "../src/audit/log.ts";
 import { testModel } from "./helpers/model.ts";
 
@@ -20,15 +20,16 @@ function rows(actionType: string, events: readonly Event[], everyMs = DAY / 4, a
     kind: e === "incident" ? "incident" : "approval.decided",
     agent,
     actionType,
-    actor: "U0APPROVER1",
+    // Two approvers take turns, through Slack's interactivity endpoint.
+    actor: i % 2 === 0 ? "U0APPROVER1" : "U0APPROVER2",
     payload: e === "incident" ? { description: "wrong customer emailed" } : { decision: e, via: "http" },
     prevHash: "0".repeat(64),
     hash: "0".repeat(64),
   }));
 }
 
-function one(model: AgentModel, actionType: string, evidence: AuditRow[], now: Date, policy = { minStreak: 50, minWindowDays: 14 }): AutonomyAssessment {
-  const a = assessAutonomy(model, evidence, policy, now).find((x) => x.actionType === actionType);
+function one(model: AgentModel, actionType: string, evidence: AuditRow[], now: Date, policy: AutonomyPolicy = { minStreak: 50, minWindowDays: 14 }): AutonomyAssessment {
+  const a = assessAutonomy(model, evidence, { minDistinctDays: 1, minApprovers: 1, ...policy }, now).find((x) => x.actionType === actionType);
   assert.ok(a);
   return a;
 }
@@ -143,14 +144,83 @@ test("the text report shows counts, the reset and the change", async () => {
   const now = new Date(START + 10 * DAY);
   const report = formatAutonomyReport({
     agent: "support-agent",
-    policy: { minStreak: 5, minWindowDays: 3 },
+    policy: { minStreak: 5, minWindowDays: 3, minDistinctDays: 5, minApprovers: 2 },
     generatedAt: now,
     verification: { ok: true, rows: 7, head: { seq: 7, hash: "a".repeat(64) }, problems: [] },
-    assessments: assessAutonomy(model, evidence, { minStreak: 5, minWindowDays: 3 }, now),
+    assessments: assessAutonomy(model, evidence, { minStreak: 5, minWindowDays: 3, minDistinctDays: 5, minApprovers: 2 }, now),
   });
   assert.match(report, /^autonomy report for support-agent at 2026-01-11T00:00:00\.000Z\n/);
-  assert.match(report, /\ncustomer\.reply {2}tier approve\n {2}approvals 6 · rejections 1 · edits 0 · incidents 0 · streak 6 · window 9\.0 days since 2026-01-02T00:00:00\.000Z\n {2}last reset: rejection at 2026-01-01T00:00:00\.000Z \(audit row 1\)\n {2}ELIGIBLE to widen approve -> auto\./);
+  assert.match(report, /\ncustomer\.reply {2}tier approve\n {2}approvals 6 · rejections 1 · edits 0 · incidents 0 · streak 6 · window 9\.0 days since 2026-01-02T00:00:00\.000Z\n {2}streak on 6 distinct days by 2 approvers\n {2}last reset: rejection at 2026-01-01T00:00:00\.000Z \(audit row 1\)\n {2}ELIGIBLE to widen approve -> auto\./);
   assert.match(report, /\n {4}riskLines:\n {6}customer\.reply:\n {8}tier: auto\n/);
-  assert.match(report, /\nbilling\.refund {2}tier always-approve · class money\n.*\n {2}not eligible: `always-approve` never widens; class `money` never widens to `auto`\n/);
+  assert.match(report, /\nbilling\.refund {2}tier always-approve · class money\n.*\n.*\n {2}not eligible: `always-approve` never widens; class `money` never widens to `auto`\n/);
   assert.equal(manifestChange({ actionType: "x.y", streak: 1, windowDays: 0 }).split("\n").slice(2).join("\n"), "riskLines:\n  x.y:\n    tier: auto\n");
+});
+
+// --- Gaming the evidence (issue #15): each of these was eligible before ---------------------------
+
+/** Rows with explicit times, actors and channels. */
+function decided(actionType: string, list: readonly { at: number; actor?: string; via?: string; decision?: string }[], from = 1): AuditRow[] {
+  return list.map((d, i) => ({
+    seq: from + i,
+    at: new Date(d.at),
+    kind: "approval.decided",
+    agent: "support-agent",
+    actionType,
+    actor: d.actor ?? (i % 2 === 0 ? "U0APPROVER1" : "U0APPROVER2"),
+    payload: { decision: d.decision ?? "approved", via: d.via ?? "http" },
+    prevHash: "0".repeat(64),
+    hash: "0".repeat(64),
+  }));
+}
+const DEFAULTS = { minStreak: 50, minWindowDays: 14 };
+
+test("given one approval 15 days ago and a burst of 49 today, when assessed, then the burst is not a track record (distinct days)", async () => {
+  const model = await testModel();
+  const now = START + 15 * DAY;
+  const evidence = decided("customer.reply", [{ at: START }, ...Array.from({ length: 49 }, (_, i) => ({ at: now - 3_600_000 + i * 60_000 }))]);
+  const a = one(model, "customer.reply", evidence, new Date(now), { ...DEFAULTS, minDistinctDays: 10, minApprovers: 2 });
+  assert.equal(a.eligible, false);
+  assert.deepEqual(a.reasons, ["approvals on 2 of 10 distinct days"]);
+});
+
+test("given 50 approvals over 15 days by one approver, when the policy asks for two, then it is not eligible", async () => {
+  const model = await testModel();
+  const evidence = decided("customer.reply", Array.from({ length: 50 }, (_, i) => ({ at: START + i * (DAY / 3), actor: "U0APPROVER1" })));
+  const a = one(model, "customer.reply", evidence, new Date(START + 20 * DAY), { ...DEFAULTS, minDistinctDays: 10, minApprovers: 2 });
+  assert.deepEqual([a.eligible, a.approvers, a.reasons], [false, 1, ["1 of 2 distinct approvers"]]);
+});
+
+test("given approvals through the API or by something that is not a Slack user, when assessed, then they are not evidence (a rejection still resets)", async () => {
+  const model = await testModel();
+  const spread = (n: number, over: Partial<{ actor: string; via: string }>) => Array.from({ length: n }, (_, i) => ({ at: START + i * (DAY / 3), ...over }));
+  for (const over of [{ via: "api" }, { actor: "agent:support-agent" }, { actor: "operator@example.com", via: "socket-mode" }]) {
+    const a = one(model, "customer.reply", decided("customer.reply", spread(60, over)), new Date(START + 30 * DAY), { ...DEFAULTS, minDistinctDays: 10, minApprovers: 1 });
+    assert.deepEqual([a.eligible, a.approvals, a.ignored, a.streak], [false, 60, 60, 0], JSON.stringify(over));
+    assert.equal(a.reasons[0], "streak 0 of 50 approvals without edit");
+  }
+  const reset = one(model, "customer.reply", decided("customer.reply", [...spread(60, {}), { at: START + 25 * DAY, via: "api", decision: "rejected" }]), new Date(START + 30 * DAY));
+  assert.equal(reset.streak, 0);
+  assert.equal(reset.lastReset?.reason, "rejection");
+});
+
+test("given requests recorded as money (or always-approve) when they were made, when today's manifest drops the class, then the type still never widens", async () => {
+  const model = await testModel();
+  const requested = (seq: number, payload: Record<string, unknown>): AuditRow => ({
+    seq, at: new Date(START), kind: "approval.requested", agent: "support-agent", actionType: "customer.reply", actor: "agent:support-agent", payload, prevHash: "0".repeat(64), hash: "0".repeat(64),
+  });
+  const approvals = decided("customer.reply", Array.from({ length: 60 }, (_, i) => ({ at: START + i * (DAY / 3) })), 10);
+  const money = one(model, "customer.reply", [requested(1, { tier: "approve", riskClass: "money" }), ...approvals], new Date(START + 30 * DAY), { ...DEFAULTS, minDistinctDays: 10, minApprovers: 2 });
+  assert.deepEqual([money.eligible, money.reasons], [false, ["requests of this type were class `money` when they were made (audit row 1); it never widens to `auto`"]]);
+  assert.deepEqual(money.recordedAtRequest, { riskClass: "money", seq: 1 });
+  const always = one(model, "customer.reply", [requested(2, { tier: "always-approve", riskClass: null }), ...approvals], new Date(START + 30 * DAY), { ...DEFAULTS, minDistinctDays: 10, minApprovers: 2 });
+  assert.deepEqual(always.reasons, ["requests of this type were `always-approve` when they were made (audit row 2); it never widens"]);
+  // A plain request of the type does not stop it.
+  const plain = one(model, "customer.reply", [requested(3, { tier: "approve", riskClass: null }), ...approvals], new Date(START + 30 * DAY), { ...DEFAULTS, minDistinctDays: 10, minApprovers: 2 });
+  assert.equal(plain.eligible, true);
+});
+
+test("a bad spread or approver count names the field", async () => {
+  const model = await testModel();
+  assert.throws(() => assessAutonomy(model, [], { minStreak: 3, minWindowDays: 1, minDistinctDays: 0 }), { message: "`minDistinctDays`: 0 is not a positive whole number of days" });
+  assert.throws(() => assessAutonomy(model, [], { minStreak: 3, minWindowDays: 1, minApprovers: 1.5 }), { message: "`minApprovers`: 1.5 is not a positive whole number of approvers" });
 });

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { loadManifest } from "@airlock/core";
-import { ApprovalService, openDatabase, type Database } from "@airlock/approvals";
+import { ApprovalService, openDatabase, writeAnchor, type Database } from "@airlock/approvals";
+import { KmsStandIn, REGION, S3StandIn } from "../../approvals/test/helpers/aws-standins.ts";
 import { main } from "../src/main.ts";
 import { bufferIo } from "../src/io.ts";
 import { SlackReceiver } from "../../approvals/test/helpers/slack-receiver.ts";
@@ -60,7 +61,8 @@ describe("airlock audit verify", () => {
     assert.equal(io.stderr, "");
     const json = bufferIo(REPO_ROOT);
     assert.equal(await main(["audit", "verify", "--data-dir", dir, "--json"], json), 0);
-    assert.deepEqual(JSON.parse(json.stdout), { store: dir, ok: true, rows: 4, head: { seq: 4, hash: head.slice(2) }, problems: [] });
+    assert.deepEqual(JSON.parse(json.stdout), { store: dir, ok: true, rows: 4, head: { seq: 4, hash: head.slice(2) }, problems: [], anchor: null });
+    assert.equal(lines[2], "not checked against a signed anchor: pass --anchor-bucket and --anchor-key-id (the gateway's), or keep the head elsewhere and pass it back with --expect-head, to detect rows cut from the end or a rewrite");
   });
 
   test("given a row edited by the superuser, it names the row and exits 1", async () => {
@@ -70,9 +72,51 @@ describe("airlock audit verify", () => {
     const io = bufferIo(REPO_ROOT);
     assert.equal(await main(["audit", "verify", "--data-dir", dir, "--expect-head", head], io), 1);
     const lines = io.stderr.trim().split("\n");
-    assert.equal(lines[0], `audit log FAILED verification: 1 problem in 4 rows (${dir})`);
+    assert.match(lines[0]!, new RegExp(`^audit log FAILED verification: 2 problems in 4 rows \\(${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\), not checked against a signed anchor`));
     assert.match(lines[1]!, /^ {2}row 4 \[edited\]: row 4 \(approval\.decided, customer\.reply, request [0-9a-f-]{36}\): content does not match its hash; the row was edited after it was written$/);
+    assert.match(lines[2]!, /^ {2}row 4 \[forged\]: row 4: the approval\.decided row for request [0-9a-f-]{36} does not match the tables \(the recorded decision is rejected by U0APPROVER1 via api\); it was written beside the service's path$/);
     assert.equal(io.stdout, "");
+  });
+
+  test("given the gateway's anchor bucket and key, it verifies against the newest signed head; a cut tail with consistent tables then fails", async () => {
+    const kms = new KmsStandIn();
+    const s3 = new S3StandIn("cli-anchors");
+    await Promise.all([kms.start(), s3.start()]);
+    const store = await freshPglite();
+    try {
+      await record(store.db, slack, slackUrl);
+      const key = kms.createKey();
+      await writeAnchor(store.db, { s3: s3.client(), kms: kms.client(), bucket: s3.bucket, keyId: key.arn });
+      // One process at a time on an embedded store's directory: the CLI opens it itself.
+      await store.db.close();
+      const env = { AWS_REGION: REGION, AWS_ACCESS_KEY_ID: "AKIDTESTANCHOR", AWS_SECRET_ACCESS_KEY: "test-secret-anchor", AWS_ENDPOINT_URL_S3: s3.url, AWS_ENDPOINT_URL_KMS: kms.url };
+      const flags = ["--anchor-bucket", s3.bucket, "--anchor-key-id", key.arn];
+      const io = bufferIo(REPO_ROOT, env);
+      assert.equal(await main(["audit", "verify", "--data-dir", store.dir, ...flags], io), 0, io.stderr);
+      assert.match(io.stdout.split("\n")[2]!, /^against the signed anchor of row 4 at .+Z \(s3:\/\/cli-anchors\/audit-anchors\/.+\.json \(version \w+\)\)$/);
+      // The superuser removes the rejection: its audit row, its decision, and the request back to pending.
+      const tamperer = await openDatabase({ dataDir: store.dir });
+      await tamperer.transaction(async (tx) => {
+        await tx.query("SET LOCAL session_replication_role = replica");
+        const { rows } = await tx.query<{ request_id: string }>("SELECT request_id::text FROM airlock.audit_log WHERE seq = 4");
+        await tx.query("DELETE FROM airlock.audit_log WHERE seq = 4");
+        await tx.query("DELETE FROM airlock.approval_decisions WHERE request_id = $1", [rows[0]!.request_id]);
+        await tx.query("UPDATE airlock.approval_requests SET status = 'pending', decided_at = NULL WHERE id = $1", [rows[0]!.request_id]);
+      });
+      await tamperer.close();
+      const cut = bufferIo(REPO_ROOT, env);
+      assert.equal(await main(["audit", "verify", "--data-dir", store.dir, ...flags], cut), 1);
+      assert.match(cut.stderr, /\n {2}row 4 \[anchor\]: row 4, the head signed in the anchor of .+, is no longer in the log; rows were removed \(cut from its end, or deleted and the rest renumbered\)\n$/);
+      // Without the anchor, the same log looks intact: the database alone cannot tell.
+      const blind = bufferIo(REPO_ROOT);
+      assert.equal(await main(["audit", "verify", "--data-dir", store.dir], blind), 0);
+      const half = bufferIo(REPO_ROOT, env);
+      assert.equal(await main(["audit", "verify", "--data-dir", store.dir, "--anchor-bucket", s3.bucket], half), 2);
+      assert.match(half.stderr, /^airlock audit: `--anchor-key-id`: give the ARN of the key that signs the anchors \(or set AIRLOCK_AUDIT_ANCHOR_KEY_ID\)\n/);
+    } finally {
+      await store.dispose();
+      await Promise.all([kms.stop(), s3.stop()]);
+    }
   });
 
   test("bad input names the flag and the fix, with exit 2", async () => {

@@ -1,7 +1,10 @@
 /**
  * `airlock audit verify`: recomputes the approvals audit log's hash chain and names every edited,
- * deleted or reordered row. Reads the embedded store's data directory or a server (connection
- * string); never writes. Exit 0 when intact, 1 when tampered, 2 for bad input.
+ * deleted or reordered row, every audit row unlike the request, decision or execution it records,
+ * and, with the gateway's anchor bucket and key, every departure from the newest signed head kept
+ * outside the database (a cut tail, a splice, a rewrite from genesis, a row dated into the anchored
+ * past). Reads the embedded store's data directory or a server (connection string); never writes.
+ * Exit 0 when intact, 1 when tampered, 2 for bad input.
  *
  * `airlock audit migrate --database-url URL`: applies the versioned migrations to a server (Supabase
  * or RDS) as an owner role, once, before the approval gateway's service role first connects.
@@ -11,6 +14,7 @@ import { APPROVALS_ENV } from "@airlock/core/contracts";
 import { UsageError, type Io } from "../io.ts";
 import { parseCommand, pickSubcommand } from "../options.ts";
 import { AUDIT_MIGRATE, AUDIT_VERIFY } from "./specs.ts";
+import { readAnchorFromFlags } from "./anchor-flags.ts";
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const [sub, rest] = pickSubcommand("audit", ["verify", "migrate"], argv);
@@ -37,17 +41,24 @@ export async function run(argv: string[], io: Io): Promise<number> {
     throw e;
   }
   try {
-    const v = await verifyAuditLog(db, expectHead === undefined ? {} : { expectHead });
+    const anchor = await readAnchorFromFlags(parsed.values, io.env);
+    const chain = await verifyAuditLog(db, { ...(expectHead === undefined ? {} : { expectHead }), ...(anchor?.anchor === undefined ? {} : { anchor: anchor.anchor }) });
+    const problems = [...(anchor?.problems ?? []), ...chain.problems];
+    const v = { ...chain, ok: problems.length === 0, problems, anchor: anchor?.anchor === undefined ? null : { sequence: anchor.anchor.sequence, hash: anchor.anchor.hash, time: anchor.anchor.time.toISOString(), source: anchor.anchor.source } };
+    const anchoredText =
+      v.anchor === null
+        ? "not checked against a signed anchor: pass --anchor-bucket and --anchor-key-id (the gateway's), or keep the head elsewhere and pass it back with --expect-head, to detect rows cut from the end or a rewrite"
+        : `against the signed anchor of row ${v.anchor.sequence} at ${v.anchor.time} (${v.anchor.source})`;
     if (parsed.values.json) {
       io.out(`${JSON.stringify({ store: store.label, ...v }, null, 2)}\n`);
     } else if (v.ok) {
       io.out(
         v.head === null
           ? `audit log intact: empty (${store.label})`
-          : `audit log intact: ${v.rows} rows (${store.label})\nhead: ${v.head.seq}:${v.head.hash}\nkeep the head elsewhere and pass it back with --expect-head to detect rows cut from the end`,
+          : `audit log intact: ${v.rows} rows (${store.label})\nhead: ${v.head.seq}:${v.head.hash}\n${anchoredText}`,
       );
     } else {
-      io.err(`audit log FAILED verification: ${v.problems.length} problem${v.problems.length === 1 ? "" : "s"} in ${v.rows} rows (${store.label})`);
+      io.err(`audit log FAILED verification: ${v.problems.length} problem${v.problems.length === 1 ? "" : "s"} in ${v.rows} rows (${store.label}), ${anchoredText}`);
       for (const p of v.problems) io.err(`  row ${p.seq} [${p.kind}]: ${p.message}`);
     }
     return v.ok ? 0 : 1;

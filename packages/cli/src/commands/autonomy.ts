@@ -2,7 +2,9 @@
  * `airlock autonomy report`: per action type of the manifest, the evidence in the approvals audit
  * log (approvals, rejections, edits, incidents, streak, window) and, when an action type is
  * eligible, the manifest change that would widen it from `approve` to `auto`. It changes nothing:
- * widening is a reviewed manifest edit. Exit 1 when the audit log fails verification.
+ * widening is a reviewed manifest edit. Only people's decisions through Slack count, spread over
+ * distinct days and approvers, dated by the database; without the gateway's signed anchor nothing is
+ * eligible unless `--unanchored`. Exit 1 when the audit log fails verification.
  */
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -11,6 +13,7 @@ import { ApprovalError, autonomyReport, chooseStore, formatAutonomyReport, openE
 import { UsageError, type Io } from "../io.ts";
 import { parseCommand, pickSubcommand } from "../options.ts";
 import { AUTONOMY_REPORT } from "./specs.ts";
+import { readAnchorFromFlags } from "./anchor-flags.ts";
 
 function positiveInt(flag: string, raw: string): number {
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`\`${flag}\`: "${raw}" is not a whole number ≥ 1`);
@@ -28,6 +31,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const policy = {
     minStreak: positiveInt("--min-streak", parsed.values["min-streak"]),
     minWindowDays: days("--min-window-days", parsed.values["min-window-days"]),
+    minDistinctDays: positiveInt("--min-distinct-days", parsed.values["min-distinct-days"]),
+    minApprovers: positiveInt("--min-approvers", parsed.values["min-approvers"]),
   };
   const target = resolve(io.cwd, parsed.values.manifest ?? "agent.yaml");
   if (!existsSync(target)) throw new UsageError(`${parsed.values.manifest ?? "agent.yaml"} does not exist; pass the agent's manifest with --manifest`);
@@ -42,7 +47,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
     throw e;
   }
   try {
-    const report = await autonomyReport(db, model, { policy });
+    const anchor = await readAnchorFromFlags(parsed.values, io.env);
+    const report = await autonomyReport(db, model, {
+      policy,
+      ...(anchor === undefined ? {} : { anchor: { ...(anchor.anchor === undefined ? {} : { head: anchor.anchor }), problems: anchor.problems } }),
+      allowUnanchored: parsed.values.unanchored === true,
+    });
     if (parsed.values.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
     else io.out(formatAutonomyReport(report));
     if (!report.verification.ok) io.err("the audit log failed verification; no action type is eligible until `airlock audit verify` passes");

@@ -3,7 +3,7 @@
  * prints. Kept apart from the commands so that help loads nothing heavy (no Pulumi, no Postgres).
  */
 import { DEFAULT_EVAL_POLICY } from "@airlock/core";
-import { APPROVALS_ENV } from "@airlock/core/contracts";
+import { APPROVALS_ENV, AUDIT_ANCHOR, AUDIT_ANCHOR_ENV } from "@airlock/core/contracts";
 import { defineCommand } from "../options.ts";
 
 const STACK = { type: "string", short: "s", arg: "<name>", default: "dev", description: "the stack whose config file (`Pulumi.<name>.yaml`, under Pulumi.yaml's `stackConfigDir`) is used" } as const;
@@ -16,6 +16,14 @@ const DATABASE_URL = {
   description: "postgres:// connection string of the approvals database (Supabase, RDS)",
 } as const;
 const DATA_DIR = { type: "string", arg: "<dir>", defaultText: ".airlock/approvals", description: "data directory of the embedded approvals store (PGlite); exclusive with --database-url" } as const;
+/** The audit anchor's options, taken by `audit verify` and `autonomy report` (read by anchor-flags.ts). */
+export const ANCHOR_OPTIONS = {
+  "anchor-bucket": { type: "string", arg: "<bucket>", defaultText: `$${AUDIT_ANCHOR_ENV.bucket}, else no anchor`, description: "the S3 bucket the approval gateway writes its signed audit anchors to" },
+  "anchor-prefix": { type: "string", arg: "<prefix>", defaultText: `$${AUDIT_ANCHOR_ENV.prefix}, else ${AUDIT_ANCHOR.prefix}`, description: "the anchors' key prefix in the bucket" },
+  "anchor-key-id": { type: "string", arg: "<key arn>", defaultText: `$${AUDIT_ANCHOR_ENV.keyId}`, description: "the KMS key that signs the anchors (the signature is verified with this key, never one the anchor names)" },
+  "anchor-max-age-minutes": { type: "string", arg: "<minutes>", default: "30", description: "refuse when the newest valid anchor is older than this (the gateway writes one every 5 minutes)" },
+} as const;
+
 const IMAGE = {
   type: "string",
   arg: "<repo@sha256:…>",
@@ -79,11 +87,13 @@ export const AUDIT_VERIFY = defineCommand({
     "database-url": DATABASE_URL,
     "data-dir": DATA_DIR,
     "expect-head": { type: "string", arg: "<seq:hash>", defaultText: "not checked", description: "the head an earlier verify printed; rows cut from the end are then found too" },
+    ...ANCHOR_OPTIONS,
     json: JSON_OUT,
   },
   examples: [
     ["airlock audit verify --data-dir .airlock/approvals", "verify the embedded store"],
     ["airlock audit verify --database-url \"$DB\" --expect-head 42:<64 hex>", "verify a server and that nothing after row 42 was cut"],
+    ["airlock audit verify --database-url \"$DB\" --anchor-bucket airlock-anchors --anchor-key-id arn:aws:kms:…", "verify a server against the gateway's newest signed anchor"],
   ],
 });
 
@@ -107,6 +117,10 @@ export const AUTONOMY_REPORT = defineCommand({
     "data-dir": DATA_DIR,
     "min-streak": { type: "string", arg: "<n>", default: "50", description: "approvals in a row, with no rejection, edit or incident, before an action type is eligible" },
     "min-window-days": { type: "string", arg: "<days>", default: "14", description: "days the evidence must span before an action type is eligible" },
+    "min-distinct-days": { type: "string", arg: "<days>", default: "10", description: "distinct days the streak's approvals must fall on (a burst is not a track record)" },
+    "min-approvers": { type: "string", arg: "<n>", default: "2", description: "distinct approvers the streak's approvals must come from" },
+    ...ANCHOR_OPTIONS,
+    unanchored: { type: "boolean", description: "accept an audit log checked without a signed anchor (a local embedded store); otherwise nothing is eligible without one" },
     json: JSON_OUT,
   },
   examples: [["airlock autonomy report --manifest agent.yaml --data-dir .airlock/approvals", "what the record says about each action type"]],
