@@ -104,6 +104,25 @@ describe("no duplicate Slack posts", () => {
     assert.equal(postsFor(id).length, 1);
   });
 
+  test("given a request decided before it reached Slack, when its outcome post is accepted but answered 500, then the retry finds that message and updates it instead of posting again", async () => {
+    const s = await service();
+    slack.failWith = 500;
+    const r = await s.requestApproval({ tool: "send_customer_reply", arguments: { ticket: "T-5005" } });
+    const id = r.status === "pending" ? r.id : "";
+    slack.failWith = undefined;
+    slack.acceptThenFail = 500;
+    const before = slack.messages.length;
+    await s.decide({ requestId: id, decision: "rejected", actor: APPROVER, via: "api" });
+    assert.equal(slack.messages.length - before, 1, "Slack holds the outcome message the caller heard fail");
+    slack.acceptThenFail = undefined;
+    clock = new Date(clock.getTime() + 120_000);
+    await s.flushOutbox();
+    assert.equal(slack.messages.length - before, 1, "no second outcome message");
+    assert.equal(messagesFor(id).length, 1);
+    assert.equal((await slackState(id))?.slack_state, "updated");
+    assert.deepEqual(slack.callsTo("chat.update").filter((c) => c.args.ts === messagesFor(id)[0]!.ts).length, 1);
+  });
+
   test("given many asks for one id across two instances, when they race, then Slack holds one message for it", async () => {
     const [a, b] = [await service(), await service()];
     const id = randomUUID();

@@ -170,7 +170,16 @@ export class SlackOutbox {
       // Decided before the request ever reached Slack: post the outcome instead.
       const message = outcomeMessage(req, decision);
       try {
-        const r = await this.#slack.chat.postMessage({ channel: this.#channel, text: message.text, blocks: message.blocks as never, unfurl_links: false });
+        // With the request's metadata: a retry after Slack took this post but answered 500 or too
+        // late finds it (above) and updates it in place instead of posting the outcome again.
+        const r = await this.#slack.chat.postMessage({
+          channel: this.#channel,
+          text: message.text,
+          blocks: message.blocks as never,
+          metadata: { event_type: REQUEST_EVENT_TYPE, event_payload: { request_id: req.id, agent: req.agent } },
+          unfurl_links: false,
+          unfurl_media: false,
+        });
         await this.#store.recordOutcomePosted(req.id, typeof r.channel === "string" ? r.channel : this.#channel, r.ts ?? null);
         return true;
       } catch (e) {
