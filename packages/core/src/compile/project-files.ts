@@ -3,9 +3,13 @@
  * prompt (read and hashed into every release) and the image's build context and Dockerfile (sent
  * to the image builder). A path that leaves the project — `../…`, an absolute path elsewhere, or a
  * symbolic link pointing out — is refused before anything is read.
+ *
+ * A manifest compiled from an object (a TypeScript program, no `baseDir`) has no file to be
+ * relative to: there an absolute path is the program's own choice and is accepted, except the
+ * filesystem root; relative paths still stay inside the working directory.
  */
 import { existsSync, lstatSync, realpathSync } from "node:fs";
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { isAbsolute, parse, relative, resolve, sep } from "node:path";
 import type { ProblemList } from "../errors.ts";
 import type { Manifest } from "../manifest/schema.ts";
 
@@ -28,8 +32,9 @@ function real(path: string): string {
  * Where `given` leads from `project`, or a reason it leaves the project: lexically (`..`,
  * absolute), or through a symbolic link.
  */
-function placeInProject(project: string, given: string): { file: string } | { outside: "path" } | { outside: "link"; target: string; self: boolean } {
+function placeInProject(project: string, given: string, trustAbsolute = false): { file: string } | { outside: "path" } | { outside: "link"; target: string; self: boolean } {
   const file = resolve(project, given);
+  if (trustAbsolute && isAbsolute(given)) return parse(file).root === file ? { outside: "path" } : { file };
   if (!isInside(project, file)) return { outside: "path" };
   if (!existsSync(file)) return { file };
   const target = real(file);
@@ -50,7 +55,7 @@ export function resolvePrompt(m: Manifest, baseDir: string | undefined, problems
   if (m.agent.prompt === undefined) return undefined;
   const project = resolve(baseDir ?? process.cwd());
   const given = m.agent.prompt;
-  const place = placeInProject(project, given);
+  const place = placeInProject(project, given, baseDir === undefined);
   if ("outside" in place) {
     problems.add(
       "agent.prompt",
@@ -72,7 +77,7 @@ export function checkBuildContext(m: Manifest, baseDir: string | undefined, prob
   if (!("build" in m.agent.image)) return;
   const project = resolve(baseDir ?? process.cwd());
   const { context, dockerfile } = m.agent.image.build;
-  const place = placeInProject(project, context);
+  const place = placeInProject(project, context, baseDir === undefined);
   if ("outside" in place) {
     problems.add(
       "agent.image.build.context",

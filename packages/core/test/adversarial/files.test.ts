@@ -96,4 +96,15 @@ describe("files outside the project", () => {
     const model = await compile(m, { baseDir: dir });
     assert.deepEqual(model.image, { kind: "build", context: "." });
   });
+
+  it("given a manifest object compiled without baseDir (a program), when its build context is an absolute directory, then it is accepted, but the filesystem root is not", async () => {
+    const { dir } = project();
+    const m = baseManifest();
+    m.agent.image = { build: { context: dir } };
+    assert.deepEqual((await compile(m)).image, { kind: "build", context: dir });
+    m.agent.image = { build: { context: "/" } };
+    await assert.rejects(compile(m), (e: unknown) => e instanceof ManifestError && e.problems.some((p) => p.path === "agent.image.build.context"));
+    m.agent.image = { build: { context: "../../.." } };
+    await assert.rejects(compile(m), (e: unknown) => e instanceof ManifestError && e.problems.some((p) => p.path === "agent.image.build.context"));
+  });
 });

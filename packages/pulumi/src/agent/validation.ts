@@ -41,8 +41,6 @@ export interface CheckedDeployment {
  */
 export function validateDeploymentArgs(model: AgentModel, args: DeploymentChecks, region: string): CheckedDeployment {
   const result = validateReleases(model, args, region);
-  // Every grant in the platform's Region and partition: the agent reaches AWS only through its VPC endpoints.
-  checkModelPlacement(model, region);
   validateTags(args.tags);
   const scratchPaths = validateScratchPaths(args.scratchPaths ?? DEFAULT_SCRATCH_PATHS);
   if (model.image.kind === "build") checkBuiltImage(model, scratchPaths);
@@ -50,6 +48,8 @@ export function validateDeploymentArgs(model: AgentModel, args: DeploymentChecks
   checkExistingResources(model, args, region);
   // A Bedrock model is called through an inference profile Airlock knows the routing of.
   const bedrock = model.model.provider === "bedrock" ? resolveBedrockModel(model.model.id, region) : undefined;
+  // Every grant in the platform's Region and partition: the agent reaches AWS only through its VPC endpoints.
+  checkModelPlacement(model, region);
   checkTaskPolicySize(model, region);
   const alarms = resolveAlarmSettings(args.alarms);
   const alerts = args.alerts ? resolveAlertTargets(args.alerts) : undefined;
