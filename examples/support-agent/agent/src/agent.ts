@@ -13,7 +13,7 @@
 import { randomUUID } from "node:crypto";
 import Anthropic from "@anthropic-ai/sdk";
 import { AirlockRuntimeError, createAgentRuntime, createCheckpoint, createSandboxRunner, createToolGuard, tierDecision, type HumanCheckpoint, type ShippedModel } from "@airlock/runtime";
-import { createTracer, type Tracer } from "@airlock/trace";
+import { createTracer, type CallWrapper, type Tracer } from "@airlock/trace";
 import { ConfigError, readConfig, type AgentConfig } from "./config.ts";
 import { printable, type EventSink, type TicketOutcome } from "./events.ts";
 import { runToolLoop, type MessagesClient } from "./loop.ts";
@@ -69,7 +69,10 @@ export async function handleTicket(ticketId: string, deps: AgentDeps): Promise<T
   let tracer: Tracer | undefined;
   let ready;
   try {
-    const guard = createToolGuard({ ...(deps.model === undefined ? {} : { model: deps.model }), env });
+    // A refused call (undeclared, invalid, forbidden) is a trace line too: the guard asks the
+    // tracer, made below, which exists by the time the loop asks the guard anything.
+    const refusals: CallWrapper = { wrapToolCall: (n, a, f) => (tracer === undefined ? Promise.resolve().then(f) : tracer.wrapToolCall(n, a, f)), wrapModelCall: (c, f) => (tracer === undefined ? Promise.resolve().then(f) : tracer.wrapModelCall(c, f)) };
+    const guard = createToolGuard({ ...(deps.model === undefined ? {} : { model: deps.model }), env, tracer: refusals });
     const model = guard.model;
     if (model.model.provider !== "anthropic") throw new ConfigError([`the shipped model's provider is ${model.model.provider}; this agent calls the Claude API (agent.model.provider: anthropic)`]);
     const config = readConfig(model, env);
