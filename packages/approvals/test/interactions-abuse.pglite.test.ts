@@ -68,6 +68,14 @@ describe("malformed payloads and click floods", () => {
       const r = (await handler({ version: "2.0", rawPath: "/", headers: req.headers, body: req.body, isBase64Encoded: false, requestContext: { http: { method: "POST", path: "/" } } })) as { statusCode: number };
       assert.equal(r.statusCode, 400, name);
     }
+    // An agent's request whose arguments nest 20000 deep is refused naming the field (it overflowed the stack).
+    let deep: unknown = "x";
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    const ctx = { invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:airlock-approvals:${model.name}` };
+    await assert.rejects(handler({ op: "request", release: "rel-abuse", action: { tool: "send_customer_reply", arguments: { deep } } }, ctx), {
+      name: "ApprovalError",
+      message: "`action.arguments`: nests deeper than 64 levels; pass flatter arguments",
+    });
     // A function URL event whose body is not a string is refused the same way.
     const odd = (await handler({ version: "2.0", rawPath: "/", headers: {}, body: 12345, requestContext: { http: { method: "POST", path: "/" } } })) as { statusCode: number };
     assert.equal(odd.statusCode, 400);

@@ -34,3 +34,18 @@ export function setOwn(out: Record<string, unknown>, key: string, value: unknown
 export function sha256(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex");
 }
+
+/**
+ * Whether `value` nests objects or arrays deeper than `max` levels (checked without recursion, so
+ * a hostile depth cannot overflow the stack here as it would in `canonicalJson`).
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (d >= max) return true;
+    for (const x of Object.values(v)) stack.push([x, d + 1]);
+  }
+  return false;
+}

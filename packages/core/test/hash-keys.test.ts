@@ -6,7 +6,7 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { canonicalJson, sha256 } from "../src/hash.ts";
+import { canonicalJson, nestsDeeperThan, sha256 } from "../src/hash.ts";
 
 const RAW = `{"b":1,"__proto__":{"admin":true,"__proto__":{"deep":1}},"constructor":{"prototype":{"polluted":true}},"prototype":"p",
   "list":[{"__proto__":{"x":1}},[{"constructor":"c"}]],"toString":"t","hasOwnProperty":0}`;
@@ -44,5 +44,13 @@ describe("canonical JSON of every key", () => {
 
   test("given raw JSON with a duplicate key, when parsed then hashed, then the hash is of the last value (what every reader of the parsed object sees)", () => {
     assert.equal(canonicalJson(JSON.parse('{"to":"a@x.example","to":"b@y.example"}')), '{"to":"b@y.example"}');
+  });
+
+  test("given JSON nested 100000 deep, when its depth is checked, then the answer comes without overflowing the stack", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    assert.equal(nestsDeeperThan(deep, 64), true);
+    assert.equal(nestsDeeperThan({ a: [{ b: 1 }] }, 3), false);
+    assert.equal(nestsDeeperThan({ a: [{ b: {} }] }, 3), true);
   });
 });

@@ -4,6 +4,7 @@
  * the clicking user may decide is the service's policy, asked through `InteractionContext`.
  */
 import { decisionButton, editModal, ACTION_APPROVE, ACTION_EDIT, EDIT_BLOCK, EDIT_CALLBACK, EDIT_INPUT } from "../slack/blocks.ts";
+import { nestsDeeperThan } from "@airlock/core/hash";
 import { containsRedaction } from "../redact.ts";
 import type { ApprovalRequestRecord, DecideInput, DecideResult, DecisionKind, DecisionRecord, DecisionVia } from "../types.ts";
 import { describeError, type SlackApi } from "./outbox.ts";
@@ -71,17 +72,6 @@ function shapeProblem(p: Record<string, unknown>): string | undefined {
 /** How deep edited arguments may nest (deeper JSON is refused in the modal, not walked). */
 const MAX_EDIT_DEPTH = 64;
 
-function depthOver(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop()!;
-    if (v === null || typeof v !== "object") continue;
-    if (d >= max) return true;
-    for (const x of Object.values(v)) stack.push([x, d + 1]);
-  }
-  return false;
-}
-
 /** Reads an (already authenticated) interaction payload; pure. */
 export function parseInteraction(payload: unknown): Interaction {
   if (!isObject(payload)) return badRequest("payload is not a JSON object");
@@ -107,7 +97,7 @@ export function parseInteraction(payload: unknown): Interaction {
       return editError(`not valid JSON (${(e as Error).message}); fix it and submit again`);
     }
     if (edited === null || typeof edited !== "object" || Array.isArray(edited)) return editError("must be a JSON object of named arguments");
-    if (depthOver(edited, MAX_EDIT_DEPTH)) return editError(`nests deeper than ${MAX_EDIT_DEPTH} levels; flatten the arguments and submit again`);
+    if (nestsDeeperThan(edited, MAX_EDIT_DEPTH)) return editError(`nests deeper than ${MAX_EDIT_DEPTH} levels; flatten the arguments and submit again`);
     if (containsRedaction(edited)) return editError("still contains a [REDACTED:…] value; replace it with the real value or reject the request instead");
     return { kind: "edited", user, requestId, editedArguments: edited as Record<string, unknown> };
   }
