@@ -131,10 +131,14 @@ describe("the Agent SDK integration with the real query() and Claude Code", () =
 
   it("given an allow rule for the agent's tool, when the callback is skipped, then the handler still asks the person and a rejection runs nothing", async () => {
     api.script([{ content: [toolUse(REPLY_TOOL, REPLY, "toolu_allow")] }, say("Understood.")]);
-    const airlock = agentSdk(world.runtime(), { createSdkMcpServer, tools: { send_customer_reply: () => assert.fail("must not run") } });
-    const asking = ask(airlock, "Ticket", { allowedTools: [REPLY_TOOL] });
-    await world.lambda.click(await world.lambda.nextRequest(), "airlock.reject");
+    const sent: unknown[] = [];
+    const guarded = agentSdk(world.runtime(), { createSdkMcpServer, tools: { send_customer_reply: (a) => (sent.push(a), "sent") } });
+    const asking = ask(guarded, "Ticket", { allowedTools: [REPLY_TOOL] });
+    const asked = await Promise.race([world.lambda.nextRequest(), asking.then(() => undefined)]);
+    assert.equal(typeof asked, "string", "the person was asked");
+    await world.lambda.click(asked!, "airlock.reject");
     await asking;
+    assert.deepEqual(sent, []);
     const [r] = api.toolResults();
     assert.equal(r!.is_error, true);
     assert.match(JSON.stringify(r!.content), /rejected the call to \\"send_customer_reply\\"/);
