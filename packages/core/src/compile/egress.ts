@@ -6,6 +6,7 @@
  */
 import type { ProblemList } from "../errors.ts";
 import { domainToUnicode } from "node:url";
+import { getDomain, getPublicSuffix } from "tldts";
 import { coverage, shareOfSpace } from "../network/address-set.ts";
 import { endpointsFor } from "../network/endpoints.ts";
 import { PUBLISHED_RANGES, parseCidr } from "../network/net.ts";
@@ -26,9 +27,17 @@ export function compileEgress(m: Manifest, awsServices: string[], problems: Prob
     if (t.github.length > 0 && !sources.has(GITHUB_API_HOST)) sources.set(GITHUB_API_HOST, `tools[${i}].github`);
   });
   m.egress.hosts.forEach((h, j) => sources.has(h) || sources.set(h, `egress.hosts[${j}]`));
-  for (const [host, path] of sources) {
-    const problem = hostProblem(host);
+  // Every place a host is declared is checked, with that tool's reason (egress.hosts have none).
+  const declared: [host: string, path: string, reason: string | undefined][] = [
+    ...m.tools.flatMap((t, i) => t.hosts.map((h, j) => [h, `tools[${i}].hosts[${j}]`, t.allowWildcard?.reason] as [string, string, string | undefined])),
+    ...m.egress.hosts.map((h, j) => [h, `egress.hosts[${j}]`, undefined] as [string, string, string | undefined]),
+  ];
+  for (const [host, path, reason] of declared) {
+    const problem = hostProblem(host, reason);
     if (problem !== undefined) problems.add(path, problem);
+    else if (wildcardSpan(host) === "registrable-domain") {
+      findings.push({ rule: "AIR-W009", severity: "warning", subject: path, message: `"${host}" lets the tool reach every name under ${host.slice(2)}: ${reason}` });
+    }
   }
   checkRangeCoverage(m, problems);
 
@@ -121,13 +130,18 @@ function checkRangeCoverage(m: Manifest, problems: ProblemList): void {
 }
 
 /**
- * Why a host may not be allowed: a wildcard over a name of two labels (`*.acme.com`, `*.co.uk`,
- * `*.github.io`) covers a whole registrable domain or a public suffix, and a punycode label
- * (`xn--`) is an internationalised name that can pass for another (Airlock allows ASCII hosts only).
- * Wildcards under longer public suffixes (`*.acme.co.uk`) need the Public Suffix List to be told
- * apart, which Airlock does not ship yet.
+ * Why a host may not be allowed.
+ * - A punycode label (`xn--`) is an internationalised name that can pass for another (Airlock
+ *   allows ASCII hosts only).
+ * - A wildcard over a public suffix (`*.co.uk`, `*.github.io`, `*.s3.amazonaws.com`: names anyone
+ *   can register or create under) is never allowed.
+ * - A wildcard over a whole registrable domain (`*.acme.com`, `*.acme.co.uk`) is allowed only with
+ *   the tool's `allowWildcard.reason` (`wildcardReason`), and then warned about (AIR-W009).
+ * Public suffixes and registrable domains are read from the Public Suffix List (ICANN and private
+ * sections) through `tldts`; a name under a suffix the list does not know counts its last label
+ * as the suffix (the list's `*` rule).
  */
-export function hostProblem(host: string): string | undefined {
+export function hostProblem(host: string, wildcardReason?: string): string | undefined {
   if (host.split(".").some((label) => label.startsWith("xn--"))) {
     const shown = domainToUnicode(host.replace(/^\*\./, ""));
     const reads = host.startsWith("*.") ? `*.${shown}` : shown;
@@ -135,11 +149,26 @@ export function hostProblem(host: string): string | undefined {
     const mixed = scripts.length > 1 ? `, mixing ${scripts.join(" and ")} letters: a lookalike of an ASCII name` : "; Airlock allows only ASCII hosts, which cannot pass for another name";
     return `"${host}" is an internationalised (punycode) name that reads "${reads || "(not valid punycode)"}"${mixed}; write the ASCII host the vendor documents`;
   }
-  if (host.startsWith("*.") && host.split(".").length === 3) {
+  const span = wildcardSpan(host);
+  if (span === "public-suffix") {
     const base = host.slice(2);
-    return `"${host}" is a wildcard over a whole registrable domain or public suffix (every name under ${base}); list the hosts the tool calls, e.g. \`api.${base}\`, or a wildcard under a subdomain kept for them (\`*.api.${base}\`)`;
+    return `"${host}" is a wildcard over the public suffix ${base} (every name anyone registers or creates under it, per the Public Suffix List); list the hosts the tool calls, e.g. \`api.example.${base}\``;
+  }
+  if (span === "registrable-domain" && wildcardReason === undefined) {
+    const base = host.slice(2);
+    return `"${host}" is a wildcard over the whole domain ${base} (every name under it); list the hosts the tool calls, e.g. \`api.${base}\`, use a wildcard under a subdomain kept for them (\`*.api.${base}\`), or set the tool's \`allowWildcard.reason\` if the tool truly calls names across the domain`;
   }
   return undefined;
+}
+
+/** What a wildcard host (`*.name`) spans: a public suffix, a whole registrable domain, or less. */
+export function wildcardSpan(host: string): "public-suffix" | "registrable-domain" | "subdomain" | undefined {
+  if (!host.startsWith("*.")) return undefined;
+  const base = host.slice(2).toLowerCase().replace(/\.$/, "");
+  const options = { allowPrivateDomains: true, extractHostname: false } as const;
+  const domain = getDomain(base, options);
+  if (domain === null || getPublicSuffix(base, options) === base) return "public-suffix";
+  return domain === base ? "registrable-domain" : "subdomain";
 }
 
 const SCRIPTS: readonly [string, RegExp][] = [

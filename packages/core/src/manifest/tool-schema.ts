@@ -113,11 +113,13 @@ export const ToolSchema = z
       .describe("Names of entries in `secrets` that the tool needs at run time; each must be declared. Default: none."),
     /** The tool's declared arguments (a JSON Schema subset); the runtime validates every call against it. */
     input: ToolInputSchema.optional(),
-    /** Allows `*` in this tool's IAM actions or resources; the reason shows in the plan and the permission map. */
+    /** Allows `*` in this tool's IAM actions or resources, and a host wildcard over a whole domain; the reason shows in the plan and the permission map. */
     allowWildcard: z
       .strictObject({ reason: reason.describe(`Why this tool needs a wildcard: ${REASON_TEXT}.`) })
       .optional()
-      .describe("Allows `*` in this tool's IAM actions or resources; the reason shows in the plan and the permission map. Without it, wildcards are refused."),
+      .describe(
+        "Allows `*` in this tool's IAM actions or resources, and a host wildcard over a whole registrable domain (`*.acme.com`; never over a public suffix such as `*.co.uk`); the reason shows in the plan and the permission map. Without it, wildcards are refused.",
+      ),
     /** Allows privilege-escalation, permissions-management and tagging actions; the reason shows in the plan and the permission map. */
     allowPrivilegeEscalation: z
       .strictObject({ reason: reason.describe(`Why this tool needs them: ${REASON_TEXT}.`) })

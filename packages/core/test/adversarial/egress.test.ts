@@ -85,17 +85,51 @@ describe("egress ranges too broad", () => {
 });
 
 describe("egress hosts in disguise", () => {
-  for (const host of ["*.co.uk", "*.acme.com", "*.github.io"]) {
-    it(`given the wildcard host ${host}, when compiled, then it is refused: it covers a whole domain or public suffix`, async () => {
-      const problems = await problemsOf(withHost(host, ["192.0.2.0/24"]));
+  // Public suffixes from the Public Suffix List (ICANN and private sections), through tldts.
+  for (const host of ["*.co.uk", "*.github.io", "*.s3.amazonaws.com", "*.herokuapp.com", "*.gov.uk"]) {
+    it(`given the wildcard host ${host}, when compiled, even with a reason, then it is refused: it covers a public suffix`, async () => {
+      const m = withHost(host, ["192.0.2.0/24"]);
+      m.tools[1].allowWildcard = { reason: "the partner's hosts change every week" };
+      const problems = await problemsOf(m);
       assert.deepEqual(problems, [
         {
           path: "tools[1].hosts[0]",
-          message: `"${host}" is a wildcard over a whole registrable domain or public suffix (every name under ${host.slice(2)}); list the hosts the tool calls, e.g. \`api.${host.slice(2)}\`, or a wildcard under a subdomain kept for them (\`*.api.${host.slice(2)}\`)`,
+          message: `"${host}" is a wildcard over the public suffix ${host.slice(2)} (every name anyone registers or creates under it, per the Public Suffix List); list the hosts the tool calls, e.g. \`api.example.${host.slice(2)}\``,
         },
       ]);
     });
   }
+
+  for (const host of ["*.acme.com", "*.acme.co.uk", "*.acme.github.io"]) {
+    it(`given the wildcard host ${host} without a reason, when compiled, then it is refused: it covers a whole domain`, async () => {
+      const problems = await problemsOf(withHost(host, ["192.0.2.0/24"]));
+      assert.deepEqual(problems, [
+        {
+          path: "tools[1].hosts[0]",
+          message: `"${host}" is a wildcard over the whole domain ${host.slice(2)} (every name under it); list the hosts the tool calls, e.g. \`api.${host.slice(2)}\`, use a wildcard under a subdomain kept for them (\`*.api.${host.slice(2)}\`), or set the tool's \`allowWildcard.reason\` if the tool truly calls names across the domain`,
+        },
+      ]);
+    });
+  }
+
+  it("given *.acme.co.uk with the tool's allowWildcard reason, when compiled, then it is allowed and warned about with the reason", async () => {
+    const m = withHost("*.acme.co.uk", ["192.0.2.0/24"]);
+    m.tools[1].allowWildcard = { reason: "each customer has its own subdomain" };
+    const model = await compile(m);
+    assert.ok(model.egress.hosts.includes("*.acme.co.uk"));
+    assert.deepEqual(
+      model.findings.filter((f) => f.rule === "AIR-W009"),
+      [{ rule: "AIR-W009", severity: "warning", subject: "tools[1].hosts[0]", message: '"*.acme.co.uk" lets the tool reach every name under acme.co.uk: each customer has its own subdomain' }],
+    );
+  });
+
+  it("given the same domain wildcard in a tool with a reason and in one without, when compiled, then the one without is refused", async () => {
+    const m = withHost("*.acme.co.uk", ["192.0.2.0/24"]);
+    m.tools[1].allowWildcard = { reason: "each customer has its own subdomain" };
+    m.tools[0].hosts = ["*.acme.co.uk"];
+    const problems = await problemsOf(m);
+    assert.deepEqual(problems.map((p) => p.path), ["tools[0].hosts[0]"]);
+  });
 
   it("given a wildcard under a subdomain (*.api.acme.com), when compiled, then it is accepted", async () => {
     const model = await compile(withHost("*.api.acme.com", ["192.0.2.0/24"]));
