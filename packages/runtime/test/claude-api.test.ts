@@ -158,6 +158,16 @@ describe("the Claude API tool-use loop with the runtime", () => {
     assert.deepEqual(result.usage, { inputTokens: 110, outputTokens: 27 });
   });
 
+  it("given the API fails, when the loop calls the model, then the error ends the loop and the model call is traced as an error with its status", async () => {
+    world.records.length = 0;
+    api.script([say("never sent")]).failNext(529, "overloaded_error", "Overloaded");
+    const runtime = world.runtime();
+    const looping = runToolLoop(runtime, { client, model: MODEL, tools: { read_ticket: () => "ticket" }, messages: [{ role: "user", content: "T-3" }] });
+    await assert.rejects(looping, (e: Error) => e instanceof Anthropic.APIError && (e as InstanceType<typeof Anthropic.APIError>).status === 529);
+    const model = world.records.find((r) => r.kind === "model")!;
+    assert.deepEqual([model.outcome, model.httpStatus, model.model, model.usage.inputTokens], ["error", 529, MODEL, 0]);
+  });
+
   it("given a secret in a tool argument, when the loop runs, then the trace holds every model call with tokens and cost and every tool span, and no secret", async () => {
     world.records.length = 0;
     const body = `Here is the key you asked for: ${API_KEY_SHAPED}`;

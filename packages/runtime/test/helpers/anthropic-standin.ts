@@ -10,7 +10,8 @@
  *
  * Scripting: `turns` are answered in order to the requests `scripted` picks (by default every
  * messages request); a request past the script, or one `scripted` does not pick, gets `fallback`
- * (a short `end_turn` text). A turn may be a function of the request (to answer from what the
+ * (a short `end_turn` text); `failNext` makes the next messages request an API error (as the API
+ * answers an overload or a bad request). A turn may be a function of the request (to answer from what the
  * agent sent, e.g. the tool results). Reusable by the end-to-end test: `start()` gives the base
  * URL, `messages()` the recorded messages requests, `toolResults()` what the agent told the model.
  */
@@ -72,6 +73,7 @@ export class AnthropicStandIn {
   url = "";
   #turns: ScriptedTurn[] = [];
   #served = 0;
+  #fail: { status: number; type: string; message: string } | undefined;
   #server: Server | undefined;
   readonly #options: StandInOptions;
 
@@ -85,6 +87,12 @@ export class AnthropicStandIn {
     this.#turns = [...turns];
     this.#served = 0;
     this.requests.length = 0;
+    return this;
+  }
+
+  /** The next messages request is answered with this API error (e.g. 529 overloaded_error). */
+  failNext(status: number, type: string, message: string): this {
+    this.#fail = { status, type, message };
     return this;
   }
 
@@ -149,6 +157,11 @@ export class AnthropicStandIn {
     }
     if (req.method !== "POST" || path !== "/v1/messages") return this.#error(res, 404, "not_found_error", `no route ${req.method} ${path}`);
     if (typeof body.model !== "string" || !Array.isArray(body.messages)) return this.#error(res, 400, "invalid_request_error", "`model` and `messages` are required");
+    const fail = this.#fail;
+    if (fail !== undefined) {
+      this.#fail = undefined;
+      return this.#error(res, fail.status, fail.type, fail.message);
+    }
     const pick = this.#options.scripted ?? (() => true);
     let turn: StandInTurn;
     if (pick(request) && this.#served < this.#turns.length) {
