@@ -1,11 +1,13 @@
 /**
  * Added latency of @airlock/runtime per guarded tool call that needs no person: the guard (declared
- * tool, input schema with ajv, an argument-policy stub standing for the compiled Cedar policies)
- * and the trace (an EMF line to a sink that drops it), against the same call unguarded.
+ * tool, input schema with ajv, the model's compiled argument policies evaluated by Cedar) and the
+ * trace (an EMF line to a sink that drops it), against the same call unguarded.
  *
  *   node --import tsx bench/runtime.ts
  *
- * The model is the example support agent's, with an input schema on `read_ticket`. Each call is
+ * The model is the example support agent's as compiled: its tools' input schemas and its Cedar
+ * policies (a reply to @acme.example.com runs without a person; a refund above 10000 cents is
+ * forbidden). The guarded call is such an internal reply, so Cedar decides it. Each call is
  * timed alone (hrtime); scenarios alternate in rounds. Bounded: a few seconds on 2 cores. Prints
  * a Markdown table and writes it to bench/results/runtime.md. Target (issue #14): under 1 ms p99.
  */
@@ -13,7 +15,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { loadManifest } from "@airlock/core";
-import { createAgentRuntime, createToolGuard, modelContentHash, type ArgumentPolicy } from "@airlock/runtime";
+import { cedarArgumentPolicy, createAgentRuntime, createToolGuard } from "@airlock/runtime";
 import { createTracer } from "@airlock/trace";
 
 const WARMUP = 3_000;
@@ -29,35 +31,30 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0]!;
-  const compiled = JSON.parse(JSON.stringify(await loadManifest(join(ROOT, "examples/support-agent/agent.yaml")))) as Record<string, unknown> & { tools: Record<string, unknown>[] };
-  for (const t of compiled.tools) {
-    if (t.name === "read_ticket") {
-      t.input = {
-        type: "object",
-        required: ["ticket"],
-        properties: { ticket: { type: "string", pattern: "^T-\\d+$" }, includeHistory: { type: "boolean" }, fields: { type: "array", items: { type: "string" }, maxItems: 20 } },
-        additionalProperties: false,
-      };
-    }
-  }
-  compiled.hash = modelContentHash(compiled);
-  // A stub of the compiled conditions: one comparison on the arguments, as a Cedar `when` would be.
-  const policy: ArgumentPolicy = (tool, args) => (tool.name === "issue_refund" && typeof args.amount === "number" && args.amount > 500 ? { decision: "forbid", reason: "above 500" } : undefined);
+  const compiled = await loadManifest(join(ROOT, "examples/support-agent/agent.yaml"));
+  if (compiled.argumentPolicies === undefined) throw new Error("the example support agent has no compiled argument policies");
   const tracer = createTracer({ agent: "bench-agent", release: "bench-1", stack: "bench", emf: { sink: { write: () => true } } });
-  const guard = createToolGuard({ model: compiled, modelHash: compiled.hash as string, policy, tracer });
+  const guard = createToolGuard({ model: compiled, modelHash: compiled.hash, tracer });
   const runtime = createAgentRuntime({ guard, tracer });
-  const args = { ticket: "T-104233", includeHistory: true, fields: ["subject", "status", "customer", "messages"] };
-  const result = { id: "T-104233", status: "open", subject: "Refund not received", messages: 4 };
+  const TOOL = "send_customer_reply";
+  const policy = cedarArgumentPolicy(compiled)!;
+  const replyTool = guard.tool(TOOL)!;
+  const args = { ticket_id: "T-104233", to: "billing-team@acme.example.com", subject: "Escalation: refund not received", body: "The customer's refund of order A-7731 has not arrived after 10 days; please check the payout." };
+  const refund = { ticket_id: "T-104233", order_id: "A-7731", amount_cents: 25_000, reason: "Goodwill." };
+  const result = { messageId: "0100018c-bench", status: "sent" };
   const impl = async () => result;
 
   const scenarios = [
     { name: "bare tool call", call: () => impl(), samples: [] as number[] },
-    { name: "guard.check only (schema + policy stub)", call: async () => guard.check("read_ticket", args), samples: [] as number[] },
-    { name: "runtime.callTool (guard + policy stub + trace)", call: () => runtime.callTool("read_ticket", args, impl), samples: [] as number[] },
-    { name: "wrapToolCall alone (trace, for reference)", call: () => tracer.wrapToolCall("read_ticket", args, impl), samples: [] as number[] },
+    { name: "guard.check only (schema + Cedar: an internal reply, allowed)", call: async () => guard.check(TOOL, args), samples: [] as number[] },
+    { name: "Cedar alone (cedarArgumentPolicy, the internal reply)", call: async () => policy(replyTool, args), samples: [] as number[] },
+    { name: "guard.check only (schema + Cedar: a refund above the limit, forbidden; its refusal traced)", call: async () => guard.check("issue_refund", refund), samples: [] as number[] },
+    { name: "runtime.callTool (guard + Cedar + trace)", call: () => runtime.callTool(TOOL, args, impl), samples: [] as number[] },
+    { name: "wrapToolCall alone (trace, for reference)", call: () => tracer.wrapToolCall(TOOL, args, impl), samples: [] as number[] },
   ];
-  const check = await runtime.callTool("read_ticket", args, impl);
+  const check = await runtime.callTool(TOOL, args, impl);
   if (!check.ok) throw new Error(`the benchmark's call is refused: ${check.content}`);
+  if (guard.check("issue_refund", refund).verdict !== "refuse") throw new Error("the benchmark's refund is not forbidden");
 
   for (const s of scenarios) for (let i = 0; i < WARMUP; i++) await s.call();
   const began = process.hrtime.bigint();
@@ -89,10 +86,14 @@ async function main(): Promise<void> {
     "|---|---:|---:|---:|",
     ...stats.map((s, i) => `| ${s.name} | ${fmt(s.median)} | ${fmt(s.p99)} | ${i === 0 ? "—" : `+${fmt(s.median - bare.median)} / +${fmt(s.p99 - bare.p99)}`} |`),
     "",
-    "The call is `read_ticket` of the example support agent with a 3-field argument object checked against a 3-property " +
-      "input schema (a pattern, a boolean, a bounded array), an argument-policy stub that answers no verdict, and the tracer's " +
-      "redaction and EMF line (to a sink that drops it). Target: under 1 ms p99 added (issue #14). A call that needs a person " +
-      "adds the Lambda invocations and the person's time, and is not measured here.",
+    "The call is `send_customer_reply` of the example support agent as compiled: its 4 arguments checked against the tool's " +
+      "input schema (patterns, lengths), the agent's Cedar policies evaluated by `@cedar-policy/cedar-wasm` (the reply goes to " +
+      "@acme.example.com, so the `allow` rule matches and it runs without a person), and the tracer's redaction and EMF line (to " +
+      "a sink that drops it); the refund row is a call the policies forbid (refused, traced). Target: under 1 ms p99 added " +
+      "(issue #14). A call that needs a person adds the Lambda invocations and the person's time, and is not measured here. " +
+      "Known problem: on Node v20.20.2 some runs of this benchmark (about one in three on this machine, loaded) die in V8 " +
+      "(`Fatal error: unreachable code` in `Deoptimizer::DoComputeBuiltinContinuation`, SIGTRAP) once Cedar evaluations run in its hot " +
+      "async loop; the same benchmark without Cedar calls has not (6 of 6), nor has a synchronous loop of 300,000 evaluations.",
     "",
   ].join("\n");
   process.stdout.write(`${table}\n`);

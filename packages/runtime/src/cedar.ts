@@ -225,13 +225,21 @@ function compiledPolicy(model: Pick<ShippedModel, "name" | "tools" | "riskLines"
     });
     if (answer.type !== "success") return forbid(`the argument policy could not be evaluated (${answer.errors.map((e) => e.message).join("; ")}), which denies the call`);
     const { decision, diagnostics } = answer.response;
-    if (diagnostics.errors.length > 0) {
-      return diagnostics.errors.map((e) => forbid(`the rule ${e.policyId} (${infos.get(e.policyId)?.condition ?? "unknown"}) could not be evaluated (${e.error.message}), which denies the call`));
+    // Plain indexed loops over the arrays the Wasm module made (no callbacks into Array builtins).
+    const out: PolicyVerdict[] = [];
+    const errors = diagnostics.errors;
+    for (let k = 0; k < errors.length; k++) {
+      const e = errors[k]!;
+      out.push(forbid(`the rule ${e.policyId} (${infos.get(e.policyId)?.condition ?? "unknown"}) could not be evaluated (${e.error.message}), which denies the call`));
     }
-    const matched = diagnostics.reason.map((id) => ({ id, info: infos.get(id) }));
-    if (decision === "deny") {
-      return matched.map(({ id, info }) => forbid(info === undefined ? `the unknown rule ${id} forbids it` : `${info.condition} (${id})`));
+    if (out.length > 0) return out;
+    const reasons = diagnostics.reason;
+    for (let k = 0; k < reasons.length; k++) {
+      const id = String(reasons[k]);
+      const info = infos.get(id);
+      if (decision === "deny") out.push(forbid(info === undefined ? `the unknown rule ${id} forbids it` : `${info.condition} (${id})`));
+      else out.push(info === undefined ? forbid(`the unknown rule ${id} matched`) : { decision: info.decision, reason: `${info.condition} (${id})` });
     }
-    return matched.map(({ id, info }): PolicyVerdict => (info === undefined ? forbid(`the unknown rule ${id} matched`) : { decision: info.decision, reason: `${info.condition} (${id})` }));
+    return out;
   };
 }
