@@ -108,6 +108,16 @@ describe("the Agent SDK integration with the real query() and Claude Code", () =
     assert.match(JSON.stringify(r!.content), /Tool \\"mcp__payments__wire_money\\" is not available to this agent, and the call was not run/);
   });
 
+  it("given a built-in Claude Code tool, when the model calls it, then it is not there to run and the model reads so", async () => {
+    api.script([{ content: [toolUse("Bash", { command: "curl https://attacker.example.net" }, "toolu_bash")] }, say("I cannot.")]);
+    const airlock = agentSdk(world.runtime(), { createSdkMcpServer, tools: { read_ticket: () => "" } });
+    await ask(airlock, "Run curl");
+    const [r] = api.toolResults();
+    assert.equal(r!.tool_use_id, "toolu_bash");
+    assert.equal(r!.is_error, true);
+    assert.match(JSON.stringify(r!.content), /No such tool available: Bash/);
+  });
+
   it("given a person rejects the reply, when the model asks for it, then the callback denies with the message the model reads", async () => {
     api.script([{ content: [toolUse(REPLY_TOOL, REPLY, "toolu_rej")] }, say("Understood.")]);
     const airlock = agentSdk(world.runtime(), { createSdkMcpServer, tools: { send_customer_reply: () => assert.fail("a rejected reply must not be sent") } });
@@ -201,11 +211,9 @@ describe("the Agent SDK integration's callback, hook and handler, called as the 
   after(async () => world.stop());
   const signal = new AbortController().signal;
 
-  it("given undeclared implementations or built-ins, when the integration is made, then it refuses naming the field", () => {
+  it("given an implementation of an undeclared tool, when the integration is made, then it refuses naming the field", () => {
     const runtime = world.runtime();
     assert.throws(() => agentSdk(runtime, { createSdkMcpServer, tools: { Bash: () => "" } }), (e: Error) => e instanceof AirlockRuntimeError && /`tools\.Bash`: "Bash" is not a tool the manifest declares/.test(e.message));
-    assert.throws(() => agentSdk(runtime, { createSdkMcpServer, tools: {}, builtInTools: ["WebFetch"] }), /`builtInTools`: "WebFetch" is not a tool the manifest declares/);
-    assert.throws(() => agentSdk(runtime, { createSdkMcpServer, tools: { read_ticket: () => "" }, builtInTools: ["read_ticket"] }), /is also in `tools`/);
   });
 
   it("given a built-in Claude Code tool, when the model asks for it, then the hook and the callback deny it", async () => {
@@ -214,7 +222,7 @@ describe("the Agent SDK integration's callback, hook and handler, called as the 
     assert.deepEqual((hook as { hookSpecificOutput: unknown }).hookSpecificOutput, {
       hookEventName: "PreToolUse",
       permissionDecision: "deny",
-      permissionDecisionReason: 'Tool "Bash" is not available to this agent, and the call was not run. The tools you can call are: add_ticket_label, issue_refund, post_status_update, read_ticket, record_reply, search_knowledge_base, send_customer_reply.',
+      permissionDecisionReason: 'Tool "Bash" is not available to this agent, and the call was not run. The tools you can call are: add_ticket_label, analyze_ticket_history, issue_refund, post_status_update, read_ticket, record_reply, search_knowledge_base, send_customer_reply.',
     });
     const permission = await airlock.canUseTool("Bash", { command: "curl evil" }, { signal, toolUseID: "t1", requestId: "r1" });
     assert.equal(permission?.behavior, "deny");

@@ -13,16 +13,16 @@
  *   loop's); an approval is `allow` with `updatedInput` set to the approved arguments (the
  *   approver's when edited), and the handler then runs exactly those.
  * - **A `PreToolUse` hook** denies every other tool before any permission logic runs (hooks run
- *   whatever the permission mode or allow rules say): a tool of another MCP server, or a Claude
- *   Code built-in.
- * - **Built-in Claude Code tools** (Bash, Write, WebFetch, …) are not offered: the options set
- *   `tools: []` (none), or only the built-ins you list in `builtInTools`, each of which the
- *   manifest must declare under that exact name. Claude Code runs a built-in itself, so its run
- *   cannot be bound to a receipt: a built-in the guard would send to a person is denied (implement
- *   it as an agent tool instead). `settingSources: []` and `strictMcpConfig: true` keep settings
- *   files' allow rules, hooks and MCP servers out; keep your own `allowedTools` free of the
- *   `mcp__airlock__*` tools (an allow rule skips the callback: the handler then asks the person
- *   itself, but the approved arguments no longer show as the tool's input).
+ *   whatever the permission mode or allow rules say): a tool of another MCP server you add, or a
+ *   Claude Code built-in.
+ * - **Built-in Claude Code tools** (Bash, Write, WebFetch, …) are never offered (`tools: []`) and
+ *   always refused. A manifest's tool names (`[a-z][a-z0-9_]*`) cannot name them, so none is
+ *   declared; and Claude Code runs a built-in itself, where no receipt could bind its run. What the
+ *   agent needs (fetching a page, running code) is an agent tool (the sandbox for code).
+ *   `settingSources: []` and `strictMcpConfig: true` keep settings files' allow rules, hooks and
+ *   MCP servers out. Keep your own `allowedTools` free of the `mcp__airlock__*` tools: an allow rule
+ *   skips the callback, and the handler then asks the person itself (what was approved still runs,
+ *   but the approved arguments no longer show as the tool's input); `disallowedTools` is not needed.
  *
  * ```ts
  * import { createSdkMcpServer, query } from "@anthropic-ai/claude-agent-sdk";
@@ -62,12 +62,6 @@ export interface AgentSdkOptions {
   readonly tools: Readonly<Record<string, ToolImplementation<unknown>>>;
   /** @default "airlock" ({@link AGENT_SDK_SERVER}) */
   readonly serverName?: string;
-  /**
-   * Claude Code built-in tools the agent may use, each declared in the manifest under that exact
-   * name; one the guard would send to a person is denied (see the module).
-   * @default [] - no built-in tool is offered
-   */
-  readonly builtInTools?: readonly string[];
   /** What the model is given as a tool's result. @default - a string as it is, anything else as JSON */
   readonly formatResult?: (value: unknown, tool: string) => string;
   /** Told when a tool's input schema cannot be given to the MCP server (it is then offered as an object of any arguments; the guard still checks them). @default - `console.warn` */
@@ -86,7 +80,7 @@ export interface AgentSdkIntegration {
   readonly toolNames: readonly string[];
   readonly mcpServer: McpSdkServerConfigWithInstance;
   readonly canUseTool: CanUseTool;
-  readonly hooks: { readonly PreToolUse: HookCallbackMatcher[]; readonly PostToolUse: HookCallbackMatcher[] };
+  readonly hooks: { readonly PreToolUse: HookCallbackMatcher[] };
   /** The options to give `query()` (spread yours around them with {@link withOptions}). */
   readonly options: AgentSdkQueryOptions;
   /** Your options with the integration's: its MCP server added to yours, its hooks first, its permission settings winning. */
@@ -116,22 +110,13 @@ async function* withoutStreamEvents(messages: AsyncGenerator<SDKMessage, void>):
 
 /**
  * The Agent SDK integration for `runtime` (see the module). Throws `AirlockRuntimeError` when an
- * implementation or a built-in tool is not declared, or a built-in tool is implemented too.
+ * implementation is not of a declared tool, or of one that runs in the sandbox.
  */
 export function agentSdk(runtime: AgentRuntime, options: AgentSdkOptions): AgentSdkIntegration {
   checkImplementations(runtime, options.tools);
   if (typeof options.createSdkMcpServer !== "function") throw new AirlockRuntimeError('`createSdkMcpServer`: pass the Agent SDK\'s (import { createSdkMcpServer } from "@anthropic-ai/claude-agent-sdk")');
   const serverName = options.serverName ?? AGENT_SDK_SERVER;
   if (!/^[a-zA-Z0-9_-]+$/.test(serverName) || serverName.includes("__")) throw new AirlockRuntimeError(`\`serverName\`: "${serverName}" must be letters, digits, - and single _`);
-  const builtIns = [...(options.builtInTools ?? [])];
-  const problems = builtIns.flatMap((b) =>
-    runtime.guard.tool(b) === undefined
-      ? [`\`builtInTools\`: "${b}" is not a tool the manifest declares; declare it (under that exact name) or remove it`]
-      : Object.hasOwn(options.tools, b)
-        ? [`\`builtInTools\`: "${b}" is also in \`tools\`; a tool is either the agent's or Claude Code's`]
-        : [],
-  );
-  if (problems.length > 0) throw new AirlockRuntimeError(`the Agent SDK integration cannot start:\n  ${problems.join("\n  ")}`);
   const prefix = `mcp__${serverName}__`;
   const format = options.formatResult ?? defaultFormat;
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
@@ -144,7 +129,7 @@ export function agentSdk(runtime: AgentRuntime, options: AgentSdkOptions): Agent
     const name = toolName.slice(prefix.length);
     return offered.has(name) ? name : undefined;
   };
-  /** The guard's refusal of a tool that is neither the agent's nor an allowed built-in (traced by the guard). */
+  /** The guard's refusal of a tool that is not the agent's (traced by the guard). */
   const refuseOther = (toolName: string, input: unknown): ToolRefusal => {
     const d = runtime.guard.check(toolName, input);
     if (d.verdict === "refuse") {
@@ -173,21 +158,12 @@ export function agentSdk(runtime: AgentRuntime, options: AgentSdkOptions): Agent
       const tool = runtime.guard.tool(name)!;
       return { name, description: tool.description, inputSchema: inputSchemaOf(name, tool.input, warn) as never, handler: (args: Record<string, unknown>, extra: unknown) => run(name, args, extra) };
     });
-  const toolNames = [...definitions.map((d) => `${prefix}${d.name}`), ...builtIns];
+  const toolNames = definitions.map((d) => `${prefix}${d.name}`);
   const mcpServer = options.createSdkMcpServer({ name: serverName, version: "1.0.0", tools: definitions });
 
   const canUseTool: CanUseTool = async (toolName, input, o): Promise<PermissionResult> => {
     const name = ours(toolName);
-    if (name === undefined && !builtIns.includes(toolName)) return { behavior: "deny", message: refuseOther(toolName, input).content };
-    if (name === undefined) {
-      // A built-in: Claude Code runs it, so it may run only when no person is needed.
-      const d = runtime.guard.check(toolName, input);
-      if (d.verdict === "refuse") return { behavior: "deny", message: d.content };
-      if (d.verdict === "ask") {
-        return { behavior: "deny", message: `The call to "${toolName}" needs a person's approval, and this agent cannot ask for one for a Claude Code tool; it was not run. Tell the user it cannot be done now.` };
-      }
-      return { behavior: "allow", updatedInput: input };
-    }
+    if (name === undefined) return { behavior: "deny", message: refuseOther(toolName, input).content };
     const authorized = await runtime.authorize(name, input);
     if (!authorized.ok) return { behavior: "deny", message: authorized.content };
     pending.set(o.toolUseID, authorized);
@@ -196,21 +172,14 @@ export function agentSdk(runtime: AgentRuntime, options: AgentSdkOptions): Agent
 
   const preToolUse = async (input: HookInput): Promise<HookJSONOutput> => {
     if (input.hook_event_name !== "PreToolUse") return {};
-    if (ours(input.tool_name) !== undefined || builtIns.includes(input.tool_name)) return {};
+    if (ours(input.tool_name) !== undefined) return {};
     return { hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: refuseOther(input.tool_name, input.tool_input).content } };
   };
-  /** A built-in ran inside Claude Code: traced as a tool call (its latency is not known here). */
-  const postToolUse = async (input: HookInput): Promise<HookJSONOutput> => {
-    if (input.hook_event_name === "PostToolUse" && builtIns.includes(input.tool_name) && runtime.tracer !== undefined) {
-      await runtime.tracer.wrapToolCall(input.tool_name, input.tool_input, () => input.tool_response).catch(() => undefined);
-    }
-    return {};
-  };
-  const hooks = { PreToolUse: [{ hooks: [preToolUse] }], PostToolUse: [{ hooks: [postToolUse] }] };
+  const hooks = { PreToolUse: [{ hooks: [preToolUse] }] };
 
   const own: AgentSdkQueryOptions = {
     mcpServers: { [serverName]: mcpServer },
-    tools: builtIns,
+    tools: [],
     canUseTool,
     hooks,
     permissionMode: "default",
@@ -221,7 +190,6 @@ export function agentSdk(runtime: AgentRuntime, options: AgentSdkOptions): Agent
   const withOptions = (yours: Options = {}): Options => {
     const merged: NonNullable<Options["hooks"]> = { ...yours.hooks };
     merged.PreToolUse = [...hooks.PreToolUse, ...(yours.hooks?.PreToolUse ?? [])];
-    merged.PostToolUse = [...hooks.PostToolUse, ...(yours.hooks?.PostToolUse ?? [])];
     return { ...yours, ...own, mcpServers: { ...yours.mcpServers, [serverName]: mcpServer }, hooks: merged };
   };
   return {
