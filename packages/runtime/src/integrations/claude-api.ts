@@ -55,7 +55,9 @@ export interface ToolLoopOptions {
   readonly system?: string | readonly TextBlockParam[];
   /**
    * The agent's implementation of each tool it offers, by the manifest's tool name. Only declared
-   * tools may be implemented; a declared tool without one is not offered to the model.
+   * tools may be implemented; a declared tool without one is not offered to the model. A tool the
+   * manifest runs in the sandbox (`sandbox: true`) takes no implementation: it is offered when the
+   * runtime has a sandbox runner, which runs it.
    */
   readonly tools: Readonly<Record<string, ToolImplementation<unknown>>>;
   /** The conversation so far (ending with the user's turn). */
