@@ -9,12 +9,13 @@
  * `@airlock/*` resolve to the sources as in every test and nothing needs building first.
  */
 import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** tsx's loader, by absolute URL: the process's working directory is outside the repository. */
-const TSX_LOADER = import.meta.resolve("tsx");
+export const TSX_LOADER = import.meta.resolve("tsx");
 
 export interface AgentProcessOptions {
   /** The entry file (TypeScript). */
@@ -49,7 +50,7 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentExit
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", TSX_LOADER, options.entry, ...options.argv], {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? options.cwd, TSX_TSCONFIG_PATH: `${REPO_ROOT}tsconfig.json`, ...options.env },
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? options.cwd, TSX_TSCONFIG_PATH: join(REPO_ROOT, "tsconfig.json"), ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -1,55 +1,48 @@
 /**
- * The model's side of a scenario, in the Claude Messages API's own shapes: each scripted turn
- * reads the request the agent sent (`POST /v1/messages`: its messages, with the tool results of
+ * The model's side of a scenario, for the Messages API stand-in: each scripted turn reads the
+ * request the agent sent (`POST /v1/messages`: the conversation so far, with the tool results of
  * the turn before) and answers an assistant message, tool uses or the final text. A turn may
  * depend on what the agent told the model (a refused call's result), as a real model's would.
  */
+import { toolUse, type ScriptedTurn, type StandInRequest, type StandInTurn } from "../../../packages/runtime/test/helpers/anthropic-standin.ts";
 
-/** A content block of a Messages API message (the ones these scenarios use). */
-export type Block =
-  | { readonly type: "text"; readonly text: string }
-  | { readonly type: "tool_use"; readonly id: string; readonly name: string; readonly input: Record<string, unknown> }
-  | { readonly type: "tool_result"; readonly tool_use_id: string; readonly content?: unknown; readonly is_error?: boolean };
+export type { ScriptedTurn, StandInRequest, StandInTurn };
 
-export interface MessagesRequest {
-  readonly model: string;
-  readonly max_tokens?: number;
-  readonly system?: unknown;
-  readonly tools?: readonly { readonly name: string; readonly description?: string; readonly input_schema?: unknown }[];
-  readonly messages: readonly { readonly role: "user" | "assistant"; readonly content: string | readonly Block[] }[];
+/** A turn that asks for one tool (after a line of text, as Claude often writes one). */
+export function useTool(name: string, input: Record<string, unknown>, thinking?: string): StandInTurn {
+  return { content: [...(thinking === undefined ? [] : [{ type: "text" as const, text: thinking }]), toolUse(name, input)] };
 }
 
-/** What a scripted turn answers: the assistant's content and why it stopped. */
-export interface AssistantTurn {
-  readonly content: readonly Block[];
-  readonly stop_reason: "tool_use" | "end_turn";
-}
-
-/** One scripted turn: the request the agent sent in, the assistant's message out. */
-export type ScriptedTurn = (request: MessagesRequest) => AssistantTurn;
-
-let ids = 0;
-
-/** A turn that asks for one tool. */
-export function useTool(name: string, input: Record<string, unknown>, thinking?: string): ScriptedTurn {
-  return () => ({
-    content: [...(thinking === undefined ? [] : [{ type: "text" as const, text: thinking }]), { type: "tool_use", id: `toolu_e2e_${String(++ids).padStart(4, "0")}`, name, input }],
-    stop_reason: "tool_use",
-  });
+/** A turn that asks for several tools at once (Claude may put more than one tool_use in a turn). */
+export function useTools(thinking: string, ...uses: readonly { readonly name: string; readonly input: Record<string, unknown> }[]): StandInTurn {
+  return { content: [{ type: "text", text: thinking }, ...uses.map((u) => toolUse(u.name, u.input))] };
 }
 
 /** The final answer (`end_turn`); `text` may read the request (what the tools answered). */
-export function answer(text: string | ((request: MessagesRequest) => string)): ScriptedTurn {
+export function answer(text: string | ((request: StandInRequest) => string)): ScriptedTurn {
   return (request) => ({ content: [{ type: "text", text: typeof text === "string" ? text : text(request) }], stop_reason: "end_turn" });
 }
 
-/** The tool results in the request's last user message. */
-export function toolResults(request: MessagesRequest): { readonly toolUseId: string; readonly text: string; readonly isError: boolean }[] {
-  const last = request.messages.at(-1);
-  if (last === undefined || last.role !== "user" || typeof last.content === "string") return [];
-  return last.content
-    .filter((b): b is Extract<Block, { type: "tool_result" }> => b.type === "tool_result")
-    .map((b) => ({ toolUseId: b.tool_use_id, text: resultText(b.content), isError: b.is_error === true }));
+interface Message {
+  readonly role: string;
+  readonly content: unknown;
+}
+
+/** A tool result the agent sent the model. */
+export interface SentToolResult {
+  readonly toolUseId: string;
+  readonly text: string;
+  readonly isError: boolean;
+}
+
+/** The tool results in the request's last user message (what the agent told the model after the last tool use). */
+export function toolResults(request: StandInRequest): SentToolResult[] {
+  const messages = (request.body.messages ?? []) as Message[];
+  const last = messages.at(-1);
+  if (last === undefined || last.role !== "user" || !Array.isArray(last.content)) return [];
+  return (last.content as { type?: string; tool_use_id?: string; content?: unknown; is_error?: boolean }[])
+    .filter((b) => b.type === "tool_result")
+    .map((b) => ({ toolUseId: String(b.tool_use_id), text: resultText(b.content), isError: b.is_error === true }));
 }
 
 function resultText(content: unknown): string {
@@ -59,6 +52,14 @@ function resultText(content: unknown): string {
 }
 
 /** The tool names the request offered the model. */
-export function offeredTools(request: MessagesRequest): string[] {
-  return (request.tools ?? []).map((t) => t.name);
+export function offeredTools(request: StandInRequest): string[] {
+  return ((request.body.tools ?? []) as { name?: string }[]).map((t) => String(t.name));
+}
+
+/** The tool uses of the assistant's last turn as the agent echoed it back (the request's second-to-last message). */
+export function echoedToolUses(request: StandInRequest): { readonly name: string; readonly input: unknown }[] {
+  const messages = (request.body.messages ?? []) as Message[];
+  const turn = messages.at(-2);
+  if (turn === undefined || turn.role !== "assistant" || !Array.isArray(turn.content)) return [];
+  return (turn.content as { type?: string; name?: string; input?: unknown }[]).filter((b) => b.type === "tool_use").map((b) => ({ name: String(b.name), input: b.input }));
 }

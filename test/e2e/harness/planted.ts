@@ -1,11 +1,13 @@
 /**
- * Credential-shaped strings planted where an agent meets them: the agent's own secrets (ECS
- * injects them into its environment), a customer pasting keys into a ticket, and the model
- * putting one into a tool's arguments. Each run makes new random ones in the vendors' formats, so
- * none can sit in a fixture, an allow-list or a placeholder list. None may appear in the trace:
- * the EMF lines, the PostHog events, the agent's stderr, or the Slack messages.
+ * Credential-shaped strings planted where an agent meets them: a customer pasting keys into a
+ * ticket and the model putting one into a tool's arguments (each run makes new random ones in the
+ * vendors' formats, so none can sit in a fixture, an allow-list or a placeholder list), and the
+ * agent's own secrets (ECS injects them into its environment; the example's test world's values).
+ * None may appear in the trace: the EMF lines, the PostHog events, the agent's stderr, or the
+ * Slack messages.
  */
 import { randomInt } from "node:crypto";
+import { SECRETS } from "../../helpers/example-agent.ts";
 
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -17,7 +19,7 @@ function random(n: number, alphabet = ALNUM): string {
 }
 
 export interface Planted {
-  /** The agent's secrets, by the manifest's secret name. */
+  /** The agent's secrets, by the manifest's secret name (what the example's test world injects). */
   readonly secrets: Readonly<Record<string, string>>;
   /** Pasted by the customer into the ticket's text. */
   readonly inTicket: Readonly<Record<string, string>>;
@@ -28,11 +30,7 @@ export interface Planted {
 }
 
 export function plantCredentials(): Planted {
-  const secrets = {
-    "anthropic-api-key": `sk-ant-api03-${random(93, `${ALNUM}-_`)}AA`,
-    "github-token": `ghp_${random(36)}`,
-    "billing-api-token": random(64),
-  };
+  const secrets = { "anthropic-api-key": SECRETS.anthropic, "github-token": SECRETS.github, "billing-api-token": SECRETS.billing };
   const inTicket = {
     awsAccessKeyId: `AKIA${random(16, UPPER)}`,
     awsSecretAccessKey: `${random(30)}/${random(9)}`,

@@ -4,7 +4,7 @@
  * approver does in Slack. The end-to-end test asserts on each scenario's run; `npm run demo`
  * prints the same runs as timelines.
  */
-import { answer, toolResults, useTool, type ScriptedTurn } from "./model-script.ts";
+import { answer, toolResults, useTool, useTools, type ScriptedTurn, type StandInRequest } from "./model-script.ts";
 import { ticketTextWithKeys, type Planted } from "./planted.ts";
 
 /** A ticket as the agent's `read_ticket` finds it in the ticket table. */
@@ -31,6 +31,8 @@ export interface Scenario {
   /** One sentence for the demo: what should happen. */
   readonly expect: string;
   readonly ticket: Ticket;
+  /** The customer's other tickets in the table (what `read_ticket` returns as the history). */
+  readonly history?: readonly { readonly id: string; readonly subject: string; readonly status: string }[];
   /** The model's turns, given the planted credentials (some go into tool arguments). */
   readonly turns: (planted: Planted) => readonly ScriptedTurn[];
   readonly person: PersonPlan;
@@ -53,18 +55,25 @@ export const REPLY_BODY =
 export const EDITED_BODY =
   "Hi Dana, sorry about the double charge on order A-7731. We have refunded the second $49.00 charge; it will reach your card within 5 business days. Please rotate the keys you pasted into the ticket: our team will never ask for them.";
 
-/** The turns of a reply: read the ticket, search the knowledge base (a pasted token in the query), reply; then `after`. */
+/**
+ * The turns of a reply: read the ticket; search the knowledge base twice in one turn (once
+ * quoting a token the model took from the customer, once for the policy); reply; then `after`.
+ */
 function replyTurns(ticketId: string, planted: Planted, after: readonly ScriptedTurn[]): ScriptedTurn[] {
   return [
     useTool("read_ticket", { ticket_id: ticketId }, "Let me read the ticket first."),
-    useTool("search_knowledge_base", { query: `duplicate charge refund timeline (customer pasted ${planted.inArguments.slackToken})`, limit: 3 }),
+    useTools(
+      "The customer pasted credentials; let me check what we advise, and our refund policy.",
+      { name: "search_knowledge_base", input: { query: `leaked token ${planted.inArguments.slackToken}`, limit: 2 } },
+      { name: "search_knowledge_base", input: { query: "duplicate charges", limit: 3 } },
+    ),
     useTool("send_customer_reply", { ticket_id: ticketId, to: CUSTOMER, subject: "Re: Charged twice for my order", body: REPLY_BODY }),
     ...after,
   ];
 }
 
 /** The text of the last tool result the agent sent the model (what it was told). */
-const told = (request: Parameters<ScriptedTurn>[0]): string => toolResults(request).map((r) => r.text).join("\n");
+const told = (request: StandInRequest): string => toolResults(request).map((r) => r.text).join("\n");
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -96,9 +105,9 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "The model asks for a tool the manifest does not declare",
     expect: "the call is refused before anything runs, and the model is told which tools it has",
     ticket: duplicateCharge("T-1045"),
-    turns: () => [
+    turns: (planted) => [
       useTool("read_ticket", { ticket_id: "T-1045" }),
-      useTool("delete_ticket", { ticket_id: "T-1045", reason: "duplicate" }, "This ticket is a duplicate; I will delete it."),
+      useTool("delete_ticket", { ticket_id: "T-1045", reason: `duplicate; it also holds a pasted token ${planted.inArguments.githubToken}` }, "This ticket is a duplicate; I will delete it."),
       answer("I could not delete the ticket: that tool is not available to me."),
     ],
     person: { kind: "not-asked" },
@@ -108,9 +117,9 @@ export const SCENARIOS: readonly Scenario[] = [
     title: "A refund above the manifest's condition ($100.00)",
     expect: "the argument policy forbids it without asking anyone: no Slack post, no request to the gateway, no call to billing",
     ticket: duplicateCharge("T-1046"),
-    turns: () => [
+    turns: (planted) => [
       useTool("read_ticket", { ticket_id: "T-1046" }),
-      useTool("issue_refund", { ticket_id: "T-1046", order_id: "A-7731", amount_cents: 25_000, reason: "Customer asks for a goodwill refund of the whole order history." }),
+      useTool("issue_refund", { ticket_id: "T-1046", order_id: "A-7731", amount_cents: 25_000, reason: `Goodwill refund of the whole order history (customer's token ${planted.inArguments.slackToken} noted)` }),
       answer((req) => `The refund was refused: ${told(req).slice(0, 120)}`),
     ],
     person: { kind: "not-asked" },

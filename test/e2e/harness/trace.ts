@@ -101,7 +101,7 @@ export interface Leak {
 export function findLeaks(planted: Readonly<Record<string, string>>, places: Readonly<Record<string, string>>): Leak[] {
   const leaks: Leak[] = [];
   for (const [name, value] of Object.entries(planted)) {
-    const core = value.replace(/^(sk-ant-api03-|sk_live_|ghp_|xoxb-|AKIA|aws_secret_access_key = )/, "").slice(0, 16);
+    const core = value.replace(/^(sk-ant-api03-|sk_live_|ghp_|github_pat_|xoxb-|AKIA)/, "").slice(0, 16);
     for (const [place, text] of Object.entries(places)) {
       if (text.includes(value) || (core.length >= 12 && text.includes(core))) leaks.push({ secret: name, place });
     }
