@@ -76,6 +76,14 @@ describe("malformed payloads and click floods", () => {
       name: "ApprovalError",
       message: "`action.arguments`: nests deeper than 64 levels; pass flatter arguments",
     });
+    // Text the store would alter (U+0000, a lone surrogate, in a value or a key) is refused naming the path.
+    for (const [args, message] of [
+      [{ to: "a\u0000b" }, "`action.arguments.to`: holds U+0000 or a lone UTF-16 surrogate, which cannot be stored or shown as it is; send valid Unicode text"],
+      [{ list: [{ to: "x\uD800" }] }, "`action.arguments.list.0.to`: holds U+0000 or a lone UTF-16 surrogate, which cannot be stored or shown as it is; send valid Unicode text"],
+      [{ "to\uDC00": "a", "to\uFFFD": "b" }, "`action.arguments`: a key holds U+0000 or a lone UTF-16 surrogate, which cannot be stored or shown as it is; send valid Unicode text"],
+    ] as const) {
+      await assert.rejects(handler({ op: "request", release: "rel-abuse", action: { tool: "send_customer_reply", arguments: args } }, ctx), { name: "ApprovalError", message });
+    }
     // A function URL event whose body is not a string is refused the same way.
     const odd = (await handler({ version: "2.0", rawPath: "/", headers: {}, body: 12345, requestContext: { http: { method: "POST", path: "/" } } })) as { statusCode: number };
     assert.equal(odd.statusCode, 400);

@@ -31,8 +31,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { APPROVAL_METRICS, DIMENSIONS, GATEWAY_CONFIG, GATEWAY_ENV, GATEWAY_OPS, type GatewayAgentEntry, type GatewayConfigFile, type GatewayInvocation } from "@airlock/core/contracts";
-import { nestsDeeperThan } from "@airlock/core/hash";
 import { createSlackClient } from "../config.ts";
+import { argumentsProblem } from "./arguments.ts";
 import { openDatabase, type Database } from "../audit/db.ts";
 import { ApprovalError } from "../errors.ts";
 import { createLambdaHandler, type FunctionUrlEvent } from "../slack/http.ts";
@@ -59,9 +59,6 @@ export interface GatewayContext {
 }
 
 export type GatewayHandler = (event: unknown, context?: GatewayContext) => Promise<unknown>;
-
-/** How deep a request's arguments may nest. */
-const MAX_ARGUMENT_DEPTH = 64;
 
 /** Lambda's rule for alias names: letters, digits, `-` and `_`, not only digits. */
 const ALIAS_NAME = /^(?!\d+$)[A-Za-z0-9_-]{1,128}$/;
@@ -295,10 +292,9 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
       const inv = event as unknown as GatewayInvocation;
       if (inv.op === GATEWAY_OPS.request) {
         if (typeof inv.release !== "string" || inv.release.trim() === "") throw new ApprovalError("`release`: the agent's release id (AIRLOCK_RELEASE) is required");
-        // Deeper JSON would overflow the stack in redaction and hashing: a clear refusal instead.
-        if (nestsDeeperThan((inv.action as { arguments?: unknown } | undefined)?.arguments, MAX_ARGUMENT_DEPTH)) {
-          throw new ApprovalError(`\`action.arguments\`: nests deeper than ${MAX_ARGUMENT_DEPTH} levels; pass flatter arguments`);
-        }
+        // Arguments too deep to walk, or with text the store would alter: refused, naming the field.
+        const problem = argumentsProblem((inv.action as { arguments?: unknown } | undefined)?.arguments);
+        if (problem !== undefined) throw new ApprovalError(problem);
         return service(agent, inv.release).requestApproval(inv.action);
       }
       if (inv.op === GATEWAY_OPS.decision) {
