@@ -95,10 +95,12 @@ describe("example evals: the config", () => {
     );
   });
 
-  it("given the config, when read, then it runs the manifest's model with the manifest's tools and the real prompt", () => {
+  it("given the config, when read, then it runs the manifest's model with the manifest's tools and the real prompt", async () => {
     const manifest = parse(readFileSync(new URL("../agent.yaml", EVALS), "utf8"));
     assert.equal(config.providers[0].id, `anthropic:messages:${manifest.agent.model.id}`);
-    const tools = JSON.parse(readFileSync(new URL("tools.json", EVALS), "utf8")) as { name: string }[];
+    // The tools are the compiled model's, as the agent offers them (tools.mjs), not a copy.
+    assert.equal(config.providers[0].config.tools, "file://tools.mjs:agentTools");
+    const tools = (await (await import(new URL("tools.mjs", EVALS).href)).agentTools()) as { name: string }[];
     assert.deepEqual(tools.map((t) => t.name).sort(), manifest.tools.map((t: { name: string }) => t.name).sort());
     assert.match(readFileSync(new URL("prompt.mjs", EVALS), "utf8"), /\.\.\/prompts\/system\.md/);
   });
