@@ -74,7 +74,7 @@ describe("the example agent's entry, src/main.ts", () => {
   });
 
   const envWith = (anthropic: AnthropicStandIn, extra: Record<string, string> = {}) =>
-    agentEnv(model, { ...services.endpoints, ANTHROPIC_BASE_URL: anthropic.url, REPLY_CONFIGURATION_SET: "support-replies", ...extra });
+    agentEnv(model, { ...services.endpoints, ANTHROPIC_BASE_URL: anthropic.url, ...extra });
 
   it("given a ticket and scripted model turns, when it runs, then every tool goes through the runtime, one event a line, and it exits 0", async () => {
     services.dynamodb.put(TICKETS.table, { ticket_id: "T-1042", customer_email: "dana@customer.example.net", subject: "Charged twice", text: `Charged twice. My key: ${SECRETS.anthropic}`, status: "open" });
@@ -104,9 +104,14 @@ describe("the example agent's entry, src/main.ts", () => {
       assert.deepEqual(services.billing.requests, []);
       // The model was offered the declared tools with their input schemas, and the release's prompt.
       const first = anthropic.messages()[0]!.body as { system: string; tools: { name: string; input_schema: unknown }[] };
-      assert.deepEqual(first.tools.map((t) => t.name).sort(), model.tools.map((t) => t.name).filter((n) => n !== "analyze_ticket_history").sort());
+      assert.deepEqual(first.tools.map((t) => t.name).sort(), model.tools.map((t) => t.name).sort());
       assert.deepEqual(first.tools.find((t) => t.name === "issue_refund")!.input_schema, model.tools.find((t) => t.name === "issue_refund")!.input);
       assert.match(first.system, /^You are Acme's customer support agent\./);
+      // The evals offer the model exactly these definitions and this prompt (evals/tools.mjs, prompt.mjs).
+      const { agentTools } = (await import(new URL("../examples/support-agent/evals/tools.mjs", import.meta.url).href)) as { agentTools: () => Promise<unknown[]> };
+      assert.deepEqual(first.tools, await agentTools());
+      const { default: evalPrompt } = (await import(new URL("../examples/support-agent/evals/prompt.mjs", import.meta.url).href)) as { default: (a: { vars: unknown }) => string };
+      assert.equal((JSON.parse(evalPrompt({ vars: { conversation: [{ role: "user", content: "x" }] } })) as { content: string }[])[0]!.content, first.system);
       // The tracer's EMF lines: one per model call and tool call, one trace.
       const spans = emf(exit.stdout);
       assert.equal(spans.filter((s) => s.Kind === "model").length, 7);

@@ -21,7 +21,7 @@ describe("the example agent's tools against their services' stand-ins", () => {
   before(async () => {
     services = await startAgentServices();
     const model = await exampleAgentModel();
-    const env = agentEnv(model, { ...services.endpoints, REPLY_CONFIGURATION_SET: "support-replies" });
+    const env = agentEnv(model, services.endpoints);
     // The AWS SDK reads its endpoint and credential variables from the process's environment.
     Object.assign(process.env, env);
     config = readConfig(model as never, env);

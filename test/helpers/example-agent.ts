@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadManifest, type AgentModel } from "@airlock/core";
-import { TASK_ENV } from "@airlock/core/contracts";
+import { encodeList, TASK_ENV } from "@airlock/core/contracts";
 import { MODEL_FILE } from "@airlock/runtime";
 import { agentEnvironment } from "../../packages/pulumi/src/agent/task-definitions.ts";
 import { BillingStandIn } from "./billing-standin.ts";
@@ -91,6 +91,14 @@ export function agentEnv(model: AgentModel, extra: Readonly<Record<string, strin
   const secretValues: Record<string, string> = { "anthropic-api-key": SECRETS.anthropic, "github-token": SECRETS.github, "billing-api-token": SECRETS.billing };
   const out: Record<string, string> = { ...env, [TASK_ENV.release]: "rel-test-0001", AWS_REGION: REGION, AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
   for (const s of model.secrets) out[s.envName] = secretValues[s.name] ?? `value-of-${s.name}`;
+  if (model.tools.some((t) => t.sandbox)) {
+    // What AgentDeployment sets for a code-executing tool (agentEnvironment takes them as Outputs).
+    out[TASK_ENV.sandboxCluster] = `arn:aws:ecs:${REGION}:123456789012:cluster/acme-agents-cluster`;
+    out[TASK_ENV.sandboxTaskDefinition] = `arn:aws:ecs:${REGION}:123456789012:task-definition/support-agent-test-sandbox:1`;
+    out[TASK_ENV.sandboxSubnets] = encodeList(["subnet-0isolated1", "subnet-0isolated2"]);
+    out[TASK_ENV.sandboxSecurityGroup] = "sg-0sandbox";
+    out[TASK_ENV.sandboxLogGroup] = "/airlock/test/agents/support-agent";
+  }
   for (const [k, v] of Object.entries(out)) if (typeof v !== "string") delete out[k];
   return { ...out, ...extra };
 }

@@ -30,7 +30,7 @@ describe("airlock plan", () => {
     assert.equal(service.parent, plan.resources.find((r: any) => r.type === "airlock:agent:AgentDeployment").urn);
     assert.equal(service.inputs.taskDefinition, plan.resources.find((r: any) => r.name === "support-agent-release-v2").urn.length > 0 ? "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent-dev:2" : "");
     // The permission map covers every tool, tool → system → actions → resources.
-    assert.deepEqual([...new Set(plan.permissions.filter((p: any) => !p.tool.startsWith("(reads the value)")).map((p: any) => p.tool))], ["issue_refund", "read_ticket", "record_reply", "search_knowledge_base", "send_customer_reply"]);
+    assert.deepEqual([...new Set(plan.permissions.filter((p: any) => !p.tool.startsWith("(reads the value)")).map((p: any) => p.tool))], ["analyze_ticket_history", "issue_refund", "read_ticket", "record_reply", "search_knowledge_base", "send_customer_reply"]);
     assert.deepEqual(
       plan.permissions.filter((p: any) => p.tool === "read_ticket"),
       [
@@ -56,7 +56,7 @@ describe("airlock plan", () => {
   it("prints the resource tree, the permission map and the findings as text", async () => {
     const io = bufferIo(ROOT);
     assert.equal(await main(["plan", "--stack", "prod", "--no-guardrails"], io), 0, io.stderr);
-    assert.match(io.stdout, /^Plan for airlock-support-agent \(stack prod\): \d+ resources in 8 components/);
+    assert.match(io.stdout, /^Plan for airlock-support-agent \(stack prod\): \d+ resources in 9 components/);
     assert.match(io.stdout, /\n {2}□ airlock:agent:AgentDeployment {2}support-agent\n/);
     assert.match(io.stdout, /\n {4}\+ aws:ecs\/service:Service {2}support-agent-service\n/);
     assert.match(io.stdout, /\n {2}read_ticket \[read\]\n {4}aws:dynamodb \(read\)\n {6}actions: {3}dynamodb:GetItem\n {6}resource: {2}arn:aws:dynamodb:us-east-1:123456789012:table\/support-tickets\n {4}aws:dynamodb \(read\)\n {6}actions: {3}dynamodb:Query\n/);

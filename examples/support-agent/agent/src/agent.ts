@@ -85,10 +85,10 @@ export async function handleTicket(ticketId: string, deps: AgentDeps): Promise<T
       ...(config.posthog === undefined ? {} : { posthog: { ...config.posthog, flushAt: 1, flushIntervalMs: 500 } }),
     });
     const checkpoint = checkpointFor(model, config, env);
-    const runtime = createAgentRuntime({ guard, tracer, ...(checkpoint === undefined ? {} : { checkpoint }) });
-    // The code-executing tool runs in the sandbox task; the runner needs the task's sandbox variables.
-    const sandbox = deps.clients?.sandbox ?? (model.tools.some((t) => t.sandbox) ? createSandboxRunner({ env, tracer }) : undefined);
-    const tools = declaredTools(model, buildTools(config, { ...deps.clients, ...(sandbox === undefined ? {} : { sandbox }) }));
+    // The code-executing tool runs in the sandbox task, never here; the runner needs the task's sandbox variables.
+    const sandbox = model.tools.some((t) => t.sandbox) ? createSandboxRunner({ env, tracer }) : undefined;
+    const runtime = createAgentRuntime({ guard, tracer, ...(checkpoint === undefined ? {} : { checkpoint }), ...(sandbox === undefined ? {} : { sandbox }) });
+    const tools = declaredTools(model, buildTools(config, deps.clients));
     const baseURL = env.ANTHROPIC_BASE_URL;
     const client = deps.clients?.anthropic ?? new Anthropic({ apiKey: config.anthropicApiKey, ...(baseURL === undefined || baseURL === "" ? {} : { baseURL }), maxRetries: 2 });
     ready = { model, config, system, runtime, tools, client };

@@ -3,13 +3,14 @@
  * only after its guard (and, when the call needs one, a person) allowed it. The clients are the
  * official ones, each reaching its service's standard endpoint unless the environment overrides
  * it (`AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SESV2` read by the AWS SDK,
- * `GITHUB_API_URL`, `BILLING_API_URL`).
+ * `GITHUB_API_URL`, `BILLING_API_URL`). The code-executing tool, `analyze_ticket_history`, has no
+ * implementation here: the runtime runs it in the sandbox task (its handler is
+ * ../sandbox/analyze-ticket-history.ts, in the sandbox image).
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
-import type { SandboxRunner, ToolImplementation } from "@airlock/runtime";
+import type { ToolImplementation } from "@airlock/runtime";
 import type { AgentConfig } from "../config.ts";
-import { ANALYZE_TOOL, historyTool } from "./history.ts";
 import { knowledgeBaseTool, octokitFor } from "./knowledge-base.ts";
 import { refundTool } from "./refund.ts";
 import { replyTool } from "./reply.ts";
@@ -22,8 +23,6 @@ export interface ToolClients {
   readonly dynamodb?: DynamoDBClient;
   readonly ses?: SESv2Client;
   readonly fetch?: typeof fetch;
-  /** The sandbox runner, for the code-executing tool (absent: the tool is not implemented). */
-  readonly sandbox?: Pick<SandboxRunner, "run">;
 }
 
 export function buildTools(config: AgentConfig, clients: ToolClients = {}): Tools {
@@ -36,6 +35,5 @@ export function buildTools(config: AgentConfig, clients: ToolClients = {}): Tool
     search_knowledge_base: knowledgeBaseTool(octokitFor(config.githubToken, config.githubApiUrl), config.kb),
     send_customer_reply: replyTool(ses, { from: config.replyFrom, configurationSet: config.replyConfigurationSet }),
     issue_refund: refundTool({ baseUrl: config.billingApiUrl, token: config.billingToken, ...(clients.fetch === undefined ? {} : { fetch: clients.fetch }) }),
-    ...(clients.sandbox === undefined ? {} : { [ANALYZE_TOOL]: historyTool(clients.sandbox) }),
   };
 }
