@@ -96,7 +96,7 @@ describe("one ApprovalGateway for the agents of a platform", () => {
     assert.ok(!("promptFile" in config.agents["billing-agent"].model) && !("manifestDir" in config.agents["billing-agent"].model));
     // Secrets only by ARN; nothing per agent in the environment.
     const vars = (fn.inputs.environment as any).variables;
-    assert.deepEqual(Object.keys(vars).sort(), ["AIRLOCK_DATABASE_URL_SECRET_ARN", "AIRLOCK_NAMESPACE", "AIRLOCK_SLACK_BOT_TOKEN_SECRET_ARN", "AIRLOCK_SLACK_SIGNING_SECRET_ARN", "AIRLOCK_STACK"]);
+    assert.deepEqual(Object.keys(vars).sort(), ["AIRLOCK_AUDIT_ANCHOR_BUCKET", "AIRLOCK_AUDIT_ANCHOR_KEY_ID", "AIRLOCK_AUDIT_ANCHOR_PREFIX", "AIRLOCK_DATABASE_URL_SECRET_ARN", "AIRLOCK_NAMESPACE", "AIRLOCK_SLACK_BOT_TOKEN_SECRET_ARN", "AIRLOCK_SLACK_SIGNING_SECRET_ARN", "AIRLOCK_STACK"]);
     assert.match(vars.AIRLOCK_SLACK_BOT_TOKEN_SECRET_ARN, /^arn:aws:secretsmanager:us-east-1:123456789012:secret:airlock\/test\/platform-approvals\/slack-bot-token-/);
   });
 

@@ -75,7 +75,7 @@ describe("AgentPlatform: what AWS needs before the first deploy", () => {
   });
 
   it("lets alarms and EventBridge rules publish to the encrypted topics: the key for this stack's Airlock topics only", () => {
-    const policy = json(all(rec, "aws:kms/key:Key")[0]!, "policy");
+    const policy = json(all(rec, "aws:kms/key:Key").find((k) => k.inputs.keyUsage !== "SIGN_VERIFY") /* the platform key, not the audit anchor's signing key */!, "policy");
     const sid = (id: string) => policy.Statement.find((s: { Sid: string }) => s.Sid === id);
     const topics = "arn:aws:sns:us-east-1:123456789012:airlock-test-*";
     assert.deepEqual(sid("AlarmsPublishToEncryptedTopics"), {
@@ -222,7 +222,7 @@ describe("AgentPlatform and an explicit AWS provider", () => {
     assert.ok(endpoints.length > 0 && endpoints.every((s) => s.startsWith("com.amazonaws.eu-west-1.")), endpoints.join(", "));
     const subnets = all(rec, "aws:ec2/subnet:Subnet").map((s) => s.inputs.availabilityZone);
     assert.deepEqual([...new Set(subnets)].sort(), ["eu-west-1a", "eu-west-1b"]);
-    const key = all(rec, "aws:kms/key:Key")[0] as PlannedResource;
+    const key = all(rec, "aws:kms/key:Key").find((k) => k.inputs.keyUsage !== "SIGN_VERIFY") /* the platform key, not the audit anchor's signing key */ as PlannedResource;
     assert.ok(String(key.inputs.policy).includes("logs.eu-west-1.amazonaws.com"));
   });
 });

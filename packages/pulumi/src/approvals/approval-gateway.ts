@@ -20,7 +20,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentModel, SecretBinding } from "@airlock/core";
-import { APPROVAL_METRICS, APPROVALS_ENV, COMPONENT_TOKENS, DIMENSIONS, GATEWAY_CONFIG, GATEWAY_ENV, type GatewayConfigFile, type GatewaySlackRoute } from "@airlock/core/contracts";
+import { APPROVAL_METRICS, APPROVALS_ENV, AUDIT_ANCHOR_ENV, COMPONENT_TOKENS, DIMENSIONS, GATEWAY_CONFIG, GATEWAY_ENV, type GatewayConfigFile, type GatewaySlackRoute } from "@airlock/core/contracts";
 import type { AwsContext } from "../aws-context.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
 import { policyJson } from "../policy.ts";
@@ -32,6 +32,7 @@ import { LAMBDA_RUNTIME } from "../secrets/lambda-runtime.ts";
 import { resolveLogRetention, secureLogGroup, type ResolvedLogRetention } from "../observability/secure-log-group.ts";
 import { DEFAULT_CREDENTIAL_MAX_AGE_DAYS, DEFAULT_RESERVED_CONCURRENCY, resolveApprovalRoutes, type ResolvedApprovalSettings } from "../platform/approvals.ts";
 import { assetFile } from "../assets.ts";
+import { anchorSchedule, anchorWriterStatements, auditAnchor } from "./audit-anchor.ts";
 
 /** Pulumi type token of {@link ApprovalGateway}. */
 export const APPROVAL_GATEWAY_TOKEN = COMPONENT_TOKENS.approvalGateway;
@@ -125,6 +126,11 @@ export interface ApprovalGatewayArgs {
    * already. @default 90 (DEFAULT_LOG_RETENTION_DAYS)
    */
   readonly logRetentionDays?: number | ResolvedLogRetention;
+  /**
+   * Days each signed audit anchor stays locked in the anchor bucket (Object Lock, compliance mode:
+   * nobody can delete it or shorten that). @default 400 (DEFAULT_ANCHOR_RETENTION_DAYS)
+   */
+  readonly anchorRetentionDays?: number;
   /** Tags on every taggable child. */
   readonly tags: Record<string, string>;
 }
@@ -190,6 +196,10 @@ export class ApprovalGateway extends pulumi.ComponentResource {
   readonly secretArns: Readonly<Record<string, pulumi.Output<string>>>;
   /** Names of the agents it serves, sorted. */
   readonly agentNames: readonly string[];
+  /** The key that signs the audit anchors (`airlock audit verify --anchor-key-id`). */
+  readonly anchorKeyArn: pulumi.Output<string>;
+  /** The bucket the audit anchors are written to (`airlock audit verify --anchor-bucket`). */
+  readonly anchorBucket: pulumi.Output<string>;
 
   constructor(name: string, args: ApprovalGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked here, before the component registers, unless resolved already (by the platform that
@@ -229,6 +239,12 @@ export class ApprovalGateway extends pulumi.ComponentResource {
     const statements = new RoleStatements();
     secrets.grantRead(statements, ["database-url", "slack-bot-token", "slack-signing-secret"], { sid: "ReadGatewaySecrets" });
     statements.addStatements(logStatement(logs.arn));
+    // The audit anchor: signed heads outside the database (audit-anchor.ts); the role may sign with
+    // that key (and the bucket's policy lets it put under the anchor prefix), nothing more.
+    const anchor = auditAnchor(name, { platformName: args.platformName, aws: ctx, writerRoleArn: role.arn, ...(args.anchorRetentionDays === undefined ? {} : { retentionDays: args.anchorRetentionDays }), tags }, this);
+    statements.addStatements(...anchorWriterStatements(anchor.keyArn));
+    this.anchorKeyArn = anchor.keyArn;
+    this.anchorBucket = anchor.bucketName;
     const policy = new aws.iam.RolePolicy(`${name}-function`, { role: role.name, policy: policyJson(statements.statements) }, { parent: this });
     const fn = new aws.lambda.Function(
       `${name}-function`,
@@ -257,6 +273,9 @@ export class ApprovalGateway extends pulumi.ComponentResource {
             [GATEWAY_ENV.namespace]: PENDING_APPROVALS_NAMESPACE,
             // The pending-approvals metric carries the stack, so each stack's alarms read their own.
             [GATEWAY_ENV.stack]: stackLabel(),
+            [AUDIT_ANCHOR_ENV.bucket]: anchor.bucketName,
+            [AUDIT_ANCHOR_ENV.prefix]: anchor.prefix,
+            [AUDIT_ANCHOR_ENV.keyId]: anchor.keyArn,
           },
         },
         loggingConfig: { logFormat: "Text", logGroup: logs.name },
@@ -292,8 +311,9 @@ export class ApprovalGateway extends pulumi.ComponentResource {
     const schedule = new aws.cloudwatch.EventRule(`${name}-schedule`, { description: `${args.platformName}: retry Slack posts and measure pending approvals`, scheduleExpression: "rate(1 minute)", tags }, { parent: this });
     new aws.cloudwatch.EventTarget(`${name}-schedule`, { rule: schedule.name, arn: fn.arn }, { parent: this });
     new aws.lambda.Permission(`${name}-schedule`, { function: fn.name, action: "lambda:InvokeFunction", principal: "events.amazonaws.com", sourceArn: schedule.arn }, { parent: this });
+    anchorSchedule(name, { platformName: args.platformName, functionName: fn.name, functionArn: fn.arn, tags }, this);
 
-    this.registerOutputs({ functionName: this.functionName, functionArn: this.functionArn, functionVersion: this.functionVersion, functionUrl: this.functionUrl, secretArns: this.secretArns });
+    this.registerOutputs({ functionName: this.functionName, functionArn: this.functionArn, functionVersion: this.functionVersion, functionUrl: this.functionUrl, secretArns: this.secretArns, anchorKeyArn: this.anchorKeyArn, anchorBucket: this.anchorBucket });
   }
 }
 
