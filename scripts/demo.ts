@@ -32,7 +32,7 @@ function summary(r: ScenarioRun): string[] {
     `  agent:     exit ${r.exit.code ?? r.exit.signal}${done === undefined ? "" : `, ticket ${String(done.outcome)} after ${String(done.turns)} model turns`}`,
     `  emails:    ${r.emails.length === 0 ? "none sent" : r.emails.map((e) => `1 to ${e.to.join(", ")} ("${e.text.slice(0, 60)}…")`).join("; ")}`,
     `  slack:     ${r.acts.length === 0 ? "nobody was asked" : r.acts.map((a) => `request ${a.requestId.slice(0, 8)}… → ${a.did}`).join("; ")}`,
-    `  audit:     ${r.audit.map((a) => a.kind).join(" → ") || "no rows"}; airlock audit verify: ${r.verify.json.ok ? "intact" : "FAILED"} (${r.verify.json.rows} rows)`,
+    `  audit:     ${r.audit.map((a) => a.kind).join(" → ") || "no rows"}; airlock audit verify: ${r.verify.json.ok ? "intact" : "FAILED"} (${r.verify.json.rows} row${r.verify.json.rows === 1 ? "" : "s"})`,
     `  autonomy:  customer.reply approvals ${reply?.approvals ?? 0} · rejections ${reply?.rejections ?? 0} · edits ${reply?.edits ?? 0}`,
     `  trace:     ${r.output.spans.length} spans in the EMF lines, ${r.posthog.length} PostHog events; planted credentials in them: ${r.leaks.length === 0 ? "none" : r.leaks.map((l) => `${l.secret} in ${l.place}`).join(", ")}`,
   ];

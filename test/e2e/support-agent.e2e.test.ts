@@ -15,6 +15,7 @@
  */
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { SANDBOX_ENV, TASK_ENV } from "@airlock/core/contracts";
 import { POSTHOG_EVENTS } from "@airlock/trace";
 import { APPROVER } from "../../packages/approvals/test/helpers/slack-requests.ts";
 import { toolResults } from "./harness/model-script.ts";
@@ -222,7 +223,34 @@ describe("the whole path on loopback: the example agent's process, the real appr
     assertCommon(r, { approvals: 0, rejections: 0, edits: 0 }, ["model", "read_ticket", "model", "search_knowledge_base", "search_knowledge_base", "model", "approval-wait:send_customer_reply!", "model"]);
   });
 
+  it("given the model writes analysis code, when it calls the code-executing tool, then the code runs as a sandbox task with no public IP and no AWS credentials, and the model answers from its output", async () => {
+    const r = await run("sandbox-analysis");
+    assert.equal(r.sandboxRuns.length, 1, story(r));
+    const [task] = r.sandboxRuns;
+    const sandboxEnv = r.sandboxEnv;
+    // RunTask of the sandbox task definition, on the sandbox cluster, in its isolated subnets with its security group.
+    assert.equal(task!.runTask.cluster, sandboxEnv[TASK_ENV.sandboxCluster]);
+    assert.equal(task!.runTask.taskDefinition, sandboxEnv[TASK_ENV.sandboxTaskDefinition]);
+    assert.deepEqual(task!.runTask.networkConfiguration, {
+      awsvpcConfiguration: { subnets: sandboxEnv[TASK_ENV.sandboxSubnets]!.split(","), securityGroups: [sandboxEnv[TASK_ENV.sandboxSecurityGroup]], assignPublicIp: "DISABLED" },
+    });
+    // The task got its input through the overrides and nothing of the agent's: no credentials, no secrets.
+    const envNames = Object.keys(task!.environment);
+    assert.ok(envNames.includes(SANDBOX_ENV.input), `the run's input is in the task's environment: ${envNames.join(", ")}`);
+    for (const name of envNames) assert.doesNotMatch(name, /^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|CONTAINER_CREDENTIALS)|API_KEY|TOKEN$/, `the sandbox task has no credential variable (${name})`);
+    const values = JSON.stringify(task!.environment);
+    for (const secret of Object.values(r.planted.secrets)) assert.ok(!values.includes(secret), "none of the agent's secrets reached the sandbox");
+    // The output came back from the task's log stream; the model was told the code's value.
+    assert.ok(r.ecsOps.includes("GetLogEvents"), `the runner read the task's log stream: ${r.ecsOps.join(", ")}`);
+    const told = toldAfter(r, "analyze_ticket_history");
+    assert.equal(told.isError, false, told.text);
+    const value = (JSON.parse(told.text) as { value: { total: number; open: string[] } }).value;
+    assert.deepEqual(value, { total: 4, open: ["T-1048", "T-1001"] });
+    assert.deepEqual([r.gateway.length, r.audit.length], [0, 0], "no one was asked");
+    assertCommon(r, { approvals: 0, rejections: 0, edits: 0 }, ["model", "read_ticket", "model", "sandbox-run:analyze_ticket_history", "analyze_ticket_history", "model"]);
+  });
+
   it("runs every scenario the harness defines", () => {
-    assert.deepEqual([...byId.keys()], ["approved-reply", "rejected-reply", "edited-reply", "undeclared-tool", "forbidden-refund", "approval-timeout"] satisfies Scenario["id"][]);
+    assert.deepEqual([...byId.keys()], ["approved-reply", "rejected-reply", "edited-reply", "undeclared-tool", "forbidden-refund", "approval-timeout", "sandbox-analysis"] satisfies Scenario["id"][]);
   });
 });

@@ -167,7 +167,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     await world.stop();
 
     const verify = await auditVerify(world.store.cliArgs, REPO_ROOT);
-    timeline.add("cli", `airlock audit verify → exit ${verify.exitCode}: ${verify.json.ok ? `intact, ${verify.json.rows} rows` : `FAILED (${verify.json.problems.length} problems)`}`);
+    timeline.add("cli", `airlock audit verify → exit ${verify.exitCode}: ${verify.json.ok ? `intact, ${verify.json.rows} row${verify.json.rows === 1 ? "" : "s"}` : `FAILED (${verify.json.problems.length} problems)`}`);
     const autonomy = await autonomyReport(world.store.cliArgs, join(EXAMPLE_AGENT_DIR, "agent.yaml"), REPO_ROOT);
     timeline.add("cli", `airlock autonomy report → exit ${autonomy.exitCode}: ${autonomy.json.assessments.map((a) => `${a.actionType} approvals ${a.approvals} · rejections ${a.rejections} · edits ${a.edits}`).join("; ")}`);
 

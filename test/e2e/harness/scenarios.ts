@@ -133,7 +133,49 @@ export const SCENARIOS: readonly Scenario[] = [
     person: { kind: "away" },
     approvalDeadlineMs: 1_500,
   },
+  {
+    id: "sandbox-analysis",
+    title: "Code the model writes, run in the sandbox",
+    expect: "the analysis runs as a sandbox task (RunTask into the isolated subnets, no public IP, the input in the overrides), its output comes back from the task's log stream, and the model answers from it",
+    ticket: duplicateCharge("T-1048"),
+    history: [
+      { id: "T-0990", subject: "Shipping time to Canada", status: "answered" },
+      { id: "T-1001", subject: "Charged twice in October", status: "open" },
+      { id: "T-1017", subject: "Invoice address", status: "closed" },
+    ],
+    turns: (planted) => [
+      useTool("read_ticket", { ticket_id: "T-1048" }, "Let me read the ticket and the customer's history."),
+      (request) => {
+        const told = readTicketResult(request);
+        const tickets = [told.ticket, ...(told.history ?? [])]
+          .filter((t): t is Record<string, unknown> => t !== undefined)
+          .map((t) => ({ ticket_id: String(t.ticket_id), subject: String(t.subject ?? "").slice(0, 200), status: String(t.status ?? "") }));
+        return useTools("Is this a pattern? Let me count the customer's open tickets.", {
+          name: "analyze_ticket_history",
+          input: { code: `// the customer pasted ${planted.inArguments.githubToken}; not used\n${ANALYSIS_CODE}`, tickets },
+        });
+      },
+      answer((req) => `The customer has these open tickets: ${toolResults(req)[0]?.text ?? "(no result)"}`),
+    ],
+    person: { kind: "not-asked" },
+  },
 ];
+
+/** What `read_ticket` told the model, parsed (the last tool result of the request). */
+function readTicketResult(request: StandInRequest): { ticket?: Record<string, unknown>; history?: Record<string, unknown>[] } {
+  const text = toolResults(request)[0]?.text ?? "{}";
+  try {
+    return JSON.parse(text) as { ticket?: Record<string, unknown>; history?: Record<string, unknown>[] };
+  } catch {
+    return {};
+  }
+}
+
+/** The code the model has the sandbox run over the customer's tickets. */
+export const ANALYSIS_CODE = [
+  "const open = tickets.filter((t) => t.status === 'open');",
+  "return { total: tickets.length, open: open.map((t) => t.ticket_id) };",
+].join("\n");
 
 /** The scenario's ticket with the planted keys pasted into its text. */
 export function ticketOf(scenario: Scenario, planted: Planted): Ticket {
