@@ -19,7 +19,7 @@
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import type { AgentModel } from "@airlock/core";
 import { CEDAR_ANNOTATIONS, CEDAR_ENTITY_TYPES } from "@airlock/core/contracts";
-import type { GuardedTool, ShippedModel } from "./model.ts";
+import type { ShippedModel } from "./model.ts";
 import type { ArgumentPolicy, PolicyDecision, PolicyVerdict } from "./policy.ts";
 
 const TYPES = CEDAR_ENTITY_TYPES;
@@ -143,9 +143,17 @@ const forbid = (reason: string): PolicyVerdict => ({ decision: "forbid", reason 
  * undefined when the model has none (no risk line has conditions). Never throws: a policy set that
  * does not parse gives a policy that forbids every call, with the reason.
  */
-export function cedarArgumentPolicy(model: Pick<ShippedModel, "name" | "tools" | "riskLines"> & Pick<AgentModel, "argumentPolicies">): ArgumentPolicy | undefined {
+/** What the argument policy reads of a model: a compiled `AgentModel` or a {@link ShippedModel}. */
+export interface ArgumentPolicySource {
+  readonly name: string;
+  readonly tools: readonly { readonly name: string; readonly actionType?: string; readonly input?: unknown }[];
+  readonly riskLines: AgentModel["riskLines"];
+  readonly argumentPolicies?: string;
+}
+
+export function cedarArgumentPolicy(model: ArgumentPolicySource | ShippedModel): ArgumentPolicy | undefined {
   try {
-    return compiledPolicy(model);
+    return compiledPolicy(model as ArgumentPolicySource);
   } catch (e) {
     // A model whose conditions are not shaped as `compile` writes them: nothing can be decided.
     const why = e instanceof Error ? e.message : String(e);
@@ -153,7 +161,7 @@ export function cedarArgumentPolicy(model: Pick<ShippedModel, "name" | "tools" |
   }
 }
 
-function compiledPolicy(model: Pick<ShippedModel, "name" | "tools" | "riskLines"> & Pick<AgentModel, "argumentPolicies">): ArgumentPolicy | undefined {
+function compiledPolicy(model: ArgumentPolicySource): ArgumentPolicy | undefined {
   const text: unknown = model.argumentPolicies;
   if (text !== undefined && typeof text !== "string") throw new Error("`argumentPolicies` is not text");
   const conditioned = model.riskLines.filter((l) => (l.when?.length ?? 0) > 0);
@@ -185,7 +193,7 @@ function compiledPolicy(model: Pick<ShippedModel, "name" | "tools" | "riskLines"
     let problem: string | undefined;
     for (const path of [...paths].sort()) {
       const segments = path.split(".");
-      const checker = checkerOf(schemaAt((tool as GuardedTool).input, segments));
+      const checker = checkerOf(schemaAt(tool.input, segments));
       if (typeof checker === "string") {
         problem = `the condition's argument \`${path}\` ${checker === "is not declared with a type" ? `is not declared in the tool's input` : checker}`;
         break;

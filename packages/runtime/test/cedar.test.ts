@@ -13,7 +13,7 @@ const EXAMPLE = new URL("../../../examples/support-agent/agent.yaml", import.met
 const model: AgentModel = await loadManifest(EXAMPLE);
 const guard = createToolGuard({ model, modelHash: model.hash });
 const policy: ArgumentPolicy = cedarArgumentPolicy(model)!;
-const tool = (name: string): GuardedTool => model.tools.find((t) => t.name === name)!;
+const tool = (name: string): GuardedTool => guard.tool(name)!;
 
 const REFUND = { ticket_id: "T-1046", order_id: "A-7731", reason: "Charged twice." };
 const REPLY = { ticket_id: "T-1042", subject: "Re: your ticket", body: "Hello." };
