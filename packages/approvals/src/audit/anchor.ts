@@ -12,8 +12,8 @@
  * `@airlock/core`'s `aws/audit-anchor.ts`.
  */
 import { createHash } from "node:crypto";
-import { SignCommand, VerifyCommand, type KMSClient } from "@aws-sdk/client-kms";
-import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { KMSClient, SignCommand, VerifyCommand } from "@aws-sdk/client-kms";
+import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { AUDIT_ANCHOR, type AuditAnchorDocument } from "@airlock/core/contracts";
 import { canonicalJson } from "@airlock/core/hash";
 import type { Database } from "./db.ts";
@@ -28,6 +28,24 @@ export interface AnchorLocation {
   readonly prefix?: string;
   /** The signing key's id, ARN or alias: the writer signs with it, the reader verifies with it. */
   readonly keyId: string;
+}
+
+/** How to reach S3 and KMS (each unset field: the SDK's own default chain). */
+export interface AnchorClientOptions {
+  readonly region?: string;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  /** An S3-compatible endpoint (path-style addressing is used then). */
+  readonly s3Endpoint?: string;
+  readonly kmsEndpoint?: string;
+}
+
+/** The S3 and KMS clients of an anchor location (so callers need not depend on the SDK). */
+export function anchorClients(o: AnchorClientOptions = {}): { readonly s3: S3Client; readonly kms: KMSClient } {
+  const common = { ...(o.region === undefined ? {} : { region: o.region }), ...(o.credentials === undefined ? {} : { credentials: o.credentials }) };
+  return {
+    s3: new S3Client({ ...common, ...(o.s3Endpoint === undefined ? {} : { endpoint: o.s3Endpoint, forcePathStyle: true }) }),
+    kms: new KMSClient({ ...common, ...(o.kmsEndpoint === undefined ? {} : { endpoint: o.kmsEndpoint }) }),
+  };
 }
 
 /** The head as the anchor records it. */

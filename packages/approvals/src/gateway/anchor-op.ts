@@ -4,10 +4,8 @@
  * (`audit/anchor.ts`). Only the schedule may ask: the rule invokes the unqualified function, and an
  * invocation through an agent's alias is refused, so no agent can write anchors.
  */
-import { KMSClient } from "@aws-sdk/client-kms";
-import { S3Client } from "@aws-sdk/client-s3";
 import { AUDIT_ANCHOR, AUDIT_ANCHOR_ENV } from "@airlock/core/contracts";
-import { writeAnchor, type AnchorLocation } from "../audit/anchor.ts";
+import { anchorClients, writeAnchor, type AnchorLocation } from "../audit/anchor.ts";
 import type { Database } from "../audit/db.ts";
 import { ApprovalError } from "../errors.ts";
 
@@ -35,5 +33,5 @@ export function anchorFromEnv(env: NodeJS.ProcessEnv): AnchorLocation | undefine
   if (bucket === undefined || bucket === "") return undefined;
   const keyId = env[AUDIT_ANCHOR_ENV.keyId];
   if (keyId === undefined || keyId === "") throw new ApprovalError(`\`${AUDIT_ANCHOR_ENV.keyId}\`: not set while \`${AUDIT_ANCHOR_ENV.bucket}\` is; give the anchor key's ARN`);
-  return { s3: new S3Client({}), kms: new KMSClient({}), bucket, keyId, prefix: env[AUDIT_ANCHOR_ENV.prefix] || AUDIT_ANCHOR.prefix };
+  return { ...anchorClients(), bucket, keyId, prefix: env[AUDIT_ANCHOR_ENV.prefix] || AUDIT_ANCHOR.prefix };
 }

@@ -4,9 +4,7 @@
  * accepted. The clients follow AWS's own environment (region, credentials, and
  * `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL_KMS` for a stand-in).
  */
-import { KMSClient } from "@aws-sdk/client-kms";
-import { S3Client } from "@aws-sdk/client-s3";
-import { readLatestAnchor, type AnchorLocation, type AnchorReading } from "@airlock/approvals";
+import { anchorClients, readLatestAnchor, type AnchorLocation, type AnchorReading } from "@airlock/approvals";
 import { AUDIT_ANCHOR, AUDIT_ANCHOR_ENV } from "@airlock/core/contracts";
 import { UsageError } from "../io.ts";
 import type { ANCHOR_OPTIONS } from "./specs.ts";
@@ -25,16 +23,18 @@ export async function readAnchorFromFlags(values: Values, env: Readonly<Record<s
   const prefix = values["anchor-prefix"] ?? env[AUDIT_ANCHOR_ENV.prefix] ?? AUDIT_ANCHOR.prefix;
   if (!prefix.endsWith("/")) throw new UsageError(`\`--anchor-prefix\`: "${prefix}" must end with /`);
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const credentials =
-    env.AWS_ACCESS_KEY_ID !== undefined && env.AWS_SECRET_ACCESS_KEY !== undefined
-      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: env.AWS_SESSION_TOKEN }) } }
-      : {};
-  const common = { ...(region === undefined ? {} : { region }), ...credentials };
   const s3Endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
   const kmsEndpoint = env.AWS_ENDPOINT_URL_KMS ?? env.AWS_ENDPOINT_URL;
+  const clients = anchorClients({
+    ...(region === undefined ? {} : { region }),
+    ...(env.AWS_ACCESS_KEY_ID !== undefined && env.AWS_SECRET_ACCESS_KEY !== undefined
+      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: env.AWS_SESSION_TOKEN }) } }
+      : {}),
+    ...(s3Endpoint === undefined ? {} : { s3Endpoint }),
+    ...(kmsEndpoint === undefined ? {} : { kmsEndpoint }),
+  });
   const location: AnchorLocation = {
-    s3: new S3Client({ ...common, ...(s3Endpoint === undefined ? {} : { endpoint: s3Endpoint, forcePathStyle: true }) }),
-    kms: new KMSClient({ ...common, ...(kmsEndpoint === undefined ? {} : { endpoint: kmsEndpoint }) }),
+    ...clients,
     bucket,
     prefix,
     keyId,
