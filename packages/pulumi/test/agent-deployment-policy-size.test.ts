@@ -38,7 +38,10 @@ describe("the task role's inline policy size", () => {
     const actual = policySize(find(rec, "aws:iam/rolePolicy:RolePolicy", "support-agent-task").inputs.policy as string);
     const bound = taskPolicySizeBound(model, "us-east-1");
     assert.ok(bound >= actual, `${bound} < ${actual}`);
-    assert.ok(bound - actual < 200, `the bound (${bound}) is loose by ${bound - actual}`);
+    // The sandbox's names are not known either: its task definition (255 + a 10-digit revision), the
+    // cluster (255, twice: the tasks' ARN and the ecs:cluster condition), the log group (512), two roles (64).
+    const sandboxNames = model.sandbox === undefined ? 0 : 255 + 10 + 2 * 255 + 512 + 2 * 64;
+    assert.ok(bound - actual < 200 + sandboxNames, `the bound (${bound}) is loose by ${bound - actual}`);
   });
 
   it("given an agent whose task policy would pass 10,240 characters, then the plan fails before any resource, naming the agent, the size and the fix", async () => {

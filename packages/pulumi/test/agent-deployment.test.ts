@@ -254,6 +254,8 @@ describe("AgentDeployment for the support agent", () => {
       "api.github.com",
       "dkr.ecr.us-east-1.amazonaws.com",
       "dynamodb.us-east-1.amazonaws.com",
+      // The sandbox runner starts the code-executing tool's task.
+      "ecs.us-east-1.amazonaws.com",
       "email.us-east-1.amazonaws.com",
       "lambda.us-east-1.amazonaws.com",
       "logs.us-east-1.amazonaws.com",
