@@ -8,8 +8,16 @@
  */
 import { arnParts, isPartition, PARTITIONS, regionPartition } from "../aws/partitions.ts";
 import type { ProblemList } from "../errors.ts";
-import type { Manifest } from "../manifest/schema.ts";
 import type { AgentModel } from "./model.ts";
+
+/**
+ * What the manifest check reads of a manifest: written out rather than `Manifest`, whose types are
+ * zod's, so the package's main entry (which exports this module) declares nothing of zod.
+ */
+interface PlacedManifest {
+  readonly agent: { readonly image: { readonly digest: string } | object };
+  readonly tools: readonly { readonly aws: readonly { readonly resources: readonly string[] }[] }[];
+}
 
 /** `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/…`, as ECR names its registries. */
 const ECR_IMAGE = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//;
@@ -24,7 +32,7 @@ interface Home {
   readonly from: string;
 }
 
-function homeOf(m: Manifest): Home {
+function homeOf(m: PlacedManifest): Home {
   const digest = "digest" in m.agent.image ? m.agent.image.digest : undefined;
   const ecr = digest === undefined ? null : ECR_IMAGE.exec(digest);
   if (ecr !== null) return { account: ecr[1]!, partition: regionPartition(ecr[2]!) ?? (ecr[3] ? "aws-cn" : "aws"), from: "its image's ECR registry" };
@@ -41,7 +49,7 @@ function homeOf(m: Manifest): Home {
 }
 
 /** Adds a problem for every resource ARN outside the agent's partition or account, in a made-up partition, or another agent's secret. */
-export function checkGrantPlacement(m: Manifest, problems: ProblemList): void {
+export function checkGrantPlacement(m: PlacedManifest, problems: ProblemList): void {
   let home = homeOf(m);
   m.tools.forEach((t, i) =>
     t.aws.forEach((g, j) =>
