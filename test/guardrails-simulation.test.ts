@@ -105,6 +105,7 @@ describe("simulation table: what each tool of the example can and cannot do (tas
       for (const [a, r] of rows) table.push(`${tool} | ${a} | ${r} | ${await decide(policy, a, r)}`);
     }
     assert.deepEqual(table, [
+      "analyze_ticket_history | (no AWS access of its own) | - | -",
       "issue_refund | (no AWS access of its own) | - | -",
       `read_ticket | dynamodb:GetItem | ${TABLE} | Allowed`,
       `read_ticket | dynamodb:Query | ${TABLE} | Allowed`,
