@@ -91,9 +91,10 @@ async function main(): Promise<void> {
       "@acme.example.com, so the `allow` rule matches and it runs without a person), and the tracer's redaction and EMF line (to " +
       "a sink that drops it); the refund row is a call the policies forbid (refused, traced). Target: under 1 ms p99 added " +
       "(issue #14). A call that needs a person adds the Lambda invocations and the person's time, and is not measured here. " +
-      "Known problem: on Node v20.20.2 some runs of this benchmark (about one in three on this machine, loaded) die in V8 " +
-      "(`Fatal error: unreachable code` in `Deoptimizer::DoComputeBuiltinContinuation`, SIGTRAP) once Cedar evaluations run in its hot " +
-      "async loop; the same benchmark without Cedar calls has not (6 of 6), nor has a synchronous loop of 300,000 evaluations.",
+      "On Node 20 (V8 11.3) runs of this benchmark died in V8 (`Fatal error: unreachable code` in " +
+      "`Deoptimizer::DoComputeBuiltinContinuation`, SIGTRAP; 2 of 4 runs, loaded) once Cedar evaluations ran in its hot async loop, " +
+      "and in none of 9 with TurboFan's inlining off; so `@airlock/runtime`'s Cedar module turns it off on Node 20 when it loads " +
+      "(`--no-turbo-inlining`), and these figures include that.",
     "",
   ].join("\n");
   process.stdout.write(`${table}\n`);

@@ -17,10 +17,21 @@
  * decides). Any evaluation error, or a policy set that does not parse, denies.
  */
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+import { setFlagsFromString } from "node:v8";
 import type { AgentModel } from "@airlock/core";
 import { CEDAR_ANNOTATIONS, CEDAR_ENTITY_TYPES } from "@airlock/core/contracts";
 import type { ShippedModel } from "./model.ts";
 import type { ArgumentPolicy, PolicyDecision, PolicyVerdict } from "./policy.ts";
+
+/**
+ * Node 20's V8 (11.3) aborts the whole process (`Fatal error: unreachable code` in
+ * `Deoptimizer::DoComputeBuiltinContinuation`, SIGTRAP) when TurboFan-optimised code that inlined
+ * into a hot async loop calling Cedar deoptimises: bench/runtime.ts died in 2 of 4 runs on this
+ * 2-core machine, and in 0 of 9 with TurboFan's inlining off (as a flag, or set here at load).
+ * An agent must not die of it, so on Node 20 the runtime turns that one optimisation off before
+ * any policy is evaluated (a little slower hot JavaScript; later Node lines are left as they are).
+ */
+if (process.versions.node.split(".")[0] === "20") setFlagsFromString("--no-turbo-inlining");
 
 const TYPES = CEDAR_ENTITY_TYPES;
 const A = CEDAR_ANNOTATIONS;
