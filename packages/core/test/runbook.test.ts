@@ -124,17 +124,19 @@ describe("runbook: widening autonomy with evidence", () => {
   it("uses the approvals package's thresholds", () => {
     assert.equal(AUTONOMY_RULE.minStreak, DEFAULT_AUTONOMY_POLICY.minStreak);
     assert.equal(AUTONOMY_RULE.minWindowDays, DEFAULT_AUTONOMY_POLICY.minWindowDays);
+    assert.equal(AUTONOMY_RULE.minDistinctDays, DEFAULT_AUTONOMY_POLICY.minDistinctDays);
+    assert.equal(AUTONOMY_RULE.minApprovers, DEFAULT_AUTONOMY_POLICY.minApprovers);
     assert.deepEqual([...AUTONOMY_RULE.neverAuto], [...NEVER_AUTO_CLASSES]);
   });
 
   it("given no evidence, then customer.reply stays approve and billing.refund never widens", () => {
     const md = renderRunbook(model);
-    assert.ok(md.includes("| `customer.reply` | approve | `send_customer_reply` | none given | keep approve: no evidence yet (needs 50 approvals without edit over 14 days) |"));
+    assert.ok(md.includes("| `customer.reply` | approve | `send_customer_reply` | none given | keep approve: no evidence yet (needs 50 approvals without edit over 14 days, on 10 days, by 2 approvers) |"));
     assert.ok(md.includes("| `billing.refund` (money) | always-approve | `issue_refund` | none given | never widens (always-approve) |"));
     assert.ok(md.includes("> Names below follow Airlock's naming convention; pass `--plan plan.json` to take them from the plan."));
   });
 
-  it("given 60 clean approvals over 20 days for customer.reply (assessed by the approvals package), then it is eligible and the manifest change is shown", () => {
+  it("given 60 clean approvals in Slack by two people over 20 days for customer.reply (assessed by the approvals package), then it is eligible and the manifest change is shown", () => {
     const now = new Date("2026-11-25T12:00:00Z");
     const rows = Array.from({ length: 60 }, (_, i): AuditRow => ({
       seq: i + 1,
@@ -142,8 +144,8 @@ describe("runbook: widening autonomy with evidence", () => {
       kind: "approval.decided",
       agent: "support-agent",
       actionType: "customer.reply",
-      actor: "U123",
-      payload: { decision: "approved" },
+      actor: i % 2 === 0 ? "U0APPROVER1" : "U0APPROVER2",
+      payload: { decision: "approved", via: "http" },
       prevHash: "",
       hash: "",
     }));
@@ -163,10 +165,10 @@ describe("runbook: widening autonomy with evidence", () => {
   it("given an edit in the streak, then it says why it must stay approve", () => {
     const now = new Date("2026-11-25T12:00:00Z");
     const rows: AuditRow[] = [
-      { seq: 1, at: new Date("2026-11-20T00:00:00Z"), kind: "approval.decided", agent: "support-agent", actionType: "customer.reply", actor: "U1", payload: { decision: "approved" }, prevHash: "", hash: "" },
-      { seq: 2, at: new Date("2026-11-21T00:00:00Z"), kind: "approval.decided", agent: "support-agent", actionType: "customer.reply", actor: "U1", payload: { decision: "edited" }, prevHash: "", hash: "" },
+      { seq: 1, at: new Date("2026-11-20T00:00:00Z"), kind: "approval.decided", agent: "support-agent", actionType: "customer.reply", actor: "U1", payload: { decision: "approved", via: "http" }, prevHash: "", hash: "" },
+      { seq: 2, at: new Date("2026-11-21T00:00:00Z"), kind: "approval.decided", agent: "support-agent", actionType: "customer.reply", actor: "U1", payload: { decision: "edited", via: "http" }, prevHash: "", hash: "" },
     ];
     const md = renderRunbook(model, { evidence: assessAutonomy(model, rows, DEFAULT_AUTONOMY_POLICY, now) });
-    assert.ok(md.includes("| 1 approved, 1 edited, 0 rejected, 0 incidents; streak 0 over 0.0 days | keep approve: streak 0 of 50 approvals without edit; evidence window 0.0 of 14 days |"));
+    assert.ok(md.includes("| 1 approved, 1 edited, 0 rejected, 0 incidents; streak 0 over 0.0 days | keep approve: streak 0 of 50 approvals without edit; evidence window 0.0 of 14 days; approvals on 0 of 10 distinct days; 0 of 2 distinct approvers |"));
   });
 });

@@ -59,7 +59,7 @@ export interface RunbookNames {
 }
 
 /** Thresholds the approvals package applies before an action type may widen (its DEFAULT_AUTONOMY_POLICY). */
-export const AUTONOMY_RULE = { minStreak: 50, minWindowDays: 14, neverAuto: ["money", "mass-communication"] as readonly RiskClass[] };
+export const AUTONOMY_RULE = { minStreak: 50, minWindowDays: 14, minDistinctDays: 10, minApprovers: 2, neverAuto: ["money", "mass-communication"] as readonly RiskClass[] };
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 const tagsOf = (r: PlannedResource): Record<string, unknown> => (r.inputs.tags as Record<string, unknown> | undefined) ?? {};
@@ -313,7 +313,7 @@ export function renderRunbook(model: AgentModel, options: RunbookOptions = {}): 
   // --- Autonomy --------------------------------------------------------------------------------
   push("## Widening autonomy safely", "");
   push(
-    `An action type may move from \`approve\` to \`auto\` after ${AUTONOMY_RULE.minStreak} approvals in a row without an edit, over at least ${AUTONOMY_RULE.minWindowDays} days, with no rejection or incident in that window. ` +
+    `An action type may move from \`approve\` to \`auto\` after ${AUTONOMY_RULE.minStreak} approvals in a row without an edit, over at least ${AUTONOMY_RULE.minWindowDays} days and on ${AUTONOMY_RULE.minDistinctDays} distinct days, by at least ${AUTONOMY_RULE.minApprovers} people clicking in Slack, with no rejection or incident in that window. ` +
       `\`always-approve\` and the classes ${AUTONOMY_RULE.neverAuto.map((c) => `\`${c}\``).join(" and ")} never widen. ` +
       "The change is a manifest edit that goes through review: `airlock plan --out new.json`, then `airlock diff old.json new.json` shows the relaxed tier and exits 1 so CI asks for approval.",
     "",
@@ -351,7 +351,7 @@ function verdict(tier: Tier, cls: RiskClass | undefined, e: AutonomyEvidence | u
   if (tier === "auto") return "already auto";
   if (tier === "always-approve") return "never widens (always-approve)";
   if (cls !== undefined && AUTONOMY_RULE.neverAuto.includes(cls)) return `never widens to auto (class ${cls})`;
-  if (e === undefined) return `keep approve: no evidence yet (needs ${AUTONOMY_RULE.minStreak} approvals without edit over ${AUTONOMY_RULE.minWindowDays} days)`;
+  if (e === undefined) return `keep approve: no evidence yet (needs ${AUTONOMY_RULE.minStreak} approvals without edit over ${AUTONOMY_RULE.minWindowDays} days, on ${AUTONOMY_RULE.minDistinctDays} days, by ${AUTONOMY_RULE.minApprovers} approvers)`;
   if (e.eligible) return "eligible to widen to auto: propose the manifest change below for review";
   return `keep approve: ${e.reasons.join("; ")}`;
 }
