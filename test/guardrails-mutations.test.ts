@@ -22,6 +22,8 @@ function resource(plan: PlanDocument, type: string, pick: (r: PlannedResource & 
 }
 
 const tagged = (key: string, value: string) => (r: Mutable) => r.inputs.tags?.[key] === value;
+/** The platform's encryption key (the audit anchor's signing key is a KMS key too). */
+const platformKey = (p: PlanDocument) => resource(p, "aws:kms/key:Key", (r) => r.inputs.keyUsage !== "SIGN_VERIFY", "that encrypts (the platform key)");
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const DATA_PROTECTION = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy";
 /** The agent's log group: the one tagged with the agent (its name is stack-scoped, /airlock/<stack>/agents/<agent>). */
@@ -513,7 +515,7 @@ const MUTATIONS: Mutation[] = [
     rule: "AIR-D017",
     what: "the platform key's policy without the statement that lets EventBridge encrypt for the alarm topic",
     apply: (p) => {
-      const key = resource(p, "aws:kms/key:Key");
+      const key = platformKey(p);
       editJson(key, "policy", (d) => (d.Statement = d.Statement.filter((st: any) => st.Principal?.Service !== "events.amazonaws.com")));
       return key.urn;
     },
@@ -544,7 +546,7 @@ const MUTATIONS: Mutation[] = [
     rule: "AIR-D022",
     what: "the platform key's CloudWatch Logs statement narrowed to the platform's groups (`/airlock/dev/platform/*`), leaving out the agent's log group",
     apply: (p) => {
-      const key = resource(p, "aws:kms/key:Key");
+      const key = platformKey(p);
       editJson(key, "policy", (d) => {
         const logs = d.Statement.find((st: any) => String(st.Principal?.Service).startsWith("logs."));
         assert.ok(logs, "the platform key's policy has no CloudWatch Logs statement");
