@@ -1,6 +1,8 @@
 /** A valid manifest to start from; each test breaks one thing in a copy. */
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
+import { strict as assert } from "node:assert";
+import { compile, ManifestError, type CompileOptions, type ManifestProblem } from "../src/index.ts";
 
 const EXAMPLE = new URL("../../../examples/support-agent/agent.yaml", import.meta.url);
 export const EXAMPLE_DIR = new URL("../../../examples/support-agent/", import.meta.url).pathname;
@@ -40,4 +42,15 @@ export function exampleManifest(): Record<string, any> {
 /** A fake key in Anthropic's format (not a real key). */
 export function fakeAnthropicKey(): string {
   return `sk-ant-api03-${"Ab3_dE-fG7hIjK".repeat(7).slice(0, 93)}AA`;
+}
+
+/** The problems `compile` refuses manifest `m` with; fails the test when it compiles or throws anything else. */
+export async function problemsOf(m: unknown, options: CompileOptions = {}): Promise<ManifestProblem[]> {
+  try {
+    await compile(m, options);
+  } catch (e) {
+    assert.ok(e instanceof ManifestError, `expected a ManifestError, got ${String(e)}`);
+    return [...e.problems];
+  }
+  assert.fail("expected the manifest to be rejected");
 }

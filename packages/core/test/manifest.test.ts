@@ -2,18 +2,9 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { compile, ManifestError, type ManifestProblem } from "../src/index.ts";
 import { parseManifest } from "../src/manifest/manifest-schema.ts";
-import { baseManifest, EXAMPLE_DIR, exampleManifest, fakeAnthropicKey } from "./fixtures.ts";
+import { baseManifest, EXAMPLE_DIR, exampleManifest, fakeAnthropicKey, problemsOf } from "./fixtures.ts";
 
 /** Compiles `m` and returns the problems it was rejected with. */
-async function problemsOf(m: unknown): Promise<ManifestProblem[]> {
-  try {
-    await compile(m);
-  } catch (e) {
-    assert.ok(e instanceof ManifestError, `expected a ManifestError, got ${String(e)}`);
-    return [...e.problems];
-  }
-  assert.fail("expected the manifest to be rejected");
-}
 
 function messageAt(problems: ManifestProblem[], path: string): string {
   const p = problems.find((x) => x.path === path);

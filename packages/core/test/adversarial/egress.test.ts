@@ -5,19 +5,10 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { compile, ManifestError, type ManifestProblem } from "../../src/index.ts";
+import { compile } from "../../src/index.ts";
 import { coverage, coveredBy, rangesOverlap, shareOfSpace, unionOf } from "../../src/network/address-set.ts";
-import { baseManifest } from "../fixtures.ts";
+import { baseManifest, problemsOf } from "../fixtures.ts";
 
-async function problemsOf(m: unknown): Promise<ManifestProblem[]> {
-  try {
-    await compile(m);
-  } catch (e) {
-    assert.ok(e instanceof ManifestError, `expected a ManifestError, got ${String(e)}`);
-    return [...e.problems];
-  }
-  assert.fail("expected the manifest to be rejected");
-}
 
 function withHost(host: string, ranges?: string[], extra: Record<string, string[]> = {}): Record<string, any> {
   const m = baseManifest();

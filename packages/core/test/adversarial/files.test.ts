@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { compile, ManifestError, type ManifestProblem } from "../../src/index.ts";
-import { baseManifest } from "../fixtures.ts";
+import { compile, ManifestError } from "../../src/index.ts";
+import { baseManifest, problemsOf } from "../fixtures.ts";
 
 /** A project directory inside a parent that holds a secret file outside the project. */
 function project(): { root: string; dir: string; outside: string } {
@@ -22,15 +22,6 @@ function project(): { root: string; dir: string; outside: string } {
   return { root, dir, outside };
 }
 
-async function problemsOf(m: unknown, baseDir: string): Promise<ManifestProblem[]> {
-  try {
-    await compile(m, { baseDir });
-  } catch (e) {
-    assert.ok(e instanceof ManifestError, `expected a ManifestError, got ${String(e)}`);
-    return [...e.problems];
-  }
-  assert.fail("expected the manifest to be rejected");
-}
 
 describe("files outside the project", () => {
   it("given a prompt inside the project, when compiled, then it is hashed", async () => {
@@ -50,7 +41,7 @@ describe("files outside the project", () => {
       const { dir, outside } = project();
       const m = baseManifest();
       m.agent.prompt = prompt === "ABS" ? outside : prompt;
-      const problems = await problemsOf(m, dir);
+      const problems = await problemsOf(m, { baseDir: dir });
       assert.deepEqual(problems, [
         {
           path: "agent.prompt",
@@ -65,7 +56,7 @@ describe("files outside the project", () => {
     symlinkSync(outside, join(dir, "prompts", "linked.md"));
     const m = baseManifest();
     m.agent.prompt = "prompts/linked.md";
-    const problems = await problemsOf(m, dir);
+    const problems = await problemsOf(m, { baseDir: dir });
     assert.deepEqual(problems, [
       {
         path: "agent.prompt",
@@ -79,7 +70,7 @@ describe("files outside the project", () => {
       const { dir } = project();
       const m = baseManifest();
       m.agent.image = { build: { context } };
-      const problems = await problemsOf(m, dir);
+      const problems = await problemsOf(m, { baseDir: dir });
       assert.deepEqual(problems, [
         {
           path: "agent.image.build.context",

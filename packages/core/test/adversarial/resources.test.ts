@@ -5,18 +5,9 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { checkModelPlacement, compile, ManifestError, type ManifestProblem } from "../../src/index.ts";
-import { baseManifest } from "../fixtures.ts";
+import { checkModelPlacement, compile } from "../../src/index.ts";
+import { baseManifest, problemsOf } from "../fixtures.ts";
 
-async function problemsOf(m: unknown): Promise<ManifestProblem[]> {
-  try {
-    await compile(m);
-  } catch (e) {
-    assert.ok(e instanceof ManifestError, `expected a ManifestError, got ${String(e)}`);
-    return [...e.problems];
-  }
-  assert.fail("expected the manifest to be rejected");
-}
 
 function withTable(arn: string): Record<string, any> {
   const m = baseManifest();

@@ -6,18 +6,9 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { compile, ManifestError, type ManifestProblem } from "../../src/index.ts";
-import { baseManifest } from "../fixtures.ts";
+import { compile } from "../../src/index.ts";
+import { baseManifest, problemsOf } from "../fixtures.ts";
 
-async function problemsOf(m: unknown): Promise<ManifestProblem[]> {
-  try {
-    await compile(m);
-  } catch (e) {
-    assert.ok(e instanceof ManifestError, `expected a ManifestError, got ${String(e)}`);
-    return [...e.problems];
-  }
-  assert.fail("expected the manifest to be rejected");
-}
 
 function withEnv(env: Record<string, string>): Record<string, any> {
   const m = baseManifest();

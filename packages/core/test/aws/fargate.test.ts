@@ -1,17 +1,8 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { compile, FARGATE_TASK_SIZES, fargateSizeProblem, isFargateTaskSize, ManifestError, nearestFargateSizes, type ManifestProblem } from "../../src/index.ts";
-import { baseManifest } from "../fixtures.ts";
+import { compile, FARGATE_TASK_SIZES, fargateSizeProblem, isFargateTaskSize, nearestFargateSizes } from "../../src/index.ts";
+import { baseManifest, problemsOf } from "../fixtures.ts";
 
-async function problemsOf(m: unknown): Promise<ManifestProblem[]> {
-  try {
-    await compile(m);
-  } catch (e) {
-    assert.ok(e instanceof ManifestError, String(e));
-    return [...e.problems];
-  }
-  assert.fail("expected the manifest to be rejected");
-}
 
 describe("Fargate task sizes", () => {
   it("holds the documented combinations", () => {
