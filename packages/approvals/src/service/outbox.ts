@@ -8,7 +8,7 @@
  */
 import { redactSecrets } from "@airlock/core/secret-patterns";
 import type { WebClient } from "@slack/web-api";
-import { outcomeMessage, requestMessage } from "../slack/blocks.ts";
+import { outcomeMessage, requestMessage, type SlackMessage } from "../slack/blocks.ts";
 import type { ApprovalRequestRecord, DecisionRecord } from "../types.ts";
 import { LEASE_MS, type RequestStore } from "./store.ts";
 
@@ -134,14 +134,7 @@ export class SlackOutbox {
         return true;
       }
       const message = requestMessage(req);
-      const r = await this.#slack.chat.postMessage({
-        channel: this.#channel,
-        text: message.text,
-        blocks: message.blocks as never,
-        metadata: { event_type: REQUEST_EVENT_TYPE, event_payload: { request_id: req.id, agent: req.agent } },
-        unfurl_links: false,
-        unfurl_media: false,
-      });
+      const r = await this.#postMarked(req, message);
       if (typeof r.ts !== "string") throw new Error("chat.postMessage returned no ts");
       await this.#store.recordPosted(req.id, typeof r.channel === "string" ? r.channel : this.#channel, r.ts);
       return true;
@@ -149,6 +142,21 @@ export class SlackOutbox {
       await this.#failed(req, call, e);
       return false;
     }
+  }
+
+  /**
+   * Posts `message` to the channel carrying the request's metadata, the marker #findPosted looks
+   * for: a post Slack took but answered 500 or too late is found, not posted again.
+   */
+  #postMarked(req: ApprovalRequestRecord, message: SlackMessage) {
+    return this.#slack.chat.postMessage({
+      channel: this.#channel,
+      text: message.text,
+      blocks: message.blocks as never,
+      metadata: { event_type: REQUEST_EVENT_TYPE, event_payload: { request_id: req.id, agent: req.agent } },
+      unfurl_links: false,
+      unfurl_media: false,
+    });
   }
 
   /** Shows a decision on the request's message (or, if it never reached Slack, in a message of its own). */
@@ -172,14 +180,7 @@ export class SlackOutbox {
       try {
         // With the request's metadata: a retry after Slack took this post but answered 500 or too
         // late finds it (above) and updates it in place instead of posting the outcome again.
-        const r = await this.#slack.chat.postMessage({
-          channel: this.#channel,
-          text: message.text,
-          blocks: message.blocks as never,
-          metadata: { event_type: REQUEST_EVENT_TYPE, event_payload: { request_id: req.id, agent: req.agent } },
-          unfurl_links: false,
-          unfurl_media: false,
-        });
+        const r = await this.#postMarked(req, message);
         await this.#store.recordOutcomePosted(req.id, typeof r.channel === "string" ? r.channel : this.#channel, r.ts ?? null);
         return true;
       } catch (e) {
