@@ -49,3 +49,30 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
   }
   return false;
 }
+
+/**
+ * Fields of a compiled model (`AgentModel`) that its `hash` does not cover: where it was compiled
+ * (`promptFile`, `manifestDir`), its findings, the hash itself, and the image it runs in (`image`,
+ * and the sandbox's `image`). The image ships the model (`agent-model.json`), so the model cannot
+ * name the image's own digest; and the model a stack builds from source (`image: {build}`) must hash
+ * like the same manifest pinned by digest, so an image built in dev is the one prod runs.
+ */
+export const MODEL_UNHASHED_FIELDS: readonly string[] = ["hash", "promptFile", "manifestDir", "findings", "image"];
+
+/**
+ * The hash of a compiled model's content: sha256 of its canonical JSON without
+ * {@link MODEL_UNHASHED_FIELDS} (and without `sandbox.image`). `compile` sets `AgentModel.hash` to
+ * it; the runtime recomputes it on the shipped model and checks it against the task's
+ * `AIRLOCK_MODEL_HASH`.
+ */
+export function modelContentHash(model: Readonly<Record<string, unknown>>): string {
+  const content: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(model)) {
+    if (MODEL_UNHASHED_FIELDS.includes(k)) continue;
+    if (k === "sandbox" && v !== null && typeof v === "object" && !Array.isArray(v)) {
+      const { image: _image, ...rest } = v as Record<string, unknown>;
+      setOwn(content, k, rest);
+    } else setOwn(content, k, v);
+  }
+  return sha256(canonicalJson(content));
+}

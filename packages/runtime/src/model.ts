@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import type { AgentModel, ToolSummary } from "@airlock/core";
 import { TASK_ENV } from "@airlock/core/contracts";
-import { canonicalJson, sha256 } from "@airlock/core/hash";
+import { modelContentHash } from "@airlock/core/hash";
 import { AirlockRuntimeError } from "./errors.ts";
 
 /** The model file's name in the release (beside the agent's code, the working directory by default). */
@@ -30,17 +30,11 @@ export type GuardedTool = ToolSummary & {
 export type ShippedModel = Omit<AgentModel, "tools"> & { readonly tools: readonly GuardedTool[] };
 
 /**
- * Fields of a model that its `hash` does not cover (where the manifest was read, its findings,
- * and the hash itself), as `compile` leaves them out.
+ * The hash of a model's content, as `compile` computes `AgentModel.hash`: without where it was
+ * compiled, its findings, the hash itself and its image references (`image`, `sandbox.image`), so
+ * the same model hashes alike in an image built from source and in the image pinned by digest.
  */
-const UNHASHED: readonly string[] = ["hash", "promptFile", "manifestDir", "findings"];
-
-/** The hash of a model's content, as `compile` computes `AgentModel.hash`. */
-export function modelContentHash(model: Readonly<Record<string, unknown>>): string {
-  const content: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(model)) if (!UNHASHED.includes(k)) content[k] = v;
-  return sha256(canonicalJson(content));
-}
+export { modelContentHash };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ProblemList } from "../errors.ts";
-import { canonicalJson, sha256 } from "../hash.ts";
+import { modelContentHash, sha256 } from "../hash.ts";
 import { prefetchIamData } from "../iam/dataset.ts";
 import { BASE_SERVICES } from "../network/endpoints.ts";
 import type { Manifest } from "../manifest/schema.ts";
@@ -176,7 +176,8 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
     ...(promptFile ? { promptFile } : {}),
     ...(options.baseDir !== undefined ? { manifestDir: resolve(options.baseDir) } : {}),
     findings: findings.sort((a, b) => a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject)),
-    hash: sha256(canonicalJson(model)),
+    // Without the image references: the image ships this model (see MODEL_UNHASHED_FIELDS).
+    hash: modelContentHash(model),
   };
 }
 

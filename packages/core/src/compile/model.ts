@@ -189,6 +189,12 @@ export interface AgentModel {
   readonly github: readonly GithubScope[];
   readonly sandbox?: { readonly image: string; readonly cpu: number; readonly memory: number; readonly tools: readonly string[] };
   readonly findings: readonly Finding[];
-  /** sha256 of the canonical compiled model (without this field), for release staleness checks. */
+  /**
+   * sha256 of the canonical compiled model without this field, `promptFile`, `manifestDir`,
+   * `findings` and the image references (`image`, `sandbox.image`): the hash of the model an image
+   * ships (`agent-model.json`), the same whether the manifest pins the image by digest or builds it
+   * (`modelContentHash` in `@airlock/core/hash`). A release's task sets `AIRLOCK_MODEL_HASH` to the
+   * hash of the model its image ships.
+   */
   readonly hash: string;
 }
