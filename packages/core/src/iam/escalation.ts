@@ -16,6 +16,26 @@
  * Listed here: every action that escalates on its own (a method of one action, or one whose only
  * other action is `sts:AssumeRole`), and `iam:PassRole`, the hinge of every method of category 4
  * (its partners, such as `lambda:CreateFunction`, are ordinary writes without it).
+ *
+ * Beyond IAM (the review of 2026-12-02 asked for these; each is a plain `Write` in the dataset, so
+ * only this table catches it), from DataDog's pathfinding.cloud catalogue (DataDog/pathfinding.cloud,
+ * `data/paths/aws/…`), which cloudsplaining's list now also draws on:
+ * - `sts:AssumeRole` (sts-001): "If this bidirectional trust is in place, the starting principal can
+ *   assume the target role gain access to any elevated permissions by assuming the target role."
+ * - `ssm:SendCommand` (ssm-002): "If an instance has a privileged IAM role attached, an attacker can
+ *   abuse this permission to execute code that steals the credentials for that role, thereby
+ *   escalating their own permissions."
+ * - `ec2:ModifyInstanceAttribute` (ec2-002, cloudsplaining's `ModifyEC2InstanceUserDataThenRestart`):
+ *   "The `ec2:ModifyInstanceAttribute` permission can be used to change an instance's userData … This
+ *   provides the attacker with code execution on the machine, allowing them to steal the credentials
+ *   of any attached IAM role." It is the hinge; its partners `ec2:StopInstances`/`StartInstances` are
+ *   ordinary writes.
+ * - `lambda:UpdateFunctionConfiguration`: no catalogue entry, but it sets what runs as the function's
+ *   role as surely as `UpdateFunctionCode` does. It takes the function's `Layers` (and its `Handler`,
+ *   `Environment` and `Role`); "A Lambda layer is a .zip file archive that contains supplementary code
+ *   or data. Layers usually contain library dependencies, a custom runtime, or configuration files."
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/adding-layers.html), and the dataset gives the action
+ *   the `lambda:Layer` condition key for that reason.
  */
 import type { ActionFacts } from "./dataset.ts";
 
@@ -42,6 +62,11 @@ export const ESCALATION_ACTIONS: Readonly<Record<string, string>> = {
   // 5. Escalation through AWS services
   "glue:UpdateDevEndpoint": "UpdateExistingGlueDevEndpoint",
   "lambda:UpdateFunctionCode": "EditExistingLambdaFunctionWithRole",
+  "lambda:UpdateFunctionConfiguration": "EditExistingLambdaFunctionConfiguration (its layers and runtime run as the function's role)",
+  // 6. Beyond IAM: another principal's powers through its role or its compute (pathfinding.cloud)
+  "sts:AssumeRole": "AssumeRole (pathfinding.cloud sts-001)",
+  "ssm:SendCommand": "SendCommand (pathfinding.cloud ssm-002)",
+  "ec2:ModifyInstanceAttribute": "ModifyEC2InstanceUserDataThenRestart (pathfinding.cloud ec2-002)",
 };
 
 /** Why an action needs a stated reason on its tool, or undefined for an ordinary action. */
