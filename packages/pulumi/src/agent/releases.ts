@@ -22,6 +22,18 @@ export interface ReleaseSpec {
    * @default - none (the active release then fails the gate unless it is disabled)
    */
   readonly evalReport?: string;
+  /**
+   * The hash of the model the release's image ships: the `hash` in its `agent-model.json` (64 hex;
+   * the example's build prints `model <name> <hash>`). It is the task's `AIRLOCK_MODEL_HASH`, and
+   * the runtime refuses to start when its image's model does not hash to it. Required with
+   * `image`. A release that ships another model than the one compiled now still starts (a rollback
+   * to it works), but it runs under the current compile's task role, egress and approval routes:
+   * the plan lists it (AIR-I110), and the eval gate judges its report by the image digest alone,
+   * since the prompt, tools and model it runs are the ones in its image, for which that report was made.
+   * @default - the current compile's `model.hash`, only for a release without `image` (it runs the
+   * manifest's image or the image the program builds, which ship the model compiled now)
+   */
+  readonly modelHash?: string;
 }
 
 /** The eval gate: the active release runs only with a passing, current eval report. */
@@ -38,7 +50,16 @@ export type ReleaseEvalGate =
     };
 
 const RELEASE_ID = /^[a-z0-9][a-z0-9.-]{0,30}$/;
-const RELEASE_FIELDS = ["image", "environment", "description", "bad", "evalReport"];
+const RELEASE_FIELDS = ["image", "environment", "description", "bad", "evalReport", "modelHash"];
+const MODEL_HASH = /^[a-f0-9]{64}$/;
+
+/**
+ * The hash of the model release `spec` ships, its task's `AIRLOCK_MODEL_HASH`: its `modelHash`, else
+ * (a release without `image`) the current compile's.
+ */
+export function releaseModelHash(model: AgentModel, spec: ReleaseSpec): string {
+  return spec.modelHash ?? model.hash;
+}
 
 /**
  * The service's `airlock:eval-gate` tag: `on: pass rate at least 90 percent`, or `OFF: <reason>`
@@ -80,6 +101,9 @@ export function checkActiveReleaseEvals(
   return assertEvalGate({
     releaseId: active,
     fingerprint: releaseFingerprint(model, image),
+    // A release shipping another model than the one compiled now: its report was made for the model
+    // in its image, which the digest fixes (and the runtime checks); the current prompt and tools are not its.
+    ...(releaseModelHash(model, release) !== model.hash ? { compared: ["imageDigest"] as const } : {}),
     report: release.evalReport,
     policy: settings?.policy ?? DEFAULT_EVAL_POLICY,
     ...(previousId !== undefined ? { previous: releases[previousId]!.evalReport!, previousReleaseId: previousId, previousField: `releases.${previousId}.evalReport` } : {}),
@@ -119,6 +143,7 @@ export function validateReleases(model: AgentModel, args: ReleaseArgs, region: s
     } else if (model.image.kind === "digest") {
       checkEcr(model.image.ref, "agent.image.digest", region);
     }
+    checkModelHash(model, id, r);
     for (const [k, v] of Object.entries(r.environment ?? {})) {
       if (!/^[A-Z][A-Z0-9_]*$/.test(k)) throw new Error(`\`releases.${id}.environment.${k}\`: environment names are SCREAMING_SNAKE_CASE`);
       if (k.startsWith(AIRLOCK_ENV_PREFIX)) throw new Error(`\`releases.${id}.environment.${k}\`: ${AIRLOCK_ENV_PREFIX}* variables are set by Airlock; rename it`);
@@ -141,6 +166,27 @@ export function validateReleases(model: AgentModel, args: ReleaseArgs, region: s
     throw new Error("`desiredCount`: must be a whole number of tasks, 0 or more");
   }
   return { releases, active };
+}
+
+/** A release's `modelHash`: 64 hex; required with its own `image`; never another than the built image's. */
+function checkModelHash(model: AgentModel, id: string, r: ReleaseSpec): void {
+  const field = `releases.${id}.modelHash`;
+  if (r.modelHash === undefined) {
+    if (r.image !== undefined) {
+      throw new Error(
+        `\`${field}\`: the release pins its own image, so say which model that image ships (the runtime refuses to start when it is not the task's): give the \`hash\` of the image's agent-model.json; for an image built from agent.yaml as it is now, that is ${model.hash}`,
+      );
+    }
+    return;
+  }
+  if (typeof r.modelHash !== "string" || !MODEL_HASH.test(r.modelHash)) {
+    throw new Error(`\`${field}\`: must be the model's hash, 64 lowercase hex characters (the \`hash\` in the image's agent-model.json), not ${JSON.stringify(r.modelHash)}`);
+  }
+  if (r.image === undefined && model.image.kind === "build" && r.modelHash !== model.hash) {
+    throw new Error(
+      `\`${field}\`: the release runs the image this program builds, which ships the model compiled now (${model.hash}); remove \`modelHash\`, or give the release the \`image\` that ships ${r.modelHash}`,
+    );
+  }
 }
 
 function checkEcr(ref: string, field: string, region: string): void {

@@ -9,8 +9,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { sanitizeTagValue, type AgentModel, type ResolvedBedrockModel } from "@airlock/core";
 import { encodeApprovalTiers, encodeList, TAGS, TASK_ENV } from "@airlock/core/contracts";
 import { stackScopedName } from "../naming.ts";
+import { recordPlanFinding } from "../registry.ts";
 import { fargateTaskDefinition, hardenedContainer } from "./container.ts";
-import type { ReleaseSpec } from "./releases.ts";
+import { releaseModelHash, type ReleaseSpec } from "./releases.ts";
 
 /** Name of the agent's container in every task definition. */
 export const AGENT_CONTAINER = "agent";
@@ -40,6 +41,7 @@ export function agentEnvironment(model: AgentModel, refs: AgentEnvironmentRefs):
     // The tracer's `Stack` dimension: the alarms read {Stack, Agent}.
     [TASK_ENV.stack]: refs.stack,
     [TASK_ENV.model]: `${model.model.provider}/${model.model.id}`,
+    // Each release's own: the hash of the model its image ships (releaseTaskDefinitions).
     [TASK_ENV.modelHash]: model.hash,
     // The id to pass to Bedrock's InvokeModel or Converse: the inference profile.
     ...(bedrock !== undefined ? { [TASK_ENV.bedrockModelId]: bedrock.profile.id } : {}),
@@ -77,12 +79,19 @@ export interface ReleaseTaskDefinitionsArgs {
   readonly tags: Record<string, string>;
 }
 
-/** One task definition per release (in id order), named `${name}-release-<id>`, children of `parent`; their ARNs by release id. */
+/**
+ * One task definition per release (in id order), named `${name}-release-<id>`, children of `parent`;
+ * their ARNs by release id. Each release's `AIRLOCK_MODEL_HASH` is the hash of the model its image
+ * ships (`releaseModelHash`); a release whose model is not the current compile's is a plan finding
+ * (AIR-I110), since its task role, egress and approval routes are the current compile's.
+ */
 export function releaseTaskDefinitions(name: string, args: ReleaseTaskDefinitionsArgs, parent: pulumi.Resource): Record<string, pulumi.Output<string>> {
   const { model, releases } = args;
   const releaseArns: Record<string, pulumi.Output<string>> = {};
   for (const id of Object.keys(releases).sort()) {
     const r = releases[id]!;
+    const modelHash = releaseModelHash(model, r);
+    if (modelHash !== model.hash) olderModelFinding(model, id, modelHash);
     const containerDefinitions = pulumi
       .all([args.imageOf(id), pulumi.output(args.environment), pulumi.output(args.secretRefs), args.logGroupName])
       .apply(([image, env, secretArns, logGroupName]) =>
@@ -92,7 +101,7 @@ export function releaseTaskDefinitions(name: string, args: ReleaseTaskDefinition
             image,
             user: model.runtime.user,
             ...(model.runtime.command ? { command: model.runtime.command } : {}),
-            environment: { ...env, ...r.environment, [TASK_ENV.release]: id },
+            environment: { ...env, ...r.environment, [TASK_ENV.release]: id, [TASK_ENV.modelHash]: modelHash },
             secrets: secretArns,
             logGroupName,
             region: args.region,
@@ -119,4 +128,17 @@ export function releaseTaskDefinitions(name: string, args: ReleaseTaskDefinition
     releaseArns[id] = td.arn;
   }
   return releaseArns;
+}
+
+/** AIR-I110: release `id` runs a model other than the one the plan's IAM, egress and approvals are compiled from. */
+function olderModelFinding(model: AgentModel, id: string, modelHash: string): void {
+  recordPlanFinding({
+    rule: "AIR-I110",
+    severity: "info",
+    subject: `${model.name}: releases.${id}`,
+    message:
+      `release \`${id}\` runs the model its image ships (hash ${modelHash.slice(0, 12)}…), not the one compiled from agent.yaml now (${model.hash.slice(0, 12)}…): ` +
+      `its prompt, tools and argument policies are its image's, while its task role, egress, approval routes and ${TASK_ENV.approvalTiers} are compiled from the current agent.yaml (a tool the current manifest dropped is denied by IAM; a tool it added is refused by the release's own guard). ` +
+      `Its eval gate, when active, is judged by the image digest alone. To run the current model, build an image from this agent.yaml and record its digest and hash (${model.hash}) as a new release`,
+  });
 }
