@@ -44,10 +44,14 @@ describe("releases and rollback", () => {
     assert.equal(find(atV1, "aws:ecs/service:Service", "support-agent-service").inputs.taskDefinition, "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent-test:1");
   });
 
-  it("turns on the circuit breaker and the error-rate alarm as a deployment alarm with rollback", () => {
+  it("turns on the circuit breaker and the error-rate alarms (the agent's and each tool's) as deployment alarms with rollback", () => {
     const service = find(atV2, "aws:ecs/service:Service", "support-agent-service");
     assert.deepEqual(service.inputs.deploymentCircuitBreaker, { enable: true, rollback: true });
-    assert.deepEqual(service.inputs.alarms, { alarmNames: ["airlock-test-support-agent-error-rate"], enable: true, rollback: true });
+    assert.deepEqual(service.inputs.alarms, {
+      alarmNames: ["airlock-test-support-agent-error-rate", ...model.tools.map((t) => `airlock-test-support-agent-tool-${t.name}-error-rate`)],
+      enable: true,
+      rollback: true,
+    });
   });
 
   it("refuses to run a release marked bad", async () => {
@@ -171,7 +175,8 @@ describe("alarms, dashboard and log masking", () => {
       "Alarms",
     ]);
     assert.match(body.widgets[6].properties.query, /^SOURCE '\/airlock\/test\/agents\/support-agent' \| filter ispresent\(Release\)/);
-    assert.equal(body.widgets[7].properties.alarms.length, 4);
+    // The agent's four alarms and one error-rate alarm per tool.
+    assert.equal(body.widgets[7].properties.alarms.length, 4 + all(rec, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name.includes("-observability-tool-")).length);
   });
 
   it("rejects bad alarm settings and alert targets with the field named", async () => {

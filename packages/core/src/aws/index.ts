@@ -15,3 +15,4 @@ export * from "./sns-encryption.ts";
 export * from "./ec2-descriptions.ts";
 export * from "./log-encryption.ts";
 export * from "./audit-anchor.ts";
+export * from "./ecs-deployments.ts";

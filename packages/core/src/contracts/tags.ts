@@ -45,6 +45,8 @@ export const TAGS = {
   egressOptOut: "airlock:egress-opt-out",
   /** On EvalGate's GitHub resources: `owner/repo`. */
   repository: "airlock:repository",
+  /** On an agent's CloudWatch alarm: the signal it watches, one of {@link ALARM_SIGNALS} (with `:<tool>` for a per-tool alarm). */
+  alarm: "airlock:alarm",
 } as const;
 
 export type TagKey = (typeof TAGS)[keyof typeof TAGS];
@@ -78,3 +80,23 @@ export function optOutReason(value: unknown): string | undefined {
 /** The values of the `airlock:role` tag: what an IAM role Airlock makes is for. */
 export const ROLE_KINDS = ["task", "execution", "sandbox-task", "sandbox-execution", "rotation", "monitor", "approvals", "chatbot", "github-deploy"] as const;
 export type RoleKind = (typeof ROLE_KINDS)[number];
+
+/**
+ * The signals an agent's alarms watch (the value of `airlock:alarm`; a per-tool alarm's value is
+ * `<signal>:<tool>`): the Pulumi components write them, the plan and the runbook read them.
+ */
+export const ALARM_SIGNALS = {
+  /** Errors over calls, all of the agent's tool and model calls. */
+  errorRate: "error-rate",
+  /** Errors over calls of one tool. */
+  toolErrorRate: "tool-error-rate",
+  /** Calls of one tool in an hour. */
+  toolCalls: "tool-calls",
+  /** Model spend in an hour. */
+  costPerHour: "cost-per-hour",
+  /** Hourly spend above its learned band. */
+  costAnomaly: "cost-anomaly",
+  /** Fewer tasks running than desired. */
+  taskRestarts: "task-restarts",
+} as const;
+export type AlarmSignal = (typeof ALARM_SIGNALS)[keyof typeof ALARM_SIGNALS];

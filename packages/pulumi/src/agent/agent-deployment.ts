@@ -67,13 +67,16 @@ export interface AgentDeploymentArgs {
    * what stays yours). @default - none: Airlock makes every secret of the manifest
    */
   readonly existingSecrets?: Readonly<Record<string, ExistingSecret>>;
-  /** Alarm thresholds. @default - 10% errors over 2×5 min, $20/hour, a 3σ cost anomaly band */
+  /**
+   * Alarm thresholds, and which alarms roll a release back (`rollback`).
+   * @default - 10% errors over 2×5 min overall and per tool (both roll back), $20/hour, a 3σ cost anomaly band
+   */
   readonly alarms?: AlarmSettings;
   /** The agent's own alert channel (Slack through AWS Chatbot, email). @default - the platform's channel */
   readonly alerts?: AlertTargets;
   /**
-   * Opt-out: leave the error-rate alarm off the service's deployment alarms (no automatic rollback
-   * of a release that trips it). @default false
+   * Opt-out: no deployment alarms at all (no automatic rollback of a release that trips an alarm;
+   * `alarms.rollback` picks which alarms roll back otherwise). @default false
    */
   readonly disableAlarmRollback?: boolean;
   /** The eval gate on the active release. @default - on, with a 90% pass rate and no regression */
@@ -100,6 +103,18 @@ export interface AgentDeploymentArgs {
    * @default - only the agent (and the platform's functions) read any value
    */
   readonly secretConsumers?: Readonly<Record<string, pulumi.Input<string>[]>>;
+}
+
+/**
+ * The service's `deploymentConfiguration.alarms`: the deployment alarms the settings picked, used
+ * and rolling back; with none picked (or `enabled` false) the error-rate alarm is named, since ECS
+ * takes one name at least, and the method is off.
+ */
+function deploymentAlarms(observability: AgentObservability, enabled: boolean): aws.types.input.ecs.ServiceAlarms {
+  return pulumi.all([observability.deploymentAlarmNames, observability.errorRateAlarmName]).apply(([names, errorRate]) => {
+    const on = enabled && names.length > 0;
+    return { alarmNames: on ? names : [errorRate], enable: on, rollback: on };
+  });
 }
 
 /**
@@ -344,7 +359,9 @@ export class AgentDeployment extends pulumi.ComponentResource {
         platformVersion: "LATEST",
         networkConfiguration: { subnets: platform.privateSubnetIds, securityGroups: [sg.id], assignPublicIp: false },
         deploymentCircuitBreaker: { enable: true, rollback: true },
-        alarms: { alarmNames: [observability.errorRateAlarmName], enable: !(args.disableAlarmRollback ?? false), rollback: !(args.disableAlarmRollback ?? false) },
+        // The deployment alarms `alarms.rollback` picks (by default the error rate and each tool's);
+        // with none, or `disableAlarmRollback`, the error-rate alarm is named but not used.
+        alarms: deploymentAlarms(observability, !(args.disableAlarmRollback ?? false)),
         deploymentMinimumHealthyPercent: 100,
         deploymentMaximumPercent: 200,
         enableExecuteCommand: false,

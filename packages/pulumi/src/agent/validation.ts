@@ -6,7 +6,7 @@ import { checkModelPlacement, resolveBedrockModel, type AgentModel, type EvalGat
 import { validateTags } from "../tags.ts";
 import { checkRoleArn } from "../iam/index.ts";
 import { resolveAlertTargets, type ResolvedAlertTargets } from "../observability/alert-channel.ts";
-import { resolveAlarmSettings, type ResolvedAlarmSettings } from "../observability/alarms.ts";
+import { checkAlarmRollbackOptOut, resolveAlarmSettings, type ResolvedAlarmSettings } from "../observability/alarms.ts";
 import { resolveLogRetention, type ResolvedLogRetention } from "../observability/secure-log-group.ts";
 import type { AgentDeploymentArgs } from "./agent-deployment.ts";
 import { DEFAULT_SCRATCH_PATHS, validateScratchPaths } from "./container.ts";
@@ -17,7 +17,7 @@ import { checkTaskPolicySize } from "./task-role.ts";
 
 /** Everything `validateDeploymentArgs` checks. */
 export type DeploymentChecks = ReleaseArgs &
-  Pick<AgentDeploymentArgs, "alarms" | "alerts" | "logRetentionDays" | "evalGate" | "scratchPaths" | "secretConsumers" | "tags" | "logGroup" | "existingSecrets">;
+  Pick<AgentDeploymentArgs, "alarms" | "disableAlarmRollback" | "alerts" | "logRetentionDays" | "evalGate" | "scratchPaths" | "secretConsumers" | "tags" | "logGroup" | "existingSecrets">;
 
 /** What `validateDeploymentArgs` resolved: the settings AgentDeployment builds from (and hands its inner components as they are). */
 export interface CheckedDeployment {
@@ -52,6 +52,7 @@ export function validateDeploymentArgs(model: AgentModel, args: DeploymentChecks
   checkModelPlacement(model, region);
   checkTaskPolicySize(model, region);
   const alarms = resolveAlarmSettings(args.alarms);
+  checkAlarmRollbackOptOut(args.alarms, args.disableAlarmRollback);
   const alerts = args.alerts ? resolveAlertTargets(args.alerts) : undefined;
   const logRetention = resolveLogRetention(args.logRetentionDays, "logRetentionDays");
   rejectMovedApprovals(args);

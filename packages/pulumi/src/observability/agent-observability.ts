@@ -8,13 +8,25 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentModel } from "@airlock/core";
 import { EMF_NAMESPACE, METRICS } from "@airlock/trace/constants";
-import { COMPONENT_TOKENS } from "@airlock/core/contracts";
+import { ALARM_SIGNALS, COMPONENT_TOKENS, TAGS, type AlarmSignal } from "@airlock/core/contracts";
 import type { AwsContext } from "../aws-context.ts";
 import { resolveLogRetention, secureLogGroup, type ResolvedLogRetention } from "./secure-log-group.ts";
 import { dataProtectionPolicy } from "./data-protection.ts";
 import { arnSpec, arnTail, checkedArn, LOG_GROUP_ARN, requirement } from "../interop.ts";
 import { stackLabel, stackScopedName } from "../naming.ts";
-import { agentDimensions, costAnomalyQueries, errorRateQueries, resolveAlarmSettings, type AgentSeries, type AlarmSettings, type MetricQuery, type ResolvedAlarmSettings } from "./alarms.ts";
+import {
+  agentDimensions,
+  costAnomalyQueries,
+  errorRateQueries,
+  resolveAlarmSettings,
+  toolDimensions,
+  toolErrorRateQueries,
+  type AgentSeries,
+  type AlarmSettings,
+  type MetricQuery,
+  type ResolvedAlarmSettings,
+  type RollbackSignal,
+} from "./alarms.ts";
 import { dashboardBody } from "./dashboard.ts";
 
 /** Pulumi type token of {@link AgentObservability}. */
@@ -78,10 +90,15 @@ export class AgentObservability extends pulumi.ComponentResource {
   readonly logGroupName: pulumi.Output<string>;
   /** ARN of the agent's log group. */
   readonly logGroupArn: pulumi.Output<string>;
-  /** The error-rate alarm: also the service's deployment alarm (a release that trips it rolls back). */
+  /** The error-rate alarm over all of the agent's calls. */
   readonly errorRateAlarmName: pulumi.Output<string>;
-  /** Names of the agent's alarms: error rate, cost per hour, cost anomaly, crash loop. */
+  /** Names of the agent's alarms: error rate, cost per hour, cost anomaly, crash loop, then each tool's. */
   readonly alarmNames: pulumi.Output<string[]>;
+  /**
+   * The alarms `alarms.rollback` makes deployment alarms (by default the error rate and each
+   * tool's error rate): the service's `deploymentConfiguration.alarms`. Empty when none is.
+   */
+  readonly deploymentAlarmNames: pulumi.Output<string[]>;
   /** Name of the agent's CloudWatch dashboard. */
   readonly dashboardName: pulumi.Output<string>;
 
@@ -124,13 +141,16 @@ export class AgentObservability extends pulumi.ComponentResource {
       this.logGroupArn = logs.arn;
     }
     const actions = { alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn] };
+    // Each alarm says what it watches (`airlock:alarm`), so the plan and the runbook can tell them apart.
+    const tagged = (signal: AlarmSignal, tool?: string) => ({ ...tags, [TAGS.alarm]: tool === undefined ? signal : `${signal}:${tool}` });
+    const rollsBack = (signal: RollbackSignal, what: string) => (settings.rollback[signal] ? ` It is a deployment alarm: a new release that trips it ${what} is rolled back.` : "");
 
     // --- Alarms -------------------------------------------------------------------------------
     const errorRate = new aws.cloudwatch.MetricAlarm(
       `${name}-error-rate`,
       {
         name: alarmName("error-rate"),
-        alarmDescription: `${agent}: more than ${settings.errorRatePercent}% of tool and model calls failed (periods with at least ${settings.minCallsForErrorRate} calls). It is the service's deployment alarm: a new release that trips it is rolled back.`,
+        alarmDescription: `${agent}: more than ${settings.errorRatePercent}% of tool and model calls failed (periods with at least ${settings.minCallsForErrorRate} calls).${rollsBack("errorRate", "while it deploys or bakes")}`,
         metricQueries: errorRateQueries(series, settings).map(toMetricQuery),
         comparisonOperator: "GreaterThanThreshold",
         threshold: settings.errorRatePercent,
@@ -138,7 +158,7 @@ export class AgentObservability extends pulumi.ComponentResource {
         datapointsToAlarm: settings.errorRateEvaluationPeriods,
         treatMissingData: "notBreaching",
         ...actions,
-        tags,
+        tags: tagged(ALARM_SIGNALS.errorRate),
       },
       { parent: this },
     );
@@ -147,7 +167,7 @@ export class AgentObservability extends pulumi.ComponentResource {
       `${name}-cost-per-hour`,
       {
         name: alarmName("cost-per-hour"),
-        alarmDescription: `${agent}: model spend above $${settings.maxCostPerHourUsd} in an hour. Pause the agent (desired count 0) if it is looping.`,
+        alarmDescription: `${agent}: model spend above $${settings.maxCostPerHourUsd} in an hour. Pause the agent (desired count 0) if it is looping.${rollsBack("costPerHour", "within its bake time")}`,
         namespace: EMF_NAMESPACE,
         metricName: METRICS.costUsd,
         dimensions: agentDimensions(series),
@@ -158,7 +178,7 @@ export class AgentObservability extends pulumi.ComponentResource {
         comparisonOperator: "GreaterThanThreshold",
         treatMissingData: "notBreaching",
         ...actions,
-        tags,
+        tags: tagged(ALARM_SIGNALS.costPerHour),
       },
       { parent: this },
     );
@@ -166,14 +186,14 @@ export class AgentObservability extends pulumi.ComponentResource {
       `${name}-cost-anomaly`,
       {
         name: alarmName("cost-anomaly"),
-        alarmDescription: `${agent}: hourly spend is above the band CloudWatch learned from its history (${settings.costAnomalyBandWidth} standard deviations).`,
+        alarmDescription: `${agent}: hourly spend is above the band CloudWatch learned from its history (${settings.costAnomalyBandWidth} standard deviations).${rollsBack("costAnomaly", "within its bake time")}`,
         metricQueries: costAnomalyQueries(series, settings).map(toMetricQuery),
         thresholdMetricId: "cost_band",
         comparisonOperator: "GreaterThanUpperThreshold",
         evaluationPeriods: 1,
         treatMissingData: "notBreaching",
         ...actions,
-        tags,
+        tags: tagged(ALARM_SIGNALS.costAnomaly),
       },
       { parent: this },
     );
@@ -193,12 +213,67 @@ export class AgentObservability extends pulumi.ComponentResource {
         datapointsToAlarm: 3,
         treatMissingData: "notBreaching",
         ...actions,
-        tags,
+        tags: tagged(ALARM_SIGNALS.taskRestarts),
       },
       { parent: this },
     );
-    const alarms = [errorRate, costPerHour, costAnomaly, crashLoop];
+    // One alarm per tool of the manifest (its name is the tool's, so a tripped alarm names the tool).
+    const toolErrorRates = model.tools.map(
+      (t) =>
+        new aws.cloudwatch.MetricAlarm(
+          `${name}-tool-${t.name}-error-rate`,
+          {
+            name: alarmName(`tool-${t.name}-error-rate`),
+            alarmDescription: `${agent}: more than ${settings.toolErrorRatePercent}% of ${t.name}'s calls failed (periods with at least ${settings.minCallsForToolErrorRate} calls of it).${rollsBack("toolErrorRate", "while it deploys or bakes")}`,
+            metricQueries: toolErrorRateQueries(series, t.name, settings).map(toMetricQuery),
+            comparisonOperator: "GreaterThanThreshold",
+            threshold: settings.toolErrorRatePercent,
+            evaluationPeriods: settings.errorRateEvaluationPeriods,
+            datapointsToAlarm: settings.errorRateEvaluationPeriods,
+            treatMissingData: "notBreaching",
+            ...actions,
+            tags: tagged(ALARM_SIGNALS.toolErrorRate, t.name),
+          },
+          { parent: this },
+        ),
+    );
+    const maxCalls = settings.maxCallsPerToolPerHour;
+    const toolCalls =
+      maxCalls === undefined
+        ? []
+        : model.tools.map(
+            (t) =>
+              new aws.cloudwatch.MetricAlarm(
+                `${name}-tool-${t.name}-calls`,
+                {
+                  name: alarmName(`tool-${t.name}-calls`),
+                  alarmDescription: `${agent}: ${t.name} was called more than ${maxCalls} times in an hour; it may be looping.${rollsBack("toolCalls", "within its bake time")}`,
+                  namespace: EMF_NAMESPACE,
+                  metricName: METRICS.calls,
+                  dimensions: toolDimensions(series, t.name),
+                  statistic: "Sum",
+                  period: 3600,
+                  evaluationPeriods: 1,
+                  threshold: maxCalls,
+                  comparisonOperator: "GreaterThanThreshold",
+                  treatMissingData: "notBreaching",
+                  ...actions,
+                  tags: tagged(ALARM_SIGNALS.toolCalls, t.name),
+                },
+                { parent: this },
+              ),
+          );
+    const alarms = [errorRate, costPerHour, costAnomaly, crashLoop, ...toolErrorRates, ...toolCalls];
     this.alarmNames = pulumi.all(alarms.map((a) => a.name));
+    const rollback = settings.rollback;
+    const deploymentAlarms = [
+      ...(rollback.errorRate ? [errorRate] : []),
+      ...(rollback.costPerHour ? [costPerHour] : []),
+      ...(rollback.costAnomaly ? [costAnomaly] : []),
+      ...(rollback.toolErrorRate ? toolErrorRates : []),
+      ...(rollback.toolCalls ? toolCalls : []),
+    ];
+    this.deploymentAlarmNames = pulumi.all(deploymentAlarms.map((a) => a.name));
 
     const dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
@@ -218,6 +293,7 @@ export class AgentObservability extends pulumi.ComponentResource {
       logGroupName: this.logGroupName,
       errorRateAlarmName: this.errorRateAlarmName,
       alarmNames: this.alarmNames,
+      deploymentAlarmNames: this.deploymentAlarmNames,
       dashboardName: this.dashboardName,
     });
   }
