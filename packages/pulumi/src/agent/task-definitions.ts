@@ -138,7 +138,7 @@ function olderModelFinding(model: AgentModel, id: string, modelHash: string): vo
     subject: `${model.name}: releases.${id}`,
     message:
       `release \`${id}\` runs the model its image ships (hash ${modelHash.slice(0, 12)}…), not the one compiled from agent.yaml now (${model.hash.slice(0, 12)}…): ` +
-      `its prompt, tools and argument policies are its image's, while its task role, egress, approval routes and ${TASK_ENV.approvalTiers} are compiled from the current agent.yaml (a tool the current manifest dropped is denied by IAM; a tool it added is refused by the release's own guard). ` +
-      `Its eval gate, when active, is judged by the image digest alone. To run the current model, build an image from this agent.yaml and record its digest and hash (${model.hash}) as a new release`,
+      `its prompt, tools and argument policies are its image's; its task role, egress, approval routes and ${TASK_ENV.approvalTiers} are the current compile's. ` +
+      `Its eval report is judged by its image digest alone. To run the current model, declare an image built from agent.yaml as a new release (modelHash ${model.hash})`,
   });
 }
