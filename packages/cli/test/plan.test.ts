@@ -19,7 +19,7 @@ describe("airlock plan", () => {
     assert.equal(first.stdout, second.stdout, "two plans of the same program must be identical");
 
     const plan = JSON.parse(first.stdout);
-    assert.deepEqual(Object.keys(plan), ["version", "project", "stack", "resources", "agents", "permissions", "findings"]);
+    assert.deepEqual(Object.keys(plan), ["version", "project", "stack", "resources", "agents", "permissions", "findings", "alarms"]);
     assert.equal(plan.project, "airlock-support-agent");
     assert.equal(plan.stack, "dev");
     // `aliases` only where a resource has any (the built image's docker provider declares one).
@@ -30,7 +30,7 @@ describe("airlock plan", () => {
     assert.equal(service.parent, plan.resources.find((r: any) => r.type === "airlock:agent:AgentDeployment").urn);
     assert.equal(service.inputs.taskDefinition, plan.resources.find((r: any) => r.name === "support-agent-release-v2").urn.length > 0 ? "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent-dev:2" : "");
     // The permission map covers every tool, tool → system → actions → resources.
-    assert.deepEqual([...new Set(plan.permissions.filter((p: any) => !p.tool.startsWith("(reads the value)")).map((p: any) => p.tool))], ["analyze_ticket_history", "issue_refund", "read_ticket", "record_reply", "search_knowledge_base", "send_customer_reply"]);
+    assert.deepEqual([...new Set(plan.permissions.filter((p: any) => !p.tool.startsWith("(reads the value)")).map((p: any) => p.tool))], ["analyze_ticket_history", "issue_refund", "read_ticket", "record_reply", "search_knowledge_base", "send_customer_reply", "ticket_queue"]);
     assert.deepEqual(
       plan.permissions.filter((p: any) => p.tool === "read_ticket"),
       [

@@ -36,6 +36,7 @@ export * from "./compile/placement.ts";
 export * from "./aws/partitions.ts";
 export * from "./aws/credentials-env.ts";
 export * from "./plan/plan.ts";
+export * from "./plan/alarms.ts";
 export * from "./iam/required-wildcards.ts";
 export * from "./scan/scan.ts";
 export * from "./evals/index.ts";

@@ -3,7 +3,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { PLAN_VERSION, REQUIREMENT_TOKEN, loadManifest, toolsNeedingApproval, type Finding, type PlanDocument, type PlannedPermission, type PlannedResource } from "@airlock/core";
+import { PLAN_VERSION, REQUIREMENT_TOKEN, loadManifest, plannedAlarms, toolsNeedingApproval, type Finding, type PlanDocument, type PlannedPermission, type PlannedResource } from "@airlock/core";
 import { OPT_OUT_PREFIX, TAGS } from "@airlock/core/contracts";
 import { runProgram } from "./load-program.ts";
 import { readPulumiProject } from "./project.ts";
@@ -110,6 +110,8 @@ export async function planTarget(target: string, options: PlanOptions = {}): Pro
     permissions,
     // The manifests' findings, then the components' own (what a bring-your-own resource must allow).
     findings: [...recording.agents.flatMap((a) => a.findings.map((f) => ({ ...f, subject: `${a.name}: ${f.subject}` }))), ...recording.findings],
+    // Each agent's alarms, and which roll a release back (the service's deployment alarms).
+    alarms: plannedAlarms(recording.resources),
   };
   const findings: Finding[] = [...base.findings, ...extraFindings, ...evalGateFindings(base)];
   if (options.guardrails ?? true) findings.push(...(await guardrailFindings(base, options.policyConfig)));

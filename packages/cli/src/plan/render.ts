@@ -1,5 +1,5 @@
-/** Text rendering of a plan: the resource tree, the permission map, the findings. */
-import { renderPermissionMap, type PlanDocument, type PlannedResource } from "@airlock/core";
+/** Text rendering of a plan: the resource tree, the permission map and alarms of each agent, the findings. */
+import { plannedAlarms, renderPermissionMap, renderPlannedAlarms, type PlanDocument, type PlannedResource } from "@airlock/core";
 import { SECRET_READER_TOOL } from "./plan.ts";
 
 /**
@@ -29,9 +29,12 @@ export function renderPlan(plan: PlanDocument): string {
     }
   };
   walk(null, 0);
+  const alarms = plan.alarms ?? plannedAlarms(plan.resources);
   for (const agent of plan.agents) {
     lines.push("");
     lines.push(renderPermissionMap(agent));
+    const own = renderPlannedAlarms(agent.name, alarms);
+    if (own.length > 0) lines.push("", ...own);
   }
   const readers = plan.permissions
     .filter((p) => p.tool.startsWith(SECRET_READER_TOOL))

@@ -6,6 +6,7 @@
  */
 import type { AgentModel, Finding, PermissionEntry } from "../compile/model.ts";
 import { COMPONENT_TOKENS } from "../contracts/index.ts";
+import type { PlannedAlarm } from "./alarms.ts";
 
 /** Version of the plan document format ({@link PlanDocument.version}). */
 export const PLAN_VERSION = 1;
@@ -57,6 +58,11 @@ export interface PlanDocument {
   readonly permissions: readonly PlannedPermission[];
   /** Compile findings and guardrail findings, sorted by rule then subject. */
   readonly findings: readonly Finding[];
+  /**
+   * The agents' alarms, what each watches and whether it rolls a release back (`plannedAlarms` of
+   * the resources), sorted by agent, the rolling-back ones first. Absent in plans written before.
+   */
+  readonly alarms?: readonly PlannedAlarm[];
 }
 
 /** The placeholder that stands for any secret value in a plan. */
