@@ -135,12 +135,13 @@ describe("example projects", () => {
       const actions = statements.filter((s) => !s.Sid.startsWith("Sandbox")).flatMap((s) => s.Action);
       for (const a of ["dynamodb:GetItem", "dynamodb:Query", "s3:GetObject", "s3:ListBucket", "bedrock:InvokeModel"]) assert.ok(actions.includes(a), `task role lacks ${a}`);
       for (const a of actions) assert.ok(isReadLevel((await actionFacts(a))!.accessLevel), `research-agent's task role holds ${a}, which is not Read or List`);
-      // Its only writes: starting the sandbox task (passing it its two roles) and stopping it; then reading its output.
+      // Its only writes: starting the sandbox task (passing it its two roles, tagging it as it starts) and stopping it; then reading its output.
       assert.deepEqual(
         statements.filter((s) => s.Sid.startsWith("Sandbox")).map((s) => [s.Action, s.Resource]),
         [
           [["ecs:RunTask"], ["arn:aws:ecs:us-east-1:123456789012:task-definition/research-agent-dev-sandbox:1"]],
           [["iam:PassRole"], ["arn:aws:iam::123456789012:role/research-agent-sandbox-execution", "arn:aws:iam::123456789012:role/research-agent-sandbox-task"]],
+          [["ecs:TagResource"], ["arn:aws:ecs:us-east-1:123456789012:task/acme-agents-cluster/*"]],
           [["ecs:DescribeTasks", "ecs:StopTask"], ["arn:aws:ecs:us-east-1:123456789012:task/acme-agents-cluster/*"]],
           [["logs:GetLogEvents"], ["arn:aws:logs:us-east-1:123456789012:log-group:/airlock/dev/agents/research-agent:log-stream:sandbox/sandbox/*"]],
         ],

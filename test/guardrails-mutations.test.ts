@@ -648,6 +648,7 @@ describe("guardrails on the example plan", () => {
         "ecs:DescribeTasks arn:aws:ecs:us-east-1:123456789012:task/acme-agents-cluster/*",
         "ecs:RunTask arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent-dev-sandbox:1",
         "ecs:StopTask arn:aws:ecs:us-east-1:123456789012:task/acme-agents-cluster/*",
+        "ecs:TagResource arn:aws:ecs:us-east-1:123456789012:task/acme-agents-cluster/*",
         "iam:PassRole arn:aws:iam::123456789012:role/support-agent-sandbox-execution",
         "iam:PassRole arn:aws:iam::123456789012:role/support-agent-sandbox-task",
         "lambda:InvokeFunction arn:aws:lambda:us-east-1:123456789012:function:airlock-dev-acme-agents-approvals:support-agent",

@@ -44,3 +44,4 @@ export * from "./plan/diff.ts";
 export * from "./plan/runbook.ts";
 export * from "./aws/index.ts";
 export * from "./aws/bedrock.ts";
+export * from "./aws/ecs-run-task.ts";

@@ -39,7 +39,7 @@ describe("AgentDeployment for the support agent", () => {
   it("gives the task role exactly the compiled statements: exact actions, exact ARNs, no wildcard", () => {
     const whole = json(find(rec, T.rolePolicy, "support-agent-task"), "policy") as { Statement: { Sid: string }[] };
     // The sandbox runner's statements (the code-executing tool) are checked in sandbox-and-validation.test.ts.
-    assert.deepEqual(whole.Statement.filter((s) => s.Sid.startsWith("Sandbox")).map((s) => s.Sid), ["SandboxRunTask", "SandboxPassRoles", "SandboxWatchTasks", "SandboxReadOutput"]);
+    assert.deepEqual(whole.Statement.filter((s) => s.Sid.startsWith("Sandbox")).map((s) => s.Sid), ["SandboxRunTask", "SandboxPassRoles", "SandboxTagItsTasks", "SandboxWatchTasks", "SandboxReadOutput"]);
     const policy = { ...whole, Statement: whole.Statement.filter((s) => !s.Sid.startsWith("Sandbox")) };
     assert.deepEqual(policy, {
       Version: "2012-10-17",

@@ -46,7 +46,11 @@ describe("sandbox for code-executing tools", () => {
       Effect: "Allow",
       Action: ["ecs:RunTask"],
       Resource: ["arn:aws:ecs:us-east-1:123456789012:task-definition/data-agent-test-sandbox:1"],
-      Condition: { ArnEquals: { "ecs:cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/platform-cluster" } },
+      Condition: {
+        ArnEquals: { "ecs:cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/platform-cluster" },
+        NumericEqualsIfExists: { "ecs:task-cpu": "256", "ecs:task-memory": "512" },
+        StringEqualsIfExists: { "ecs:enable-execute-command": "false" },
+      },
     });
     assert.deepEqual(bySid.SandboxPassRoles, {
       Sid: "SandboxPassRoles",
@@ -62,7 +66,7 @@ describe("sandbox for code-executing tools", () => {
       Effect: "Allow",
       Action: ["ecs:DescribeTasks", "ecs:StopTask"],
       Resource: ["arn:aws:ecs:us-east-1:123456789012:task/platform-cluster/*"],
-      Condition: { ArnEquals: { "ecs:cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/platform-cluster" } },
+      Condition: { StringEquals: { "aws:ResourceTag/airlock:agent": "data-agent", "aws:ResourceTag/airlock:sandbox": "true" } },
     });
     // The agent's log group, as its execution role writes it
     const execution = json(find(rec, "aws:iam/rolePolicy:RolePolicy", "data-agent-execution"), "policy");
@@ -71,7 +75,7 @@ describe("sandbox for code-executing tools", () => {
     assert.deepEqual(bySid.SandboxReadOutput, { Sid: "SandboxReadOutput", Effect: "Allow", Action: ["logs:GetLogEvents"], Resource: [`${logGroupArn}:log-stream:sandbox/sandbox/*`] });
     // Those two wildcards are the only ones, each one the guardrails accept (REQUIRED_WILDCARDS), and AIR-G002 passes the policy
     const wild = policy.Statement.flatMap((st: any) => st.Resource.filter((r: string) => r.includes("*")).flatMap((r: string) => st.Action.map((a: string) => [a, r])));
-    assert.deepEqual(wild.map(([a]: string[]) => a), ["ecs:DescribeTasks", "ecs:StopTask", "logs:GetLogEvents"]);
+    assert.deepEqual(wild.map(([a]: string[]) => a), ["ecs:TagResource", "ecs:DescribeTasks", "ecs:StopTask", "logs:GetLogEvents"]);
     for (const [a, r] of wild) assert.ok(isRequiredWildcard(a, r), `${a} on ${r}`);
     assert.ok(!JSON.stringify(policy.Statement.map((st: any) => st.Action)).includes("*"));
     assert.deepEqual(await IamNoWildcardResources.check("aws:iam/rolePolicy:RolePolicy", { policy: JSON.stringify(policy) }), { status: "compliant" });

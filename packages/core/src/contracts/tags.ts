@@ -59,6 +59,15 @@ export const TAG_PREFIXES = {
   routeElsewhere: "airlock:route-elsewhere:",
 } as const;
 
+/**
+ * The tags a sandbox task carries, set by the sandbox runner at RunTask (`tags`) and required by the
+ * agent's task role: only a task tagged with the agent's name and `airlock:sandbox` = `true` may the
+ * agent describe or stop, and the runner may tag the tasks it starts with exactly these.
+ */
+export function sandboxTaskTags(agent: string): { readonly [TAGS.agent]: string; readonly [TAGS.sandbox]: "true" } {
+  return { [TAGS.agent]: agent, [TAGS.sandbox]: "true" };
+}
+
 /** The value of {@link TAGS}.managedBy. */
 export const MANAGED_BY = "airlock";
 

