@@ -1,7 +1,8 @@
 /**
  * `airlock runbook`: the Markdown an on-call engineer opens during an incident, generated from the
  * same model the infrastructure is built from, so it names the real service, secrets, log group
- * and alarms. Sections: incident response (pause, revoke and rotate, roll back, read the traces),
+ * and alarms. Sections: incident response (pause, revoke and rotate, roll back, read the traces,
+ * what each alarm does on its own and what a person does: runbook-alarms.ts),
  * the permission map, how to widen autonomy safely with the current evidence, and a Mermaid
  * diagram of agent → tools → systems.
  */
@@ -9,6 +10,7 @@ import type { AgentModel, SecretBinding, ToolSummary } from "../compile/model.ts
 import type { PlanDocument, PlannedResource } from "./plan.ts";
 import type { RiskClass, Tier } from "../manifest/vocabulary.ts";
 import { TAGS } from "../contracts/index.ts";
+import { renderAlarmRunbook } from "./runbook-alarms.ts";
 
 /**
  * Evidence for one action type, as the approvals package's autonomy report gives it
@@ -290,6 +292,7 @@ export function renderRunbook(model: AgentModel, options: RunbookOptions = {}): 
     push(`Alarms on this agent (they notify \`${n.alarmTopic}\`):`, "", ...n.alarms.map((a) => `- \`${a}\``), "");
     push(code([`aws cloudwatch describe-alarms --region ${r} --alarm-name-prefix ${commonPrefix(n.alarms)} --query 'MetricAlarms[].[AlarmName,StateValue,StateReason]' --output table`]), "");
   }
+  push(...renderAlarmRunbook(model, n, { ...(options.plan !== undefined ? { plan: options.plan } : {}), stackDir }));
 
   // --- Permission map --------------------------------------------------------------------------
   push("## Permission map", "");
