@@ -16,3 +16,4 @@ export * from "./ec2-descriptions.ts";
 export * from "./log-encryption.ts";
 export * from "./audit-anchor.ts";
 export * from "./ecs-deployments.ts";
+export * from "./github-oidc.ts";

@@ -19,17 +19,16 @@
 import * as aws from "@pulumi/aws";
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
-import { sha256 } from "@airlock/core";
+import { GITHUB_MAX_ENVIRONMENT_REVIEWERS, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, githubEnvironmentSubject, sha256 } from "@airlock/core";
 import { COMPONENT_TOKENS, GITHUB_VARIABLES, MANAGED_BY, TAGS } from "@airlock/core/contracts";
 import { policyJson } from "../policy.ts";
 import { roleTag } from "../tags.ts";
 
 /** Pulumi type token of {@link EvalGate}. */
 export const EVAL_GATE_TOKEN = COMPONENT_TOKENS.evalGate;
-/** GitHub Actions' OIDC issuer host. */
-export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
-/** The audience `aws-actions/configure-aws-credentials` requests. */
-export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
+// The OIDC issuer, audience, subject and reviewer limit are facts with their sources in
+// @airlock/core (core/src/aws/github-oidc.ts); re-exported here where they were first defined.
+export { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST };
 /** The GitHub App id of GitHub Actions: the eval check must come from a workflow run. */
 export const GITHUB_ACTIONS_APP_ID = 15368;
 
@@ -168,7 +167,9 @@ export function validateEvalGateArgs(args: EvalGateArgs): EvalGateSettings {
   if (users.length + teams.length === 0) {
     problems.push("`reviewers`: name at least one user or team id that approves deployments (`reviewers.users` or `reviewers.teams`); without one a deployment waits for nobody");
   }
-  if (users.length + teams.length > 6) problems.push(`\`reviewers\`: GitHub allows at most 6 users and teams together, got ${users.length + teams.length}`);
+  if (users.length + teams.length > GITHUB_MAX_ENVIRONMENT_REVIEWERS) {
+    problems.push(`\`reviewers\`: GitHub allows at most ${GITHUB_MAX_ENVIRONMENT_REVIEWERS} users and teams together, got ${users.length + teams.length}`);
+  }
   users.forEach((u, i) => {
     if (!Number.isInteger(u) || u < 1) problems.push(`\`reviewers.users[${i}]\`: must be a GitHub user id (a number; \`gh api users/<login> --jq .id\`), not ${JSON.stringify(u)}`);
   });
@@ -222,7 +223,7 @@ export function validateEvalGateArgs(args: EvalGateArgs): EvalGateSettings {
     deployPolicyArns: policyArns,
     roleArnVariable,
     maxSessionDuration,
-    subject: `repo:${owner}/${name}:environment:${environment}`,
+    subject: githubEnvironmentSubject(owner, name, environment),
   };
 }
 
