@@ -35,6 +35,17 @@ describe("the example agent's Dockerfile", () => {
     assert.equal(scratchImageProblems(text, { user: "10002:10002", scratchPaths: ["/tmp"], file: "Dockerfile" }).length, 2);
   });
 
+  it("given the build, then nothing but the pinned base is pulled (no syntax directive) and every file under image/ is in the context", () => {
+    // A `# syntax=` parser directive makes BuildKit pull a frontend image by a mutable tag (review N4).
+    assert.doesNotMatch(text, /^#\s*syntax\s*=/im);
+    const ignore = readFileSync(join(AGENT_DIR, ".dockerignore"), "utf8").split("\n").map((l) => l.trim());
+    // Re-included file by file as well as as a directory (pulumi/pulumi-docker#594, review N3).
+    assert.deepEqual(ignore.filter((l) => l !== "" && !l.startsWith("#")), ["*", "!Dockerfile", "!image/", "!image/**", "image/**/*.tmp"]);
+    // The entry takes no argument by default: the ECS service's task runs the service loop.
+    const steps = parseDockerfile(text);
+    assert.deepEqual(steps.filter((s) => s.keyword === "ENTRYPOINT" || s.keyword === "CMD").map((s) => [s.keyword, s.args]).at(-1), ["ENTRYPOINT", '["node", "/app/agent/dist/main.mjs"]']);
+  });
+
   it("given its stages, then every base is the digest-pinned node image and the final stage runs the agent as 10001:10001", () => {
     const steps = parseDockerfile(text);
     const from = steps.filter((s) => s.keyword === "FROM").map((s) => s.args);
@@ -92,13 +103,17 @@ describe("the example's plan builds the image", () => {
     assert.match(String(image.inputs.imageName), /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/airlock\/dev\/support-agent:[0-9a-f]{12}$/);
   });
 
-  it("given the release without an image, then its task definition runs the built image, and every release carries the hash of the model the context ships", () => {
+  it("given the release without an image, then its task definition runs the built image with the hash of the model the context ships, and each pinned release the hash its stack records", () => {
     const defs = dev.resources.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.name.startsWith("support-agent-release-"));
     const container = (name: string) => (JSON.parse(String(defs.find((d) => d.name === name)!.inputs.containerDefinitions)) as { image: string; environment: { name: string; value: string }[] }[])[0]!;
     assert.match(container("support-agent-release-v3").image, /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/airlock\/dev\/support-agent@sha256:0{64}$/);
     assert.match(container("support-agent-release-v2").image, /support-agent@sha256:4c1a7e2b/);
     const shipped = readShippedModel(join(AGENT_DIR, "image", MODEL_FILE));
-    for (const d of defs) assert.equal(container(d.name).environment.find((e) => e.name === TASK_ENV.modelHash)?.value, shipped.hash, d.name);
+    const hashOf = (name: string) => container(name).environment.find((e) => e.name === TASK_ENV.modelHash)?.value;
+    assert.equal(hashOf("support-agent-release-v3"), shipped.hash);
+    // A pinned release runs the model its image ships (review B1), recorded in the stack as `modelHash`.
+    const recorded = [...readFileSync(join(EXAMPLE_AGENT_DIR, "../../stacks/Pulumi.dev.yaml"), "utf8").matchAll(/modelHash: ([0-9a-f]{64})/g)].map((m) => m[1]);
+    for (const d of defs.filter((x) => x.name !== "support-agent-release-v3")) assert.ok(recorded.includes(hashOf(d.name)), `${d.name} runs ${hashOf(d.name)}, not a hash the stack records`);
   });
 
   it("given the prod stack, then nothing is built: it runs reviewed images by digest only", async () => {

@@ -11,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { TASK_ENV } from "@airlock/core/contracts";
 import { AnthropicStandIn, toolUse, type ScriptedTurn } from "../packages/runtime/test/helpers/anthropic-standin.ts";
+import { LOOP_TOOLS } from "../examples/support-agent/agent/src/tools/index.ts";
 import { AGENT_ENTRY, agentEnv, exampleAgentModel, releaseDir, SECRETS, startAgentServices, TICKETS, type AgentServices } from "./helpers/example-agent.ts";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
@@ -104,12 +105,15 @@ describe("the example agent's entry, src/main.ts", () => {
       assert.deepEqual(services.billing.requests, []);
       // The model was offered the declared tools with their input schemas, and the release's prompt.
       const first = anthropic.messages()[0]!.body as { system: string; tools: { name: string; input_schema: unknown }[] };
-      assert.deepEqual(first.tools.map((t) => t.name).sort(), model.tools.map((t) => t.name).sort());
+      // All but the service loop's own (ticket_queue): the model is never offered the queue.
+      assert.deepEqual(first.tools.map((t) => t.name).sort(), model.tools.map((t) => t.name).filter((n) => !LOOP_TOOLS.includes(n)).sort());
+      assert.deepEqual(LOOP_TOOLS, ["ticket_queue"]);
       assert.deepEqual(first.tools.find((t) => t.name === "issue_refund")!.input_schema, model.tools.find((t) => t.name === "issue_refund")!.input);
       assert.match(first.system, /^You are Acme's customer support agent\./);
       // The evals offer the model exactly these definitions and this prompt (evals/tools.mjs, prompt.mjs).
-      const { agentTools } = (await import(new URL("../examples/support-agent/evals/tools.mjs", import.meta.url).href)) as { agentTools: () => Promise<unknown[]> };
-      assert.deepEqual(first.tools, await agentTools());
+      const evalTools = (await import(new URL("../examples/support-agent/evals/tools.mjs", import.meta.url).href)) as { agentTools: () => Promise<unknown[]>; LOOP_TOOLS: string[] };
+      assert.deepEqual(first.tools, await evalTools.agentTools());
+      assert.deepEqual(evalTools.LOOP_TOOLS, LOOP_TOOLS);
       const { default: evalPrompt } = (await import(new URL("../examples/support-agent/evals/prompt.mjs", import.meta.url).href)) as { default: (a: { vars: unknown }) => string };
       assert.equal((JSON.parse(evalPrompt({ vars: { conversation: [{ role: "user", content: "x" }] } })) as { content: string }[])[0]!.content, first.system);
       // The tracer's EMF lines: one per model call and tool call, one trace.
@@ -144,16 +148,16 @@ describe("the example agent's entry, src/main.ts", () => {
     }
   });
 
-  it("given a model that is not the task's release, or no ticket id, when it starts, then it exits 2 saying which", async () => {
+  it("given a model that is not the task's release, two arguments or a bad ticket id, when it starts, then it exits 2 saying which", async () => {
     const anthropic = new AnthropicStandIn([]);
     await anthropic.start();
     try {
       const wrong = await runEntry(["T-1042"], envWith(anthropic, { [TASK_ENV.modelHash]: "0".repeat(64) }), release.dir);
       assert.equal(wrong.code, 2);
       assert.match(wrong.stderr, /is not the model this task was deployed with \(`AIRLOCK_MODEL_HASH` 000000000000…\)/);
-      const none = await runEntry([], envWith(anthropic), release.dir);
-      assert.equal(none.code, 2);
-      assert.match(none.stderr, /usage: main\.js <ticketId>/);
+      const two = await runEntry(["T-1042", "T-1043"], envWith(anthropic), release.dir);
+      assert.equal(two.code, 2);
+      assert.match(two.stderr, /usage: main\.js \[ticketId\]: no argument runs the service loop, one handles that ticket/);
       const bad = await runEntry(["1042; rm -rf /"], envWith(anthropic), release.dir);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /is not one; give it as the first argument, e.g\. T-1042/);

@@ -114,6 +114,8 @@ describe("simulation table: what each tool of the example can and cannot do (tas
       "search_knowledge_base | (no AWS access of its own) | - | -",
       `send_customer_reply | ses:SendEmail | ${CONFIG_SET} | Allowed`,
       `send_customer_reply | ses:SendEmail | ${IDENTITY} | Allowed`,
+      `ticket_queue | dynamodb:UpdateItem | ${TABLE} | Allowed`,
+      `ticket_queue | dynamodb:Query | ${TABLE}/index/by-status | Allowed`,
     ]);
   });
 

@@ -1,11 +1,20 @@
 /**
  * A loopback stand-in for the DynamoDB API (`@aws-sdk/client-dynamodb`, AWS JSON 1.0, SigV4-signed
  * for `dynamodb`), holding items in memory in DynamoDB's own attribute-value shape. It serves what
- * an agent's ticket tools call: `GetItem`, `PutItem`, `UpdateItem` (`SET` of attributes, with
- * `ExpressionAttributeNames`/`Values`, and the `attribute_exists` / `attribute_not_exists`
- * conditions) and `Query` on the table or an index (one equality key condition). Anything else
- * answers a `ValidationException` naming what the stand-in does not do, so a test never passes
- * on a call it silently ignored. Every call is recorded.
+ * an agent's ticket tools and its ticket queue call, with DynamoDB's semantics where a test leans
+ * on them:
+ * - `GetItem`, `PutItem`;
+ * - `UpdateItem`: `SET a = :v` and `REMOVE a` clauses, `ExpressionAttributeNames`/`Values`, and a
+ *   `ConditionExpression` of comparisons (`= <> < <= > >=`, numbers compared as numbers, values of
+ *   different types never equal), `attribute_exists` / `attribute_not_exists`, `AND`, `OR`, `NOT`
+ *   and parentheses; a false condition is a `ConditionalCheckFailedException` and changes nothing;
+ * - `Query` on the table or an index: one equality key condition; an index holds only the items
+ *   that have its key attributes (a sparse index); `ConsistentRead` on a global secondary index is a
+ *   `ValidationException` (DynamoDB: "Strongly consistent reads are not supported on global
+ *   secondary indexes"); `Limit` counts the items read *before* the `FilterExpression` (the same
+ *   condition language) and `LastEvaluatedKey` / `ExclusiveStartKey` page on.
+ * Anything else answers a `ValidationException` naming what the stand-in does not do, so a test
+ * never passes on a call it silently ignored. Every call is recorded, with its outcome.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,7 +26,7 @@ export type Item = Record<string, AttributeValue>;
 export interface TableSpec {
   /** The key attributes (partition key, then sort key). */
   readonly key: readonly string[];
-  /** Indexes by name: their key attributes. */
+  /** Global secondary indexes by name: their key attributes. */
   readonly indexes?: Readonly<Record<string, readonly string[]>>;
 }
 
@@ -25,6 +34,8 @@ export interface DynamoCall {
   readonly operation: string;
   readonly input: Record<string, any>;
   readonly at: number;
+  /** The error type the call was answered with, e.g. `ConditionalCheckFailedException`. */
+  error?: string;
 }
 
 class DynamoError extends Error {
@@ -87,11 +98,13 @@ export class DynamoDbStandIn {
         const reply = (status: number, value: unknown) => res.writeHead(status, { "content-type": "application/x-amz-json-1.0" }).end(JSON.stringify(value));
         if (!SIGNED.test(req.headers.authorization ?? "")) return reply(400, { __type: "com.amazon.coral.service#MissingAuthenticationTokenException", message: "Missing Authentication Token" });
         const input = JSON.parse(text === "" ? "{}" : text) as Record<string, any>;
-        this.calls.push({ operation, input, at: Date.now() });
+        const call: DynamoCall = { operation, input, at: Date.now() };
+        this.calls.push(call);
         try {
           reply(200, this.#serve(operation, input));
         } catch (e) {
           const err = e instanceof DynamoError ? e : new DynamoError("InternalServerError", (e as Error).message);
+          call.error = err.type;
           reply(400, { __type: `com.amazonaws.dynamodb.v20120810#${err.type}`, message: err.message });
         }
       })();
@@ -155,7 +168,9 @@ export class DynamoDbStandIn {
         const existing = t.items.get(key);
         this.#condition(input, existing);
         const next: Item = { ...(existing ?? input.Key) };
-        for (const [name, value] of this.#sets(input)) next[name] = value;
+        const update = this.#update(input);
+        for (const [name, value] of update.set) next[name] = value;
+        for (const name of update.remove) delete next[name];
         t.items.set(key, next);
         return input.ReturnValues === "ALL_NEW" ? { Attributes: next } : {};
       }
@@ -163,13 +178,22 @@ export class DynamoDbStandIn {
         const t = this.#table(input.TableName);
         const keys = input.IndexName === undefined ? t.spec.key : t.spec.indexes?.[input.IndexName];
         if (keys === undefined) throw new DynamoError("ValidationException", `The table does not have the specified index: ${input.IndexName}`);
+        if (input.IndexName !== undefined && input.ConsistentRead === true) throw new DynamoError("ValidationException", "Consistent reads are not supported on global secondary indexes");
         const m = /^\s*(#?[A-Za-z0-9_]+)\s*=\s*(:[A-Za-z0-9_]+)\s*$/.exec(String(input.KeyConditionExpression ?? ""));
         if (m === null) throw new DynamoError("ValidationException", `the DynamoDB stand-in queries one equality key condition (\`#k = :v\`), not "${input.KeyConditionExpression}"`);
         const name = this.#name(m[1]!, input);
-        const value = JSON.stringify(input.ExpressionAttributeValues?.[m[2]!]);
-        const items = [...t.items.values()].filter((i) => JSON.stringify(i[name]) === value);
-        const limited = typeof input.Limit === "number" ? items.slice(0, input.Limit) : items;
-        return { Items: limited, Count: limited.length, ScannedCount: limited.length };
+        const value = JSON.stringify(this.#value(m[2]!, input));
+        // An index holds only the items that have all its key attributes.
+        const all = [...t.items.entries()].filter(([, i]) => keys.every((k) => i[k] !== undefined) && JSON.stringify(i[name]) === value);
+        const start = input.ExclusiveStartKey === undefined ? 0 : all.findIndex(([k]) => k === this.#keyOf(t.spec.key, input.ExclusiveStartKey, input.TableName)) + 1;
+        const limit = typeof input.Limit === "number" ? input.Limit : Infinity;
+        const read = all.slice(start, start + limit);
+        const filter = input.FilterExpression === undefined ? undefined : String(input.FilterExpression);
+        const items = read.map(([, i]) => i).filter((i) => filter === undefined || this.#evaluate(filter, input, i));
+        const more = start + read.length < all.length;
+        const last = read.at(-1)?.[1];
+        const lastKey = more && last !== undefined ? Object.fromEntries([...new Set([...t.spec.key, ...keys])].map((k) => [k, last[k]!])) : undefined;
+        return { Items: items, Count: items.length, ScannedCount: read.length, ...(lastKey === undefined ? {} : { LastEvaluatedKey: lastKey }) };
       }
       default:
         throw new DynamoError("ValidationException", `the DynamoDB stand-in does not serve ${operation || "(no X-Amz-Target)"}`);
@@ -183,27 +207,121 @@ export class DynamoDbStandIn {
     return n;
   }
 
-  /** `SET a = :x, #b = :y` as [name, value] pairs. */
-  #sets(input: Record<string, any>): [string, AttributeValue][] {
+  #value(token: string, input: Record<string, any>): AttributeValue {
+    const value = input.ExpressionAttributeValues?.[token] as AttributeValue | undefined;
+    if (value === undefined) throw new DynamoError("ValidationException", `An expression attribute value used in expression is not defined; attribute value: ${token}`);
+    return value;
+  }
+
+  /** `SET a = :x, #b = :y REMOVE c, #d` as the names set to values and the names removed. */
+  #update(input: Record<string, any>): { set: [string, AttributeValue][]; remove: string[] } {
     const expr = String(input.UpdateExpression ?? "").trim();
-    const m = /^SET\s+(.+)$/is.exec(expr);
-    if (m === null) throw new DynamoError("ValidationException", `the DynamoDB stand-in updates with SET only, not "${expr}"`);
-    return m[1]!.split(",").map((part) => {
-      const a = /^\s*(#?[A-Za-z0-9_]+)\s*=\s*(:[A-Za-z0-9_]+)\s*$/.exec(part);
-      if (a === null) throw new DynamoError("ValidationException", `the DynamoDB stand-in sets attributes to values (\`#a = :v\`), not "${part.trim()}"`);
-      const value = input.ExpressionAttributeValues?.[a[2]!] as AttributeValue | undefined;
-      if (value === undefined) throw new DynamoError("ValidationException", `An expression attribute value used in expression is not defined; attribute value: ${a[2]}`);
-      return [this.#name(a[1]!, input), value];
-    });
+    const clauses = [...expr.matchAll(/\b(SET|REMOVE)\s+((?:(?!\b(?:SET|REMOVE)\b).)+)/gis)];
+    if (clauses.length === 0 || clauses.map((c) => c[0]).join(" ").replace(/\s+/g, " ").trim() !== expr.replace(/\s+/g, " ")) {
+      throw new DynamoError("ValidationException", `the DynamoDB stand-in updates with SET and REMOVE clauses only, not "${expr}"`);
+    }
+    const set: [string, AttributeValue][] = [];
+    const remove: string[] = [];
+    for (const [, verb, body] of clauses) {
+      for (const part of body!.split(",")) {
+        if (verb!.toUpperCase() === "SET") {
+          const a = /^\s*(#?[A-Za-z0-9_]+)\s*=\s*(:[A-Za-z0-9_]+)\s*$/.exec(part);
+          if (a === null) throw new DynamoError("ValidationException", `the DynamoDB stand-in sets attributes to values (\`#a = :v\`), not "${part.trim()}"`);
+          set.push([this.#name(a[1]!, input), this.#value(a[2]!, input)]);
+        } else {
+          const a = /^\s*(#?[A-Za-z0-9_]+)\s*$/.exec(part);
+          if (a === null) throw new DynamoError("ValidationException", `the DynamoDB stand-in removes attributes by name, not "${part.trim()}"`);
+          remove.push(this.#name(a[1]!, input));
+        }
+      }
+    }
+    return { set, remove };
   }
 
   #condition(input: Record<string, any>, existing: Item | undefined): void {
     const expr = input.ConditionExpression;
     if (expr === undefined) return;
-    const m = /^\s*(attribute_exists|attribute_not_exists)\(\s*(#?[A-Za-z0-9_]+)\s*\)\s*$/.exec(String(expr));
-    if (m === null) throw new DynamoError("ValidationException", `the DynamoDB stand-in checks attribute_exists/attribute_not_exists conditions only, not "${expr}"`);
-    const has = existing !== undefined && existing[this.#name(m[2]!, input)] !== undefined;
-    if ((m[1] === "attribute_exists") !== has) throw new DynamoError("ConditionalCheckFailedException", "The conditional request failed");
+    if (!this.#evaluate(String(expr), input, existing ?? {})) throw new DynamoError("ConditionalCheckFailedException", "The conditional request failed");
+  }
+
+  /** Evaluates a condition expression on an item (see the module for the language). */
+  #evaluate(expr: string, input: Record<string, any>, item: Item): boolean {
+    const tokens = expr.match(/\(|\)|,|<>|<=|>=|=|<|>|[#:]?[A-Za-z0-9_]+|\S/g) ?? [];
+    let at = 0;
+    const peek = () => tokens[at];
+    const take = (want?: string): string => {
+      const t = tokens[at++];
+      if (t === undefined || (want !== undefined && t.toUpperCase() !== want)) throw new DynamoError("ValidationException", `Invalid ConditionExpression: "${expr}" (expected ${want ?? "more"} at token ${at})`);
+      return t;
+    };
+    const operand = (): AttributeValue | undefined => {
+      const t = take();
+      if (t.startsWith(":")) return this.#value(t, input);
+      if (!/^#?[A-Za-z0-9_]+$/.test(t)) throw new DynamoError("ValidationException", `Invalid ConditionExpression: "${expr}" (unexpected "${t}")`);
+      return item[this.#name(t, input)];
+    };
+    const compare = (a: AttributeValue | undefined, op: string, b: AttributeValue | undefined): boolean => {
+      if (a === undefined || b === undefined) return false;
+      const [ta] = Object.keys(a);
+      const [tb] = Object.keys(b);
+      if (ta !== tb) return op === "<>";
+      const x = ta === "N" ? Number(a.N) : JSON.stringify(Object.values(a)[0]);
+      const y = tb === "N" ? Number(b.N) : JSON.stringify(Object.values(b)[0]);
+      switch (op) {
+        case "=": return x === y;
+        case "<>": return x !== y;
+        case "<": return x < y;
+        case "<=": return x <= y;
+        case ">": return x > y;
+        default: return x >= y;
+      }
+    };
+    const unary = (): boolean => {
+      const t = peek();
+      if (t?.toUpperCase() === "NOT") {
+        take();
+        return !unary();
+      }
+      if (t === "(") {
+        take();
+        const v = or();
+        take(")");
+        return v;
+      }
+      if (t === "attribute_exists" || t === "attribute_not_exists") {
+        take();
+        take("(");
+        const name = take();
+        take(")");
+        const has = item[this.#name(name, input)] !== undefined;
+        return t === "attribute_exists" ? has : !has;
+      }
+      const a = operand();
+      const op = take();
+      if (!["=", "<>", "<", "<=", ">", ">="].includes(op)) throw new DynamoError("ValidationException", `the DynamoDB stand-in compares with = <> < <= > >=, not "${op}" in "${expr}"`);
+      return compare(a, op, operand());
+    };
+    const and = (): boolean => {
+      let v = unary();
+      while (peek()?.toUpperCase() === "AND") {
+        take();
+        const w = unary();
+        v = v && w;
+      }
+      return v;
+    };
+    const or = (): boolean => {
+      let v = and();
+      while (peek()?.toUpperCase() === "OR") {
+        take();
+        const w = and();
+        v = v || w;
+      }
+      return v;
+    };
+    const v = or();
+    if (at !== tokens.length) throw new DynamoError("ValidationException", `Invalid ConditionExpression: "${expr}" (unexpected "${tokens[at]}")`);
+    return v;
   }
 
   async stop(): Promise<void> {

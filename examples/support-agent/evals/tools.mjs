@@ -12,9 +12,13 @@ import { claudeTools } from "@airlock/runtime/claude-api";
 
 export const MANIFEST = fileURLToPath(new URL("../agent.yaml", import.meta.url));
 
+// The tools the agent's service loop calls itself and never offers the model (LOOP_TOOLS in
+// ../agent/src/tools/index.ts; test/example-agent-main.test.ts checks the two lists agree).
+export const LOOP_TOOLS = ["ticket_queue"];
+
 export async function agentTools() {
   const model = await loadManifest(MANIFEST);
-  return claudeTools(model.tools);
+  return claudeTools(model.tools.filter((t) => !LOOP_TOOLS.includes(t.name)));
 }
 
 export default agentTools;

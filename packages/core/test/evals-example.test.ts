@@ -100,8 +100,10 @@ describe("example evals: the config", () => {
     assert.equal(config.providers[0].id, `anthropic:messages:${manifest.agent.model.id}`);
     // The tools are the compiled model's, as the agent offers them (tools.mjs), not a copy.
     assert.equal(config.providers[0].config.tools, "file://tools.mjs:agentTools");
-    const tools = (await (await import(new URL("tools.mjs", EVALS).href)).agentTools()) as { name: string }[];
-    assert.deepEqual(tools.map((t) => t.name).sort(), manifest.tools.map((t: { name: string }) => t.name).sort());
+    const mod = (await import(new URL("tools.mjs", EVALS).href)) as { agentTools: () => Promise<{ name: string }[]>; LOOP_TOOLS: string[] };
+    // All but the agent's service loop's own (never offered to the model).
+    assert.deepEqual(mod.LOOP_TOOLS, ["ticket_queue"]);
+    assert.deepEqual((await mod.agentTools()).map((t) => t.name).sort(), manifest.tools.map((t: { name: string }) => t.name).filter((n: string) => !mod.LOOP_TOOLS.includes(n)).sort());
     assert.match(readFileSync(new URL("prompt.mjs", EVALS), "utf8"), /\.\.\/prompts\/system\.md/);
   });
 

@@ -222,7 +222,7 @@ describe("the Agent SDK integration's callback, hook and handler, called as the 
     assert.deepEqual((hook as { hookSpecificOutput: unknown }).hookSpecificOutput, {
       hookEventName: "PreToolUse",
       permissionDecision: "deny",
-      permissionDecisionReason: 'Tool "Bash" is not available to this agent, and the call was not run. The tools you can call are: add_ticket_label, analyze_ticket_history, issue_refund, post_status_update, read_ticket, record_reply, search_knowledge_base, send_customer_reply.',
+      permissionDecisionReason: 'Tool "Bash" is not available to this agent, and the call was not run. The tools you can call are: add_ticket_label, analyze_ticket_history, issue_refund, post_status_update, read_ticket, record_reply, search_knowledge_base, send_customer_reply, ticket_queue.',
     });
     const permission = await airlock.canUseTool("Bash", { command: "curl evil" }, { signal, toolUseID: "t1", requestId: "r1" });
     assert.equal(permission?.behavior, "deny");

@@ -12,13 +12,13 @@
  */
 import { randomUUID } from "node:crypto";
 import Anthropic from "@anthropic-ai/sdk";
-import { AirlockRuntimeError, createAgentRuntime, createCheckpoint, createSandboxRunner, createToolGuard, tierDecision, type HumanCheckpoint, type ShippedModel } from "@airlock/runtime";
+import { AirlockRuntimeError, createAgentRuntime, createCheckpoint, createSandboxRunner, createToolGuard, tierDecision, type AgentRuntime, type HumanCheckpoint, type ShippedModel } from "@airlock/runtime";
 import { createTracer, type CallWrapper, type Tracer } from "@airlock/trace";
 import { ConfigError, readConfig, type AgentConfig } from "./config.ts";
 import { printable, type EventSink, type TicketOutcome } from "./events.ts";
 import { runToolLoop, type MessagesClient } from "./loop.ts";
 import { readPrompt } from "./prompt.ts";
-import { buildTools, type ToolClients, type Tools } from "./tools/index.ts";
+import { buildTools, modelTools, type ToolClients, type Tools } from "./tools/index.ts";
 
 /** A ticket id as the manifest's tools take it. */
 export const TICKET_ID = /^T-[0-9]{1,10}$/;
@@ -57,15 +57,34 @@ function checkpointFor(model: ShippedModel, config: AgentConfig, env: NodeJS.Pro
   return createCheckpoint({ env, deadlineMs: config.approvalDeadlineMs, backoff: { initialMs: 250, factor: 2, maxMs: 5_000 } });
 }
 
-export async function handleTicket(ticketId: string, deps: AgentDeps): Promise<TicketResult> {
+/** What {@link PreparedAgent.handle} may be given besides the ticket. */
+export interface HandleOptions {
+  /** Cancels the model calls in flight (the service loop, when it stops or loses the ticket's lease). */
+  readonly signal?: AbortSignal;
+  /** Wraps each tool's implementation (the service loop notes the writes that started, and refuses new ones once it gave the ticket back). */
+  readonly wrapTool?: (name: string, impl: Tools[string]) => Tools[string];
+}
+
+/** The agent put together once: the model checked, the configuration read, the runtime and the clients made. */
+export interface PreparedAgent {
+  readonly model: ShippedModel;
+  readonly config: AgentConfig;
+  readonly runtime: AgentRuntime;
+  /** A tool the loop calls itself (declared by the model, never offered to it), or undefined when the model does not declare it. */
+  loopTool(name: string): Tools[string] | undefined;
+  /** Handles one ticket (its id already checked) through the Claude API tool-use loop. */
+  handle(ticketId: string, options?: HandleOptions): Promise<TicketResult>;
+  /** Flushes the tracer (EMF lines are already written; PostHog batches are sent). */
+  shutdown(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Checks the shipped model and the configuration and puts the runtime together, or returns the
+ * failure (exit 2: configuration; the event is emitted). Nothing is called on any service.
+ */
+export async function prepareAgent(deps: AgentDeps): Promise<{ readonly agent: PreparedAgent } | { readonly failed: TicketResult }> {
   const env = deps.env ?? process.env;
   const emit = deps.emit;
-  const fail = (kind: "config" | "model-api" | "internal", message: string, code: 1 | 2): TicketResult => {
-    emit({ event: "error", ...(TICKET_ID.test(ticketId) ? { ticket: ticketId } : {}), kind, message });
-    return { exitCode: code };
-  };
-  if (!TICKET_ID.test(ticketId)) return fail("config", `the ticket id "${printable(ticketId, 40)}" is not one; give it as the first argument, e.g. T-1042`, 2);
-
   let tracer: Tracer | undefined;
   let ready;
   try {
@@ -88,52 +107,86 @@ export async function handleTicket(ticketId: string, deps: AgentDeps): Promise<T
     // The code-executing tool runs in the sandbox task, never here; the runner needs the task's sandbox variables.
     const sandbox = model.tools.some((t) => t.sandbox) ? createSandboxRunner({ env, tracer }) : undefined;
     const runtime = createAgentRuntime({ guard, tracer, ...(checkpoint === undefined ? {} : { checkpoint }), ...(sandbox === undefined ? {} : { sandbox }) });
-    const tools = declaredTools(model, buildTools(config, deps.clients));
+    const declared = declaredTools(model, buildTools(config, deps.clients));
+    const tools = modelTools(declared);
     const baseURL = env.ANTHROPIC_BASE_URL;
     const client = deps.clients?.anthropic ?? new Anthropic({ apiKey: config.anthropicApiKey, ...(baseURL === undefined || baseURL === "" ? {} : { baseURL }), maxRetries: 2 });
-    ready = { model, config, system, runtime, tools, client };
+    ready = { model, config, system, runtime, tools, client, tracer, loopTools: Object.fromEntries(Object.entries(declared).filter(([n]) => !(n in tools))) };
   } catch (e) {
     await tracer?.shutdown(1_000);
-    if (e instanceof ConfigError || e instanceof AirlockRuntimeError) return fail("config", e.message, 2);
-    if (e instanceof TypeError && e.message.startsWith("createTracer:")) return fail("config", e.message, 2);
+    const fail = (message: string): { failed: TicketResult } => {
+      emit({ event: "error", kind: "config", message });
+      return { failed: { exitCode: 2 } };
+    };
+    if (e instanceof ConfigError || e instanceof AirlockRuntimeError) return fail(e.message);
+    if (e instanceof TypeError && e.message.startsWith("createTracer:")) return fail(e.message);
     throw e;
   }
+  const { model, config, system, runtime, tools, client, loopTools } = ready;
+  const shipped = ready.tracer;
+  return {
+    agent: {
+      model,
+      config,
+      runtime,
+      loopTool: (name) => loopTools[name],
+      shutdown: (timeoutMs = 3_000) => shipped.shutdown(timeoutMs),
+      async handle(ticketId, options = {}) {
+        const traceId = randomUUID();
+        const wrapped = options.wrapTool === undefined ? tools : Object.fromEntries(Object.entries(tools).map(([name, impl]) => [name, options.wrapTool!(name, impl)]));
+        emit({ event: "start", ticket: ticketId, agent: model.name, release: config.release, model: model.model.id, modelHash: model.hash });
+        try {
+          const result = await runToolLoop(runtime, {
+            client,
+            model: model.model.id,
+            system,
+            tools: wrapped,
+            messages: [{ role: "user", content: ticketTask(ticketId) }],
+            maxTurns: config.maxTurns,
+            maxTokens: 2048,
+            run: { name: "ticket", input: { ticket_id: ticketId }, traceId, sessionId: ticketId },
+            ...(options.signal === undefined ? {} : { signal: options.signal }),
+          });
+          for (const use of result.toolUses) {
+            emit({ event: "tool", ticket: ticketId, tool: use.name, outcome: use.outcome, isError: use.isError, ...(use.requestId === undefined ? {} : { requestId: use.requestId }) });
+          }
+          const replied = result.toolUses.some((u) => u.name === "send_customer_reply" && u.outcome === "ran");
+          const outcome: TicketOutcome = result.stop === "max_turns" ? "incomplete" : replied ? "replied" : "not-replied";
+          emit({
+            event: "done",
+            ticket: ticketId,
+            outcome,
+            stop: result.stop,
+            turns: result.turns,
+            traceId,
+            text: printable(result.text),
+            inputTokens: result.usage.inputTokens,
+            outputTokens: result.usage.outputTokens,
+          });
+          return { exitCode: 0, outcome };
+        } catch (e) {
+          if (e instanceof Anthropic.APIError) {
+            emit({ event: "error", ticket: ticketId, kind: "model-api", message: `the Claude API failed: ${e.status ?? "no status"} ${printable(e.message, 300)}` });
+            return { exitCode: 1 };
+          }
+          throw e;
+        }
+      },
+    },
+  };
+}
 
-  const { model, config, system, runtime, tools, client } = ready;
-  const traceId = randomUUID();
-  emit({ event: "start", ticket: ticketId, agent: model.name, release: config.release, model: model.model.id, modelHash: model.hash });
+/** One ticket, start to end (the one-ticket mode): {@link prepareAgent}, then the ticket, then the tracer flushed. */
+export async function handleTicket(ticketId: string, deps: AgentDeps): Promise<TicketResult> {
+  if (!TICKET_ID.test(ticketId)) {
+    deps.emit({ event: "error", kind: "config", message: `the ticket id "${printable(ticketId, 40)}" is not one; give it as the first argument, e.g. T-1042` });
+    return { exitCode: 2 };
+  }
+  const prepared = await prepareAgent(deps);
+  if ("failed" in prepared) return prepared.failed;
   try {
-    const result = await runToolLoop(runtime, {
-      client,
-      model: model.model.id,
-      system,
-      tools,
-      messages: [{ role: "user", content: ticketTask(ticketId) }],
-      maxTurns: config.maxTurns,
-      maxTokens: 2048,
-      run: { name: "ticket", input: { ticket_id: ticketId }, traceId, sessionId: ticketId },
-    });
-    for (const use of result.toolUses) {
-      emit({ event: "tool", ticket: ticketId, tool: use.name, outcome: use.outcome, isError: use.isError, ...(use.requestId === undefined ? {} : { requestId: use.requestId }) });
-    }
-    const replied = result.toolUses.some((u) => u.name === "send_customer_reply" && u.outcome === "ran");
-    const outcome: TicketOutcome = result.stop === "max_turns" ? "incomplete" : replied ? "replied" : "not-replied";
-    emit({
-      event: "done",
-      ticket: ticketId,
-      outcome,
-      stop: result.stop,
-      turns: result.turns,
-      traceId,
-      text: printable(result.text),
-      inputTokens: result.usage.inputTokens,
-      outputTokens: result.usage.outputTokens,
-    });
-    return { exitCode: 0, outcome };
-  } catch (e) {
-    if (e instanceof Anthropic.APIError) return fail("model-api", `the Claude API failed: ${e.status ?? "no status"} ${printable(e.message, 300)}`, 1);
-    throw e;
+    return await prepared.agent.handle(ticketId);
   } finally {
-    await tracer.shutdown(3_000);
+    await prepared.agent.shutdown(3_000);
   }
 }

@@ -29,6 +29,12 @@ export const AGENT_ENV = {
   maxTurns: "AGENT_MAX_TURNS",
   /** The system prompt's file. Default: the example's prompts/system.md beside the agent's code. */
   promptFile: "AGENT_PROMPT_FILE",
+  /** How long the service loop's claim on a ticket lasts, in ms (renewed at a third of it while the ticket is handled). Default 120000. */
+  leaseMs: "AGENT_LEASE_MS",
+  /** After SIGTERM, how long the ticket in hand may still run before it is given back, in ms. Default 20000 (ECS waits the container's stopTimeout, 30 s, then SIGKILL). */
+  stopGraceMs: "AGENT_STOP_GRACE_MS",
+  /** The service loop's longest wait between looks at an empty queue, in ms (the wait doubles from 1000). Default 20000. */
+  idleMaxMs: "AGENT_IDLE_MAX_MS",
   /** PostHog project key (public, `phc_…`); unset: no PostHog events. */
   posthogApiKey: "POSTHOG_API_KEY",
   /** PostHog ingestion host. Default https://us.i.posthog.com. */
@@ -59,7 +65,19 @@ export interface AgentConfig {
   readonly maxTurns: number;
   readonly promptFile: string | undefined;
   readonly posthog: { readonly apiKey: string; readonly host?: string } | undefined;
+  /** The service loop's settings (the one-ticket mode reads none of them). */
+  readonly service: ServiceSettings;
 }
+
+/** The service loop's settings, in ms. */
+export interface ServiceSettings {
+  readonly leaseMs: number;
+  readonly stopGraceMs: number;
+  readonly idleMaxMs: number;
+}
+
+/** The service loop's defaults: the grace after SIGTERM stays well inside ECS's stop timeout. */
+export const SERVICE_DEFAULTS: ServiceSettings = { leaseMs: 120_000, stopGraceMs: 20_000, idleMaxMs: 20_000 };
 
 /** A configuration the agent cannot start with: every problem, one a line. */
 export class ConfigError extends Error {
@@ -147,6 +165,11 @@ export function readConfig(model: Pick<ShippedModel, "secrets" | "permissions">,
   const stack = required(TASK_ENV.stack, "AgentDeployment sets it to the Pulumi stack (the tracer's `Stack` dimension)");
   const approvalDeadlineMs = whole(AGENT_ENV.approvalDeadlineMs, 600_000, 1);
   const maxTurns = whole(AGENT_ENV.maxTurns, 16, 1);
+  const service: ServiceSettings = {
+    leaseMs: whole(AGENT_ENV.leaseMs, SERVICE_DEFAULTS.leaseMs, 1_000),
+    stopGraceMs: whole(AGENT_ENV.stopGraceMs, SERVICE_DEFAULTS.stopGraceMs, 0),
+    idleMaxMs: whole(AGENT_ENV.idleMaxMs, SERVICE_DEFAULTS.idleMaxMs, 1),
+  };
   const posthogKey = value(AGENT_ENV.posthogApiKey);
   const posthogHost = value(AGENT_ENV.posthogHost);
   if (posthogHost !== undefined && posthogKey === undefined) problems.push(`\`${AGENT_ENV.posthogHost}\` is set but \`${AGENT_ENV.posthogApiKey}\` is not; give the project key (phc_…) or unset both`);
@@ -168,5 +191,6 @@ export function readConfig(model: Pick<ShippedModel, "secrets" | "permissions">,
     maxTurns,
     promptFile: value(AGENT_ENV.promptFile),
     posthog: posthogKey === undefined ? undefined : { apiKey: posthogKey, ...(posthogHost === undefined ? {} : { host: posthogHost }) },
+    service,
   };
 }

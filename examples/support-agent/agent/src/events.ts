@@ -10,7 +10,11 @@ export type AgentEvent =
   | { readonly event: "start"; readonly ticket: string; readonly agent: string; readonly release: string; readonly model: string; readonly modelHash: string }
   | { readonly event: "tool"; readonly ticket: string; readonly tool: string; readonly outcome: string; readonly requestId?: string; readonly isError: boolean }
   | { readonly event: "done"; readonly ticket: string; readonly outcome: TicketOutcome; readonly stop: string; readonly turns: number; readonly traceId?: string; readonly text: string; readonly inputTokens: number; readonly outputTokens: number }
-  | { readonly event: "error"; readonly ticket?: string; readonly kind: "config" | "model-api" | "internal"; readonly message: string };
+  | { readonly event: "error"; readonly ticket?: string; readonly kind: "config" | "model-api" | "internal"; readonly message: string }
+  /** The service loop (service.ts): started, stopping (SIGTERM), stopped. */
+  | { readonly event: "service"; readonly state: "started" | "stopping" | "stopped"; readonly worker: string; readonly leaseMs?: number; readonly stopGraceMs?: number; readonly tickets?: number }
+  /** A ticket of the queue: taken, then answered, failed, given back (released) or lost to another task (lease-lost). */
+  | { readonly event: "queue"; readonly ticket: string; readonly state: "taken" | "answered" | "failed" | "released" | "lease-lost"; readonly worker: string };
 
 /**
  * How the ticket ended: `replied` (a reply was sent), `not-replied` (the model ended without

@@ -12,6 +12,7 @@ import { SESv2Client } from "@aws-sdk/client-sesv2";
 import type { ToolImplementation } from "@airlock/runtime";
 import type { AgentConfig } from "../config.ts";
 import { knowledgeBaseTool, octokitFor } from "./knowledge-base.ts";
+import { QUEUE, queueTool } from "./queue.ts";
 import { refundTool } from "./refund.ts";
 import { replyTool } from "./reply.ts";
 import { ticketTools } from "./tickets.ts";
@@ -25,6 +26,17 @@ export interface ToolClients {
   readonly fetch?: typeof fetch;
 }
 
+/**
+ * The tools the service loop calls itself, through the runtime, and never offers to the model
+ * (evals/tools.mjs leaves the same names out of what promptfoo offers).
+ */
+export const LOOP_TOOLS: readonly string[] = [QUEUE.tool];
+
+/** The tools offered to the model: all but {@link LOOP_TOOLS}. */
+export function modelTools(tools: Tools): Tools {
+  return Object.fromEntries(Object.entries(tools).filter(([name]) => !LOOP_TOOLS.includes(name)));
+}
+
 export function buildTools(config: AgentConfig, clients: ToolClients = {}): Tools {
   const dynamodb = clients.dynamodb ?? new DynamoDBClient({ region: config.region });
   const ses = clients.ses ?? new SESv2Client({ region: config.region });
@@ -34,6 +46,7 @@ export function buildTools(config: AgentConfig, clients: ToolClients = {}): Tool
     record_reply: tickets.record_reply,
     search_knowledge_base: knowledgeBaseTool(octokitFor(config.githubToken, config.githubApiUrl), config.kb),
     send_customer_reply: replyTool(ses, { from: config.replyFrom, configurationSet: config.replyConfigurationSet }),
+    ticket_queue: queueTool(dynamodb, config.ticketsTable, { leaseMs: config.service.leaseMs }) as ToolImplementation<unknown>,
     issue_refund: refundTool({ baseUrl: config.billingApiUrl, token: config.billingToken, ...(clients.fetch === undefined ? {} : { fetch: clients.fetch }) }),
   };
 }

@@ -1,0 +1,225 @@
+/**
+ * The example agent's service loop (examples/support-agent/agent/src/service.ts, the image's
+ * default entry) against the DynamoDB stand-in: the queue tool's claims (a conditional UpdateItem:
+ * two workers, one winner), a lease that ran out taken again, the loop of two workers handling
+ * every ticket once, the idle waits bounded, and SIGTERM to the real entry in a child process
+ * while it holds a ticket (the ticket given back, exit 0).
+ */
+import { strict as assert } from "node:assert";
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { prepareAgent, type PreparedAgent } from "../examples/support-agent/agent/src/agent.ts";
+import { SERVICE_DEFAULTS } from "../examples/support-agent/agent/src/config.ts";
+import type { AgentEvent } from "../examples/support-agent/agent/src/events.ts";
+import { idleWait, runService } from "../examples/support-agent/agent/src/service.ts";
+import { QUEUE, queueTool } from "../examples/support-agent/agent/src/tools/queue.ts";
+import { hardenedContainer } from "../packages/pulumi/src/agent/container.ts";
+import { DynamoDbStandIn } from "./helpers/dynamodb-standin.ts";
+import { AGENT_ENTRY, agentEnv, exampleAgentModel, REGION, releaseDir, TICKETS } from "./helpers/example-agent.ts";
+
+const REPO = fileURLToPath(new URL("../", import.meta.url));
+const TSX = import.meta.resolve("tsx");
+
+const tableSpec = { [TICKETS.table]: { key: [TICKETS.key], indexes: { [TICKETS.customerIndex]: [TICKETS.customerKey], [QUEUE.index]: [QUEUE.status] } } };
+const client = (url: string) => new DynamoDBClient({ region: REGION, endpoint: url, credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" } });
+const ticket = (id: string, extra: Record<string, unknown> = {}) => ({ [TICKETS.key]: id, [TICKETS.customerKey]: "dana@customer.example.net", subject: "Charged twice", text: "Charged twice.", status: "open", ...extra });
+
+/** A model client that ends its turn at once, recording which ticket each conversation was about. */
+function quietModel(seen: string[]) {
+  return {
+    messages: {
+      async create(params: { messages: { content: unknown }[] }) {
+        seen.push(String(params.messages[0]!.content).match(/T-\d+/)![0]);
+        await new Promise((r) => setTimeout(r, 5));
+        return { id: "msg_1", type: "message", role: "assistant", model: "claude-sonnet-4-5", content: [{ type: "text", text: "Nothing to do." }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } as never;
+      },
+    },
+  };
+}
+
+describe("the example agent's service loop", () => {
+  let dynamodb: DynamoDbStandIn;
+  let model: Awaited<ReturnType<typeof exampleAgentModel>>;
+  before(async () => {
+    model = await exampleAgentModel();
+  });
+  const fresh = async () => {
+    await dynamodb?.stop();
+    dynamodb = new DynamoDbStandIn(tableSpec);
+    await dynamodb.start();
+  };
+  after(async () => dynamodb?.stop());
+
+  const agent = async (seen: string[], events: AgentEvent[]): Promise<PreparedAgent> => {
+    const env = agentEnv(model, { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url, AWS_ENDPOINT_URL_SESV2: "http://127.0.0.1:9", GITHUB_API_URL: "http://127.0.0.1:9", BILLING_API_URL: "http://127.0.0.1:9" });
+    const p = await prepareAgent({ env, model, emit: (e) => events.push(e), emfSink: { write: () => true }, clients: { anthropic: quietModel(seen), dynamodb: client(dynamodb.url) } });
+    assert.ok("agent" in p, JSON.stringify(events));
+    return p.agent;
+  };
+
+  it("given one open ticket, when two workers take at once, then one holds it and the other's claim fails its condition", async () => {
+    await fresh();
+    dynamodb.put(TICKETS.table, ticket("T-2001"));
+    const now = () => 1_000_000;
+    const q = queueTool(client(dynamodb.url), TICKETS.table, { leaseMs: 60_000, now });
+    const [a, b] = await Promise.all([q({ action: "take", worker: "task-a" }), q({ action: "take", worker: "task-b" })]);
+    const won = [a, b].filter((r) => r.ticket_id === "T-2001");
+    assert.equal(won.length, 1, JSON.stringify([a, b]));
+    assert.deepEqual([a, b].find((r) => r.ticket_id === null), { action: "take", ticket_id: null, contended: 1 });
+    const item = dynamodb.get(TICKETS.table, { ticket_id: "T-2001" })!;
+    assert.equal(item.status, QUEUE.inProgress);
+    assert.equal(item.lease_until, 1_060_000);
+    assert.deepEqual(dynamodb.ops("UpdateItem").map((c) => c.error), [undefined, "ConditionalCheckFailedException"]);
+    // The index is read eventually consistent only: the queue never asks otherwise.
+    assert.ok(dynamodb.ops("Query").every((c) => c.input.IndexName === QUEUE.index && c.input.ConsistentRead === undefined));
+    // Someone else's renew, release or finish changes nothing.
+    const holder = String(item.lease_owner);
+    const other = holder === "task-a" ? "task-b" : "task-a";
+    for (const action of ["renew", "release", "finish"]) assert.deepEqual(await q({ action, worker: other, ticket_id: "T-2001", status: "failed" }), { action, ticket_id: "T-2001", held: false });
+    assert.deepEqual(dynamodb.get(TICKETS.table, { ticket_id: "T-2001" }), item);
+  });
+
+  it("given a held ticket whose lease ran out and one still held, when a worker takes, then it takes the expired one only", async () => {
+    await fresh();
+    dynamodb.put(TICKETS.table, ticket("T-2002", { status: QUEUE.inProgress, lease_owner: "task-dead", lease_until: 999_999 }));
+    dynamodb.put(TICKETS.table, ticket("T-2003", { status: QUEUE.inProgress, lease_owner: "task-alive", lease_until: 1_000_001 }));
+    dynamodb.put(TICKETS.table, ticket("T-2004", { status: QUEUE.answered }));
+    const q = queueTool(client(dynamodb.url), TICKETS.table, { leaseMs: 60_000, now: () => 1_000_000 });
+    assert.deepEqual(await q({ action: "take", worker: "task-new" }), { action: "take", ticket_id: "T-2002", contended: 0 });
+    assert.deepEqual(await q({ action: "take", worker: "task-new" }), { action: "take", ticket_id: null, contended: 0 });
+    assert.equal(dynamodb.get(TICKETS.table, { ticket_id: "T-2002" })!.lease_owner, "task-new");
+    assert.equal(dynamodb.get(TICKETS.table, { ticket_id: "T-2003" })!.lease_owner, "task-alive");
+    // The dead task's late renew finds the ticket gone.
+    assert.deepEqual(await q({ action: "renew", worker: "task-dead", ticket_id: "T-2002" }), { action: "renew", ticket_id: "T-2002", held: false });
+  });
+
+  it("given six open tickets, when two service loops run at once, then each ticket is handled once, through the guard, and marked", async () => {
+    await fresh();
+    const ids = ["T-3001", "T-3002", "T-3003", "T-3004", "T-3005", "T-3006"];
+    for (const id of ids) dynamodb.put(TICKETS.table, ticket(id));
+    const seen: string[] = [];
+    const events: AgentEvent[] = [];
+    const [a, b] = [await agent(seen, events), await agent(seen, events)];
+    const stop = new AbortController();
+    const loop = (x: PreparedAgent, worker: string) =>
+      runService(x, { worker, leaseMs: 60_000, stopGraceMs: 1_000, idle: { initialMs: 1, factor: 1, maxMs: 1 }, emit: (e) => events.push(e), stop: stop.signal, sleep: async () => {
+          const done = ids.every((id) => [QUEUE.answered, QUEUE.failed].includes(dynamodb.get(TICKETS.table, { ticket_id: id })!.status as never));
+          if (done) stop.abort();
+          else await new Promise((r) => setTimeout(r, 2));
+        } });
+    const [ra, rb] = await Promise.all([loop(a, "task-a"), loop(b, "task-b")]);
+    assert.deepEqual([...seen].sort(), ids, "every ticket reached the model exactly once");
+    assert.deepEqual([...ra.handled, ...rb.handled].map((h) => h.ticket).sort(), ids);
+    for (const id of ids) {
+      const item = dynamodb.get(TICKETS.table, { ticket_id: id })!;
+      // The model ended without a reply: the ticket is failed (not-replied), never left held.
+      assert.deepEqual([item.status, item.outcome, item.lease_owner, item.lease_until], [QUEUE.failed, "not-replied", undefined, undefined]);
+      assert.ok(item.handled_by === "task-a" || item.handled_by === "task-b");
+    }
+    // Every queue call went through the runtime: the guard checked its input (a worker's name).
+    assert.ok(events.some((e) => e.event === "service" && e.state === "started"));
+  });
+
+  it("given an empty queue, when the loop waits, then each wait doubles up to the bound and a ticket resets it", async () => {
+    await fresh();
+    const events: AgentEvent[] = [];
+    const x = await agent([], events);
+    const stop = new AbortController();
+    const waits: number[] = [];
+    const summary = await runService(x, {
+      worker: "task-idle",
+      leaseMs: 60_000,
+      stopGraceMs: 1_000,
+      idle: { initialMs: 1_000, factor: 2, maxMs: SERVICE_DEFAULTS.idleMaxMs },
+      emit: (e) => events.push(e),
+      stop: stop.signal,
+      sleep: async (ms) => {
+        waits.push(ms);
+        if (waits.length === 7) dynamodb.put(TICKETS.table, ticket("T-4001"));
+        if (waits.length === 10) stop.abort();
+      },
+    });
+    assert.deepEqual(waits, [1_000, 2_000, 4_000, 8_000, 16_000, 20_000, 20_000, 1_000, 2_000, 4_000]);
+    assert.deepEqual(summary.idleWaits, waits);
+    assert.deepEqual(summary.handled, [{ ticket: "T-4001", state: "failed" }]);
+    assert.equal(idleWait({ initialMs: 1_000, factor: 2, maxMs: 20_000 }, 1_000), 20_000, "no overflow past the bound");
+  });
+
+  it("given ECS's stop timeout, then the grace after SIGTERM leaves time to give the ticket back", () => {
+    const container = hardenedContainer({ name: "agent", image: "x", user: "10001:10001", environment: {}, secrets: {}, logGroupName: "/g", region: REGION, streamPrefix: "agent" } as never);
+    assert.ok(SERVICE_DEFAULTS.stopGraceMs + 5_000 <= (container.stopTimeout as number) * 1_000, `grace ${SERVICE_DEFAULTS.stopGraceMs} ms against stopTimeout ${String(container.stopTimeout)} s`);
+  });
+});
+
+describe("the example agent's entry as the ECS service runs it (no argument)", () => {
+  let dynamodb: DynamoDbStandIn;
+  let hanging: Server;
+  let release: ReturnType<typeof releaseDir>;
+  let model: Awaited<ReturnType<typeof exampleAgentModel>>;
+  const held: import("node:http").ServerResponse[] = [];
+  before(async () => {
+    model = await exampleAgentModel();
+    release = releaseDir(model);
+    dynamodb = new DynamoDbStandIn(tableSpec);
+    await dynamodb.start();
+    // A Messages API that never answers: the ticket is in hand when SIGTERM comes.
+    hanging = createServer((_req, res) => held.push(res));
+    await new Promise<void>((r) => hanging.listen(0, "127.0.0.1", r));
+  });
+  after(async () => {
+    for (const r of held) r.destroy();
+    hanging.closeAllConnections();
+    await new Promise<void>((r) => hanging.close(() => r()));
+    await dynamodb.stop();
+    release.remove();
+  });
+
+  const start = (extra: Record<string, string>): { child: ChildProcess; out: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>; line: (pred: (e: Record<string, any>) => boolean) => Promise<void> } => {
+    const env = agentEnv(model, { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url, ANTHROPIC_BASE_URL: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`, ...extra });
+    const child = spawn(process.execPath, ["--import", TSX, AGENT_ENTRY], { cwd: release.dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: release.dir, TSX_TSCONFIG_PATH: `${REPO}tsconfig.json`, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const waiters: { pred: (e: Record<string, any>) => boolean; resolve: () => void }[] = [];
+    child.stdout!.setEncoding("utf8").on("data", (c: string) => {
+      stdout += c;
+      for (const l of stdout.split("\n").filter((x) => x.startsWith("{"))) {
+        let e: Record<string, any>;
+        try {
+          e = JSON.parse(l) as Record<string, any>;
+        } catch {
+          continue;
+        }
+        for (const w of waiters.filter((w) => w.pred(e))) w.resolve();
+      }
+    });
+    child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+    const out = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+    return { child, out, line: (pred) => new Promise<void>((resolve) => waiters.push({ pred, resolve })) };
+  };
+
+  it("given a ticket in hand, when the task gets SIGTERM, then it gives the ticket back and exits 0; when idle, it exits 0 at once", async () => {
+    dynamodb.put(TICKETS.table, ticket("T-5001"));
+    const run = start({ AGENT_STOP_GRACE_MS: "200" });
+    await run.line((e) => e.event === "queue" && e.state === "taken" && e.ticket === "T-5001");
+    assert.equal(dynamodb.get(TICKETS.table, { ticket_id: "T-5001" })!.status, QUEUE.inProgress);
+    run.child.kill("SIGTERM");
+    const exit = await run.out;
+    assert.equal(exit.code, 0, exit.stderr);
+    const item = dynamodb.get(TICKETS.table, { ticket_id: "T-5001" })!;
+    assert.deepEqual([item.status, item.lease_owner, item.lease_until], [QUEUE.open, undefined, undefined], "given back for another task to take at once");
+    const events = exit.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, any>).filter((e) => e._aws === undefined);
+    assert.deepEqual(events.filter((e) => e.event === "service" || e.event === "queue").map((e) => `${e.event}:${e.state}`), ["service:started", "queue:taken", "service:stopping", "queue:released", "service:stopped"]);
+
+    dynamodb.put(TICKETS.table, ticket("T-5001", { status: QUEUE.answered }));
+    const idle = start({});
+    await idle.line((e) => e.event === "service" && e.state === "started");
+    idle.child.kill("SIGTERM");
+    const quiet = await idle.out;
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.match(quiet.stdout, /"event":"service","state":"stopped","worker":"[^"]+","tickets":0/);
+  });
+});
