@@ -134,6 +134,10 @@ export class DeterministicMocks implements pulumi.runtime.Mocks {
         state.repositoryUrl = `${accountId}.dkr.ecr.${region}.amazonaws.com/${physicalName}`;
         state.registryId = accountId;
         break;
+      case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        // An IAM OIDC provider's ARN names its URL without the scheme (one per issuer and account).
+        state.arn = `arn:aws:iam::${accountId}:oidc-provider/${String(inputs.url ?? args.name).replace(/^https:\/\//, "")}`;
+        break;
       case "aws:ec2/vpcEndpoint:VpcEndpoint":
         state.prefixListId = `pl-${hashish(args.name).slice(0, 8).toLowerCase()}`;
         break;
