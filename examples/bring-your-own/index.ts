@@ -8,17 +8,33 @@
  * `airlock plan examples/bring-your-own` plans it offline. Each bring-your-own option adds an
  * info finding (AIR-I1xx) saying what stays the team's: the key policy statements to add, the
  * secret's value and rotation, the cluster's Container Insights.
+ *
+ * Stack config `airlock-bring-your-own:github` (optional): the GitHub side of the eval gate
+ * (EvalGate), its AWS resources (the OIDC provider, the deploy role) through the same explicit
+ * provider; `{ repository, reviewers, oidcProviderArn?, deployPolicyArns | deployPolicy, … }`. A team
+ * whose account already trusts GitHub Actions gives that provider's ARN as `oidcProviderArn`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { fileURLToPath } from "node:url";
 import { loadManifest } from "@airlock/core";
-import { AgentDeployment, AgentPlatform, requiredKeyPolicy, validateApprovalSettings, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
+import {
+  AgentDeployment,
+  AgentPlatform,
+  evalGateFromConfig,
+  readEvalGateConfig,
+  requiredKeyPolicy,
+  validateApprovalSettings,
+  validateDeploymentArgs,
+  type ApprovalSettings,
+  type ReleaseSpec,
+} from "@airlock/pulumi";
 
 export default async function program() {
   const config = new pulumi.Config();
   const approvals = config.requireObject<ApprovalSettings>("approvals");
   validateApprovalSettings(approvals, "approvals");
+  const github = readEvalGateConfig(config.getObject("github"), "github");
   const model = await loadManifest(fileURLToPath(new URL("./agent.yaml", import.meta.url)));
   const releases = config.requireObject<Record<string, ReleaseSpec>>("releases");
   const activeRelease = config.require("activeRelease");
@@ -114,5 +130,8 @@ export default async function program() {
     opts,
   );
 
-  return { service: agent.serviceName };
+  // The GitHub side of the gate; its IAM resources on the team's provider like everything else here.
+  const gate = github !== undefined ? evalGateFromConfig("eval-gate", github, { aws: provider }) : undefined;
+
+  return { service: agent.serviceName, deployRoleArn: gate?.roleArn };
 }

@@ -15,12 +15,27 @@
  *                                (releases: id → { image, description?, evalReport, environment?, bad? };
  *                                 approvals: { slack: { channelId, approverIds }, pendingAlarmMinutes? },
  *                                 required for agents with outward tools that need a person)
+ *   airlock-multi-agent:github   optional: the GitHub side of the platform's eval gate (EvalGate: the
+ *                                ruleset requiring the evals check and a review, the `production`
+ *                                environment, the OIDC deploy role pinned to it), declared by the one
+ *                                stack that deploys from the repository; `{ repository, reviewers,
+ *                                deployPolicyArns | deployPolicy, … }`
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { fileURLToPath } from "node:url";
 import { loadManifest, type AgentModel } from "@airlock/core";
-import { AgentDeployment, AgentPlatform, privateRoutesVia, validateApprovalSettings, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
+import {
+  AgentDeployment,
+  AgentPlatform,
+  evalGateFromConfig,
+  privateRoutesVia,
+  readEvalGateConfig,
+  validateApprovalSettings,
+  validateDeploymentArgs,
+  type ApprovalSettings,
+  type ReleaseSpec,
+} from "@airlock/pulumi";
 
 /** The agents of this platform, by the directory that holds each one's agent.yaml. */
 const AGENT_DIRS = ["research", "billing", "newsletter"] as const;
@@ -41,6 +56,7 @@ export default async function program() {
   for (const dir of AGENT_DIRS) models.push(await loadManifest(fileURLToPath(new URL(`./${dir}/agent.yaml`, import.meta.url))));
   const agentsConfig = readAgentsConfig(config.requireObject<Record<string, unknown>>("agents"), models);
   const evalGate = { baseDir: fileURLToPath(new URL("./", import.meta.url)) };
+  const github = readEvalGateConfig(config.getObject("github"), "github");
 
   // Every agent's config is validated before the first resource exists: one bad release of one
   // agent makes nothing at all, not a platform with two of three agents.
@@ -77,8 +93,12 @@ export default async function program() {
     });
   });
 
+  // One gate for the platform's repository: every agent's release merges and deploys through it.
+  const gate = github !== undefined ? evalGateFromConfig("eval-gate", github) : undefined;
+
   return {
     cluster: platform.clusterName,
+    deployRoleArn: gate?.roleArn,
     slackInteractivityUrl: platform.approvalGateway?.functionUrl,
     allowedDomains: platform.allowedDomains,
     agents: Object.fromEntries(

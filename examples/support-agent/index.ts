@@ -6,6 +6,10 @@
  *   airlock-support-agent:releases       map of release id → { image, environment?, description? }
  *   airlock-support-agent:activeRelease  the release the service runs
  *   airlock-support-agent:approvals      Slack channel and approvers for outward actions
+ *   airlock-support-agent:github         the GitHub side of the eval gate (EvalGate: the ruleset requiring the
+ *                                        evals check and a review, the `production` environment, the OIDC
+ *                                        deploy role pinned to it); left out by every stack but the one that
+ *                                        deploys from the repository (prod). Needs GITHUB_TOKEN to deploy
  *   airlock-support-agent:buildImage     true: build the agent's image from agent/ (its Dockerfile, for
  *                                        the manifest's architecture) instead of the manifest's digest;
  *                                        a release without `image` runs it. Run
@@ -20,7 +24,17 @@ import { loadManifest } from "@airlock/core";
 import { fileURLToPath } from "node:url";
 import * as aws from "@pulumi/aws";
 import { loadManifestBuildingImage, writeReleaseFiles } from "./agent/build/image-context.ts";
-import { AgentDeployment, AgentPlatform, privateRoutesVia, validateApprovalSettings, validateDeploymentArgs, type ApprovalSettings, type ReleaseSpec } from "@airlock/pulumi";
+import {
+  AgentDeployment,
+  AgentPlatform,
+  evalGateFromConfig,
+  privateRoutesVia,
+  readEvalGateConfig,
+  validateApprovalSettings,
+  validateDeploymentArgs,
+  type ApprovalSettings,
+  type ReleaseSpec,
+} from "@airlock/pulumi";
 
 export default async function program() {
   const config = new pulumi.Config();
@@ -36,6 +50,7 @@ export default async function program() {
   const approvals = config.requireObject<ApprovalSettings>("approvals");
   // Everything is validated before the first resource exists: bad config makes nothing.
   validateApprovalSettings(approvals, "approvals");
+  const github = readEvalGateConfig(config.getObject("github"), "github");
   validateDeploymentArgs(model, { releases, activeRelease, desiredCount, evalGate }, aws.config.requireRegion());
 
   const platform = new AgentPlatform("acme-agents", {
@@ -47,6 +62,9 @@ export default async function program() {
   });
 
   const agent = new AgentDeployment(model.name, { platform, model, releases, activeRelease, desiredCount, evalGate });
+  // GitHub enforces the gate before anything reaches this program: the evals check and a review to
+  // merge, a reviewer to deploy, and AWS credentials only for jobs in the production environment.
+  const gate = github !== undefined ? evalGateFromConfig("eval-gate", github) : undefined;
 
   return {
     cluster: platform.clusterName,
@@ -58,6 +76,7 @@ export default async function program() {
     alarmTopic: agent.alarmTopicArn,
     slackInteractivityUrl: platform.approvalGateway?.functionUrl,
     permissionMap: model.permissions,
+    deployRoleArn: gate?.roleArn,
   };
 }
 

@@ -1,1 +1,2 @@
 export * from "./eval-gate.ts";
+export * from "./config.ts";
