@@ -35,8 +35,7 @@ describe("EvalGate: the deploy role trusts only the repository's production envi
     const trust = json(role, "assumeRolePolicy");
     assert.equal(trust.Statement.length, 1);
     const [statement] = trust.Statement;
-    assert.equal(typeof statement.Principal.Federated, "string");
-    assert.match(statement.Principal.Federated, /^arn:aws:/);
+    assert.equal(statement.Principal.Federated, "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com");
     assert.deepEqual(
       { ...statement, Principal: undefined },
       {
@@ -221,7 +220,7 @@ describe("the example workflow matches what EvalGate enforces", () => {
   it("given the workflow, when read, then the evals run, the report is uploaded and the gate is checked", () => {
     const runs = steps("evals").map((s) => s.run ?? s.uses ?? "");
     assert.ok(runs.some((r) => /airlock evals fingerprint .*--format env >> "\$GITHUB_ENV"/.test(r)));
-    assert.ok(runs.some((r) => /promptfoo@\$\{PROMPTFOO_VERSION\}" eval[\s\\]+-c examples\/support-agent\/evals\/promptfooconfig.yaml[\s\\]+-o eval-report.json/.test(r)));
+    assert.ok(runs.some((r) => /promptfoo@\$\{PROMPTFOO_VERSION\}" eval[\s\\]+-c examples\/support-agent\/evals\/promptfooconfig.yaml[\s\\]+--repeat "\$EVAL_REPEAT"[\s\\]+-o eval-report.json/.test(r)));
     const upload = steps("evals").find((s) => s.uses?.startsWith("actions/upload-artifact@"))!;
     assert.equal(upload.with!.path, "eval-report.json");
     assert.ok(runs.some((r) => /npx airlock evals check eval-report.json/.test(r)));
