@@ -53,7 +53,7 @@ describe("the longest names the schema allows", () => {
         new AgentDeployment(model.name, {
           platform,
           model,
-          releases: { [`2026-12-02.${"1".repeat(20)}`]: { image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${"r".repeat(60)}@sha256:${"a".repeat(64)}`, description: `${"a very long description ".repeat(20)}` } },
+          releases: { [`2026-12-02.${"1".repeat(20)}`]: { image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${"r".repeat(60)}@sha256:${"a".repeat(64)}`, modelHash: model.hash, description: `${"a very long description ".repeat(20)}` } },
           evalGate: { disabled: "names test: the eval gate is not what is measured here" },
         });
       },

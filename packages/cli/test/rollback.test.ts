@@ -35,12 +35,15 @@ config:
     v1:
       image: ${V1}
       evalReport: examples/support-agent/evals/reports/v1.json
+      modelHash: 94c107a4531e7d0d49672bb16c37943a421e3f19490232a6768ff452b614164c
     v2:
       image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:${"2".repeat(64)}
       bad: leaked internal notes into replies
+      modelHash: 94c107a4531e7d0d49672bb16c37943a421e3f19490232a6768ff452b614164c
     v3:
       image: ${V3}
       evalReport: examples/support-agent/evals/reports/v2.json
+      modelHash: 87b703381876242d7fbc333c000887d05d34d135f78a89083814849a55ae419c
 `;
 
 describe("chooseRollbackTarget", () => {

@@ -56,7 +56,7 @@ describe("tag values every service accepts", () => {
   it("given an opt-out reason and a release description full of %, #, quotes, emoji, newlines and 300 characters, then every tag is valid and keeps the words", async () => {
     const rec = await recordDeployment(model, {
       platform: { approvals: { agents: { [model.name]: { disabled: NASTY } } } },
-      deployment: { releases: { v1: { image: IMAGE("1"), description: NASTY } }, evalGate: { disabled: NASTY } },
+      deployment: { releases: { v1: { image: IMAGE("1"), modelHash: model.hash, description: NASTY } }, evalGate: { disabled: NASTY } },
     });
     assert.deepEqual(badTags(rec), []);
     const service = find(rec, "aws:ecs/service:Service", "support-agent-service").inputs.tags as Record<string, string>;

@@ -28,8 +28,8 @@ describe("AgentDeployment for the support agent", () => {
     rec = await recordDeployment(model, {
       deployment: {
         releases: {
-          v1: { image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:${"1".repeat(64)}` },
-          v2: { image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:${"2".repeat(64)}` },
+          v1: { image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:${"1".repeat(64)}`, modelHash: model.hash },
+          v2: { image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:${"2".repeat(64)}`, modelHash: model.hash },
         },
         activeRelease: "v2",
       },

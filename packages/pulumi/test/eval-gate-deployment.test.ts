@@ -26,8 +26,8 @@ describe("the eval gate on AgentDeployment", () => {
     model = await exampleModel();
   });
   const releases = (v2Report?: string) => ({
-    v1: { image: V1, evalReport: join(REPORTS, "v1.json") },
-    v2: { image: V2, ...(v2Report ? { evalReport: v2Report } : {}) },
+    v1: { image: V1, modelHash: model.hash, evalReport: join(REPORTS, "v1.json") },
+    v2: { image: V2, modelHash: model.hash, ...(v2Report ? { evalReport: v2Report } : {}) },
   });
 
   it("deploys a release whose current report passes", async () => {

@@ -6,7 +6,9 @@ import type { Recording } from "../src/plan/record.ts";
 import { all, exampleModel, find, json, recordDeployment } from "./harness.ts";
 
 const IMAGE = (n: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:${n.repeat(64)}`;
-const RELEASES = { v1: { image: IMAGE("1") }, v2: { image: IMAGE("2") }, v3: { image: IMAGE("3"), bad: "doubled refund amounts" } };
+// The model each image ships (a hash of the right shape; these tests are not about it).
+const SHIPPED = "5".repeat(64);
+const RELEASES = { v1: { image: IMAGE("1"), modelHash: SHIPPED }, v2: { image: IMAGE("2"), modelHash: SHIPPED }, v3: { image: IMAGE("3"), modelHash: SHIPPED, bad: "doubled refund amounts" } };
 
 describe("releases and rollback", () => {
   let model: AgentModel;
