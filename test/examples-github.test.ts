@@ -200,7 +200,8 @@ describe("the example workflow runs the evals with repeats, posts the table and 
     const comment = jobs.comment!;
     assert.deepEqual(comment.permissions, { "pull-requests": "write" });
     assert.equal(comment.needs, "evals");
-    assert.match(comment.if!, /always\(\) && github\.event_name == 'pull_request'/);
+    assert.match(comment.if!, /^always\(\) && github\.event_name == 'pull_request'/);
+    assert.match(comment.if!, /needs\.evals\.result == 'success' \|\| needs\.evals\.result == 'failure'/, "a failing gate's table is posted too");
     assert.deepEqual(comment.steps.filter((s) => s.uses?.startsWith("actions/checkout@")), [], "no checkout");
     assert.deepEqual(comment.steps.filter((s) => /\b(npm|npx|node)\b/.test(s.run ?? "")), [], "nothing of the change runs");
     assert.equal(comment.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"))!.with!.name, "eval-gate-table");
