@@ -196,6 +196,16 @@ describe("the example workflow runs the evals with repeats, posts the table and 
     assert.match(step("evals", /release\.mjs/).run!, /node examples\/support-agent\/evals\/release\.mjs "stacks\/Pulumi\.\$STACK\.yaml" base-stack\.yaml >> "\$GITHUB_OUTPUT"/);
   });
 
+  it("given the jobs that run the airlock command or the evals' tools, when read, then they build the packages first (bin/airlock.js runs dist/)", () => {
+    for (const job of ["evals", "deploy"]) {
+      const runs = jobs[job]!.steps.map((s) => s.run ?? "");
+      const build = runs.indexOf("npm run build");
+      assert.ok(build > runs.indexOf("npm ci") && runs.indexOf("npm ci") >= 0, `${job}: npm ci, then npm run build`);
+      const first = runs.findIndex((r) => /npx airlock|promptfoo@/.test(r));
+      assert.ok(first > build, `${job}: the build comes before the first use`);
+    }
+  });
+
   it("given the comment job, when read, then it alone may write to the pull request, runs none of the change's code and posts the table", () => {
     const comment = jobs.comment!;
     assert.deepEqual(comment.permissions, { "pull-requests": "write" });
