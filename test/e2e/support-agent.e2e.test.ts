@@ -153,6 +153,23 @@ describe("the whole path on loopback: the example agent's process, the real appr
     assertCommon(r, { approvals: 1, rejections: 0, edits: 0 }, ["model", "read_ticket", "model", "search_knowledge_base", "search_knowledge_base", "model", "approval-wait:send_customer_reply", "send_customer_reply", "model", "record_reply", "model"]);
   });
 
+  it("given a ticket queued in the table, when the agent runs as the ECS service's task, then it claims it, the approved reply is sent once, the ticket is marked answered and SIGTERM ends the task with 0", async () => {
+    const r = await run("service-queued-ticket");
+    assert.equal(r.acts.length, 1, story(r));
+    assert.equal(r.acts[0]!.did, "approve");
+    assert.equal(r.emails.length, 1, story(r));
+    assert.deepEqual([r.emails[0]!.to, r.emails[0]!.text], [["dana.reyes@customer.example.net"], REPLY_BODY]);
+    // The loop's own access, through the ticket_queue tool: the status index, then a conditional claim, then the finish.
+    const item = r.ticketAfter!;
+    assert.deepEqual([item.status, item.outcome, item.lease_owner, item.lease_until], ["answered", "replied", undefined, undefined], story(r));
+    assert.match(String(item.handled_by), /\/\d+\//);
+    assert.ok(r.queueSpans.length >= 2 && r.queueSpans.every((s) => s.outcome !== "error"), `the queue calls: ${r.queueSpans.map((s) => s.outcome).join(", ")}${story(r)}`);
+    const own = r.output.other.filter((o): o is Record<string, unknown> => typeof o === "object" && (o.event === "service" || o.event === "queue")).map((o) => `${String(o.event)}:${String(o.state)}`);
+    assert.deepEqual(own, ["service:started", "queue:taken", "queue:answered", "service:stopping", "service:stopped"], story(r));
+    assert.equal(r.exit.signal, null, "it exited on its own after SIGTERM");
+    assertCommon(r, { approvals: 1, rejections: 0, edits: 0 }, ["model", "read_ticket", "model", "search_knowledge_base", "search_knowledge_base", "model", "approval-wait:send_customer_reply", "send_customer_reply", "model", "record_reply", "model"]);
+  });
+
   it("given a drafted reply, when the approver presses Reject, then nothing is sent and the model's next request tells it a person rejected the call", async () => {
     const r = await run("rejected-reply");
     assert.equal(r.acts[0]?.did, "reject", story(r));
@@ -251,6 +268,6 @@ describe("the whole path on loopback: the example agent's process, the real appr
   });
 
   it("runs every scenario the harness defines", () => {
-    assert.deepEqual([...byId.keys()], ["approved-reply", "rejected-reply", "edited-reply", "undeclared-tool", "forbidden-refund", "approval-timeout", "sandbox-analysis"] satisfies Scenario["id"][]);
+    assert.deepEqual([...byId.keys()], ["approved-reply", "service-queued-ticket", "rejected-reply", "edited-reply", "undeclared-tool", "forbidden-refund", "approval-timeout", "sandbox-analysis"] satisfies Scenario["id"][]);
   });
 });

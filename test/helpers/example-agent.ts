@@ -19,7 +19,7 @@ import { SesStandIn } from "./ses-standin.ts";
 export const EXAMPLE_AGENT_DIR = fileURLToPath(new URL("../../examples/support-agent/", import.meta.url));
 export const AGENT_ENTRY = join(EXAMPLE_AGENT_DIR, "agent/src/main.ts");
 export const REGION = "us-east-1";
-export const TICKETS = { table: "support-tickets", key: "ticket_id", customerIndex: "by-customer", customerKey: "customer_email" } as const;
+export const TICKETS = { table: "support-tickets", key: "ticket_id", customerIndex: "by-customer", customerKey: "customer_email", statusIndex: "by-status", statusKey: "status" } as const;
 
 /** Credentials the stand-ins accept (made up, shaped as the services' own). */
 export const SECRETS = {
@@ -59,7 +59,7 @@ export interface AgentServices {
 }
 
 export async function startAgentServices(): Promise<AgentServices> {
-  const dynamodb = new DynamoDbStandIn({ [TICKETS.table]: { key: [TICKETS.key], indexes: { [TICKETS.customerIndex]: [TICKETS.customerKey] } } });
+  const dynamodb = new DynamoDbStandIn({ [TICKETS.table]: { key: [TICKETS.key], indexes: { [TICKETS.customerIndex]: [TICKETS.customerKey], [TICKETS.statusIndex]: [TICKETS.statusKey] } } });
   const ses = new SesStandIn();
   const github = new GitHubStandIn(KB_ARTICLES);
   const billing = new BillingStandIn(SECRETS.billing);

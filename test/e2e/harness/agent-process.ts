@@ -27,6 +27,8 @@ export interface AgentProcessOptions {
   readonly cwd: string;
   /** Told each stdout line as it arrives (for a live timeline). */
   readonly onLine?: (line: string) => void;
+  /** Sends SIGTERM (as ECS stops a task) once this holds, checked every 50 ms: the service mode. */
+  readonly stopWhen?: () => boolean;
   /**
    * Ends the process (SIGKILL) when it runs longer; its result says so.
    * @default 90000
@@ -70,11 +72,19 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentExit
       killed = true;
       child.kill("SIGKILL");
     }, options.killAfterMs ?? 90_000);
+    let stopping = false;
+    const poll = options.stopWhen === undefined ? undefined : setInterval(() => {
+      if (!stopping && options.stopWhen!()) {
+        stopping = true;
+        child.kill("SIGTERM");
+      }
+    }, 50);
     child.on("error", (e) => {
       stderr += `could not start the agent: ${e.message}\n`;
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      if (poll !== undefined) clearInterval(poll);
       if (partial !== "") options.onLine?.(partial);
       resolve({ code, signal, stdout, stderr, killed, startedAt, endedAt: Date.now() });
     });

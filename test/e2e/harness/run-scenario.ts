@@ -39,6 +39,8 @@ export interface ScenarioRun {
   readonly planted: Planted;
   readonly exit: AgentExit;
   readonly output: AgentOutput;
+  /** The service loop's ticket_queue calls (service mode), kept apart from the ticket's trace. */
+  readonly queueSpans: AgentOutput["spans"];
   readonly posthog: readonly ReceivedEvent[];
   /** Every messages request the agent sent the model, in order. */
   readonly modelRequests: readonly StandInRequest[];
@@ -128,19 +130,26 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       REPLY_CONFIGURATION_SET: "support-replies",
       ...contract.env({ posthogHost: world.posthog.url, posthogKey: POSTHOG_PROJECT_KEY, ...(scenario.approvalDeadlineMs === undefined ? {} : { approvalDeadlineMs: scenario.approvalDeadlineMs }) }),
     });
-    const argv = contract.argv(ticket.id);
+    const service = scenario.mode === "service";
+    const argv = service ? [] : contract.argv(ticket.id);
     timeline.add("harness", `agent process started: node ${contract.entry.replace(REPO_ROOT, "")} ${argv.join(" ")} (release ${model.hash.slice(0, 12)}…, ${Object.keys(env).length} environment variables)`);
 
     let done!: () => void;
     const agentDone = new Promise<void>((r) => (done = r));
     const acts: PersonAct[] = [];
     const person = playPerson(scenario, world, agentDone, acts);
-    const exit = await runAgentProcess({ entry: contract.entry, argv, env, cwd: release.dir });
+    // The service is stopped as ECS stops a task, once the loop marked the ticket (handled_by set).
+    const stopWhen = service ? () => services!.dynamodb.get(TICKETS.table, { [TICKETS.key]: ticket.id })?.handled_by !== undefined : undefined;
+    const exit = await runAgentProcess({ entry: contract.entry, argv, env, cwd: release.dir, ...(stopWhen === undefined ? {} : { stopWhen }) });
     done();
     await person;
     timeline.add("agent", `exited ${exit.code ?? exit.signal}${exit.killed ? " (killed: it ran too long)" : ""}`, exit.endedAt);
 
-    const output = readAgentOutput(exit.stdout);
+    const all = readAgentOutput(exit.stdout);
+    // The service loop's own queue calls are traces of their own, beside the ticket's.
+    const queueSpans = all.spans.filter((s) => s.name === "ticket_queue");
+    const output = { ...all, spans: all.spans.filter((s) => s.name !== "ticket_queue") };
+    const queueTraces = new Set(queueSpans.map((s) => s.traceId));
     // The n-th model call sent the n-th request: what the agent told the model, at the call's start.
     const modelCalls = output.spans.filter((s) => s.kind === "model").sort((a, b) => a.startedAt - b.startedAt);
     services.model.messages().forEach((req, i) => {
@@ -148,6 +157,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       const told = results.map((t) => `${t.isError ? "[error] " : ""}${short(t.text, 110)}`).join(" | ");
       timeline.add("model", results.length === 0 ? `request ${i + 1}: "${short(String((req.body.messages as { content: unknown }[] | undefined)?.[0]?.content ?? ""), 60)}"` : `request ${i + 1}, told: ${told}`, (modelCalls[i]?.startedAt ?? exit.endedAt) - 0.5);
     });
+    for (const s of queueSpans) timeline.add("agent", `tool ticket_queue (the service loop's own call, never the model's) → ${s.outcome} [${s.latencyMs.toFixed(0)} ms]`, s.startedAt);
+    if (service) timeline.add("harness", "the ticket is marked in the table: SIGTERM to the task, as ECS stops it", exit.endedAt - 1);
     for (const s of output.spans) timeline.add("agent", `${s.kind === "model" ? `model call ${s.name}` : `tool ${s.name}`} → ${s.outcome}${s.errorClass === undefined ? "" : ` (${s.errorClass}: ${short(s.errorMessage ?? "", 80)})`} [${s.latencyMs.toFixed(0)} ms]`, s.startedAt);
     for (const e of services.ses.sent) timeline.add("ses", `email ${e.messageId.slice(0, 18)}… to ${e.to.join(", ")}: "${short(e.text, 80)}"`, e.at);
     const tasks = [...services.ecs.tasks.values()];
@@ -162,7 +173,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const gateway = [...world.gateway.invocations];
     const slack = [...world.gateway.slack.calls];
     const ticketAfter = services.dynamodb.get(TICKETS.table, { [TICKETS.key]: ticket.id });
-    const posthog = world.posthog.events();
+    const posthog = world.posthog.events().filter((e) => !queueTraces.has(String(e.properties.$ai_trace_id)));
     const posthogRaw = JSON.stringify(world.posthog.requests);
     await world.stop();
 
@@ -178,6 +189,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       planted,
       exit,
       output,
+      queueSpans,
       posthog,
       modelRequests: services.model.messages(),
       slack,

@@ -41,6 +41,12 @@ export interface Scenario {
    * @default - long enough for the approver's click
    */
   readonly approvalDeadlineMs?: number;
+  /**
+   * `service`: the agent runs as the ECS service's task (no argument): it takes the queued ticket
+   * from the table itself, and gets SIGTERM once the ticket is marked.
+   * @default "ticket"
+   */
+  readonly mode?: "ticket" | "service";
 }
 
 const CUSTOMER = "dana.reyes@customer.example.net";
@@ -83,6 +89,15 @@ export const SCENARIOS: readonly Scenario[] = [
     ticket: duplicateCharge("T-1042"),
     turns: (p) => replyTurns("T-1042", p, [useTool("record_reply", { ticket_id: "T-1042", body: REPLY_BODY }), answer("I replied to Dana about the duplicate charge and recorded the reply on T-1042.")]),
     person: { kind: "approve" },
+  },
+  {
+    id: "service-queued-ticket",
+    title: "The ECS service's task takes a queued ticket and answers it after a person approves",
+    expect: "the service loop claims the open ticket from the table, the reply waits in Slack, the approver presses Approve, the email is sent once, the ticket is marked answered and its lease cleared; SIGTERM then stops the task, exit 0",
+    ticket: duplicateCharge("T-1049"),
+    turns: (p) => replyTurns("T-1049", p, [useTool("record_reply", { ticket_id: "T-1049", body: REPLY_BODY }), answer("I replied to Dana about the duplicate charge and recorded the reply on T-1049.")]),
+    person: { kind: "approve" },
+    mode: "service",
   },
   {
     id: "rejected-reply",
