@@ -7,7 +7,10 @@
  *   (the tool, its arguments and a fresh nonce, as JSON). ECS allows 8192 characters of overrides,
  *   JSON included (`SANDBOX_OVERRIDES_MAX`); a larger input is refused before anything starts.
  * - the task: Fargate, in the isolated subnets with the sandbox's security group, no public IP
- *   (all from the task's `TASK_ENV.sandbox*`, which AgentDeployment sets).
+ *   (all from the task's `TASK_ENV.sandbox*`, which AgentDeployment sets), tagged at RunTask with
+ *   `sandboxTaskTags(agent)` (the agent's name, `airlock:sandbox`): the task role lets the agent
+ *   describe and stop only tasks that carry them. No size override and no ECS Exec: the role
+ *   refuses RunTask at any other CPU or memory than the task definition's, or with ECS Exec.
  * - output: the entry's framed stdout (./sandbox-frame.ts), written by the awslogs driver to the
  *   agent's log group (`TASK_ENV.sandboxLogGroup`) and read back with GetLogEvents on the task's
  *   stream (./sandbox-logs.ts) once DescribeTasks says the task stopped; the container's exit
@@ -22,14 +25,15 @@
  * the output itself.
  *
  * The agent's task role allows exactly these calls (pulumi/src/agent/task-role.ts): ecs:RunTask on
- * the sandbox task definition in the cluster, ecs:DescribeTasks and ecs:StopTask on the cluster's
- * tasks, iam:PassRole of the sandbox's two roles to ECS tasks, logs:GetLogEvents on the sandbox's
+ * the sandbox task definition in the cluster, ecs:TagResource of the task RunTask creates,
+ * ecs:DescribeTasks and ecs:StopTask on the cluster's tasks with the agent's sandbox tags,
+ * iam:PassRole of the sandbox's two roles to ECS tasks, logs:GetLogEvents on the sandbox's
  * streams of the agent's log group.
  */
 import { randomBytes } from "node:crypto";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand, type DescribeTasksCommandOutput, type RunTaskCommandOutput, type StopTaskCommandOutput } from "@aws-sdk/client-ecs";
-import { decodeList, SANDBOX_ENV, SANDBOX_FRAME, SANDBOX_TASK, TASK_ENV, type SandboxInput } from "@airlock/core/contracts";
+import { decodeList, SANDBOX_ENV, SANDBOX_FRAME, SANDBOX_TASK, sandboxTaskTags, TASK_ENV, type SandboxInput } from "@airlock/core/contracts";
 import type { CallWrapper } from "@airlock/trace";
 import { AirlockRuntimeError } from "./errors.ts";
 import { DEFAULT_SANDBOX_OUTPUT_BYTES } from "./sandbox-entry.ts";
@@ -82,6 +86,8 @@ export type SandboxOutcome = SandboxRan | SandboxRefusal;
 export interface SandboxRunnerOptions {
   /** @default - `process.env`, for the `TASK_ENV.sandbox*` variables AgentDeployment sets */
   readonly env?: NodeJS.ProcessEnv;
+  /** The agent's name, which tags each sandbox task. @default - `TASK_ENV.agent` */
+  readonly agent?: string;
   /** @default - `TASK_ENV.sandboxCluster` */
   readonly cluster?: string;
   /** @default - `TASK_ENV.sandboxTaskDefinition` */
@@ -155,6 +161,7 @@ class SandboxRunError extends ToolRefusedError {
 }
 
 export class SandboxRunner {
+  readonly agent: string;
   readonly cluster: string;
   readonly taskDefinition: string;
   readonly subnets: readonly string[];
@@ -179,6 +186,7 @@ export class SandboxRunner {
       if (v.trim() === "") problems.push(`\`${variable}\`: not set; AgentDeployment sets it when a tool runs code (or pass \`${option}\`)`);
       return v;
     };
+    this.agent = setting(options.agent, TASK_ENV.agent, "agent");
     this.cluster = setting(options.cluster, TASK_ENV.sandboxCluster, "cluster");
     this.taskDefinition = setting(options.taskDefinition, TASK_ENV.sandboxTaskDefinition, "taskDefinition");
     this.securityGroup = setting(options.securityGroup, TASK_ENV.sandboxSecurityGroup, "securityGroup");
@@ -254,6 +262,7 @@ export class SandboxRunner {
           enableExecuteCommand: false,
           networkConfiguration: { awsvpcConfiguration: { subnets: [...this.subnets], securityGroups: [this.securityGroup], assignPublicIp: "DISABLED" } },
           overrides,
+          tags: Object.entries(sandboxTaskTags(this.agent)).map(([key, value]) => ({ key, value })),
         }),
       );
       const failures = (r.failures ?? []).map((f) => [f.reason, f.detail, f.arn].filter((x) => x !== undefined && x !== "").join(" ")).filter((x) => x !== "");

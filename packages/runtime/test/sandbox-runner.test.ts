@@ -12,10 +12,10 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { ECS_RUN_TASK_LIMITS } from "../../core/src/aws/ecs-run-task.ts";
-import { SANDBOX_ENV, SANDBOX_FRAME, SANDBOX_TASK, TASK_ENV } from "@airlock/core/contracts";
+import { SANDBOX_ENV, SANDBOX_FRAME, SANDBOX_TASK, sandboxTaskTags, TAGS, TASK_ENV } from "@airlock/core/contracts";
 import { createTracer, type CallRecord } from "@airlock/trace";
 import { AirlockRuntimeError, createSandboxRunner, SANDBOX_OVERRIDES_MAX, sandboxSpanName, SandboxRunner, type SandboxOutcome, type SandboxRefusal, type SandboxRunnerOptions } from "../src/index.ts";
-import { CLUSTER_ARN, EcsStandIn, LOG_GROUP, SECURITY_GROUP, SUBNETS, TASK_DEFINITION_ARN } from "./helpers/ecs-standin.ts";
+import { AGENT, CLUSTER_ARN, EcsStandIn, LOG_GROUP, SECURITY_GROUP, SUBNETS, TASK_DEFINITION_ARN } from "./helpers/ecs-standin.ts";
 
 const MAIN = fileURLToPath(new URL("./helpers/sandbox-image/main.ts", import.meta.url));
 const CWD = fileURLToPath(new URL("..", import.meta.url));
@@ -56,6 +56,11 @@ describe("the sandbox runner on the ECS and CloudWatch Logs stand-in", () => {
     assert.equal(input.launchType, "FARGATE");
     assert.deepEqual(input.networkConfiguration, { awsvpcConfiguration: { subnets: SUBNETS, securityGroups: [SECURITY_GROUP], assignPublicIp: "DISABLED" } });
     assert.equal(input.enableExecuteCommand, false);
+    // Tagged with the agent's sandbox tags, which the task role requires to watch it; no size override, nothing propagated
+    assert.deepEqual(input.tags, [{ key: TAGS.agent, value: AGENT }, { key: TAGS.sandbox, value: "true" }]);
+    assert.deepEqual(s.tasks.get(r.taskArn)!.tags, sandboxTaskTags(AGENT));
+    assert.deepEqual(Object.keys(input.overrides), ["containerOverrides"]);
+    assert.equal(input.propagateTags, undefined);
     const [override] = input.overrides.containerOverrides;
     assert.equal(override.name, SANDBOX_TASK.container);
     assert.equal(override.command, undefined);
@@ -243,7 +248,7 @@ describe("the sandbox runner's settings", () => {
       () => createSandboxRunner({ env: {} }),
       (e: unknown) =>
         e instanceof AirlockRuntimeError &&
-        [TASK_ENV.sandboxCluster, TASK_ENV.sandboxTaskDefinition, TASK_ENV.sandboxSecurityGroup, TASK_ENV.sandboxLogGroup, TASK_ENV.sandboxSubnets].every((v) => e.message.includes(`\`${v}\`: `)),
+        [TASK_ENV.agent, TASK_ENV.sandboxCluster, TASK_ENV.sandboxTaskDefinition, TASK_ENV.sandboxSecurityGroup, TASK_ENV.sandboxLogGroup, TASK_ENV.sandboxSubnets].every((v) => e.message.includes(`\`${v}\`: `)),
     );
     assert.throws(() => createSandboxRunner({ env: new EcsStandIn({ image: IMAGE }).taskEnv(), timeoutMs: 0 }), /`timeoutMs`: 0 is not a positive number/);
   });

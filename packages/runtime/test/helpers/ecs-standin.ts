@@ -17,6 +17,20 @@
  *   (10,000 by default, as AWS), `nextForwardToken` repeated at the end, ResourceNotFoundException
  *   for a stream not written yet.
  *
+ * Tags: RunTask's `tags` are checked as ECS checks them (at most 50, keys of 1 to 128 characters,
+ * values up to 256, no `aws:` prefix, no key twice) and kept on the task; DescribeTasks returns them
+ * with `include: ["TAGS"]`. `addTask` puts a task the runner did not start in the cluster (another
+ * agent's service task, say), running until stopped.
+ *
+ * IAM (`iam`): given the caller's identity policy (the agent's task role as the deployment writes
+ * it), every call is first authorized by simulating that policy (@cloud-copilot/iam-simulate) with
+ * the request context ECS and CloudWatch Logs give it: RunTask on the task definition with
+ * `ecs:cluster`, `ecs:task-cpu`/`ecs:task-memory` when the overrides set them,
+ * `ecs:enable-execute-command` when the request sets it, and its request tags; then, when tags are
+ * given, `ecs:TagResource` on the new task with `ecs:CreateAction` = `RunTask`; DescribeTasks and
+ * StopTask on each task with `ecs:cluster` and the task's tags (`aws:ResourceTag/…`); GetLogEvents
+ * on the stream's ARN. A refusal is an `AccessDeniedException` for the whole call, in AWS's words.
+ *
  * Scripting: `failNextRunTask` (a RunTask `failures` entry, as ECS returns for capacity and
  * placement problems), `throwNextRunTask` (an API error), `stopNextTaskByEcs` (the task stops
  * before its container runs: `TaskFailedToStart` with a reason, no exit code), `logLagMs` (lines
@@ -41,6 +55,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { encodeList, SANDBOX_ENV, SANDBOX_TASK, TASK_ENV } from "@airlock/core/contracts";
@@ -52,6 +67,9 @@ export const TASK_DEFINITION_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-defini
 export const SUBNETS = ["subnet-0isolated1", "subnet-0isolated2"];
 export const SECURITY_GROUP = "sg-0sandbox";
 export const LOG_GROUP = "/airlock/test/agents/support-agent";
+export const LOG_GROUP_ARN = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${LOG_GROUP}`;
+/** The agent whose sandbox this is (its task's `TASK_ENV.agent`). */
+export const AGENT = "support-agent";
 const CREDENTIALS = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
 /** ECS: "A total of 8192 characters are allowed for overrides. This limit includes the JSON formatting characters of the override structure." */
 const OVERRIDES_MAX = 8192;
@@ -63,6 +81,8 @@ export interface EcsStandInOptions {
   readonly environment?: Readonly<Record<string, string>>;
   /** Events per GetLogEvents page. @default 10000 */
   readonly pageEvents?: number;
+  /** Authorize every call against this identity policy of `principal` (a role ARN). @default - every call is allowed */
+  readonly iam?: { readonly principal: string; readonly policy: object };
 }
 
 /** One API call the stand-in served. */
@@ -83,11 +103,36 @@ export interface StandInTask {
   containerReason?: string;
   /** The environment the container ran with. */
   readonly environment: Record<string, string>;
+  /** Its tags, as RunTask (or `addTask`) gave them. */
+  readonly tags: Readonly<Record<string, string>>;
   readonly command: readonly string[];
   child?: ChildProcess;
   /** Resolves once the task is STOPPED. */
   readonly stoppedPromise: Promise<void>;
   markStopped(): void;
+}
+
+/**
+ * RunTask's `tags` as a map, checked as ECS checks them ("Maximum number of tags per resource - 50 …
+ * Maximum key length - 128 Unicode characters in UTF-8 … Maximum value length - 256 … Do not use
+ * aws:, AWS:, or any upper or lowercase combination of such as a prefix for either keys or values").
+ */
+function tagsOf(given: unknown): Record<string, string> {
+  if (given === undefined) return {};
+  const bad = (why: string) => new ApiError("InvalidParameterException", `Tags: ${why}`);
+  if (!Array.isArray(given)) throw bad("must be a list of { key, value }");
+  if (given.length > 50) throw bad(`${given.length} tags; a resource carries at most 50`);
+  const out: Record<string, string> = {};
+  for (const t of given as { key?: unknown; value?: unknown }[]) {
+    const key = t?.key;
+    const value = t?.value ?? "";
+    if (typeof key !== "string" || key.length < 1 || key.length > 128) throw bad(`key ${JSON.stringify(key)} must be 1 to 128 characters`);
+    if (typeof value !== "string" || value.length > 256) throw bad(`the value of ${key} must be at most 256 characters`);
+    if (/^aws:/i.test(key) || /^aws:/i.test(value)) throw bad(`${key}: the aws: prefix is reserved`);
+    if (key in out) throw bad(`${key} is given twice`);
+    out[key] = value;
+  }
+  return out;
 }
 
 const body = (req: IncomingMessage): Promise<string> =>
@@ -143,6 +188,7 @@ export class EcsStandIn {
   /** The agent task's environment as AgentDeployment sets it for the sandbox (`TASK_ENV.sandbox*`). */
   taskEnv(): Record<string, string> {
     return {
+      [TASK_ENV.agent]: AGENT,
       [TASK_ENV.sandboxCluster]: CLUSTER_ARN,
       [TASK_ENV.sandboxTaskDefinition]: TASK_DEFINITION_ARN,
       [TASK_ENV.sandboxSubnets]: encodeList(SUBNETS),
@@ -176,6 +222,13 @@ export class EcsStandIn {
     this.#stopNext = { stopCode, reason };
   }
 
+  /** A task the runner did not start, RUNNING in the cluster until stopped (e.g. another agent's service task). */
+  addTask(tags: Readonly<Record<string, string>>): StandInTask {
+    const task = this.#newTask(randomUUID().replace(/-/g, ""), {}, [], { ...tags });
+    task.lastStatus = "RUNNING";
+    return task;
+  }
+
   /** Calls of one operation. */
   ops(operation: string): ApiCall[] {
     return this.calls.filter((c) => c.operation === operation);
@@ -207,8 +260,11 @@ export class EcsStandIn {
     if (authorization === undefined || !signed.test(authorization)) return reply(403, { __type: "MissingAuthenticationTokenException", message: "Missing Authentication Token" }, "MissingAuthenticationTokenException");
     const input = JSON.parse(text === "" ? "{}" : text) as Record<string, any>;
     this.calls.push({ service, operation, input, authorization });
+    const id = randomUUID().replace(/-/g, "");
     try {
-      const out = service === "ecs" ? this.#ecs(operation, input) : this.#logs(operation, input);
+      const refusal = this.options.iam === undefined ? undefined : await this.#refusal(service, operation, input, id);
+      if (refusal !== undefined) return reply(400, { __type: "AccessDeniedException", message: refusal }, "AccessDeniedException");
+      const out = service === "ecs" ? this.#ecs(operation, input, id) : this.#logs(operation, input);
       reply(200, out);
     } catch (e) {
       if (e instanceof ApiError) reply(e.status, { __type: e.type, message: e.message }, e.type);
@@ -216,13 +272,70 @@ export class EcsStandIn {
     }
   }
 
-  #ecs(operation: string, input: Record<string, any>): unknown {
+  /** Why IAM refuses the call (AWS's message), or undefined when the policy allows every action it takes. */
+  async #refusal(service: "ecs" | "logs", operation: string, input: Record<string, any>, id: string): Promise<string | undefined> {
+    const checks: [string, string, Record<string, string | string[]>][] = [];
+    const tagged = (tags: Readonly<Record<string, string>>, kind: "RequestTag" | "ResourceTag") => Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:${kind}/${k}`, v]));
+    if (service === "logs") checks.push([`logs:${operation}`, `${`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${input.logGroupName}`}:log-stream:${input.logStreamName}`, {}]);
+    else if (operation === "RunTask") {
+      const tags = tagsOf(input.tags);
+      const ctx: Record<string, string | string[]> = { "ecs:cluster": String(input.cluster) };
+      if (input.overrides?.cpu !== undefined) ctx["ecs:task-cpu"] = String(input.overrides.cpu);
+      if (input.overrides?.memory !== undefined) ctx["ecs:task-memory"] = String(input.overrides.memory);
+      if (input.enableExecuteCommand !== undefined) ctx["ecs:enable-execute-command"] = String(input.enableExecuteCommand);
+      const requestTags = Object.keys(tags).length === 0 ? {} : { ...tagged(tags, "RequestTag"), "aws:TagKeys": Object.keys(tags) };
+      checks.push([`ecs:RunTask`, String(input.taskDefinition), { ...ctx, ...requestTags }]);
+      // "If tags are specified in the resource-creating action, AWS performs additional authorization"
+      if (Object.keys(tags).length > 0) checks.push(["ecs:TagResource", this.#taskArn(id), { "ecs:CreateAction": "RunTask", ...requestTags }]);
+    } else {
+      const arns: string[] = operation === "DescribeTasks" ? (input.tasks ?? []) : [input.task];
+      for (const arn of arns) checks.push([`ecs:${operation}`, String(arn), { "ecs:cluster": String(input.cluster), ...tagged(this.tasks.get(arn)?.tags ?? {}, "ResourceTag") }]);
+    }
+    const { principal, policy } = this.options.iam!;
+    for (const [action, resource, contextVariables] of checks) {
+      const r = await runSimulation(
+        { request: { principal, action, resource: { resource, accountId: ACCOUNT }, contextVariables }, identityPolicies: [{ name: "task-role", policy }], serviceControlPolicies: [], resourceControlPolicies: [] } as unknown as Parameters<typeof runSimulation>[0],
+        {},
+      );
+      const result = (r as { overallResult?: string }).overallResult;
+      if (result === undefined) throw new Error(`the IAM simulation of ${action} on ${resource} failed: ${JSON.stringify(r).slice(0, 400)}`);
+      if (result !== "Allowed") return `User: ${principal} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
+    }
+    return undefined;
+  }
+
+  #taskArn(id: string): string {
+    return `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER_ARN.slice(CLUSTER_ARN.lastIndexOf("/") + 1)}/${id}`;
+  }
+
+  #newTask(id: string, environment: Record<string, string>, command: readonly string[], tags: Record<string, string>): StandInTask {
+    let markStopped!: () => void;
+    const stoppedPromise = new Promise<void>((r) => (markStopped = r));
+    const task: StandInTask = {
+      taskArn: this.#taskArn(id),
+      id,
+      lastStatus: "PROVISIONING",
+      environment,
+      command,
+      tags,
+      stoppedPromise,
+      markStopped: () => {
+        task.lastStatus = "STOPPED";
+        markStopped();
+      },
+    };
+    this.tasks.set(task.taskArn, task);
+    return task;
+  }
+
+  #ecs(operation: string, input: Record<string, any>, id: string): unknown {
     if (input.cluster !== CLUSTER_ARN) throw new ApiError("ClusterNotFoundException", `Cluster not found: ${input.cluster}`);
-    if (operation === "RunTask") return this.#runTask(input);
+    if (operation === "RunTask") return this.#runTask(input, id);
     if (operation === "DescribeTasks") {
       const tasks = (input.tasks as string[]).map((arn) => this.tasks.get(arn));
+      const withTags = Array.isArray(input.include) && input.include.includes("TAGS");
       return {
-        tasks: tasks.filter((t) => t !== undefined).map((t) => this.#describe(t!)),
+        tasks: tasks.filter((t) => t !== undefined).map((t) => ({ ...this.#describe(t!), ...(withTags ? { tags: Object.entries(t!.tags).map(([key, value]) => ({ key, value })) } : {}) })),
         failures: (input.tasks as string[]).filter((arn) => !this.tasks.has(arn)).map((arn) => ({ arn, reason: "MISSING" })),
       };
     }
@@ -245,8 +358,9 @@ export class EcsStandIn {
     throw new ApiError("InvalidParameterException", `the stand-in does not serve ${operation}`);
   }
 
-  #runTask(input: Record<string, any>): unknown {
+  #runTask(input: Record<string, any>, id: string): unknown {
     if (input.taskDefinition !== TASK_DEFINITION_ARN) throw new ApiError("InvalidParameterException", `TaskDefinition not found: ${input.taskDefinition}`);
+    const tags = tagsOf(input.tags);
     if (input.launchType !== "FARGATE") throw new ApiError("InvalidParameterException", "the sandbox runs on Fargate only (launchType FARGATE)");
     const vpc = input.networkConfiguration?.awsvpcConfiguration;
     if (vpc === undefined || !Array.isArray(vpc.subnets) || vpc.subnets.length === 0) throw new ApiError("InvalidParameterException", "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
@@ -268,23 +382,7 @@ export class EcsStandIn {
     const environment: Record<string, string> = { ...this.environment };
     for (const kv of o.environment ?? []) environment[kv.name] = kv.value;
     const command = o.command ?? this.options.image.command;
-    const id = randomUUID().replace(/-/g, "");
-    const taskArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${CLUSTER_ARN.slice(CLUSTER_ARN.lastIndexOf("/") + 1)}/${id}`;
-    let markStopped!: () => void;
-    const stoppedPromise = new Promise<void>((r) => (markStopped = r));
-    const task: StandInTask = {
-      taskArn,
-      id,
-      lastStatus: "PROVISIONING",
-      environment,
-      command,
-      stoppedPromise,
-      markStopped: () => {
-        task.lastStatus = "STOPPED";
-        markStopped();
-      },
-    };
-    this.tasks.set(taskArn, task);
+    const task = this.#newTask(id, environment, command, tags);
     const stopped = this.#stopNext;
     this.#stopNext = undefined;
     if (stopped !== undefined) {
