@@ -25,6 +25,8 @@ export const GITHUB_OIDC_FACTS = {
   },
   /** A job that references an environment presents the environment's subject, not the branch's. */
   environmentSubject: {
+    // Read in the page's source (github/docs pull request 28058, "Example subject claims"), which
+    // the OIDC reference page publishes.
     url: "https://docs.github.com/en/actions/reference/security/oidc",
     quote:
       "You can configure a subject that filters for a specific environment name. In this example, the workflow run must have originated from a job that has an environment named `Production`, in a repository named `octo-repo` that is owned by the `octo-org` organization: Syntax: `repo:<orgName/repoName>:environment:<environmentName>` Example: `repo:octo-org/octo-repo:environment:Production`",
