@@ -11,6 +11,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import Anthropic from "@anthropic-ai/sdk";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { prepareAgent, type PreparedAgent } from "../examples/support-agent/agent/src/agent.ts";
 import { SERVICE_DEFAULTS } from "../examples/support-agent/agent/src/config.ts";
@@ -41,6 +42,30 @@ function quietModel(seen: string[]) {
   };
 }
 
+/** A model client: each turn a tool use, "end" (ends its turn), or "hang" (answers nothing until its call is cancelled, as the SDK rejects on abort). */
+function scriptedModel(turns: readonly ({ name: string; input: Record<string, unknown> } | "hang" | "end")[], cancelled: string[]) {
+  let n = 0;
+  return {
+    messages: {
+      create(_params: unknown, options?: { signal?: AbortSignal }) {
+        const turn = turns[n++] ?? "hang";
+        if (turn === "hang") {
+          return new Promise((_resolve, reject) => {
+            const signal = options?.signal;
+            if (signal?.aborted) return reject(new Anthropic.APIUserAbortError());
+            signal?.addEventListener("abort", () => {
+              cancelled.push("model call");
+              reject(new Anthropic.APIUserAbortError());
+            });
+          }) as never;
+        }
+        if (turn === "end") return Promise.resolve({ id: `msg_${n}`, type: "message", role: "assistant", model: "claude-sonnet-4-5", content: [{ type: "text", text: "Done." }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } }) as never;
+        return Promise.resolve({ id: `msg_${n}`, type: "message", role: "assistant", model: "claude-sonnet-4-5", content: [{ type: "tool_use", id: `toolu_${n}`, name: turn.name, input: turn.input }], stop_reason: "tool_use", stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } }) as never;
+      },
+    },
+  };
+}
+
 describe("the example agent's service loop", () => {
   let dynamodb: DynamoDbStandIn;
   let model: Awaited<ReturnType<typeof exampleAgentModel>>;
@@ -54,9 +79,9 @@ describe("the example agent's service loop", () => {
   };
   after(async () => dynamodb?.stop());
 
-  const agent = async (seen: string[], events: AgentEvent[]): Promise<PreparedAgent> => {
+  const agent = async (seen: string[], events: AgentEvent[], anthropic: ReturnType<typeof quietModel> = quietModel(seen)): Promise<PreparedAgent> => {
     const env = agentEnv(model, { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url, AWS_ENDPOINT_URL_SESV2: "http://127.0.0.1:9", GITHUB_API_URL: "http://127.0.0.1:9", BILLING_API_URL: "http://127.0.0.1:9" });
-    const p = await prepareAgent({ env, model, emit: (e) => events.push(e), emfSink: { write: () => true }, clients: { anthropic: quietModel(seen), dynamodb: client(dynamodb.url) } });
+    const p = await prepareAgent({ env, model, emit: (e) => events.push(e), emfSink: { write: () => true }, clients: { anthropic, dynamodb: client(dynamodb.url) } });
     assert.ok("agent" in p, JSON.stringify(events));
     return p.agent;
   };
@@ -95,6 +120,82 @@ describe("the example agent's service loop", () => {
     assert.equal(dynamodb.get(TICKETS.table, { ticket_id: "T-2003" })!.lease_owner, "task-alive");
     // The dead task's late renew finds the ticket gone.
     assert.deepEqual(await q({ action: "renew", worker: "task-dead", ticket_id: "T-2002" }), { action: "renew", ticket_id: "T-2002", held: false });
+  });
+
+  it("given more live leases than one page holds, when a worker takes, then it pages on to the held ticket whose lease ran out", async () => {
+    await fresh();
+    for (let i = 0; i < 23; i++) dynamodb.put(TICKETS.table, ticket(`T-61${String(i).padStart(2, "0")}`, { status: QUEUE.inProgress, lease_owner: "task-alive", lease_until: 2_000_000 }));
+    dynamodb.put(TICKETS.table, ticket("T-6199", { status: QUEUE.inProgress, lease_owner: "task-dead", lease_until: 1 }));
+    const q = queueTool(client(dynamodb.url), TICKETS.table, { leaseMs: 60_000, now: () => 1_000_000 });
+    assert.deepEqual(await q({ action: "take", worker: "task-new" }), { action: "take", ticket_id: "T-6199", contended: 0 });
+    const held = dynamodb.ops("Query").filter((c) => c.input.ExpressionAttributeValues[":s"].S === QUEUE.inProgress);
+    assert.deepEqual(held.map((c) => [c.input.Limit, c.input.ExclusiveStartKey === undefined]), [[10, true], [10, false], [10, false]]);
+  });
+
+  it("given a ticket whose write tool ran, when SIGTERM comes and the grace runs out, then it is marked failed (interrupted), never given back to be answered twice", async () => {
+    await fresh();
+    dynamodb.put(TICKETS.table, ticket("T-7001"));
+    const events: AgentEvent[] = [];
+    const cancelled: string[] = [];
+    // The model records a reply (a write tool: it ran), then its next call is in flight when the task is stopped.
+    const x = await agent([], events, scriptedModel([{ name: "record_reply", input: { ticket_id: "T-7001", body: "Recorded." } }, "hang"], cancelled));
+    const stop = new AbortController();
+    const summary = await runService(x, {
+      worker: "task-stopping",
+      leaseMs: 60_000,
+      stopGraceMs: 0,
+      idle: { initialMs: 1, factor: 1, maxMs: 1 },
+      emit: (e) => {
+        events.push(e);
+        // SIGTERM once the write has run (the service's own abort controller, as main.ts's handler does).
+        if (e.event === "queue" && e.state === "taken") setTimeout(function wait() {
+          if (dynamodb.get(TICKETS.table, { ticket_id: "T-7001" })!.reply === undefined) return void setTimeout(wait, 5);
+          stop.abort();
+        }, 5);
+      },
+      stop: stop.signal,
+    });
+    assert.deepEqual(summary.handled, [{ ticket: "T-7001", state: "failed" }]);
+    const item = dynamodb.get(TICKETS.table, { ticket_id: "T-7001" })!;
+    assert.deepEqual([item.status, item.outcome, item.lease_owner], [QUEUE.failed, "interrupted", undefined]);
+    assert.deepEqual(cancelled, ["model call"], "the model call in flight was cancelled");
+  });
+
+  it("given a ticket in hand whose lease another task took, when the lease is renewed, then the model calls are cancelled and the ticket is left to its holder", async () => {
+    await fresh();
+    dynamodb.put(TICKETS.table, ticket("T-8001"));
+    const events: AgentEvent[] = [];
+    const cancelled: string[] = [];
+    const x = await agent([], events, scriptedModel(["hang"], cancelled));
+    const stop = new AbortController();
+    const summary = await runService(x, {
+      worker: "task-paused",
+      leaseMs: 300,
+      stopGraceMs: 1_000,
+      idle: { initialMs: 1, factor: 1, maxMs: 1 },
+      maxTickets: 1,
+      emit: (e) => {
+        events.push(e);
+        // Another task takes the ticket (as if this one had been paused past its lease).
+        if (e.event === "queue" && e.state === "taken") dynamodb.put(TICKETS.table, ticket("T-8001", { status: QUEUE.inProgress, lease_owner: "task-other", lease_until: Date.now() + 60_000 }));
+      },
+      stop: stop.signal,
+    });
+    assert.deepEqual(summary.handled, [{ ticket: "T-8001", state: "lease-lost" }]);
+    assert.deepEqual(cancelled, ["model call"]);
+    const item = dynamodb.get(TICKETS.table, { ticket_id: "T-8001" })!;
+    assert.deepEqual([item.status, item.lease_owner, item.outcome], [QUEUE.inProgress, "task-other", undefined], "the new holder's ticket is untouched");
+  });
+
+  it("given a model that asks for the queue tool itself, when the ticket is handled, then the call is refused and the table is untouched", async () => {
+    await fresh();
+    dynamodb.put(TICKETS.table, ticket("T-9001", { status: QUEUE.inProgress, lease_owner: "task-a", lease_until: 2_000_000_000_000 }));
+    const events: AgentEvent[] = [];
+    const x = await agent([], events, scriptedModel([{ name: "ticket_queue", input: { action: "release", worker: "task-a", ticket_id: "T-9001" } }, "end"], []));
+    await x.handle("T-9001");
+    assert.deepEqual(events.filter((e) => e.event === "tool").map((e) => [e.event === "tool" && e.tool, e.event === "tool" && e.outcome]), [["ticket_queue", "undeclared-tool"]]);
+    assert.deepEqual(dynamodb.calls, [], "the model's call never reached DynamoDB");
+    assert.equal(dynamodb.get(TICKETS.table, { ticket_id: "T-9001" })!.lease_owner, "task-a");
   });
 
   it("given six open tickets, when two service loops run at once, then each ticket is handled once, through the guard, and marked", async () => {

@@ -75,6 +75,16 @@ export const DYNAMODB_CONDITIONAL_WRITE = {
   ] satisfies FactSource[],
 } as const;
 
+/** A Query of an index is granted on the index's own ARN (`table/<name>/index/<index>`), beside the table's. */
+export const DYNAMODB_INDEX_RESOURCE = {
+  source: {
+    url: "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-specific-table-indexes.html",
+    quote:
+      'The following policy grants permissions for data modification actions on a DynamoDB table called Books and all of that table\'s indexes. … "Resource": [ "arn:aws:dynamodb:us-west-2:123456789012:table/Books", "arn:aws:dynamodb:us-west-2:123456789012:table/Books/index/*" ]',
+    checked: FACTS_CHECKED,
+  } satisfies FactSource,
+} as const;
+
 /**
  * Why the queue's statements carry no `dynamodb:LeadingKeys` / `dynamodb:Attributes` condition:
  * the IAM dataset describes `dynamodb:LeadingKeys` as the *table's* partition key, so its meaning

@@ -29,8 +29,11 @@ export const QUEUE = {
   leaseUntil: "lease_until",
 } as const;
 
-/** How many candidates one look at the queue reads per status (a Query page). */
+/** How many items one Query page of the queue reads (DynamoDB counts `Limit` before the filter). */
 export const CANDIDATES_PER_LOOK = 10;
+
+/** The most pages one look reads for held tickets whose lease ran out (they are behind the live ones). */
+export const MAX_HELD_PAGES = 10;
 
 export type QueueAction = "take" | "renew" | "release" | "finish";
 
@@ -62,17 +65,29 @@ export function queueTool(client: Pick<DynamoDBClient, "send">, table: string, o
       throw e;
     }
   };
+  /**
+   * Candidates of one status: the open tickets (one page), or the held ones whose lease ran out
+   * (a filter on `lease_until`, which DynamoDB applies after `Limit`: so page on, up to
+   * {@link MAX_HELD_PAGES}, until one is found, past the live leases of the other tasks).
+   */
   const ids = async (status: string, filterExpired: boolean, at: number): Promise<string[]> => {
-    const out = await client.send(
-      new QueryCommand({
-        TableName: table,
-        IndexName: QUEUE.index,
-        KeyConditionExpression: "#s = :s",
-        ...(filterExpired ? { FilterExpression: "#u < :now", ExpressionAttributeNames: { "#s": QUEUE.status, "#u": QUEUE.leaseUntil }, ExpressionAttributeValues: { ":s": { S: status }, ":now": { N: String(at) } } } : { ExpressionAttributeNames: { "#s": QUEUE.status }, ExpressionAttributeValues: { ":s": { S: status } } }),
-        Limit: CANDIDATES_PER_LOOK,
-      }),
-    );
-    return (out.Items ?? []).map((i) => i[TICKET_TABLE.key]?.S).filter((id): id is string => typeof id === "string");
+    let start: Record<string, AttributeValue> | undefined;
+    for (let page = 0; page < (filterExpired ? MAX_HELD_PAGES : 1); page++) {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: QUEUE.index,
+          KeyConditionExpression: "#s = :s",
+          ...(filterExpired ? { FilterExpression: "#u < :now", ExpressionAttributeNames: { "#s": QUEUE.status, "#u": QUEUE.leaseUntil }, ExpressionAttributeValues: { ":s": { S: status }, ":now": { N: String(at) } } } : { ExpressionAttributeNames: { "#s": QUEUE.status }, ExpressionAttributeValues: { ":s": { S: status } } }),
+          Limit: CANDIDATES_PER_LOOK,
+          ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+        }),
+      );
+      const found = (out.Items ?? []).map((i) => i[TICKET_TABLE.key]?.S).filter((id): id is string => typeof id === "string");
+      if (found.length > 0 || out.LastEvaluatedKey === undefined) return found;
+      start = out.LastEvaluatedKey;
+    }
+    return [];
   };
 
   return async (args: Readonly<Record<string, unknown>>): Promise<QueueResult> => {
