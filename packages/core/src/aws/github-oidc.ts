@@ -48,12 +48,31 @@ export const GITHUB_OIDC_FACTS = {
       "The people or teams that may review jobs that reference the environment. You can list up to six users or teams as reviewers. The reviewers must have at least read access to the repository. Only one of the required reviewers needs to approve the job for it to proceed.",
     checked: FACTS_CHECKED,
   },
+  /** The GitHub App id of GitHub Actions, the `integration_id` a ruleset's required check takes. */
+  actionsAppId: {
+    url: "https://github.com/integrations/terraform-provider-github/pull/2474",
+    quote: "do you think it'd be worth adding the value for GitHub Actions directly into the docs? I think it's a global value of `15368` for everyone. gh api -H \"Accept: application/vnd.github+json\" -H \"X-GitHub-Api-Version: 2022-11-28\" /apps/github-actions",
+    checked: FACTS_CHECKED,
+    // A provider maintainer's comment, confirmed by the app's own API (`gh api /apps/github-actions`);
+    // no GitHub documentation page gives the number.
+    verified: false,
+  },
+  /** A workflow job reports a check named by its `name:`: the context a ruleset requires. */
+  jobNameIsCheck: {
+    url: "https://github.com/github/docs/issues/41757",
+    quote: "A workflow's job-level name key can be used to add a status check in a ruleset.",
+    checked: FACTS_CHECKED,
+    // A docs issue asking for this to be documented; not on a docs page yet.
+    verified: false,
+  },
 } as const satisfies Record<string, FactSource>;
 
 /** GitHub Actions' OIDC issuer host: the IAM provider's URL is `https://` + this, its condition keys `<host>:aud` and `<host>:sub`. */
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 /** The audience `aws-actions/configure-aws-credentials` requests, the IAM provider's one client id. */
 export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
+/** The GitHub App id of GitHub Actions: a required check with it counts only when a workflow run reports it. */
+export const GITHUB_ACTIONS_APP_ID = 15368;
 /** Users and teams together that an environment may require as reviewers. */
 export const GITHUB_MAX_ENVIRONMENT_REVIEWERS = 6;
 

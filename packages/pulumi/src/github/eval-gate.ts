@@ -19,18 +19,16 @@
 import * as aws from "@pulumi/aws";
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
-import { GITHUB_MAX_ENVIRONMENT_REVIEWERS, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, githubEnvironmentSubject, sha256 } from "@airlock/core";
+import { GITHUB_ACTIONS_APP_ID, GITHUB_MAX_ENVIRONMENT_REVIEWERS, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, githubEnvironmentSubject, sha256 } from "@airlock/core";
 import { COMPONENT_TOKENS, GITHUB_VARIABLES, MANAGED_BY, TAGS } from "@airlock/core/contracts";
 import { policyJson } from "../policy.ts";
 import { roleTag } from "../tags.ts";
 
 /** Pulumi type token of {@link EvalGate}. */
 export const EVAL_GATE_TOKEN = COMPONENT_TOKENS.evalGate;
-// The OIDC issuer, audience, subject and reviewer limit are facts with their sources in
+// The OIDC issuer, audience, subject, Actions' app id and reviewer limit are facts with their sources in
 // @airlock/core (core/src/aws/github-oidc.ts); re-exported here where they were first defined.
-export { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST };
-/** The GitHub App id of GitHub Actions: the eval check must come from a workflow run. */
-export const GITHUB_ACTIONS_APP_ID = 15368;
+export { GITHUB_ACTIONS_APP_ID, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST };
 
 /** Arguments of {@link EvalGate}. */
 export interface EvalGateArgs {
