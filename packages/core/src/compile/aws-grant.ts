@@ -5,7 +5,7 @@
  * caller's `ProblemList`, named by the grant's path.
  */
 import type { ProblemList } from "../errors.ts";
-import { actionFacts, actionTakesResource, actionsOfService, isReadLevel, serviceExists, suggestAction, type ActionFacts } from "../iam/dataset.ts";
+import { actionFacts, actionTakesResource, actionsOfService, isReadLevel, resourceTypesOf, serviceExists, suggestAction, type ActionFacts } from "../iam/dataset.ts";
 import { escalationRisk, isAdminRole, isOwnRole } from "../iam/escalation.ts";
 import type { AwsGrant, ToolSpec } from "../manifest/schema.ts";
 import { uniqSorted } from "./lists.ts";
@@ -27,7 +27,7 @@ export async function compileGrant(tool: ToolSpec, grant: AwsGrant, path: string
     return undefined;
   }
   let wildcard = false;
-  grant.resources.forEach((r, k) => {
+  for (const [k, r] of grant.resources.entries()) {
     // IAM matches `?` in a resource as any one character, as it matches `*` as any run.
     if (r.includes("*") || r.includes("?")) {
       wildcard = true;
@@ -40,10 +40,12 @@ export async function compileGrant(tool: ToolSpec, grant: AwsGrant, path: string
       }
     } else if (!/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$/.test(r)) {
       problems.add(`${path}.resources[${k}]`, `"${r}" is not a resource ARN; write it as arn:aws:<service>:<region>:<account>:<resource>`);
-    } else if (r.split(":")[2] !== grant.service) {
+    } else if (r.split(":")[2] !== grant.service && (await resourceTypesOf(grant.service, r)).length === 0) {
+      // A service may act on another's resources when the authorization reference lists that
+      // resource type for it: sts:AssumeRole takes `role` (arn:${Partition}:iam::${Account}:role/…).
       problems.add(`${path}.resources[${k}]`, `"${r}" belongs to service \`${r.split(":")[2]}\`, not \`${grant.service}\`; move it to a grant for that service`);
     }
-  });
+  }
 
   const facts: ActionFacts[] = [];
   if (grant.actions !== undefined) {

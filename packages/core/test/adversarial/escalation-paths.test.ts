@@ -19,15 +19,14 @@ function withGrant(grant: Record<string, unknown>, extra: Record<string, unknown
   return m;
 }
 
-/** sts:AssumeRole acts on IAM roles; compile takes an `iam` ARN in an `sts` grant only as a pattern (the service check passes wildcards), so the case names the report roles by one. */
-const ROLES = "arn:aws:iam::123456789012:role/report-reader-*";
-const WILDCARD = { allowWildcard: { reason: "the report roles, one per region, all named report-reader-<region>" } };
+/** sts:AssumeRole acts on IAM roles (the STS authorization reference lists the `role` resource type, an `iam` ARN), named exactly. */
+const ROLE = "arn:aws:iam::123456789012:role/report-reader";
 const INSTANCE = "arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0";
 const DOCUMENT = "arn:aws:ssm:us-east-1:123456789012:document/report-runner";
 const FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:report-renderer";
 
 const CASES: [string, Record<string, unknown>, string, Record<string, unknown>?][] = [
-  ["sts:AssumeRole", { service: "sts", actions: ["sts:AssumeRole"], resources: [ROLES] }, "AssumeRole (pathfinding.cloud sts-001)", WILDCARD],
+  ["sts:AssumeRole", { service: "sts", actions: ["sts:AssumeRole"], resources: [ROLE] }, "AssumeRole (pathfinding.cloud sts-001)"],
   ["ssm:SendCommand", { service: "ssm", actions: ["ssm:SendCommand"], resources: [DOCUMENT] }, "SendCommand (pathfinding.cloud ssm-002)"],
   [
     "lambda:UpdateFunctionConfiguration",
@@ -58,6 +57,20 @@ describe("escalation paths through other services' compute", () => {
       assert.deepEqual(model.permissions.find((p) => p.tool === "ops_tool")!.escalation, { actions: [action], reason });
     });
   }
+
+  it("given sts:AssumeRole on an exact IAM role ARN with a reason, when compiled, then the statement names that role alone", async () => {
+    const grant = { service: "sts", actions: ["sts:AssumeRole"], resources: [ROLE] };
+    const model = await compile(withGrant(grant, { allowPrivilegeEscalation: { reason: "reads reports as the report reader, nothing else" } }));
+    const statement = model.taskRoleStatements.find((s) => s.Action.includes("sts:AssumeRole"))!;
+    assert.deepEqual({ Action: statement.Action, Resource: statement.Resource }, { Action: ["sts:AssumeRole"], Resource: [ROLE] });
+  });
+
+  it("given an IAM role ARN in a dynamodb grant, when compiled, then it is still refused as another service's resource", async () => {
+    const grant = { service: "dynamodb", actions: ["dynamodb:GetItem"], resources: [ROLE] };
+    assert.deepEqual(await problemsOf(withGrant(grant)), [
+      { path: "tools[2].aws[0].resources[0]", message: `"${ROLE}" belongs to service \`iam\`, not \`dynamodb\`; move it to a grant for that service` },
+    ]);
+  });
 
   it("names only actions the IAM dataset knows, spelled as it spells them", async () => {
     for (const action of Object.keys(ESCALATION_ACTIONS)) assert.equal((await actionFacts(action))?.action, action, action);
