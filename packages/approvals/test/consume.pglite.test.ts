@@ -66,7 +66,11 @@ describe("consume: an approval executes once", () => {
     const first = await service.consume({ requestId: id, argumentsHash: hashOf(args) });
     // Then it is recorded as executed
     assert.equal(first.outcome, "executed");
-    assert.equal(first.outcome === "executed" && first.executedAt, clock.toISOString());
+    // Dated by the database (as the decision is), not by the service's clock.
+    const [stored] = (await db.query<{ executed_at: Date | string }>("SELECT executed_at FROM airlock.approval_requests WHERE id = $1", [id])).rows;
+    const executedAt = new Date(stored!.executed_at).toISOString();
+    assert.equal(first.outcome === "executed" && first.executedAt, executedAt);
+    assert.notEqual(executedAt, clock.toISOString());
     // And a second use, here or from another instance, is refused and records nothing
     const again = await service.consume({ requestId: id, argumentsHash: hashOf(args) });
     const elsewhere = await other.consume({ requestId: id, argumentsHash: hashOf(args) });
@@ -75,7 +79,7 @@ describe("consume: an approval executes once", () => {
         outcome: "refused",
         requestId: id,
         reason: "already-executed",
-        message: `request ${id} was executed at ${clock.toISOString()}; an approval runs once, ask again for a new call`,
+        message: `request ${id} was executed at ${executedAt}; an approval runs once, ask again for a new call`,
       });
     }
     const [row] = (await db.query<{ executed_at: Date | string; executed_hash: string }>("SELECT executed_at, executed_hash FROM airlock.approval_requests WHERE id = $1", [id])).rows;
@@ -136,20 +140,23 @@ describe("consume: an approval executes once", () => {
     assert.equal((await readAudit(db)).length, before);
   });
 
-  test("an approval older than the receipt's lifetime is expired", async () => {
+  test("an approval older than the receipt's lifetime (on the database's clock) is expired, whatever the service's clock says", async () => {
     const args = { ticket: "T-507", body: "Late." };
     const id = await decided(args, "approved");
-    const decidedAt = clock;
-    try {
-      clock = new Date(decidedAt.getTime() + APPROVAL_RECEIPT.ttlSeconds * 1000 + 1);
-      const r = await service.consume({ requestId: id, argumentsHash: hashOf(args) });
-      assert.deepEqual(r.outcome === "refused" && [r.reason, r.message], [
-        "expired",
-        `the approval of request ${id} expired at ${new Date(decidedAt.getTime() + APPROVAL_RECEIPT.ttlSeconds * 1000).toISOString()}; ask again`,
-      ]);
-    } finally {
-      clock = decidedAt;
-    }
+    // The decision is dated by the database: move it back past the window, as time would.
+    const back = `${APPROVAL_RECEIPT.ttlSeconds + 1} seconds`;
+    const decidedAt = await db.transaction(async (tx) => {
+      await tx.query("SET LOCAL session_replication_role = replica");
+      await tx.query(`UPDATE airlock.approval_decisions SET decided_at = decided_at - interval '${back}' WHERE request_id = $1`, [id]);
+      await tx.query(`UPDATE airlock.approval_requests SET decided_at = decided_at - interval '${back}' WHERE id = $1`, [id]);
+      const { rows } = await tx.query<{ decided_at: Date | string }>("SELECT decided_at FROM airlock.approval_decisions WHERE request_id = $1", [id]);
+      return new Date(rows[0]!.decided_at);
+    });
+    const r = await service.consume({ requestId: id, argumentsHash: hashOf(args) });
+    assert.deepEqual(r.outcome === "refused" && [r.reason, r.message], [
+      "expired",
+      `the approval of request ${id} expired at ${new Date(decidedAt.getTime() + APPROVAL_RECEIPT.ttlSeconds * 1000).toISOString()}; ask again`,
+    ]);
   });
 
   test("a malformed hash or id is the caller's error", async () => {

@@ -178,7 +178,9 @@ describe("approval gateway handler for several agents", () => {
 
     test("an agent reads its own decisions and null for another agent's", async () => {
       const own = (await h.handler({ op: "decision", requestId: billingId }, viaAlias("billing-agent"))) as DecisionRecord;
-      assert.deepEqual({ ...own, decidedAt: own.decidedAt.toISOString() }, { requestId: billingId, decision: "approved", decidedBy: APPROVER_2, via: "http", decidedAt: clock.toISOString() });
+      // Dated by the database's clock (migration 0004), not the gateway's.
+      const [row] = (await h.db.query<{ decided_at: Date | string }>("SELECT decided_at FROM airlock.approval_decisions WHERE request_id = $1", [billingId])).rows;
+      assert.deepEqual({ ...own, decidedAt: own.decidedAt.toISOString() }, { requestId: billingId, decision: "approved", decidedBy: APPROVER_2, via: "http", decidedAt: new Date(row!.decided_at).toISOString() });
       assert.equal(await h.handler({ op: "decision", requestId: billingId }, viaAlias("support-agent")), null);
       assert.equal(((await h.handler({ op: "decision", requestId: supportId }, viaAlias("support-agent"))) as DecisionRecord).decision, "rejected");
       assert.equal(await h.handler({ op: "decision", requestId: supportId }, viaAlias("billing-agent")), null);

@@ -87,12 +87,13 @@ describe("migrations on a real server", () => {
     const db = await openDatabase({ url: sdb.adminUrl });
     try {
       // Given a migrated database, when migrate runs again, then nothing is applied
-      assert.deepEqual(await migrate(db), { applied: [], version: 3 });
+      assert.deepEqual(await migrate(db), { applied: [], version: 4 });
       const rows = await sdb.admin<{ version: number; name: string }>("SELECT version, name FROM airlock.schema_migrations ORDER BY version");
       assert.deepEqual(rows, [
         { version: 1, name: "approvals_and_audit" },
         { version: 2, name: "request_execution" },
         { version: 3, name: "decision_path" },
+        { version: 4, name: "decision_server_clock" },
       ]);
       // When the applied file changed, then migrate names it
       const changed = loadMigrations().map((m) => ({ ...m, checksum: "f".repeat(64) }));

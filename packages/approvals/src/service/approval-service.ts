@@ -255,7 +255,8 @@ export class ApprovalService {
           },
         },
       );
-      return { mine: true, ...(after === undefined ? {} : { after }) };
+      // The stored decision, dated by the database (migration 0004), is what the caller gets.
+      return { mine: true, ...(after === undefined ? {} : { after }), ...(stored.existing === undefined ? {} : { existing: stored.existing }) };
     });
     if (!outcome.mine) {
       if (outcome.existing === undefined) throw new Error(`decision for request ${req.id} conflicted but cannot be read`);

@@ -8,7 +8,7 @@
  */
 import { APPROVAL_RECEIPT, type GatewayConsumeRefusal, type GatewayConsumeReply } from "@airlock/core/contracts";
 import { canonicalJson, sha256 } from "@airlock/core/hash";
-import { appendAudit } from "../audit/log.ts";
+import { appendAudit, serverTime } from "../audit/log.ts";
 import type { Database } from "../audit/db.ts";
 import { ApprovalError } from "../errors.ts";
 import { isRequestId, type ExecutionState, type RequestStore } from "./store.ts";
@@ -74,8 +74,11 @@ export async function consumeApproval(ctx: ExecutionContext, input: ConsumeInput
     throw new ApprovalError("`argumentsHash`: give sha256 of the canonical JSON of the arguments about to run (64 lowercase hex characters)");
   }
   const hash = input.argumentsHash;
-  const now = ctx.now();
+  // The database's clock, as the decision's own time is (migration 0004): the window is measured
+  // on one clock, which no writer chooses.
+  let now = ctx.now();
   const outcome = await ctx.db.transaction(async (tx): Promise<Verdict> => {
+    now = await serverTime(tx);
     const verdict = executionVerdict(await ctx.store.lockForExecution(tx, requestId), requestId, hash, now, ctx.windowMs);
     if (!verdict.ok) return verdict;
     // The row is locked; the UPDATE's own guard (executed_at IS NULL) holds even without the lock.

@@ -101,6 +101,10 @@ export interface NewDecision {
   readonly editedArguments: Record<string, unknown> | undefined;
   readonly via: DecisionVia;
   readonly attemptId: string;
+  /**
+   * The caller's clock, for the Slack lease only: the database dates the decision itself
+   * (`clock_timestamp()` inside `airlock.record_decision`, migration 0004).
+   */
   readonly decidedAt: Date;
 }
 
@@ -147,10 +151,11 @@ export class RequestStore {
       "SELECT airlock.record_decision($1, $2, $3, $4, $5, $6, $7, $8) AS inserted",
       [d.requestId, d.decision, d.decidedBy, d.editedArguments === undefined ? null : JSON.stringify(d.editedArguments), d.via, d.attemptId, d.decidedAt.toISOString(), new Date(d.decidedAt.getTime() + LEASE_MS).toISOString()],
     );
-    if (rows[0]?.inserted === true) return { mine: true, inserted: true };
-    // Someone else's decision, or ours from an attempt whose COMMIT reply was lost.
+    // Read back in every case: the row carries the database's time (ours when inserted), or
+    // someone else's decision, or ours from an attempt whose COMMIT reply was lost.
     const existing = await tx.query<DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM airlock.approval_decisions WHERE request_id = $1`, [d.requestId]);
     const row = existing.rows[0];
+    if (rows[0]?.inserted === true) return { mine: true, inserted: true, ...(row === undefined ? {} : { existing: toDecision(row) }) };
     return row === undefined ? { mine: false, inserted: false } : { mine: row.attempt_id === d.attemptId, inserted: false, existing: toDecision(row) };
   }
 
