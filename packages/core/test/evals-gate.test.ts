@@ -12,6 +12,7 @@ import {
   loadEvalReport,
   parseAirlockEvalReport,
   parsePromptfooReport,
+  type EvalGateResult,
   type EvalPolicy,
   type EvalReport,
   type ReleaseFingerprint,
@@ -38,17 +39,22 @@ function native(cases: Record<string, boolean[]>, release: ReleaseFingerprint = 
   });
 }
 
+/** The verdict part of a result (the table and figures are tested in evals-statistics.test.ts). */
+function verdict(r: EvalGateResult) {
+  return { ok: r.ok, passRate: r.passRate, reasons: r.reasons };
+}
+
 const TEN_PASSING = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`case-${String(i).padStart(2, "0")}`, [true]]));
 
 describe("eval gate: pass", () => {
   it("given promptfoo's passing results made for the release, when gated, then it passes with no reasons", () => {
     const result = checkEvalGate({ releaseId: "v2", fingerprint: FP, report: loadEvalReport(PASSING), policy: POLICY });
-    assert.deepEqual(result, { ok: true, passRate: 1, reasons: [] });
+    assert.deepEqual(verdict(result), { ok: true, passRate: 1, reasons: [] });
   });
 
   it("given a pass rate exactly at the minimum, when gated, then it passes", () => {
     const report = native({ ...TEN_PASSING, "case-09": [false] });
-    assert.deepEqual(checkEvalGate({ releaseId: "v2", fingerprint: FP, report, policy: POLICY }), { ok: true, passRate: 0.9, reasons: [] });
+    assert.deepEqual(verdict(checkEvalGate({ releaseId: "v2", fingerprint: FP, report, policy: POLICY })), { ok: true, passRate: 0.9, reasons: [] });
   });
 });
 
@@ -68,7 +74,7 @@ describe("eval gate: stale", () => {
   const cases: [keyof ReleaseFingerprint, string, string][] = [
     ["imageDigest", `sha256:${"b".repeat(64)}`, "the image changed"],
     ["promptHash", "c".repeat(64), "the system prompt changed"],
-    ["toolsHash", "d".repeat(64), "the tools or their permissions changed"],
+    ["toolsHash", "d".repeat(64), "the tools, their permissions or their argument policies changed"],
     ["model", "anthropic/claude-opus-4-1", "the model changed"],
   ];
   for (const [field, releaseValue, what] of cases) {
@@ -114,7 +120,7 @@ describe("eval gate: below threshold", () => {
   it("given 7 of 10 cases passing against a 90% minimum, when gated, then it fails naming the failing cases", () => {
     const report = native({ ...TEN_PASSING, "case-01": [false], "case-04": [false], "case-07": [false] });
     const result = checkEvalGate({ releaseId: "v2", fingerprint: FP, report, policy: POLICY });
-    assert.deepEqual(result, {
+    assert.deepEqual(verdict(result), {
       ok: false,
       passRate: 0.7,
       reasons: [
@@ -132,37 +138,22 @@ describe("eval gate: below threshold", () => {
   });
 });
 
-describe("eval gate: regression", () => {
+describe("eval gate: regression (judged by the paired sign test; more in evals-statistics.test.ts)", () => {
   const previous = native(TEN_PASSING);
 
-  it("given a 10-point drop from the last good release with 5 allowed, when gated, then it fails naming the newly failing case", () => {
+  it("given one of ten single-run cases flipping to fail, when gated, then it passes: p = 0.5 is noise at alpha 0.05 (the old 0-point margin failed it)", () => {
     const report = native({ ...TEN_PASSING, "case-03": [false] });
-    const result = checkEvalGate({ releaseId: "v2", fingerprint: FP, report, policy: { minPassRate: 0.8, maxRegression: 0.05 }, previous, previousReleaseId: "v1" });
-    assert.deepEqual(result.reasons, [
-      'release "v2": pass rate 90.0% regressed 10.0 points from 100.0% in release "v1"; at most 5.0 points are allowed (maxRegression 0.05); newly failing: "case-03"; fix them and re-run the evals',
-    ]);
+    const result = checkEvalGate({ releaseId: "v2", fingerprint: FP, report, policy: { minPassRate: 0.8 }, previous, previousReleaseId: "v1" });
+    assert.deepEqual(verdict(result), { ok: true, passRate: 0.9, reasons: [] });
+    assert.deepEqual(result.comparison, { paired: 10, worse: 1, better: 0, pValue: 0.5, alpha: 0.05, minPaired: 5, tooSmall: false, significant: false });
   });
 
-  it("given no maxRegression, when the pass rate drops at all, then it fails (no drop is allowed by default)", () => {
-    const report = native({ ...TEN_PASSING, "case-00": [false] });
-    const result = checkEvalGate({ releaseId: "v2", fingerprint: FP, report, policy: { minPassRate: 0.5 }, previous });
+  it("given both below threshold and five of ten cases worse, when gated, then both reasons are given (p = 1/32 ≤ 0.05)", () => {
+    const report = native({ ...TEN_PASSING, "case-00": [false], "case-01": [false], "case-02": [false], "case-03": [false], "case-04": [false] });
+    const result = checkEvalGate({ releaseId: "v2", fingerprint: FP, report, policy: { minPassRate: 0.9 }, previous, previousReleaseId: "v1" });
     assert.deepEqual(result.reasons, [
-      'release "v2": pass rate 90.0% regressed 10.0 points from 100.0% in the last good release; at most 0.0 points are allowed (maxRegression 0); newly failing: "case-00"; fix them and re-run the evals',
-    ]);
-  });
-
-  it("given a drop within maxRegression, when gated, then it passes", () => {
-    const report = native({ ...TEN_PASSING, "case-00": [false] });
-    const result = checkEvalGate({ releaseId: "v2", fingerprint: FP, report, policy: { minPassRate: 0.5, maxRegression: 0.1 }, previous });
-    assert.deepEqual(result, { ok: true, passRate: 0.9, reasons: [] });
-  });
-
-  it("given both below threshold and regressed, when gated, then both reasons are given", () => {
-    const report = native({ ...TEN_PASSING, "case-00": [false], "case-01": [false] });
-    const result = checkEvalGate({ releaseId: "v2", fingerprint: FP, report, policy: { minPassRate: 0.9, maxRegression: 0.05 }, previous, previousReleaseId: "v1" });
-    assert.deepEqual(result.reasons, [
-      'release "v2": pass rate 80.0% (8 of 10 runs) is below the minimum 90.0%; failing: "case-00", "case-01"; fix them and re-run the evals',
-      'release "v2": pass rate 80.0% regressed 20.0 points from 100.0% in release "v1"; at most 5.0 points are allowed (maxRegression 0.05); newly failing: "case-00", "case-01"; fix them and re-run the evals',
+      'release "v2": pass rate 50.0% (5 of 10 runs) is below the minimum 90.0%; failing: "case-00", "case-01", "case-02", "case-03", "case-04"; fix them and re-run the evals',
+      'release "v2": regressed from release "v1": 5 of 10 paired cases worse, 0 better; the one-sided exact sign test gives p = 0.03125, at most alpha 0.05; worse: "case-00" (1/1 → 0/1), "case-01" (1/1 → 0/1), "case-02" (1/1 → 0/1), "case-03" (1/1 → 0/1), "case-04" (1/1 → 0/1); fix them and re-run the evals',
     ]);
   });
 });
@@ -170,7 +161,7 @@ describe("eval gate: regression", () => {
 describe("eval gate: flaky cases must pass N of N", () => {
   it("given promptfoo's flaky results (2 of 3 for an injection case marked 3 of 3), when gated, then the case is named with its first failure", () => {
     const result = checkEvalGate({ releaseId: "v2", fingerprint: FP, report: loadEvalReport(FLAKY), policy: { minPassRate: 0.8 } });
-    assert.deepEqual(result, {
+    assert.deepEqual(verdict(result), {
       ok: false,
       passRate: 8 / 9,
       reasons: [
@@ -236,7 +227,7 @@ describe("assertEvalGate: what AgentDeployment calls before creating anything", 
   const dir = mkdtempSync(join(tmpdir(), "airlock-gate-"));
 
   it("given a passing report path, when asserted, then it returns the result", () => {
-    assert.deepEqual(assertEvalGate({ releaseId: "v2", fingerprint: FP, report: PASSING, policy: POLICY }), { ok: true, passRate: 1, reasons: [] });
+    assert.deepEqual(verdict(assertEvalGate({ releaseId: "v2", fingerprint: FP, report: PASSING, policy: POLICY })), { ok: true, passRate: 1, reasons: [] });
   });
 
   it("given no report, when asserted, then the error starts with the field path", () => {
@@ -284,8 +275,16 @@ describe("assertEvalGate: what AgentDeployment calls before creating anything", 
   });
 
   it("given an invalid policy, when asserted, then the error names the policy field", () => {
-    assert.throws(() => assertEvalGate({ releaseId: "v2", fingerprint: FP, report: PASSING, policy: { minPassRate: 0.9, maxRegression: -1 } }), {
-      message: "`releases.v2.evalPolicy.maxRegression`: must be a fraction from 0 to 1, not -1",
+    assert.throws(() => assertEvalGate({ releaseId: "v2", fingerprint: FP, report: PASSING, policy: { minPassRate: 0.9, alpha: 0 } }), {
+      message: "`releases.v2.evalPolicy.alpha`: must be a significance level above 0 and below 1 (e.g. 0.05), not 0",
+    });
+  });
+
+  it("given the removed maxRegression, when asserted, then the error names it and the field that replaced it", () => {
+    const policy = { minPassRate: 0.9, maxRegression: 0.05 } as unknown as EvalPolicy;
+    assert.throws(() => assertEvalGate({ releaseId: "v2", fingerprint: FP, report: PASSING, policy }), {
+      message:
+        "`releases.v2.evalPolicy.maxRegression`: was removed: a drop from the last good release is now a regression only when a one-sided exact sign test on the cases both ran finds it significant; remove it and set `releases.v2.evalPolicy.alpha` (the significance level, default 0.05) instead",
     });
   });
 });

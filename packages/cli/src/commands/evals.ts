@@ -1,11 +1,13 @@
 /**
- * `airlock evals check <report> --release <id>`: tells, offline, whether a release would pass its
- * eval gate and why. Exit 0 when it passes, 1 when it does not, 2 for bad input.
+ * `airlock evals check <report...> --release <id>`: tells, offline, whether a release would pass
+ * its eval gate and why, with the reviewer's table (case, baseline, candidate, verdict) as text,
+ * Markdown (`--format markdown`, the pull-request comment) or JSON. Several result files of one
+ * release merge into one report. Exit 0 when it passes, 1 when it does not, 2 for bad input.
  *
  * `airlock evals fingerprint`: prints the release fingerprint an eval report must record, as the
  * environment the example promptfoo config reads its tags from (`--format env`) or as JSON.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   DEFAULT_EVAL_POLICY,
@@ -15,6 +17,9 @@ import {
   fingerprintEnvLines,
   loadEvalReport,
   loadManifest,
+  mergeEvalReports,
+  renderEvalGateMarkdown,
+  renderEvalGateText,
   releaseFingerprint,
   validateEvalPolicy,
   type EvalPolicy,
@@ -52,8 +57,8 @@ async function fingerprintOf(io: Io, manifest: string | undefined, image: string
   }
 }
 
-function fraction(value: string | undefined, flag: string, fallback: number | undefined): number | undefined {
-  if (value === undefined) return fallback;
+function fraction(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) {
     const hint = Number.isFinite(n) && n > 1 && n <= 100 ? `; write ${n / 100} for ${n}%` : "";
@@ -62,45 +67,83 @@ function fraction(value: string | undefined, flag: string, fallback: number | un
   return n;
 }
 
-function readReport(path: string, flag: string): EvalReport {
+function wholeNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 1) throw new UsageError(`\`--${flag}\` must be a whole number of at least 1, not "${value}"`);
+  return n;
+}
+
+function readReports(paths: readonly string[], flag: string, cwd: string): EvalReport | { missing: string } {
+  const abs = paths.map((p) => resolve(cwd, p));
+  const missing = abs.find((p) => !evalReportExists(p));
+  if (missing !== undefined) return { missing };
   try {
-    return loadEvalReport(path);
+    return mergeEvalReports(abs.map((p) => loadEvalReport(p)));
   } catch (e) {
     if (e instanceof EvalReportError) throw new UsageError(`\`${flag}\`: ${e.message}`);
     throw e;
   }
 }
 
+/** A policy file: JSON of an EvalPolicy (validated, fields named under `flag`). */
+function readPolicy(path: string, flag: string, cwd: string): Partial<EvalPolicy> {
+  const file = resolve(cwd, path);
+  if (!existsSync(file)) throw new UsageError(`\`${flag}\`: ${file} does not exist; pass a JSON file of the eval policy, e.g. {"minPassRate": 0.9, "quarantine": [{"case": "…", "reason": "…"}]}`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UsageError(`\`${flag}\`: ${file} is not JSON (${(e as Error).message.split("\n")[0]}); write the policy as a JSON object`);
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new UsageError(`\`${flag}\`: ${file} must hold a JSON object of the eval policy`);
+  const problems = validateEvalPolicy({ minPassRate: DEFAULT_EVAL_POLICY.minPassRate, ...(doc as object) } as EvalPolicy, flag);
+  if (problems.length > 0) throw new UsageError(problems.join("; "));
+  return doc as Partial<EvalPolicy>;
+}
+
 async function check(argv: string[], io: Io): Promise<number> {
+  if (argv.some((a) => a === "--max-regression" || a.startsWith("--max-regression="))) {
+    throw new UsageError("`--max-regression` was removed: a drop from --previous is a regression only when the one-sided exact sign test on the cases both ran is significant; pass `--alpha <level>` (default 0.05) instead");
+  }
   const { values, positionals } = parseCommand(EVALS_CHECK, argv);
   const release = values.release;
   if (release.trim() === "") throw new UsageError("`--release` is required: the id of the release the report is for (e.g. v2 or the commit)");
+  if (values.json && values.format !== "text" && values.format !== "json") throw new UsageError(`\`--json\` and \`--format ${values.format}\` disagree; give one of them`);
+  const format = values.json ? "json" : values.format;
 
   const strictCases = values["require-all-repeats"];
-  const repeatsText = values.repeats;
-  let repeats = 3;
-  if (repeatsText !== undefined) {
-    repeats = Number(repeatsText);
-    if (!Number.isInteger(repeats) || repeats < 1) throw new UsageError(`\`--repeats\` must be a whole number of at least 1, not "${repeatsText}"`);
-    if (strictCases.length === 0) throw new UsageError("`--repeats` applies to the cases named by --require-all-repeats; name at least one");
+  const repeats = wholeNumber(values.repeats, "repeats");
+  if (repeats !== undefined && strictCases.length === 0) throw new UsageError("`--repeats` applies to the cases named by --require-all-repeats; name at least one");
+  const fromFile = values.policy !== undefined ? readPolicy(values.policy, "--policy", io.cwd) : {};
+  const minPassRate = fraction(values["min-pass-rate"], "min-pass-rate");
+  const alphaText = values.alpha;
+  let alpha: number | undefined;
+  if (alphaText !== undefined) {
+    alpha = Number(alphaText);
+    if (alphaText.trim() === "" || !(alpha > 0 && alpha < 1)) throw new UsageError(`\`--alpha\` must be a significance level above 0 and below 1 (e.g. 0.05), not "${alphaText}"`);
   }
+  const k = wholeNumber(values.k, "k");
   const policy: EvalPolicy = {
-    minPassRate: fraction(values["min-pass-rate"], "min-pass-rate", DEFAULT_EVAL_POLICY.minPassRate)!,
-    maxRegression: fraction(values["max-regression"], "max-regression", DEFAULT_EVAL_POLICY.maxRegression)!,
-    ...(strictCases.length > 0 ? { requireAllRepeats: { cases: strictCases, repeats } } : {}),
+    ...DEFAULT_EVAL_POLICY,
+    ...fromFile,
+    ...(minPassRate !== undefined ? { minPassRate } : {}),
+    ...(alpha !== undefined ? { alpha } : {}),
+    ...(k !== undefined ? { k } : {}),
+    ...(strictCases.length > 0 ? { requireAllRepeats: { cases: strictCases, repeats: repeats ?? 3 } } : {}),
   };
   const problems = validateEvalPolicy(policy);
   if (problems.length > 0) throw new UsageError(problems.join("; "));
+  const previousPolicy = values["previous-policy"] !== undefined ? readPolicy(values["previous-policy"], "--previous-policy", io.cwd) : undefined;
 
   const fp = await fingerprintOf(io, values.manifest, values.image);
-  const reportPath = resolve(io.cwd, positionals[0]!);
-  const report = evalReportExists(reportPath) ? readReport(reportPath, "<report>") : undefined;
-  const previousPath = values.previous;
+  const loaded = readReports(positionals, "<report>", io.cwd);
+  const report = "missing" in loaded ? undefined : loaded;
   let previous: EvalReport | undefined;
-  if (previousPath !== undefined) {
-    const p = resolve(io.cwd, previousPath);
-    if (!evalReportExists(p)) throw new UsageError(`\`--previous\`: ${p} does not exist; pass the eval report of the last release that deployed, or leave it out`);
-    previous = readReport(p, "--previous");
+  if (values.previous.length > 0) {
+    const p = readReports(values.previous, "--previous", io.cwd);
+    if ("missing" in p) throw new UsageError(`\`--previous\`: ${p.missing} does not exist; pass the eval report of the last release that deployed, or leave it out`);
+    previous = p;
   }
   const previousRelease = values["previous-release"];
   const result = checkEvalGate({
@@ -110,47 +153,49 @@ async function check(argv: string[], io: Io): Promise<number> {
     policy,
     ...(previous !== undefined ? { previous } : {}),
     ...(previousRelease !== undefined ? { previousReleaseId: previousRelease } : {}),
+    ...(previousPolicy !== undefined ? { previousQuarantine: previousPolicy.quarantine ?? [] } : {}),
   });
   const reasons =
-    report === undefined
-      ? [`release "${release}" has no eval report: ${reportPath} does not exist; run the evals against this release and write the report there, or fix the path`]
+    "missing" in loaded
+      ? [`release "${release}" has no eval report: ${loaded.missing} does not exist; run the evals against this release and write the report there, or fix the path`]
       : result.reasons;
 
-  if (values.json) {
+  if (format === "json") {
     io.out(
       `${JSON.stringify(
         {
           ok: result.ok,
           release,
+          ...(previousRelease !== undefined ? { previousRelease } : {}),
           passRate: result.passRate ?? null,
           reasons,
+          findings: result.findings ?? [],
+          cases: result.cases ?? [],
+          suite: result.suite ?? null,
+          comparison: result.comparison ?? null,
           policy,
           fingerprint: fp,
-          report: report === undefined ? null : { source: report.source, format: report.format, fingerprint: report.fingerprint, runs: report.runs, passes: report.passes, cases: report.cases },
+          report:
+            report === undefined
+              ? null
+              : { source: report.source, sources: report.sources ?? (report.source !== undefined ? [report.source] : []), format: report.format, fingerprint: report.fingerprint, runs: report.runs, passes: report.passes, cases: report.cases },
         },
         null,
         2,
       )}\n`,
     );
-  } else if (result.ok) {
-    const strict = report!.cases.filter((c) => c.requiredRepeats !== undefined || strictCases.includes(c.id));
-    io.out(
-      [
-        `release "${release}" passes its eval gate`,
-        `  pass rate ${pct(report!.passRate)} (${report!.passes} of ${report!.runs} runs, ${report!.cases.length} cases), minimum ${pct(policy.minPassRate)}`,
-        ...(previous !== undefined ? [`  last good release ${pct(previous.passRate)}, allowed drop ${((policy.maxRegression ?? 0) * 100).toFixed(1)} points`] : []),
-        ...(strict.length > 0 ? [`  every run passed for ${strict.map((c) => `"${c.id}" (${c.passes} of ${c.runs})`).join(", ")}`] : []),
-        `  report ${report!.source} (${report!.format}${report!.toolVersion ? ` ${report!.toolVersion}` : ""}) made for this release`,
-      ].join("\n"),
-    );
   } else {
-    io.out([`release "${release}" does not pass its eval gate:`, ...reasons.map((r) => `  - ${r}`)].join("\n"));
+    const view = {
+      releaseId: release,
+      ...(previousRelease !== undefined ? { previousReleaseId: previousRelease } : {}),
+      result,
+      policy,
+      reasons,
+      ...(report?.source !== undefined ? { source: `${report.source} (${report.format}${report.toolVersion ? ` ${report.toolVersion}` : ""})` } : {}),
+    };
+    io.out(format === "markdown" ? renderEvalGateMarkdown(view) : renderEvalGateText(view));
   }
   return result.ok ? 0 : 1;
-}
-
-function pct(rate: number): string {
-  return `${(rate * 100).toFixed(1)}%`;
 }
 
 async function fingerprint(argv: string[], io: Io): Promise<number> {

@@ -2,7 +2,7 @@
  * Every command's arguments and options: the one table each command parses with and `--help`
  * prints. Kept apart from the commands so that help loads nothing heavy (no Pulumi, no Postgres).
  */
-import { DEFAULT_EVAL_POLICY } from "@airlock/core";
+import { DEFAULT_ALPHA, DEFAULT_EVAL_POLICY } from "@airlock/core";
 import { APPROVALS_ENV, AUDIT_ANCHOR, AUDIT_ANCHOR_ENV } from "@airlock/core/contracts";
 import { defineCommand } from "../options.ts";
 
@@ -182,21 +182,46 @@ export const RUNBOOK = defineCommand({
 
 export const EVALS_CHECK = defineCommand({
   path: "evals check",
-  summary: "whether a release passes its eval gate (exit 0 pass, 1 fail, 2 bad input)",
-  arguments: [{ name: "report.json", required: true, description: "the release's eval report (promptfoo `-o results.json` or Airlock's native format)" }],
+  summary: "whether a release passes its eval gate, and the reviewer's table of cases (exit 0 pass, 1 fail, 2 bad input)",
+  arguments: [
+    {
+      name: "report.json",
+      required: true,
+      variadic: true,
+      description: "the release's eval report (promptfoo `-o results.json` or Airlock's native format); several files of one release are merged (same fingerprint)",
+    },
+  ],
   options: {
     release: { type: "string", short: "r", arg: "<id>", required: true, description: "the id of the release the report is for (e.g. v2 or the commit)" },
     manifest: MANIFEST,
     image: IMAGE,
-    previous: { type: "string", arg: "<report.json>", defaultText: "no regression check", description: "the eval report of the last release that deployed" },
+    previous: { type: "string", arg: "<report.json>", multiple: true, defaultText: "no regression check", description: "the eval report of the last release that deployed (repeat for several files)" },
     "previous-release": { type: "string", arg: "<id>", defaultText: "not named", description: "that release's id, named in the reasons" },
-    "min-pass-rate": { type: "string", arg: "<fraction>", default: String(DEFAULT_EVAL_POLICY.minPassRate), description: "the lowest pass rate that passes, from 0 to 1" },
-    "max-regression": { type: "string", arg: "<fraction>", default: String(DEFAULT_EVAL_POLICY.maxRegression ?? 0), description: "how far below the previous report's pass rate the release may fall, from 0 to 1" },
-    "require-all-repeats": { type: "string", arg: "<case id>", multiple: true, defaultText: "none", description: "a case that must pass on every repeat" },
+    policy: {
+      type: "string",
+      arg: "<policy.json>",
+      defaultText: "the options below",
+      description: "the eval policy as JSON: minPassRate, alpha, k, requireAllRepeats, quarantine ([{ case, reason }]); the options below override its fields",
+    },
+    "previous-policy": {
+      type: "string",
+      arg: "<policy.json>",
+      defaultText: "not judged",
+      description: "the policy the last good release passed with (e.g. from the base branch): a case quarantined now and not then is a finding",
+    },
+    "min-pass-rate": { type: "string", arg: "<fraction>", defaultText: String(DEFAULT_EVAL_POLICY.minPassRate), description: "the lowest pass rate of the counted cases that passes, from 0 to 1" },
+    alpha: { type: "string", arg: "<level>", defaultText: String(DEFAULT_ALPHA), description: "significance level of the one-sided exact sign test against --previous: a drop is a regression when p ≤ alpha" },
+    k: { type: "string", arg: "<n>", defaultText: "the fewest runs of any counted case", description: "the k of the pass@k and pass^k figures" },
+    "require-all-repeats": { type: "string", arg: "<case id>", multiple: true, defaultText: "none", description: "a case that must pass on every repeat (never quarantined)" },
     repeats: { type: "string", arg: "<n>", defaultText: "3", description: "repeats each --require-all-repeats case must have run" },
-    json: JSON_OUT,
+    format: { type: "string", short: "f", arg: "<format>", choices: ["text", "markdown", "json"], default: "text", description: "how the verdict and table are printed (markdown for a pull-request comment)" },
+    json: { type: "boolean", description: "the same as --format json" },
   },
-  examples: [["airlock evals check evals/v2.json --release v2 --previous evals/v1.json", "v2's gate, against v1's pass rate"]],
+  examples: [
+    ["airlock evals check evals/v2.json --release v2 --previous evals/v1.json", "v2's gate, paired against v1's cases"],
+    ["airlock evals check results-*.json --release v3 --previous v2.json --policy evals/policy.json --format markdown", "several result files of v3, as the pull-request comment"],
+  ],
+  notes: ["`--max-regression` was removed: a drop is judged by the paired sign test at `--alpha`"],
 });
 
 export const EVALS_FINGERPRINT = defineCommand({
@@ -209,26 +234,4 @@ export const EVALS_FINGERPRINT = defineCommand({
     format: { type: "string", arg: "<format>", choices: ["env", "json"], default: "env", description: "env: lines the example promptfoo config reads its tags from; json: the fingerprint" },
   },
   examples: [["eval \"$(airlock evals fingerprint --image 1234.dkr.ecr.eu-west-1.amazonaws.com/agent@sha256:…)\"", "export the fingerprint for a promptfoo run"]],
-});
-
-export const DEPLOY_VERIFY = defineCommand({
-  path: "deploy verify",
-  summary: "after a deploy or rollback, check that the ECS service runs the intended revision and its deployment completed (exit 0 ok, 1 not, 2 bad input)",
-  arguments: [],
-  options: {
-    cluster: { type: "string", arg: "<name|arn>", required: true, description: "the ECS cluster the agent's service runs on" },
-    service: { type: "string", arg: "<name|arn>", required: true, description: "the agent's ECS service (the plan's, e.g. support-agent-prod)" },
-    release: { type: "string", arg: "<id>", defaultText: "give this or --task-definition", description: "the release the stack deployed: the running revision's `airlock:release` tag must name it" },
-    "task-definition": { type: "string", arg: "<arn|family:revision>", defaultText: "give this or --release", description: "the task definition revision the stack deployed" },
-    region: { type: "string", arg: "<region>", defaultText: "$AWS_REGION", description: "the service's AWS region" },
-    json: JSON_OUT,
-  },
-  examples: [
-    ["airlock deploy verify --cluster agents --service support-agent-prod --release v3", "did v3 deploy, or did ECS roll it back?"],
-    ["airlock deploy verify --cluster agents --service support-agent-prod --task-definition support-agent-prod:7 --json", "the same against a revision, as JSON"],
-  ],
-  notes: [
-    "exit codes: 0 the service runs the intended revision and its deployment completed; 1 it does not (rolled back by the circuit breaker or an alarm, failed, still in progress, or another revision); 2 bad input (a missing flag, a service or cluster ECS does not know, AWS refusing the call)",
-    "permissions: ecs:DescribeServices on the service, and ecs:DescribeTaskDefinition with --release. Pulumi reports a service ECS rolled back as \"updated\", so run this after every `pulumi up`.",
-  ],
 });

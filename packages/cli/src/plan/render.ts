@@ -1,6 +1,24 @@
 /** Text rendering of a plan: the resource tree, the permission map and alarms of each agent, the findings. */
-import { plannedAlarms, renderPermissionMap, renderPlannedAlarms, type PlanDocument, type PlannedResource } from "@airlock/core";
+import { EVAL_PLAN_RULES, plannedAlarms, renderPermissionMap, renderPlannedAlarms, type PlanDocument, type PlannedResource } from "@airlock/core";
+import { TAGS } from "@airlock/core/contracts";
 import { SECRET_READER_TOOL } from "./plan.ts";
+
+const EVAL_GATE_RULES = new Set<string>(Object.values(EVAL_PLAN_RULES));
+
+/**
+ * The agent's eval gate under its permission map: the service's `airlock:eval-gate` tag and the
+ * gate's findings (each quarantined case with its reason, a grown quarantine, an underpowered test).
+ */
+function evalGateLines(plan: PlanDocument, agent: string): string[] {
+  const service = plan.resources.find((r) => r.type === "aws:ecs/service:Service" && ((r.inputs.tags ?? {}) as Record<string, string>)[TAGS.agent] === agent);
+  const gate = ((service?.inputs.tags ?? {}) as Record<string, string>)[TAGS.evalGate];
+  const prefix = `${agent}: `;
+  const findings = plan.findings.filter((f) => EVAL_GATE_RULES.has(f.rule) && f.subject.startsWith(prefix));
+  if (gate === undefined && findings.length === 0) return [];
+  const out = [`  eval gate: ${gate ?? "(no service in the plan)"}`];
+  for (const f of findings) out.push(`    ${f.severity === "warning" ? "WARNING " : ""}${f.message}`);
+  return out;
+}
 
 /**
  * Text rendering of a plan: the resource tree, the permission map, the findings.
@@ -33,6 +51,7 @@ export function renderPlan(plan: PlanDocument): string {
   for (const agent of plan.agents) {
     lines.push("");
     lines.push(renderPermissionMap(agent));
+    lines.push(...evalGateLines(plan, agent.name));
     const own = renderPlannedAlarms(agent.name, alarms);
     if (own.length > 0) lines.push("", ...own);
   }

@@ -3,41 +3,29 @@
  * reasons are exact, name the release and say what to do.
  *
  * Checks, in order: the report exists; it was made for this release (every fingerprint field
- * matches, else it is stale and nothing else is judged); it has cases; its pass rate reaches
- * `minPassRate`; it did not drop more than `maxRegression` below the last good release's report;
- * every case that must pass N runs of N did.
+ * matches, else it is stale and nothing else is judged); it has cases; the counted cases (all but
+ * the quarantined ones) reach `minPassRate`; against the last good release's report, on the cases
+ * both ran, no case went from always-pass to always-fail and the one-sided exact sign test finds
+ * no significant drop at `alpha` (a suite too small for the test to reach `alpha` fails on any
+ * drop, and says so); every required case passed N runs of N (never quarantined). Quarantined
+ * cases, flaky cases, a quarantine larger than the last good release's and cases the release no
+ * longer runs are findings beside the verdict.
  */
 import { resolve } from "node:path";
 import type { ReleaseFingerprint } from "../compile/release.ts";
 import { EvalReportError, percent, type EvalCase, type EvalReport } from "./report.ts";
 import { FINGERPRINT_ENV, PROMPTFOO_FINGERPRINT_TAGS, PROMPTFOO_REDACTED } from "./promptfoo.ts";
 import { evalReportExists, loadEvalReport } from "./load.ts";
-
-export interface EvalPolicy {
-  /** Lowest pass rate (passed runs over all runs, 0..1) a release may have. */
-  readonly minPassRate: number;
-  /**
-   * Largest drop in pass rate from the last good release's report, as a fraction (0.05 = 5 points).
-   * @default 0 - any drop fails the gate
-   */
-  readonly maxRegression?: number;
-  /**
-   * Cases that must pass every run, and how many runs they need (N of N), on top of the cases the
-   * report itself marks (promptfoo test `metadata.airlockRequiredRepeats`, native `requiredRepeats`).
-   * @default - only the cases the report marks
-   */
-  readonly requireAllRepeats?: { readonly cases: readonly string[]; readonly repeats: number };
-}
-
-/** The policy `airlock evals check` applies when given no options. */
-export const DEFAULT_EVAL_POLICY: EvalPolicy = { minPassRate: 0.9, maxRegression: 0 };
+import { mergeEvalReports } from "./merge.ts";
+import { DEFAULT_ALPHA, validateEvalPolicy, type EvalPolicy, type EvalQuarantine } from "./policy.ts";
+import { caseRows, compareReports, suiteStats, type EvalCaseRow, type EvalComparison, type EvalSuiteStats } from "./compare.ts";
 
 export interface EvalGateInput {
   /** The release's id as the deployment names it (`v2`). */
   readonly releaseId: string;
   /** What the release is: the report must have been made for exactly this. */
   readonly fingerprint: ReleaseFingerprint;
-  /** The release's report; undefined when there is none. */
+  /** The release's report (several files: `mergeEvalReports` first); undefined when there is none. */
   readonly report: EvalReport | undefined;
   readonly policy: EvalPolicy;
   /** The last good release's report, for the regression check. @default - no regression check */
@@ -45,54 +33,52 @@ export interface EvalGateInput {
   /** The last good release's id, named in the regression message. @default - "the last good release" */
   readonly previousReleaseId?: string;
   /**
-   * The fingerprint fields the report must match. A release whose image ships another model than
-   * the one compiled now (`releases.<id>.modelHash`) is judged by its image digest alone: the
-   * prompt, tools and model it runs are in that image, not in the current compile.
-   * @default - all four (imageDigest, promptHash, toolsHash, model)
+   * The quarantine the last good release was judged with: a case quarantined now and not then is
+   * a finding (the quarantine grew).
+   * @default - not known: growth is not judged, and the result says so when anything is quarantined
+   */
+  readonly previousQuarantine?: readonly EvalQuarantine[];
+  /**
+   * The fingerprint fields the report must match.
+   * @default - every field (image digest, prompt, tools, model)
    */
   readonly compared?: readonly (keyof ReleaseFingerprint)[];
 }
 
+/** Something the gate reports without failing on it (a quarantined case, an underpowered test). */
+export interface EvalGateFinding {
+  readonly kind: "quarantined" | "quarantine-grew" | "quarantine-unknown-case" | "quarantine-growth-unknown" | "too-small" | "removed-cases" | "flaky";
+  readonly severity: "info" | "warning";
+  /** The case it is about, when it is about one. */
+  readonly case?: string;
+  readonly message: string;
+}
+
 export interface EvalGateResult {
   readonly ok: boolean;
-  /** The report's pass rate (0..1), undefined when there is no report. */
+  /** The counted cases' pass rate (0..1), undefined when there is no current report. */
   readonly passRate: number | undefined;
   /** Why the release does not pass; empty when `ok`. */
   readonly reasons: readonly string[];
+  /** What reviewers should know besides the verdict; present when the report was judged. */
+  readonly findings?: readonly EvalGateFinding[];
+  /** One row per case (this release's, the last good release's and the required ones), sorted by id. */
+  readonly cases?: readonly EvalCaseRow[];
+  /** The counted cases' figures. */
+  readonly suite?: EvalSuiteStats;
+  /** The sign test against the last good release, when one was given. */
+  readonly comparison?: EvalComparison;
 }
 
 const FIELD_ORDER = ["imageDigest", "promptHash", "toolsHash", "model"] as const;
 const WHAT_CHANGED: Readonly<Record<keyof ReleaseFingerprint, string>> = {
   imageDigest: "the image changed",
   promptHash: "the system prompt changed",
-  toolsHash: "the tools or their permissions changed",
+  toolsHash: "the tools, their permissions or their argument policies changed",
   model: "the model changed",
 };
 const EPSILON = 1e-9;
 const MAX_LISTED = 5;
-
-/** Problems with a policy, each `` `<path>.<field>`: <what to do> ``; empty when it is valid. */
-export function validateEvalPolicy(policy: EvalPolicy, path = "policy"): string[] {
-  const problems: string[] = [];
-  const fraction = (v: unknown, field: string) => {
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > 1) {
-      const hint = typeof v === "number" && v > 1 && v <= 100 ? `; write ${v / 100} for ${v}%` : "";
-      problems.push(`\`${path}.${field}\`: must be a fraction from 0 to 1, not ${JSON.stringify(v)}${hint}`);
-    }
-  };
-  fraction(policy.minPassRate, "minPassRate");
-  if (policy.maxRegression !== undefined) fraction(policy.maxRegression, "maxRegression");
-  const strict = policy.requireAllRepeats;
-  if (strict !== undefined) {
-    if (!Number.isInteger(strict.repeats) || strict.repeats < 1) {
-      problems.push(`\`${path}.requireAllRepeats.repeats\`: must be a whole number of at least 1, not ${JSON.stringify(strict.repeats)}`);
-    }
-    strict.cases.forEach((c, i) => {
-      if (typeof c !== "string" || c.trim() === "") problems.push(`\`${path}.requireAllRepeats.cases[${i}]\`: must be a case id, not ${JSON.stringify(c)}`);
-    });
-  }
-  return problems;
-}
 
 /** Judges a release's eval report. Throws only for an invalid policy (a programming error). */
 export function checkEvalGate(input: EvalGateInput): EvalGateResult {
@@ -138,33 +124,92 @@ export function checkEvalGate(input: EvalGateInput): EvalGateResult {
     return { ok: false, passRate: report.passRate, reasons: [`${R}: the eval report has no cases; add eval cases for the agent's behaviour and re-run the evals`] };
   }
 
-  if (report.passRate + EPSILON < policy.minPassRate) {
-    const failing = report.cases.filter((c) => !c.pass);
+  // Required cases: the report's marks and the policy's, each the larger N.
+  const required = new Map<string, number>();
+  for (const c of report.cases) if (c.requiredRepeats !== undefined) required.set(c.id, c.requiredRepeats);
+  for (const id of policy.requireAllRepeats?.cases ?? []) required.set(id, Math.max(required.get(id) ?? 0, policy.requireAllRepeats!.repeats));
+
+  // Quarantine: never a required case; a case the report lacks is a finding.
+  const findings: EvalGateFinding[] = [];
+  const quarantine = new Map<string, string>();
+  const byId = new Map(report.cases.map((c) => [c.id, c]));
+  for (const q of policy.quarantine ?? []) {
+    const n = required.get(q.case);
+    if (n !== undefined) {
+      reasons.push(`${R}: case "${q.case}" is quarantined but must pass ${n} of ${n} runs (a required case never passes by quarantine); remove it from \`quarantine\` and make it pass every run`);
+      continue;
+    }
+    quarantine.set(q.case, q.reason);
+    const c = byId.get(q.case);
+    if (c === undefined) {
+      findings.push({ kind: "quarantine-unknown-case", severity: "warning", case: q.case, message: `quarantine names case "${q.case}", which the eval report does not have; remove the entry or fix the id` });
+    } else {
+      findings.push({ kind: "quarantined", severity: "info", case: q.case, message: `case "${q.case}" is quarantined (${q.reason}): passed ${c.passes} of ${c.runs} runs in ${R}, not counted` });
+    }
+  }
+  const counted = report.cases.filter((c) => !quarantine.has(c.id));
+  if (counted.length === 0) {
+    return { ok: false, passRate: 0, reasons: [...reasons, `${R}: every case in the eval report is quarantined, so nothing is judged; fix the quarantined cases or add cases the gate counts`], findings };
+  }
+
+  const suite = suiteStats(report, counted, new Set(quarantine.keys()), policy.k);
+  for (const id of suite.flaky) {
+    if (quarantine.has(id)) continue;
+    const c = byId.get(id)!;
+    findings.push({ kind: "flaky", severity: "info", case: id, message: `case "${id}" is flaky: passed ${c.passes} of ${c.runs} runs` });
+  }
+  if (suite.passRate + EPSILON < policy.minPassRate) {
+    const failing = counted.filter((c) => !c.pass);
     reasons.push(
-      `${R}: pass rate ${percent(report.passRate)} (${report.passes} of ${report.runs} runs) is below the minimum ${percent(policy.minPassRate)}; failing: ${listCases(failing, true)}; fix them and re-run the evals`,
+      `${R}: pass rate ${percent(suite.passRate)} (${suite.passes} of ${suite.runs} runs${quarantine.size > 0 ? `, ${quarantine.size} quarantined case${quarantine.size === 1 ? "" : "s"} not counted` : ""}) is below the minimum ${percent(policy.minPassRate)}; failing: ${listCases(failing, true)}; fix them and re-run the evals`,
     );
   }
 
+  const rows = caseRows(report, input.previous, quarantine, required);
+  const prev = input.previousReleaseId !== undefined ? `release "${input.previousReleaseId}"` : "the last good release";
+  let comparison: EvalComparison | undefined;
   if (input.previous !== undefined) {
-    const allowed = policy.maxRegression ?? 0;
-    const drop = input.previous.passRate - report.passRate;
-    if (drop > allowed + EPSILON) {
-      const before = new Map(input.previous.cases.map((c) => [c.id, c]));
-      const newlyFailing = report.cases.filter((c) => !c.pass && before.get(c.id)?.pass === true);
-      const prev = input.previousReleaseId !== undefined ? `release "${input.previousReleaseId}"` : "the last good release";
-      const fix = newlyFailing.length > 0 ? `newly failing: ${listCases(newlyFailing, false)}; fix them` : "fix the failing cases";
+    comparison = compareReports(counted, input.previous, policy.alpha ?? DEFAULT_ALPHA);
+    const worse = rows.filter((r) => r.verdict === "worse" || (r.verdict === "blocks" && r.requiredRepeats === undefined));
+    const flipped = rows.filter((r) => r.verdict === "blocks" && r.requiredRepeats === undefined);
+    for (const r of flipped) {
       reasons.push(
-        `${R}: pass rate ${percent(report.passRate)} regressed ${points(drop)} points from ${percent(input.previous.passRate)} in ${prev}; at most ${points(allowed)} points are allowed (maxRegression ${allowed}); ${fix} and re-run the evals`,
+        `${R}: case "${r.id}" passed every run in ${prev} (${r.baseline!.passes} of ${r.baseline!.runs}) and fails every run now (0 of ${r.candidate!.runs}); a case that stops passing altogether blocks the release whatever the statistics; fix it and re-run the evals`,
       );
+    }
+    const test = `${comparison.worse} of ${comparison.paired} paired cases worse, ${comparison.better} better`;
+    if (comparison.tooSmall) {
+      findings.push({
+        kind: "too-small",
+        severity: "warning",
+        message: `the paired test cannot reach alpha ${comparison.alpha} with ${comparison.paired} case${comparison.paired === 1 ? "" : "s"} shared with ${prev} (it needs at least ${comparison.minPaired}), so any drop fails the gate; add cases`,
+      });
+      if (comparison.worse > 0 && flipped.length < worse.length) {
+        reasons.push(
+          `${R}: ${test} than in ${prev}, and with ${comparison.paired} paired case${comparison.paired === 1 ? "" : "s"} the suite is too small for the sign test to reach alpha ${comparison.alpha} at all (it needs at least ${comparison.minPaired}), so the drop cannot be judged noise; worse: ${listRows(worse)}; fix them or add cases, and re-run the evals`,
+        );
+      }
+    } else if (comparison.significant) {
+      reasons.push(
+        `${R}: regressed from ${prev}: ${test}; the one-sided exact sign test gives p = ${formatP(comparison.pValue)}, at most alpha ${comparison.alpha}; worse: ${listRows(worse)}; fix them and re-run the evals`,
+      );
+    }
+    const removed = rows.filter((r) => r.verdict === "removed");
+    if (removed.length > 0) {
+      findings.push({ kind: "removed-cases", severity: "warning", message: `${removed.length} case${removed.length === 1 ? "" : "s"} of ${prev} ${removed.length === 1 ? "is" : "are"} not in this release's report: ${listRows(removed)}` });
     }
   }
 
-  const required = new Map<string, number>();
-  for (const c of report.cases) if (c.requiredRepeats !== undefined) required.set(c.id, c.requiredRepeats);
-  for (const id of policy.requireAllRepeats?.cases ?? []) {
-    required.set(id, Math.max(required.get(id) ?? 0, policy.requireAllRepeats!.repeats));
+  const quarantinedNow = [...quarantine.keys()];
+  if (input.previousQuarantine !== undefined) {
+    const before = new Set(input.previousQuarantine.map((q) => q.case));
+    for (const id of quarantinedNow.filter((id) => !before.has(id)).sort()) {
+      findings.push({ kind: "quarantine-grew", severity: "warning", case: id, message: `the quarantine grew: case "${id}" is quarantined (${quarantine.get(id)}) and was counted in ${prev}` });
+    }
+  } else if (quarantinedNow.length > 0) {
+    findings.push({ kind: "quarantine-growth-unknown", severity: "info", message: `${prev}'s quarantine was not given, so whether the quarantine grew is not judged` });
   }
-  const byId = new Map(report.cases.map((c) => [c.id, c]));
+
   for (const [id, n] of [...required].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const c = byId.get(id);
     const must = `${R}: case "${id}" must pass ${n} of ${n} runs`;
@@ -173,15 +218,17 @@ export function checkEvalGate(input: EvalGateInput): EvalGateResult {
     } else if (c.runs < n) {
       reasons.push(`${must} but ran ${c.runs} time${c.runs === 1 ? "" : "s"}; run it ${n} times (promptfoo: \`options.repeat: ${n}\` on the test) and re-run the evals`);
     } else if (c.passes < c.runs) {
-      reasons.push(`${must} but passed ${c.passes} of ${c.runs} (flaky${c.reason ? `; first failure: ${c.reason}` : ""}); make it pass every run and re-run the evals`);
+      const why = [c.passes > 0 ? "flaky" : undefined, c.reason ? `first failure: ${c.reason}` : undefined].filter(Boolean).join("; ");
+      reasons.push(`${must} but passed ${c.passes} of ${c.runs}${why ? ` (${why})` : ""}; make it pass every run and re-run the evals`);
     }
   }
 
-  return { ok: reasons.length === 0, passRate: report.passRate, reasons };
+  return { ok: reasons.length === 0, passRate: suite.passRate, reasons, findings, cases: rows, suite, ...(comparison !== undefined ? { comparison } : {}) };
 }
 
-function points(fraction: number): string {
-  return (fraction * 100).toFixed(1);
+/** A p-value as reviewers read it: 4 significant digits, scientific below 0.0001. */
+export function formatP(p: number): string {
+  return p >= 1e-4 ? String(Number(p.toPrecision(4))) : p.toExponential(3);
 }
 
 function listCases(cases: readonly EvalCase[], withCounts: boolean): string {
@@ -192,6 +239,12 @@ function listCases(cases: readonly EvalCase[], withCounts: boolean): string {
   });
   const more = cases.length > MAX_LISTED ? `, and ${cases.length - MAX_LISTED} more` : "";
   return `${shown.join(", ")}${more}`;
+}
+
+function listRows(rows: readonly EvalCaseRow[]): string {
+  const fmt = (x: { passes: number; runs: number } | undefined) => (x === undefined ? "–" : `${x.passes}/${x.runs}`);
+  const shown = rows.slice(0, MAX_LISTED).map((r) => `"${r.id}" (${fmt(r.baseline)} → ${fmt(r.candidate)})`);
+  return `${shown.join(", ")}${rows.length > MAX_LISTED ? `, and ${rows.length - MAX_LISTED} more` : ""}`;
 }
 
 /** Raised when a release does not pass its eval gate, or its report cannot be read. */
@@ -219,10 +272,13 @@ export class EvalGateError extends Error {
 }
 
 export interface AssertEvalGateInput extends Omit<EvalGateInput, "report" | "previous"> {
-  /** The report's file path (resolved against `baseDir`), a parsed report, or undefined when none was given. */
-  readonly report: string | EvalReport | undefined;
-  /** The last good release's report: a file path or a parsed report. @default - no regression check */
-  readonly previous?: string | EvalReport;
+  /**
+   * The report's file path (resolved against `baseDir`), several paths of one release's result
+   * files (merged, same fingerprint), a parsed report, or undefined when none was given.
+   */
+  readonly report: string | readonly string[] | EvalReport | undefined;
+  /** The last good release's report: path(s) or a parsed report. @default - no regression check */
+  readonly previous?: string | readonly string[] | EvalReport;
   /** Directory relative report paths resolve against. @default - the working directory */
   readonly baseDir?: string;
   /** The field every error message starts with. @default `releases.<releaseId>.evalReport` */
@@ -234,10 +290,10 @@ export interface AssertEvalGateInput extends Omit<EvalGateInput, "report" | "pre
 }
 
 /**
- * Loads the report (when given as a path) and runs the gate; throws `EvalGateError` whose message
- * starts with the field path in backticks (`` `releases.v2.evalReport`: … ``) when the release does not pass, the
- * report cannot be read or is invalid, or the policy is invalid. Returns the passing result.
- * Call it before creating any resource.
+ * Loads the report (when given as paths, merged) and runs the gate; throws `EvalGateError` whose
+ * message starts with the field path in backticks (`` `releases.v2.evalReport`: … ``) when the
+ * release does not pass, a report cannot be read, is invalid or was made for another release than
+ * the others, or the policy is invalid. Returns the passing result. Call it before creating any resource.
  */
 export function assertEvalGate(input: AssertEvalGateInput): EvalGateResult {
   const field = input.field ?? `releases.${input.releaseId}.evalReport`;
@@ -248,44 +304,39 @@ export function assertEvalGate(input: AssertEvalGateInput): EvalGateResult {
     // Each problem already starts with `<policyField>.<name>`.
     throw new EvalGateError(policyField, policyProblems.join("\n"), policyProblems);
   }
+  const abs = (p: string) => (input.baseDir !== undefined ? resolve(input.baseDir, p) : resolve(p));
 
-  const read = (value: string | EvalReport, at: string, missing: () => EvalReport | undefined): EvalReport | undefined => {
-    if (typeof value !== "string") return value;
-    const path = input.baseDir !== undefined ? resolve(input.baseDir, value) : resolve(value);
-    if (!evalReportExists(path)) return missing();
+  /** The merged report, or the first path that does not exist. */
+  const read = (value: string | readonly string[] | EvalReport, at: string): EvalReport | { missing: string } => {
+    if (typeof value !== "string" && !Array.isArray(value)) return value as EvalReport;
+    const paths = (typeof value === "string" ? [value] : (value as readonly string[])).map(abs);
+    const missing = paths.find((p) => !evalReportExists(p));
+    if (missing !== undefined) return { missing };
     try {
-      return loadEvalReport(path);
+      return mergeEvalReports(paths.map((p) => loadEvalReport(p)));
     } catch (e) {
       if (e instanceof EvalReportError) throw new EvalGateError(at, `\`${at}\`: ${e.message}`, [e.message]);
       throw e;
     }
   };
 
-  const reportPath = typeof input.report === "string" ? (input.baseDir !== undefined ? resolve(input.baseDir, input.report) : resolve(input.report)) : undefined;
-  const report = input.report === undefined ? undefined : read(input.report, field, () => undefined);
-  const previous =
-    input.previous === undefined
-      ? undefined
-      : read(input.previous, previousField, () => {
-          throw new EvalGateError(
-            previousField,
-            `\`${previousField}\`: ${resolve(input.baseDir ?? ".", input.previous as string)} does not exist; pass the eval report of the last release that deployed, or leave it out to skip the regression check`,
-          );
-        });
+  const loaded = input.report === undefined ? undefined : read(input.report, field);
+  const report = loaded !== undefined && "missing" in loaded ? undefined : loaded;
+  let previous: EvalReport | undefined;
+  if (input.previous !== undefined) {
+    const p = read(input.previous, previousField);
+    if ("missing" in p) {
+      throw new EvalGateError(previousField, `\`${previousField}\`: ${p.missing} does not exist; pass the eval report of the last release that deployed, or leave it out to skip the regression check`);
+    }
+    previous = p;
+  }
 
-  const result = checkEvalGate({
-    releaseId: input.releaseId,
-    fingerprint: input.fingerprint,
-    report,
-    policy: input.policy,
-    ...(previous !== undefined ? { previous } : {}),
-    ...(input.previousReleaseId !== undefined ? { previousReleaseId: input.previousReleaseId } : {}),
-    ...(input.compared !== undefined ? { compared: input.compared } : {}),
-  });
+  const { report: _r, previous: _p, baseDir: _b, field: _f, previousField: _pf, policyField: _pol, ...gate } = input;
+  const result = checkEvalGate({ ...gate, report, ...(previous !== undefined ? { previous } : {}) });
   if (!result.ok) {
     const reasons =
-      report === undefined && reportPath !== undefined
-        ? [`release "${input.releaseId}" has no eval report: ${reportPath} does not exist; run the evals against this release and write the report there, or fix the path`]
+      loaded !== undefined && "missing" in loaded
+        ? [`release "${input.releaseId}" has no eval report: ${loaded.missing} does not exist; run the evals against this release and write the report there, or fix the path`]
         : result.reasons;
     throw EvalGateError.failed(field, input.releaseId, reasons);
   }

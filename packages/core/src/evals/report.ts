@@ -30,8 +30,10 @@ export interface EvalCase {
 
 export interface EvalReport {
   readonly format: EvalReportFormat;
-  /** The file it was read from, when it was read from a file. */
+  /** The file it was read from, when it was read from a file (the files, comma-separated, for a merged report). */
   readonly source?: string;
+  /** The files a merged report was made of (`mergeEvalReports`), in the order given. */
+  readonly sources?: readonly string[];
   /** The release the report was made for; a field the report does not record is absent. */
   readonly fingerprint: Partial<ReleaseFingerprint>;
   /** Sorted by id. */

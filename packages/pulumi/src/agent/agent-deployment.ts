@@ -267,7 +267,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
     existingSecretNotes(name, { model, existingSecrets: args.existingSecrets, secretArns: secrets.arns, platformKeyArn: platform.kmsKeyArn, readerRoleArn: executionRole.arn }, this);
 
     // --- Image: by digest, or built from the manifest's context and pushed to ECR --------------
-    const builtImage = model.image.kind === "build" ? buildImage(name, model, releases, tags, this) : undefined;
+    const builtImage = model.image.kind === "build" ? buildImage(name, model, tags, this) : undefined;
     const { imageOf, repositoryArns } = releaseImages(model, releases, builtImage, ctx.partition);
 
     // --- Network: no ingress, egress only to the allowlist --------------------------------
@@ -297,9 +297,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
     }
 
     // --- Sandbox for code-executing tools --------------------------------------------------
-    const sandbox = model.sandbox
-      ? new Sandbox(name, { model, platform, logGroupName: observability.logGroupName, logGroupArn: observability.logGroupArn, tags, ...(builtImage?.sandbox ? { builtImage: builtImage.sandbox } : {}) }, this)
-      : undefined;
+    const sandbox = model.sandbox ? new Sandbox(name, { model, platform, logGroupName: observability.logGroupName, logGroupArn: observability.logGroupArn, tags }, this) : undefined;
     this.sandboxTaskDefinitionArn = sandbox?.taskDefinitionArn;
 
     // --- Policies --------------------------------------------------------------------------
@@ -373,7 +371,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
         tags: {
           ...tags,
           // Opt-out reasons are free text: written as values every service accepts.
-          [TAGS.evalGate]: evalGateTag(args.evalGate),
+          [TAGS.evalGate]: evalGateTag(args.evalGate, releases[active]),
           [TAGS.approvals]: route === undefined ? "none needed" : "disabled" in route ? sanitizeTagValue(optOutValue(route.disabled)) : "gateway",
         },
       },

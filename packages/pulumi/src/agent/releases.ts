@@ -2,9 +2,24 @@
  * An agent's releases: each an image by digest plus its own configuration, checked before any
  * resource exists, and the eval gate the active one must pass (a current, passing report).
  */
-import { DEFAULT_EVAL_POLICY, assertEvalGate, findSecrets, imageDigestOf, releaseFingerprint, sanitizeTagValue, type AgentModel, type EvalGateResult, type EvalPolicy } from "@airlock/core";
+import {
+  DEFAULT_ALPHA,
+  DEFAULT_EVAL_POLICY,
+  EVAL_PLAN_RULES,
+  assertEvalGate,
+  findSecrets,
+  imageDigestOf,
+  releaseFingerprint,
+  sanitizeTagValue,
+  type AgentModel,
+  type EvalGateResult,
+  type EvalPolicy,
+  type EvalQuarantine,
+  type Finding,
+} from "@airlock/core";
 import { AIRLOCK_ENV_PREFIX, optOutValue } from "@airlock/core/contracts";
 import { parseEcrImage } from "./container.ts";
+import { recordPlanFinding, recordedPlanFindings } from "../registry.ts";
 
 /** One release: an image by digest plus its release-specific configuration. */
 export interface ReleaseSpec {
@@ -18,10 +33,18 @@ export interface ReleaseSpec {
   readonly bad?: string;
   /**
    * The eval report made for this release (promptfoo results or Airlock's native format), a path
-   * relative to `evalGate.baseDir`. The active release must have one that passes the gate.
+   * relative to `evalGate.baseDir`, or several result files of the release (merged; each must
+   * record the same fingerprint). The active release must have one that passes the gate.
    * @default - none (the active release then fails the gate unless it is disabled)
    */
-  readonly evalReport?: string;
+  readonly evalReport?: string | readonly string[];
+  /**
+   * Eval cases quarantined for this release (reported, not counted), each with its reason, on top
+   * of `evalGate.policy.quarantine`. The active release's list is compared with the last good
+   * release's: a case quarantined now and not then is a plan finding (AIR-W012).
+   * @default - none
+   */
+  readonly evalQuarantine?: readonly EvalQuarantine[];
   /**
    * The hash of the model the release's image ships: the `hash` in its `agent-model.json` (64 hex;
    * the example's build prints `model <name> <hash>`). It is the task's `AIRLOCK_MODEL_HASH`, and
@@ -39,7 +62,10 @@ export interface ReleaseSpec {
 /** The eval gate: the active release runs only with a passing, current eval report. */
 export type ReleaseEvalGate =
   | {
-      /** Pass rate, regression margin and N-of-N cases. @default - 90% pass rate, no regression from the last good release */
+      /**
+       * Pass rate, significance level of the paired regression test, N-of-N cases and quarantine.
+       * @default - 90% pass rate, no significant drop (alpha 0.05) from the last good release
+       */
       readonly policy?: EvalPolicy;
       /** Directory relative `evalReport` paths resolve against. @default - the working directory (the Pulumi project) */
       readonly baseDir?: string;
@@ -50,7 +76,7 @@ export type ReleaseEvalGate =
     };
 
 const RELEASE_ID = /^[a-z0-9][a-z0-9.-]{0,30}$/;
-const RELEASE_FIELDS = ["image", "environment", "description", "bad", "evalReport", "modelHash"];
+const RELEASE_FIELDS = ["image", "environment", "description", "bad", "evalReport", "evalQuarantine", "modelHash"];
 const MODEL_HASH = /^[a-f0-9]{64}$/;
 
 /**
@@ -62,19 +88,51 @@ export function releaseModelHash(model: AgentModel, spec: ReleaseSpec): string {
 }
 
 /**
- * The service's `airlock:eval-gate` tag: `on: pass rate at least 90 percent`, or `OFF: <reason>`
- * for an opt-out, as a value every service accepts (no `%`, free text cleaned, at most 256).
+ * The service's `airlock:eval-gate` tag: `on: pass rate at least 90 percent` (with ` / alpha 0.01`
+ * for another significance level and ` / 2 quarantined` when the active release has a quarantine),
+ * or `OFF: <reason>` for an opt-out, as a value every service accepts (no `%`, free text cleaned,
+ * at most 256).
  */
-export function evalGateTag(settings: ReleaseEvalGate | undefined): string {
+export function evalGateTag(settings: ReleaseEvalGate | undefined, active?: ReleaseSpec): string {
   if (settings !== undefined && "disabled" in settings) return sanitizeTagValue(optOutValue(settings.disabled));
-  return `on: pass rate at least ${Math.round((settings?.policy ?? DEFAULT_EVAL_POLICY).minPassRate * 100)} percent`;
+  const policy = settings?.policy ?? DEFAULT_EVAL_POLICY;
+  const alpha = policy.alpha ?? DEFAULT_ALPHA;
+  const quarantined = quarantineOf(policy, active).length;
+  return sanitizeTagValue(
+    `on: pass rate at least ${Math.round(policy.minPassRate * 100)} percent${alpha !== DEFAULT_ALPHA ? ` / alpha ${alpha}` : ""}${quarantined > 0 ? ` / ${quarantined} quarantined` : ""}`,
+  );
+}
+
+/** The policy's quarantine and the release's own, one entry per case (the policy's reason first). */
+function quarantineOf(policy: EvalPolicy, release: ReleaseSpec | undefined): EvalQuarantine[] {
+  const out = new Map<string, EvalQuarantine>();
+  for (const q of [...(policy.quarantine ?? []), ...(release?.evalQuarantine ?? [])]) if (!out.has(q.case)) out.set(q.case, q);
+  return [...out.values()];
 }
 
 /**
- * Runs the eval gate on the active release: its report must exist, be made for exactly this
- * release (image digest, prompt, tools, model), reach the pass rate, and not regress from the
- * last good release declared before it. Throws with the field path; returns undefined when the
- * gate is disabled.
+ * The gate's findings as plan findings (`<agent>: release <id> eval case "<case>"`), so the plan,
+ * its permission map and `airlock diff` show each quarantined case with its reason and a grown
+ * quarantine as a warning.
+ */
+export function evalGatePlanFindings(agent: string, releaseId: string, result: EvalGateResult | undefined): Finding[] {
+  return (result?.findings ?? [])
+    .filter((f) => f.kind !== "quarantine-growth-unknown")
+    .map((f) => ({
+      rule: f.severity === "info" ? EVAL_PLAN_RULES.caseNote : EVAL_PLAN_RULES.warning,
+      severity: f.severity,
+      subject: `${agent}: release ${releaseId} evals${f.case !== undefined ? ` case "${f.case}"` : ""}`,
+      message: f.message,
+    }));
+}
+
+/**
+ * Runs the eval gate on the active release: its report (or result files, merged) must exist, be
+ * made for exactly this release (image digest, prompt, tools, model), reach the pass rate, and
+ * show no significant drop from the last good release declared before it on the cases both ran
+ * (the quarantine, the policy's plus the release's `evalQuarantine`, compared with that release's).
+ * Records the gate's findings for the plan. Throws with the field path; returns undefined when
+ * the gate is disabled.
  */
 export function checkActiveReleaseEvals(
   model: AgentModel,
@@ -98,18 +156,29 @@ export function checkActiveReleaseEvals(
     .slice(0, ids.indexOf(active))
     .reverse()
     .find((id) => releases[id]!.bad === undefined && releases[id]!.evalReport !== undefined);
-  return assertEvalGate({
+  const policy = settings?.policy ?? DEFAULT_EVAL_POLICY;
+  const previous = previousId !== undefined ? releases[previousId]! : undefined;
+  const result = assertEvalGate({
     releaseId: active,
     fingerprint: releaseFingerprint(model, image),
     // A release shipping another model than the one compiled now: its report was made for the model
     // in its image, which the digest fixes (and the runtime checks); the current prompt and tools are not its.
     ...(releaseModelHash(model, release) !== model.hash ? { compared: ["imageDigest"] as const } : {}),
     report: release.evalReport,
-    policy: settings?.policy ?? DEFAULT_EVAL_POLICY,
-    ...(previousId !== undefined ? { previous: releases[previousId]!.evalReport!, previousReleaseId: previousId, previousField: `releases.${previousId}.evalReport` } : {}),
+    // The release's own quarantine joins the policy's (validated with it, so a required case is refused).
+    policy: release.evalQuarantine !== undefined ? { ...policy, quarantine: quarantineOf(policy, release) } : policy,
+    ...(previous !== undefined
+      ? { previous: previous.evalReport!, previousReleaseId: previousId!, previousField: `releases.${previousId}.evalReport`, previousQuarantine: quarantineOf(policy, previous) }
+      : { previousQuarantine: quarantineOf(policy, undefined) }),
     ...(settings?.baseDir !== undefined ? { baseDir: settings.baseDir } : {}),
-    policyField: "evalGate.policy",
+    policyField: release.evalQuarantine !== undefined ? `evalGate.policy (with releases.${active}.evalQuarantine)` : "evalGate.policy",
   });
+  // Shown in the plan; a program that checks before creating the deployment records them once.
+  const seen = recordedPlanFindings();
+  for (const f of evalGatePlanFindings(model.name, active, result)) {
+    if (!seen.some((x) => x.rule === f.rule && x.subject === f.subject && x.message === f.message)) recordPlanFinding(f);
+  }
+  return result;
 }
 
 /** What `validateReleases` checks: the release-related arguments of an AgentDeployment. */
@@ -133,7 +202,15 @@ export function validateReleases(model: AgentModel, args: ReleaseArgs, region: s
     if (r === null || typeof r !== "object") throw new Error(`\`releases.${id}\`: must be a mapping with \`image\` (and optionally \`environment\`, \`description\`)`);
     const unknown = Object.keys(r).filter((k) => !RELEASE_FIELDS.includes(k));
     if (unknown.length > 0) throw new Error(`\`releases.${id}.${unknown[0]}\`: unknown field; a release has ${RELEASE_FIELDS.map((f) => `\`${f}\``).join(", ")}`);
-    if (r.evalReport !== undefined && (typeof r.evalReport !== "string" || r.evalReport === "")) throw new Error(`\`releases.${id}.evalReport\`: must be the path of the release's eval report`);
+    if (r.evalReport !== undefined) {
+      const paths = Array.isArray(r.evalReport) ? r.evalReport : [r.evalReport];
+      if (paths.length === 0 || paths.some((p) => typeof p !== "string" || p === "")) {
+        throw new Error(`\`releases.${id}.evalReport\`: must be the path of the release's eval report, or a non-empty list of the paths of its result files`);
+      }
+    }
+    if (r.evalQuarantine !== undefined && !Array.isArray(r.evalQuarantine)) {
+      throw new Error(`\`releases.${id}.evalQuarantine\`: must be a list of { case, reason }: the eval cases quarantined for this release`);
+    }
     if (r.bad !== undefined && (typeof r.bad !== "string" || r.bad.trim().length < 3)) throw new Error(`\`releases.${id}.bad\`: say why the release is bad, e.g. "doubled refund amounts"`);
     if (r.image !== undefined) {
       if (typeof r.image !== "string" || imageDigestOf(r.image) === undefined) {
@@ -161,8 +238,7 @@ export function validateReleases(model: AgentModel, args: ReleaseArgs, region: s
   }
   if (!(active in releases)) throw new Error(`\`activeRelease\`: "${active}" is not a declared release; declared: ${ids.join(", ")}`);
   if (releases[active]!.bad !== undefined) throw new Error(`\`activeRelease\`: "${active}" is marked bad (${releases[active]!.bad}); run another release (\`airlock rollback\`)`);
-  // A sandbox image built with the agent's (`sandbox.image.build`) is pushed to the platform's Region.
-  if (typeof model.sandbox?.image === "string") checkEcr(model.sandbox.image, "sandbox.image", region);
+  if (model.sandbox) checkEcr(model.sandbox.image, "sandbox.image", region);
   if (args.desiredCount !== undefined && (!Number.isInteger(args.desiredCount) || args.desiredCount < 0)) {
     throw new Error("`desiredCount`: must be a whole number of tasks, 0 or more");
   }
