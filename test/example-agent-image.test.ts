@@ -93,14 +93,16 @@ describe("the example's plan builds the image", () => {
     dev = await examplePlan();
   });
 
-  it("given the dev stack, then the plan has one docker build of agent/ with its Dockerfile for linux/arm64, pushed to the agent's repository", () => {
+  it("given the dev stack, then the plan builds agent/ with its Dockerfile for linux/arm64 twice, the agent and its sandbox target, each into its own repository under a tag of its content", () => {
     const images = dev.resources.filter((r) => r.type === "docker:index/image:Image");
-    assert.equal(images.length, 1);
-    const image = images[0]!;
-    assert.deepEqual(image.inputs.build, { context: "examples/support-agent/agent", dockerfile: "examples/support-agent/agent/Dockerfile", platform: "linux/arm64" });
-    const repo = dev.resources.find((r) => r.type === "aws:ecr/repository:Repository")!;
-    assert.equal(repo.inputs.name, "airlock/dev/support-agent");
-    assert.match(String(image.inputs.imageName), /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/airlock\/dev\/support-agent:[0-9a-f]{12}$/);
+    const build = { context: "examples/support-agent/agent", dockerfile: "examples/support-agent/agent/Dockerfile", platform: "linux/arm64" };
+    assert.deepEqual(images.map((i) => i.inputs.build), [build, { ...build, target: "sandbox" }]);
+    assert.deepEqual(dev.resources.filter((r) => r.type === "aws:ecr/repository:Repository").map((r) => r.inputs.name), ["airlock/dev/support-agent", "airlock/dev/support-agent-sandbox"]);
+    const hash = dev.agents[0]!.hash.slice(0, 12);
+    assert.match(String(images[0]!.inputs.imageName), new RegExp(`^123456789012\\.dkr\\.ecr\\.us-east-1\\.amazonaws\\.com/airlock/dev/support-agent:${hash}-[0-9a-f]{12}$`));
+    assert.match(String(images[1]!.inputs.imageName), new RegExp(`^123456789012\\.dkr\\.ecr\\.us-east-1\\.amazonaws\\.com/airlock/dev/support-agent-sandbox:${hash}-[0-9a-f]{12}$`));
+    const sandbox = dev.resources.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.name === "support-agent-sandbox")!;
+    assert.match((JSON.parse(String(sandbox.inputs.containerDefinitions)) as { image: string }[])[0]!.image, /\/airlock\/dev\/support-agent-sandbox@sha256:0{64}$/);
   });
 
   it("given the release without an image, then its task definition runs the built image with the hash of the model the context ships, and each pinned release the hash its stack records", () => {

@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { compile } from "../src/index.ts";
 import { modelContentHash } from "../src/hash.ts";
-import { EXAMPLE_DIR, exampleManifest } from "./fixtures.ts";
+import { EXAMPLE_DIR, exampleManifest, problemsOf } from "./fixtures.ts";
 
 const DIGEST = `123456789012.dkr.ecr.us-east-1.amazonaws.com/support-agent@sha256:${"b".repeat(64)}`;
 
@@ -40,5 +40,35 @@ describe("the model hash (what the image ships)", () => {
     const sandbox = exampleManifest();
     sandbox.sandbox.memory = 1024;
     assert.notEqual((await compile(sandbox, { baseDir: EXAMPLE_DIR })).hash, base.hash);
+  });
+
+  it("is the same for a sandbox built from the agent's Dockerfile's target and the same sandbox by digest (review S6)", async () => {
+    const pinned = exampleManifest();
+    const built = exampleManifest();
+    built.agent.image = { build: { context: "agent" } };
+    built.sandbox.image = { build: { target: "sandbox" } };
+    const a = await compile(pinned, { baseDir: EXAMPLE_DIR });
+    const b = await compile(built, { baseDir: EXAMPLE_DIR });
+    assert.deepEqual(b.sandbox?.image, { build: { target: "sandbox" } });
+    assert.equal(typeof a.sandbox?.image, "string");
+    assert.equal(b.hash, a.hash);
+  });
+});
+
+describe("sandbox.image.build", () => {
+  it("needs the agent's image built too (it is a stage of that Dockerfile), and a stage name", async () => {
+    const m = exampleManifest();
+    m.sandbox.image = { build: { target: "sandbox" } };
+    assert.deepEqual(await problemsOf(m, { baseDir: EXAMPLE_DIR }), [
+      {
+        path: "sandbox.image.build",
+        message:
+          "builds a stage of the agent's Dockerfile, so `agent.image` must be `build` too; with the agent's image pinned by digest, give the sandbox image by digest (`registry/repository@sha256:<digest>`)",
+      },
+    ]);
+    const bad = exampleManifest();
+    bad.agent.image = { build: { context: "agent" } };
+    bad.sandbox.image = { build: { target: "-no good" } };
+    assert.deepEqual((await problemsOf(bad, { baseDir: EXAMPLE_DIR })).map((p) => p.path), ["sandbox.image.build.target"]);
   });
 });

@@ -27,18 +27,26 @@ export const AGENT_DIR = fileURLToPath(new URL("../", import.meta.url));
 export const IMAGE_DIR = join(AGENT_DIR, "image");
 const REPO_ROOT = join(AGENT_DIR, "../../..");
 
+/** The Dockerfile's stage the sandbox image is (`sandbox.image` in agent.yaml pins a build of it). */
+export const SANDBOX_TARGET = "sandbox";
+
 /**
  * The manifest compiled as the image built from this workspace runs it: `agent.yaml` with its
  * `agent.image` replaced by `build: { context: <this workspace> }` (the platform from
- * `runtime.architecture`). The manifest itself pins a reviewed image by digest, which other stacks
- * deploy; a stack that builds from source deploys this model, and ships it in that image.
+ * `runtime.architecture`) and its `sandbox.image` by `build: { target: sandbox }`, the same
+ * Dockerfile's stage that the pinned sandbox digest was built from. The manifest itself pins
+ * reviewed images by digest, which other stacks deploy; a stack that builds from source deploys
+ * this model, builds both images, and ships the model in them. The model's hash leaves the image
+ * references out, so it is the same as the pinned manifest's.
  */
 export async function loadManifestBuildingImage(manifest: string): Promise<AgentModel> {
   const path = resolve(manifest);
   const raw = parseYaml(decodeUtf8(readFileSync(path), manifest), manifest) as { agent?: Record<string, unknown> };
   if (raw === null || typeof raw !== "object" || typeof raw.agent !== "object" || raw.agent === null) return compile(raw, { baseDir: dirname(path), source: manifest });
   const context = relative(dirname(path), AGENT_DIR).replace(/\\/g, "/").replace(/\/$/, "") || ".";
-  return compile({ ...raw, agent: { ...raw.agent, image: { build: { context } } } }, { baseDir: dirname(path), source: manifest });
+  const sandbox = (raw as { sandbox?: Record<string, unknown> }).sandbox;
+  const built = typeof sandbox === "object" && sandbox !== null && typeof sandbox.image === "string" ? { sandbox: { ...sandbox, image: { build: { target: SANDBOX_TARGET } } } } : {};
+  return compile({ ...raw, agent: { ...raw.agent, image: { build: { context } } }, ...built }, { baseDir: dirname(path), source: manifest });
 }
 
 /**

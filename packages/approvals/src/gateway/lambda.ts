@@ -32,7 +32,6 @@ import { join } from "node:path";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { APPROVAL_METRICS, DIMENSIONS, GATEWAY_CONFIG, GATEWAY_ENV, GATEWAY_OPS, type GatewayAgentEntry, type GatewayConfigFile, type GatewayInvocation } from "@airlock/core/contracts";
 import { createSlackClient } from "../config.ts";
-import { argumentsProblem } from "./arguments.ts";
 import { openDatabase, type Database } from "../audit/db.ts";
 import { ApprovalError } from "../errors.ts";
 import { createLambdaHandler, type FunctionUrlEvent } from "../slack/http.ts";
@@ -292,9 +291,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
       const inv = event as unknown as GatewayInvocation;
       if (inv.op === GATEWAY_OPS.request) {
         if (typeof inv.release !== "string" || inv.release.trim() === "") throw new ApprovalError("`release`: the agent's release id (AIRLOCK_RELEASE) is required");
-        // Arguments too deep to walk, or with text the store would alter: refused, naming the field.
-        const problem = argumentsProblem((inv.action as { arguments?: unknown } | undefined)?.arguments);
-        if (problem !== undefined) throw new ApprovalError(problem);
+        // The service refuses arguments too deep to walk, or with text the store would alter.
         return service(agent, inv.release).requestApproval(inv.action);
       }
       if (inv.op === GATEWAY_OPS.decision) {

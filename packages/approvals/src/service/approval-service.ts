@@ -35,6 +35,7 @@ import { handleInteraction, type InteractionContext, type InteractionResponse } 
 import { SlackOutbox, type OutboxResult, type SlackApi } from "./outbox.ts";
 import { RequestStore, isRequestId } from "./store.ts";
 import { auditThisRefusal } from "./refusals.ts";
+import { argumentsProblem } from "./arguments.ts";
 import { DEFAULT_EXECUTION_WINDOW_MS, consumeApproval, type ConsumeInput } from "./execution.ts";
 import type { GatewayConsumeReply } from "@airlock/core/contracts";
 
@@ -144,6 +145,9 @@ export class ApprovalService {
     if (action.arguments === null || typeof action.arguments !== "object" || Array.isArray(action.arguments)) {
       throw new ApprovalError("`action.arguments`: must be an object of the tool call's named arguments");
     }
+    // Too deep to walk, or text the store would alter (arguments.ts): refused on every path, not only the gateway's.
+    const problem = argumentsProblem(action.arguments);
+    if (problem !== undefined) throw new ApprovalError(problem);
     if (action.id !== undefined && !isRequestId(action.id)) {
       throw new ApprovalError(`\`action.id\`: "${action.id}" is not a UUID; omit it or pass crypto.randomUUID()`);
     }
@@ -224,6 +228,8 @@ export class ApprovalService {
       if (edited === undefined || edited === null || typeof edited !== "object" || Array.isArray(edited)) {
         throw new ApprovalError("`editedArguments`: an edit needs the new arguments as an object");
       }
+      const problem = argumentsProblem(edited, "editedArguments");
+      if (problem !== undefined) throw new ApprovalError(problem);
       if (containsRedaction(edited)) {
         throw new ApprovalError("`editedArguments`: still contain a [REDACTED:…] value; replace it with the real value or reject the request");
       }

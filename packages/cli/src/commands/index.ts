@@ -5,7 +5,7 @@
  */
 import type { Io } from "../io.ts";
 import type { CommandSpec } from "../options.ts";
-import { AUDIT_MIGRATE, AUDIT_VERIFY, AUTONOMY_REPORT, DIFF, EVALS_CHECK, EVALS_FINGERPRINT, INIT, PLAN, ROLLBACK, RUNBOOK, SCAN } from "./specs.ts";
+import { AUDIT_MIGRATE, AUDIT_VERIFY, AUTONOMY_REPORT, DEPLOY_VERIFY, DIFF, EVALS_CHECK, EVALS_FINGERPRINT, INIT, PLAN, ROLLBACK, RUNBOOK, SCAN } from "./specs.ts";
 
 export interface Command {
   readonly summary: string;
@@ -24,6 +24,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   },
   autonomy: { summary: AUTONOMY_REPORT.summary, specs: [AUTONOMY_REPORT], load: () => import("./autonomy.ts") },
   rollback: { summary: ROLLBACK.summary, specs: [ROLLBACK], load: () => import("./rollback.ts") },
+  deploy: { summary: DEPLOY_VERIFY.summary, specs: [DEPLOY_VERIFY], load: () => import("./deploy.ts") },
   diff: { summary: DIFF.summary, specs: [DIFF], load: () => import("./diff.ts") },
   scan: { summary: SCAN.summary, specs: [SCAN], load: () => import("./scan.ts") },
   runbook: { summary: RUNBOOK.summary, specs: [RUNBOOK], load: () => import("./runbook.ts") },

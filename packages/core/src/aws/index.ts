@@ -17,3 +17,4 @@ export * from "./log-encryption.ts";
 export * from "./audit-anchor.ts";
 export * from "./ecs-deployments.ts";
 export * from "./github-oidc.ts";
+export * from "./ecr-lifecycle.ts";

@@ -168,7 +168,7 @@ export async function compile(input: unknown, options: CompileOptions = {}): Pro
     ...(argumentPolicies !== undefined ? { argumentPolicies } : {}),
     github,
     ...(manifest.sandbox?.image !== undefined && sandboxTools.length > 0
-      ? { sandbox: { image: manifest.sandbox.image, cpu: manifest.sandbox.cpu, memory: manifest.sandbox.memory, tools: sandboxTools } }
+      ? { sandbox: { image: typeof manifest.sandbox.image === "string" ? manifest.sandbox.image : { build: { target: manifest.sandbox.image.build.target } }, cpu: manifest.sandbox.cpu, memory: manifest.sandbox.memory, tools: sandboxTools } }
       : {}),
   };
   return {

@@ -132,6 +132,12 @@ export type ImageSource =
   | { readonly kind: "digest"; readonly ref: string }
   | { readonly kind: "build"; readonly context: string; readonly dockerfile?: string; readonly platform?: string };
 
+/**
+ * The sandbox's image: a reference pinned by digest, or `build.target`, a stage of the agent's own
+ * Dockerfile that the deployment builds with the agent's image (`agent.image.build` only).
+ */
+export type SandboxImage = string | { readonly build: { readonly target: string } };
+
 /** A finding of the compiler, the guardrails or a component: a rule id, a severity, what it is about and a message. */
 export interface Finding {
   /** Rule id, e.g. `AIR-W001`. */
@@ -187,7 +193,11 @@ export interface AgentModel {
    */
   readonly argumentPolicies?: string;
   readonly github: readonly GithubScope[];
-  readonly sandbox?: { readonly image: string; readonly cpu: number; readonly memory: number; readonly tools: readonly string[] };
+  /**
+   * The sandbox task of the code-executing tools: its image (by digest, or a target of the agent's
+   * Dockerfile built with the agent's image), size and the tools that run in it.
+   */
+  readonly sandbox?: { readonly image: SandboxImage; readonly cpu: number; readonly memory: number; readonly tools: readonly string[] };
   readonly findings: readonly Finding[];
   /**
    * sha256 of the canonical compiled model without this field, `promptFile`, `manifestDir`,

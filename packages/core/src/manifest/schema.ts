@@ -95,10 +95,29 @@ export const ManifestSchema = z
     sandbox: z
       .strictObject({
         image: z
-          .string()
-          .regex(IMAGE_DIGEST, { message: "must be `registry/repository@sha256:<64 hex>`" })
+          .union(
+            [
+              z
+                .string()
+                .regex(IMAGE_DIGEST, { message: "must be `registry/repository@sha256:<64 hex>`" })
+                .describe("The code-execution image by digest, `registry/repository@sha256:<64 hex digits>`."),
+              z
+                .strictObject({
+                  build: z
+                    .strictObject({
+                      target: z
+                        .string()
+                        .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, { message: "must be the name of a stage of the agent's Dockerfile (`FROM … AS <name>`), e.g. `sandbox`" })
+                        .describe("The stage of the agent's Dockerfile to build (`docker build --target`), e.g. `sandbox`."),
+                    })
+                    .describe("Build the sandbox image from the agent's own build context and Dockerfile (`agent.image.build`), this stage of it, into a repository of its own."),
+                })
+                .describe("A target of the agent's Dockerfile, built and pushed with the agent's image."),
+            ],
+            { message: "give the code-execution image by digest (`registry/repository@sha256:<64 hex>`) or `build: { target: <stage> }` (a stage of the agent's Dockerfile)" },
+          )
           .optional()
-          .describe("The code-execution image by digest, `registry/repository@sha256:<64 hex digits>`. Required."),
+          .describe("The code-execution image: by digest, `registry/repository@sha256:<64 hex digits>`, or `build: { target }`, a stage of the agent's Dockerfile built with the agent's image (only with `agent.image.build`). Required."),
         cpu: z.number().int().default(256).describe("CPU units of the sandbox task (1024 = 1 vCPU), e.g. 256, 512, 1024. Default: 256. With `memory`, it must be a Fargate task size."),
         memory: z.number().int().default(512).describe("Memory of the sandbox task in MiB. Default: 512. With `cpu`, it must be a Fargate task size."),
       })

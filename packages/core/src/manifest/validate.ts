@@ -221,6 +221,12 @@ function checkReferences(m: Manifest, problems: ProblemList): void {
   if (m.sandbox !== undefined && m.sandbox.image === undefined) {
     problems.add("sandbox.image", "is required; give the code-execution image as `registry/repository@sha256:<digest>`");
   }
+  if (typeof m.sandbox?.image === "object" && !("build" in m.agent.image)) {
+    problems.add(
+      "sandbox.image.build",
+      "builds a stage of the agent's Dockerfile, so `agent.image` must be `build` too; with the agent's image pinned by digest, give the sandbox image by digest (`registry/repository@sha256:<digest>`)",
+    );
+  }
 
   for (const [host, cidrs] of Object.entries(m.egress.ranges)) {
     cidrs.forEach((c, j) => {

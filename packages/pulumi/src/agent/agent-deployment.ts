@@ -267,7 +267,7 @@ export class AgentDeployment extends pulumi.ComponentResource {
     existingSecretNotes(name, { model, existingSecrets: args.existingSecrets, secretArns: secrets.arns, platformKeyArn: platform.kmsKeyArn, readerRoleArn: executionRole.arn }, this);
 
     // --- Image: by digest, or built from the manifest's context and pushed to ECR --------------
-    const builtImage = model.image.kind === "build" ? buildImage(name, model, tags, this) : undefined;
+    const builtImage = model.image.kind === "build" ? buildImage(name, model, releases, tags, this) : undefined;
     const { imageOf, repositoryArns } = releaseImages(model, releases, builtImage, ctx.partition);
 
     // --- Network: no ingress, egress only to the allowlist --------------------------------
@@ -297,7 +297,9 @@ export class AgentDeployment extends pulumi.ComponentResource {
     }
 
     // --- Sandbox for code-executing tools --------------------------------------------------
-    const sandbox = model.sandbox ? new Sandbox(name, { model, platform, logGroupName: observability.logGroupName, logGroupArn: observability.logGroupArn, tags }, this) : undefined;
+    const sandbox = model.sandbox
+      ? new Sandbox(name, { model, platform, logGroupName: observability.logGroupName, logGroupArn: observability.logGroupArn, tags, ...(builtImage?.sandbox ? { builtImage: builtImage.sandbox } : {}) }, this)
+      : undefined;
     this.sandboxTaskDefinitionArn = sandbox?.taskDefinitionArn;
 
     // --- Policies --------------------------------------------------------------------------

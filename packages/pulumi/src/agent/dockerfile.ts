@@ -26,6 +26,8 @@ export interface ScratchImageSpec {
   readonly scratchPaths: readonly string[];
   /** How messages name the file (relative to the project). */
   readonly file: string;
+  /** The stage to check (`FROM … AS <target>`, what `docker build --target` builds). @default - the final stage */
+  readonly target?: string;
 }
 
 interface Instruction {
@@ -67,6 +69,14 @@ export function parseDockerfile(text: string): Instruction[] {
 function finalStage(instructions: readonly Instruction[]): Instruction[] {
   const last = instructions.map((x) => x.keyword).lastIndexOf("FROM");
   return instructions.slice(last + 1);
+}
+
+/** The instructions of the stage `FROM … AS <name>` (names compare without case, as Docker's do), or undefined. */
+function namedStage(instructions: readonly Instruction[], name: string): Instruction[] | undefined {
+  const start = instructions.findIndex((x) => x.keyword === "FROM" && words(x.args).some((w, i, all) => i > 0 && /^as$/i.test(all[i - 1]!) && w.toLowerCase() === name.toLowerCase()));
+  if (start < 0) return undefined;
+  const next = instructions.findIndex((x, i) => i > start && x.keyword === "FROM");
+  return instructions.slice(start + 1, next < 0 ? undefined : next);
 }
 
 /** `a//b/` → `a/b`; paths are compared this way. */
@@ -153,11 +163,13 @@ function volumes(instruction: Instruction): string[] {
  * runs the container as that user whatever the image says, so a different USER only misleads).
  */
 export function scratchImageProblems(text: string, spec: ScratchImageSpec): string[] {
-  const stage = finalStage(parseDockerfile(text));
+  const instructions = parseDockerfile(text);
+  const stage = spec.target === undefined ? finalStage(instructions) : namedStage(instructions, spec.target);
+  if (stage === undefined) return [`${spec.file} has no stage \`${spec.target}\`; add \`FROM <image> AS ${spec.target}\` or build another target`];
   const [uid, gid] = spec.user.split(":") as [string, string];
   const declared = new Set(stage.filter((x) => x.keyword === "VOLUME").flatMap(volumes));
   const problems: string[] = [];
-  const where = `${spec.file} (final stage)`;
+  const where = `${spec.file} (${spec.target === undefined ? "final stage" : `stage ${spec.target}`})`;
   for (const path of spec.scratchPaths) {
     if (!declared.has(path)) problems.push(`${where} does not declare ${path} as a VOLUME; add \`VOLUME ["${path}"]\` after the step that owns it`);
     if (!stage.some((x) => owns(x, path, uid))) {

@@ -238,7 +238,8 @@ export function validateReleases(model: AgentModel, args: ReleaseArgs, region: s
   }
   if (!(active in releases)) throw new Error(`\`activeRelease\`: "${active}" is not a declared release; declared: ${ids.join(", ")}`);
   if (releases[active]!.bad !== undefined) throw new Error(`\`activeRelease\`: "${active}" is marked bad (${releases[active]!.bad}); run another release (\`airlock rollback\`)`);
-  if (model.sandbox) checkEcr(model.sandbox.image, "sandbox.image", region);
+  // A sandbox image built with the agent's (`sandbox.image.build`) is pushed to the platform's Region.
+  if (typeof model.sandbox?.image === "string") checkEcr(model.sandbox.image, "sandbox.image", region);
   if (args.desiredCount !== undefined && (!Number.isInteger(args.desiredCount) || args.desiredCount < 0)) {
     throw new Error("`desiredCount`: must be a whole number of tasks, 0 or more");
   }

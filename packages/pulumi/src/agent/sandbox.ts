@@ -43,19 +43,34 @@ export interface SandboxRefs {
  * sandbox's stdout does not already reach: not the agent's own streams, whose JSON lines feed its
  * metrics and alarms.
  */
-export function sandboxExecutionStatements(image: string, partition: pulumi.Input<string>, logGroupArn: pulumi.Input<string>): StatementInput[] {
-  const ecr = parseEcrImage(image)!;
+export function sandboxExecutionStatements(repositoryArn: pulumi.Input<string>, logGroupArn: pulumi.Input<string>): StatementInput[] {
   return [
-    ...ecrPullStatements("PullSandboxImage", [ecrRepositoryArn(partition, ecr)]),
+    ...ecrPullStatements("PullSandboxImage", [repositoryArn]),
     { Sid: "WriteSandboxStreams", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [pulumi.interpolate`${logGroupArn}${SANDBOX_LOG_STREAMS}`] },
   ];
 }
 
-/** The sandbox's one container: hardened, no secrets, marked `AIRLOCK_SANDBOX`. */
-export function sandboxContainer(model: AgentModel, spec: NonNullable<AgentModel["sandbox"]>, logGroupName: string, region: string): Record<string, unknown> {
+/** The image the sandbox runs and the repository its execution role pulls from. */
+export interface SandboxImageRef {
+  readonly image: pulumi.Input<string>;
+  readonly repositoryArn: pulumi.Input<string>;
+}
+
+/**
+ * The sandbox's image: the manifest's digest and its repository, or the image the deployment built
+ * from the agent's Dockerfile's target (`sandbox.image.build`, its repoDigest and repository).
+ */
+export function sandboxImageRef(spec: NonNullable<AgentModel["sandbox"]>, partition: pulumi.Input<string>, built: SandboxImageRef | undefined): SandboxImageRef {
+  if (typeof spec.image === "string") return { image: spec.image, repositoryArn: ecrRepositoryArn(partition, parseEcrImage(spec.image)!) };
+  if (built === undefined) throw new Error(`unreachable: \`sandbox.image.build\` (target ${spec.image.build.target}) without the image the deployment builds`);
+  return built;
+}
+
+/** The sandbox's one container: hardened, no secrets, marked `AIRLOCK_SANDBOX`, running `image`. */
+export function sandboxContainer(model: AgentModel, image: string, logGroupName: string, region: string): Record<string, unknown> {
   return hardenedContainer({
     name: SANDBOX_CONTAINER,
-    image: spec.image,
+    image,
     user: model.runtime.user,
     environment: { [SANDBOX_ENV.agent]: model.name, [SANDBOX_ENV.sandbox]: "true" },
     secrets: {},
@@ -75,6 +90,8 @@ export interface SandboxArgs {
   readonly logGroupName: pulumi.Output<string>;
   readonly logGroupArn: pulumi.Output<string>;
   readonly tags: Record<string, string>;
+  /** The sandbox's image when the deployment builds it (`sandbox.image.build`). @default - the manifest's `sandbox.image` digest */
+  readonly builtImage?: SandboxImageRef;
 }
 
 /**
@@ -95,6 +112,7 @@ export class Sandbox extends pulumi.ComponentResource implements SandboxRefs {
     const { model, platform, tags } = args;
     const spec = model.sandbox!;
     const ctx = platform.aws;
+    const image = sandboxImageRef(spec, ctx.partition, args.builtImage);
     // Made by the deployment itself before this component existed: the alias keeps them in place.
     const opts: pulumi.CustomResourceOptions = { parent: this, aliases: [{ parent: deployment }] };
     const sg = new aws.ec2.SecurityGroup(
@@ -121,14 +139,14 @@ export class Sandbox extends pulumi.ComponentResource implements SandboxRefs {
     );
     const policy = new aws.iam.RolePolicy(
       `${name}-sandbox-execution`,
-      { role: executionRole.name, policy: policyJson(sandboxExecutionStatements(spec.image, ctx.partition, args.logGroupArn)) },
+      { role: executionRole.name, policy: policyJson(sandboxExecutionStatements(image.repositoryArn, args.logGroupArn)) },
       opts,
     );
     const td = fargateTaskDefinition(
       `${name}-sandbox`,
       {
         family: stackScopedName([model.name, "sandbox"], 255),
-        containerDefinitions: args.logGroupName.apply((lg) => JSON.stringify([sandboxContainer(model, spec, lg, ctx.region)])),
+        containerDefinitions: pulumi.all([args.logGroupName, image.image]).apply(([lg, ref]) => JSON.stringify([sandboxContainer(model, ref, lg, ctx.region)])),
         cpu: spec.cpu,
         memory: spec.memory,
         architecture: model.runtime.architecture,

@@ -1,5 +1,6 @@
 /**
- * What the gateway refuses in an agent's request arguments before anything is stored: JSON nested
+ * What the service refuses in a request's arguments (and in an approver's edit) before anything is
+ * stored, on every path into it (the gateway, Socket Mode, a caller's own service): JSON nested
  * deeper than `MAX_ARGUMENT_DEPTH` (redaction and hashing recurse; a hostile depth overflowed the
  * stack), and text the store cannot keep as it is. PostgreSQL's jsonb holds no U+0000 and no lone
  * UTF-16 surrogate, so the audit log's `jsonSafe` replaces them with U+FFFD: approvers would see
@@ -13,10 +14,13 @@ export const MAX_ARGUMENT_DEPTH = 64;
 
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** The problem with `args` as an agent's request arguments (a message naming the field), or undefined. */
-export function argumentsProblem(args: unknown): string | undefined {
-  if (nestsDeeperThan(args, MAX_ARGUMENT_DEPTH)) return `\`action.arguments\`: nests deeper than ${MAX_ARGUMENT_DEPTH} levels; pass flatter arguments`;
-  const stack: [unknown, string][] = [[args, "action.arguments"]];
+/**
+ * The problem with `args` as a request's arguments (a message naming the field, `field` and its
+ * path inside), or undefined.
+ */
+export function argumentsProblem(args: unknown, field = "action.arguments"): string | undefined {
+  if (nestsDeeperThan(args, MAX_ARGUMENT_DEPTH)) return `\`${field}\`: nests deeper than ${MAX_ARGUMENT_DEPTH} levels; pass flatter arguments`;
+  const stack: [unknown, string][] = [[args, field]];
   while (stack.length > 0) {
     const [v, path] = stack.pop()!;
     if (typeof v === "string") {
