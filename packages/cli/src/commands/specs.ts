@@ -235,3 +235,25 @@ export const EVALS_FINGERPRINT = defineCommand({
   },
   examples: [["eval \"$(airlock evals fingerprint --image 1234.dkr.ecr.eu-west-1.amazonaws.com/agent@sha256:…)\"", "export the fingerprint for a promptfoo run"]],
 });
+
+export const DEPLOY_VERIFY = defineCommand({
+  path: "deploy verify",
+  summary: "after a deploy or rollback, check that the ECS service runs the intended revision and its deployment completed (exit 0 ok, 1 not, 2 bad input)",
+  arguments: [],
+  options: {
+    cluster: { type: "string", arg: "<name|arn>", required: true, description: "the ECS cluster the agent's service runs on" },
+    service: { type: "string", arg: "<name|arn>", required: true, description: "the agent's ECS service (the plan's, e.g. support-agent-prod)" },
+    release: { type: "string", arg: "<id>", defaultText: "give this or --task-definition", description: "the release the stack deployed: the running revision's `airlock:release` tag must name it" },
+    "task-definition": { type: "string", arg: "<arn|family:revision>", defaultText: "give this or --release", description: "the task definition revision the stack deployed" },
+    region: { type: "string", arg: "<region>", defaultText: "$AWS_REGION", description: "the service's AWS region" },
+    json: JSON_OUT,
+  },
+  examples: [
+    ["airlock deploy verify --cluster agents --service support-agent-prod --release v3", "did v3 deploy, or did ECS roll it back?"],
+    ["airlock deploy verify --cluster agents --service support-agent-prod --task-definition support-agent-prod:7 --json", "the same against a revision, as JSON"],
+  ],
+  notes: [
+    "exit codes: 0 the service runs the intended revision and its deployment completed; 1 it does not (rolled back by the circuit breaker or an alarm, failed, still in progress, or another revision); 2 bad input (a missing flag, a service or cluster ECS does not know, AWS refusing the call)",
+    "permissions: ecs:DescribeServices on the service, and ecs:DescribeTaskDefinition with --release. Pulumi reports a service ECS rolled back as \"updated\", so run this after every `pulumi up`.",
+  ],
+});
