@@ -79,6 +79,9 @@ describe("airlock rollback", () => {
         "  -  airlock-support-agent:activeRelease: v3",
         "  +  airlock-support-agent:activeRelease: v1",
         "(airlock rollback --write makes the edit for you.)",
+        "Once deployed, check that the service runs it and ECS did not roll it back (Pulumi reports that as updated):",
+        `  CLUSTER=$(aws ecs list-clusters --region us-east-1 --query "clusterArns[?contains(@, 'acme-agents-cluster')] | [0]" --output text)`,
+        "  airlock deploy verify --region us-east-1 --cluster $CLUSTER --service support-agent-dev --release v1",
         "",
       ].join("\n"),
     );

@@ -11,7 +11,7 @@ import { ROLLBACK } from "./specs.ts";
 import { planTarget } from "../plan/plan.ts";
 import { readPulumiProject } from "../plan/project.ts";
 import { StackConfigFile } from "../plan/stack-config.ts";
-import type { PlanDocument } from "@airlock/core";
+import { runbookNames, type PlanDocument } from "@airlock/core";
 
 interface ReleaseEntry {
   readonly id: string;
@@ -68,6 +68,23 @@ function pulumiOnPath(env: Io["env"]): boolean {
   return false;
 }
 
+/**
+ * What to run once the rollback is deployed: Pulumi reports a deployment ECS rolled back as
+ * "updated", and its ECS service does not wait for a steady state, so `airlock deploy verify`
+ * reads the service back. Names from the plan of the target release when there is one.
+ */
+export function verifyHint(plan: PlanDocument | undefined, target: string): string {
+  const commands = (plan?.agents ?? []).flatMap((model) => {
+    const n = runbookNames(model, plan);
+    // An auto-named cluster is looked up first, as the runbook does.
+    return [...(n.clusterLookup !== undefined ? [`  ${n.clusterLookup}`] : []), `  airlock deploy verify --region ${n.region} --cluster ${n.cluster} --service ${n.service} --release ${target}`];
+  });
+  return [
+    "Once deployed, check that the service runs it and ECS did not roll it back (Pulumi reports that as updated):",
+    ...(commands.length > 0 ? commands : [`  airlock deploy verify --cluster <cluster> --service <service> --release ${target}`]),
+  ].join("\n");
+}
+
 export async function run(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommand(ROLLBACK, argv);
   if (parsed.values.write && parsed.values["print-only"]) throw new UsageError("`--write` edits the stack file and `--print-only` only prints the change; pass one of them");
@@ -88,9 +105,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const target = chooseRollbackTarget(releases, active, parsed.values.to);
 
   io.out(`Roll back ${project.name} (stack ${stack}) from release ${active} to ${target}.`);
+  let planned: PlanDocument | undefined;
   if (!parsed.values["skip-verify"]) {
     const now = await planTarget(dir, { stack, guardrails: false });
     const after = await planTarget(dir, { stack, guardrails: false, configOverrides: { [activeKey]: target } });
+    planned = after;
     const diff = changedInputs(now, after);
     const onlyPointer = diff.added.length === 0 && diff.removed.length === 0 && diff.changed.every((c) => /^aws:ecs\/service:Service .+\.taskDefinition$/.test(c));
     if (!onlyPointer) {
@@ -104,6 +123,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     file.set(activeKey, target);
     file.save();
     io.out(`Wrote ${activeKey}: ${target} to ${relative(io.cwd, file.path)}. Deploy it with: pulumi up --stack ${stack}`);
+    io.out(verifyHint(planned, target));
     return 0;
   }
   if (!parsed.values["print-only"] && pulumiOnPath(io.env)) {
@@ -113,6 +133,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.out(`Set ${activeKey} to ${target}; running pulumi up…`);
     const result = await ws.up({ onOutput: (o: string) => io.out(o.replace(/\n$/, "")) });
     io.out(`Rolled back: ${result.summary.result}.`);
+    io.out(verifyHint(planned, target));
     return result.summary.result === "succeeded" ? 0 : 1;
   }
   io.out(
@@ -123,6 +144,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       `  -  ${activeKey}: ${active}`,
       `  +  ${activeKey}: ${target}`,
       "(airlock rollback --write makes the edit for you.)",
+      verifyHint(planned, target),
     ].join("\n"),
   );
   return 0;

@@ -271,6 +271,7 @@ export function renderRunbook(model: AgentModel, options: RunbookOptions = {}): 
   push("Every release keeps its own task definition revision, so a rollback only moves the service back to the previous good release; `airlock rollback` plans both and refuses if anything else would change.", "");
   push(code([`airlock rollback ${stackDir} --print-only   # shows the release it would return to and the config change`, `airlock rollback ${stackDir} --write        # writes the stack config; then:`, "pulumi up"]), "");
   push("Mark the bad release in the stack config (`bad: <reason>`) so no later rollback returns to it.", "");
+  push(`Pulumi reports a service ECS rolled back as "updated", so once it is deployed check the service: \`airlock deploy verify --region ${r} --cluster ${n.cluster} --service ${n.service} --release <the release you rolled back to>\` (exit 0 only when it runs that release and the deployment completed).`, "");
 
   push("### 4. Read the traces", "");
   push(`Every tool and model call writes one EMF line to \`${n.logGroup}\` (credentials are masked by the log group's data protection policy). In CloudWatch Logs Insights:`, "");
