@@ -142,7 +142,7 @@ describe("bad deployment arguments", () => {
     ],
     ["a secret's variable set in plain environment", { releases: { v1: { environment: { GITHUB_TOKEN: "x" } } } }, "`releases.v1.environment.GITHUB_TOKEN`: GITHUB_TOKEN is a secret's variable; secrets come from Secrets Manager only"],
     ["a bad release id", { releases: { "V 1": {} } }, "`releases.V 1`: release ids are lowercase letters, digits, `.` and `-` (at most 31 characters), e.g. `v2` or `2026-11-25.1`"],
-    ["a misspelt release field", { releases: { v1: { imgae: "x" } } }, "`releases.v1.imgae`: unknown field; a release has `image`, `environment`, `description`, `bad`, `evalReport`, `modelHash`"],
+    ["a misspelt release field", { releases: { v1: { imgae: "x" } } }, "`releases.v1.imgae`: unknown field; a release has `image`, `environment`, `description`, `bad`, `evalReport`, `evalQuarantine`, `modelHash`"],
   ];
   for (const [what, args, message] of cases) {
     it(`rejects ${what} before any resource exists`, async () => {
