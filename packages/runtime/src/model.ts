@@ -5,8 +5,10 @@
  * The release's image carries the `AgentModel` JSON (what `compile` / `loadManifest` return,
  * `JSON.stringify`'d) as {@link MODEL_FILE} beside the agent's code: the build that makes the
  * image writes it from the same `agent.yaml` the Pulumi program deploys. `AgentDeployment` puts
- * that model's hash in the task's environment (`TASK_ENV.modelHash`), so a model file from
- * another release, or one edited after it was compiled, does not start.
+ * the hash of the model each release's image ships in that release's task environment
+ * (`TASK_ENV.modelHash`: the release's `modelHash`, or the current compile's for the image the
+ * program builds), so a model file from another release, or one edited after it was compiled, does
+ * not start, while a release pinned to an older image still does.
  */
 import { readFileSync } from "node:fs";
 import type { AgentModel, ToolSummary } from "@airlock/core";
