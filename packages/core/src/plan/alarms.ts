@@ -106,3 +106,39 @@ export function renderPlannedAlarms(agent: string, alarms: readonly PlannedAlarm
   for (const a of own) lines.push(`  ${a.rollsBack ? "ROLLS BACK" : "notifies  "}  ${a.name}  (${watches(a)})`);
   return lines;
 }
+
+/** One change to an agent's alarms between two plans (`airlock diff`'s `alarm` rows). */
+export interface AlarmChange {
+  /** `widened` when a safety net goes (an alarm no longer rolls back), `narrowed` when one comes. */
+  readonly effect: "widened" | "narrowed" | "changed";
+  readonly agent: string;
+  readonly subject: string;
+  readonly summary: string;
+}
+
+/**
+ * The alarms' changes from one plan to the next: a deployment alarm that stops rolling back, or
+ * goes, is a widening (a bad release would stay), one that starts rolling back a narrowing, and an
+ * alarm that only notifies coming or going a change. Plans without `alarms` are read from their resources.
+ */
+export function diffAlarms(before: { readonly resources: readonly PlannedResource[]; readonly alarms?: readonly PlannedAlarm[] }, after: typeof before): AlarmChange[] {
+  const key = (a: PlannedAlarm) => `${a.agent}\u0000${a.name}`;
+  const was = new Map((before.alarms ?? plannedAlarms(before.resources)).map((a) => [key(a), a]));
+  const now = new Map((after.alarms ?? plannedAlarms(after.resources)).map((a) => [key(a), a]));
+  const out: AlarmChange[] = [];
+  for (const [k, a] of was) {
+    const b = now.get(k);
+    const subject = `alarm ${a.name}`;
+    if (b === undefined) {
+      out.push({ effect: a.rollsBack ? "widened" : "changed", agent: a.agent, subject, summary: `alarm \`${a.name}\` (${watches(a)}) removed${a.rollsBack ? "; it rolled a bad release back" : ""}` });
+    } else if (a.rollsBack && !b.rollsBack) {
+      out.push({ effect: "widened", agent: a.agent, subject, summary: `alarm \`${a.name}\` (${watches(a)}) no longer rolls a release back; it only notifies` });
+    } else if (!a.rollsBack && b.rollsBack) {
+      out.push({ effect: "narrowed", agent: a.agent, subject, summary: `alarm \`${a.name}\` (${watches(b)}) now rolls a release back` });
+    }
+  }
+  for (const [k, b] of now) {
+    if (!was.has(k)) out.push({ effect: b.rollsBack ? "narrowed" : "changed", agent: b.agent, subject: `alarm ${b.name}`, summary: `alarm \`${b.name}\` (${watches(b)}) added${b.rollsBack ? "; it rolls a bad release back" : ""}` });
+  }
+  return out;
+}

@@ -9,11 +9,12 @@ import type { PlanDocument, PlannedPermission } from "./plan.ts";
 import type { Tier } from "../manifest/vocabulary.ts";
 import { diffCidrs, diffFindingSets, diffRiskClasses } from "./diff-sets.ts";
 import { diffConditions, diffInputs } from "./diff-conditions.ts";
+import { diffAlarms } from "./alarms.ts";
 
 /** Whether a change widens, narrows or only changes what an agent can do. */
 export type DiffEffect = "widened" | "narrowed" | "changed";
 /** What a change is about. */
-export type DiffCategory = "agent" | "permission" | "tool" | "approval" | "egress" | "secret" | "finding";
+export type DiffCategory = "agent" | "permission" | "tool" | "approval" | "egress" | "secret" | "alarm" | "finding";
 
 /** One change between two plans, for a reviewer. */
 export interface DiffChange {
@@ -37,7 +38,7 @@ export interface PlanDiff {
 }
 
 const TIER_RANK: Record<Tier, number> = { auto: 0, approve: 1, "always-approve": 2 };
-const CATEGORY_ORDER: DiffCategory[] = ["agent", "permission", "tool", "approval", "egress", "secret", "finding"];
+const CATEGORY_ORDER: DiffCategory[] = ["agent", "permission", "tool", "approval", "egress", "secret", "alarm", "finding"];
 const EFFECT_ORDER: DiffEffect[] = ["widened", "narrowed", "changed"];
 
 /** The semantic differences from `before` to `after`. */
@@ -60,6 +61,8 @@ export function diffPlans(before: PlanDocument, after: PlanDocument): PlanDiff {
     diffSecrets(name, a, b, add);
   }
   diffPermissions(before, after, add);
+  // A deployment alarm that stops rolling back widens what a bad release can do.
+  for (const c of diffAlarms(before, after)) add({ category: "alarm", ...c });
   diffFindings(before.findings, after.findings, add);
 
   changes.sort(
