@@ -119,6 +119,32 @@ function entryKey(p: PlannedPermission): string {
   return `${p.agent}\n${p.tool}\n${p.system}`;
 }
 
+/**
+ * The permission map's entries by agent, tool and system, a tool's several grants on one system
+ * (a read grant and a write grant on DynamoDB, say) taken together: write if any is, the first
+ * wildcard reason, every escalation action. Comparing one of them with another would report a
+ * change between two identical plans.
+ */
+function entriesOf(permissions: readonly PlannedPermission[]): Map<string, PlannedPermission> {
+  const out = new Map<string, PlannedPermission>();
+  for (const p of permissions) {
+    const seen = out.get(entryKey(p));
+    if (seen === undefined) {
+      out.set(entryKey(p), p);
+      continue;
+    }
+    const actions = [...new Set([...(seen.escalation?.actions ?? []), ...(p.escalation?.actions ?? [])])];
+    const escalation = seen.escalation ?? p.escalation;
+    out.set(entryKey(p), {
+      ...seen,
+      access: seen.access === "write" || p.access === "write" ? "write" : seen.access,
+      ...(seen.wildcardReason === undefined && p.wildcardReason !== undefined ? { wildcardReason: p.wildcardReason } : {}),
+      ...(escalation === undefined ? {} : { escalation: { ...escalation, actions } }),
+    });
+  }
+  return out;
+}
+
 function diffPermissions(before: PlanDocument, after: PlanDocument, add: (c: DiffChange) => void): void {
   const a = grantsOf(before);
   const b = grantsOf(after);
@@ -132,8 +158,8 @@ function diffPermissions(before: PlanDocument, after: PlanDocument, add: (c: Dif
       add({ category: "permission", effect: "narrowed", agent: g.agent, subject: `${g.tool} ${g.action} ${g.resource}`, summary: `\`${g.tool}\` may no longer ${verb(g)}` });
     }
   }
-  const entriesBefore = new Map(before.permissions.map((p) => [entryKey(p), p]));
-  for (const p of after.permissions) {
+  const entriesBefore = entriesOf(before.permissions);
+  for (const p of entriesOf(after.permissions).values()) {
     const old = entriesBefore.get(entryKey(p));
     if (old === undefined) continue;
     if (old.access === "read" && p.access === "write") {
