@@ -185,11 +185,11 @@ describe("airlock audit migrate", () => {
     await server.admin("DROP SCHEMA airlock CASCADE");
     const first = bufferIo(REPO_ROOT, {});
     assert.equal(await main(["audit", "migrate", "--database-url", server.adminUrl], first), 0, first.stderr);
-    assert.match(first.stdout, /^applied 1, 2, 3; now at version 3 \(postgres:\/\/.*\)\n$/);
+    assert.match(first.stdout, /^applied 1, 2, 3, 4; now at version 4 \(postgres:\/\/.*\)\n$/);
     const password = new URL(server.adminUrl).password;
     if (password !== "") assert.ok(first.stdout.includes(":****@") && !first.stdout.includes(`:${password}@`), "the password is not printed");
     const again = bufferIo(REPO_ROOT, {});
     assert.equal(await main(["audit", "migrate", "--database-url", server.adminUrl], again), 0, again.stderr);
-    assert.match(again.stdout, /^up to date at version 3 /);
+    assert.match(again.stdout, /^up to date at version 4 /);
   });
 });

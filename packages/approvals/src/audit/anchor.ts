@@ -76,18 +76,50 @@ export function anchorDigest(head: AnchorHead): Buffer {
  * The head now, read under the chain lock (so every row appended later is dated after `time`)
  * with the database's clock. An empty log's head is sequence 0 and the genesis hash.
  */
-export async function readHead(db: Database): Promise<AnchorHead> {
+export async function readHead(db: Database, previous?: { readonly sequence: number; readonly hash: string }): Promise<AnchorHead> {
   return db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [AUDIT_LOCK]);
+    if (previous !== undefined && previous.sequence > 0) {
+      const held = await tx.query<{ hash: string }>("SELECT hash FROM airlock.audit_log WHERE seq = $1", [previous.sequence]);
+      if (held.rows[0]?.hash !== previous.hash) {
+        throw new Error(
+          `refusing to sign the audit log's head: row ${previous.sequence}, the head of the newest anchor already written, ${held.rows[0] === undefined ? "is no longer in the log" : `has hash ${held.rows[0].hash.slice(0, 12)}…, not ${previous.hash.slice(0, 12)}…`}; the log was rewritten or cut since (run \`airlock audit verify\` and treat it as an incident)`,
+        );
+      }
+    }
     const { rows } = await tx.query<{ seq: string | number; hash: string }>("SELECT seq, hash FROM airlock.audit_log ORDER BY seq DESC LIMIT 1");
     const time = await serverTime(tx);
     return rows[0] === undefined ? { sequence: 0, hash: GENESIS_HASH, time } : { sequence: Number(rows[0].seq), hash: rows[0].hash, time };
   });
 }
 
-/** Signs the current head and writes it to the bucket; returns the head and the object's key. */
+/** The anchor objects' names after the prefix: 17 digits, a dash, 17 digits, `.json`. */
+const ANCHOR_NAME = /^\d{17}-\d{17}\.json$/;
+
+/** Whether `key` (under `prefix`) names an anchor (not the public key object beside them). */
+export const isAnchorKey = (prefix: string, key: string): boolean => key.startsWith(prefix) && ANCHOR_NAME.test(key.slice(prefix.length));
+
+/** The newest readable anchor document under the prefix (the writer's view, no signature check). */
+async function previousAnchor(at: AnchorLocation): Promise<AuditAnchorDocument | undefined> {
+  const prefix = at.prefix ?? AUDIT_ANCHOR.prefix;
+  const listed = await at.s3.send(new ListObjectVersionsCommand({ Bucket: at.bucket, Prefix: prefix, MaxKeys: 5 }));
+  for (const v of (listed.Versions ?? []).filter((x) => x.Key !== undefined && isAnchorKey(prefix, x.Key)).sort((a, b) => (a.Key! < b.Key! ? -1 : a.Key! > b.Key! ? 1 : 0))) {
+    const got = await at.s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: v.Key!, ...(v.VersionId === undefined || v.VersionId === "null" ? {} : { VersionId: v.VersionId }) }));
+    const doc = parseAnchor((await got.Body?.transformToString("utf8")) ?? "");
+    if (typeof doc !== "string") return doc;
+  }
+  return undefined;
+}
+
+/**
+ * Signs the current head and writes it to the bucket; returns the head and the object's key.
+ * Refuses to sign when the log no longer holds the head of the newest anchor already written (a
+ * rewrite, a splice or a cut tail since then): signing would bless the tampered chain, and `audit
+ * verify` reads only the newest anchor.
+ */
 export async function writeAnchor(db: Database, at: AnchorLocation): Promise<{ readonly head: AnchorHead; readonly key: string }> {
-  const head = await readHead(db);
+  const before = await previousAnchor(at);
+  const head = await readHead(db, before?.head);
   const signed = await at.kms.send(
     new SignCommand({ KeyId: at.keyId, Message: anchorDigest(head), MessageType: AUDIT_ANCHOR.messageType, SigningAlgorithm: AUDIT_ANCHOR.signingAlgorithm }),
   );
@@ -102,6 +134,20 @@ export async function writeAnchor(db: Database, at: AnchorLocation): Promise<{ r
   // The bucket's default retention locks the version; an upload under Object Lock needs a checksum.
   await at.s3.send(new PutObjectCommand({ Bucket: at.bucket, Key: key, Body: JSON.stringify(doc), ContentType: "application/json", ChecksumAlgorithm: "SHA256" }));
   return { head, key };
+}
+
+/**
+ * After a decision commits: anchors the head at once, so no row of that decision stands unsigned
+ * for the schedule's period. A failure is only reported (`warn`): the schedule retries, and verify
+ * fails rows that stay unanchored past the grace.
+ */
+export async function anchorNow(db: Database, at: AnchorLocation | undefined, warn: (message: string) => void): Promise<void> {
+  if (at === undefined) return;
+  try {
+    await writeAnchor(db, at);
+  } catch (e) {
+    warn(`airlock approvals: anchoring the audit head after a decision failed (the anchor schedule retries): ${(e as Error).message}`);
+  }
 }
 
 /** What reading the anchors found: the newest one whose signature holds, and what was wrong. */
@@ -140,7 +186,7 @@ export async function readLatestAnchor(at: AnchorLocation, options: { readonly m
   const problems: AuditProblem[] = [];
   const listed = await at.s3.send(new ListObjectVersionsCommand({ Bucket: at.bucket, Prefix: prefix, MaxKeys: options.tries ?? 20 }));
   // Versions, not objects: a delete marker on top of the newest anchor does not hide it.
-  const versions = (listed.Versions ?? []).filter((v) => v.Key !== undefined).sort((a, b) => (a.Key! < b.Key! ? -1 : a.Key! > b.Key! ? 1 : (b.LastModified?.getTime() ?? 0) - (a.LastModified?.getTime() ?? 0)));
+  const versions = (listed.Versions ?? []).filter((v) => v.Key !== undefined && isAnchorKey(prefix, v.Key)).sort((a, b) => (a.Key! < b.Key! ? -1 : a.Key! > b.Key! ? 1 : (b.LastModified?.getTime() ?? 0) - (a.LastModified?.getTime() ?? 0)));
   for (const v of versions) {
     const source = `s3://${at.bucket}/${v.Key}${v.VersionId === undefined ? "" : ` (version ${v.VersionId})`}`;
     const got = await at.s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: v.Key!, ...(v.VersionId === undefined || v.VersionId === "null" ? {} : { VersionId: v.VersionId }) }));

@@ -8,6 +8,9 @@
 import { canonicalJson, setOwn, sha256 } from "@airlock/core/hash";
 import type { Queryable } from "./db.ts";
 import { crossCheck } from "./cross-check.ts";
+import { checkAnchor, checkUnanchored, UNANCHORED_GRACE_MS } from "./anchor-check.ts";
+
+export { UNANCHORED_GRACE_MS };
 
 /** `prev_hash` of the first row. */
 export const GENESIS_HASH = "0".repeat(64);
@@ -196,7 +199,9 @@ export type AuditProblemKind =
   /** The log no longer holds the head a signed anchor recorded (a cut tail, a rewrite, a splice). */
   | "anchor"
   /** A row after the anchor dated before it: written later, dated into the anchored past. */
-  | "backdated";
+  | "backdated"
+  /** A row after the newest anchor older than the grace (or dated in the future): no signed head covers it. */
+  | "unanchored";
 
 export interface AuditProblem {
   /** The row where the chain breaks (for `unrecorded`, the last row of the log). */
@@ -211,6 +216,11 @@ export interface AuditVerification {
   /** The last row's seq and hash: record them elsewhere to detect a truncated tail later. */
   readonly head: { readonly seq: number; readonly hash: string } | null;
   readonly problems: readonly AuditProblem[];
+  /**
+   * Rows after the anchor still within the grace (checked against an anchor only): not a problem
+   * yet, but no signed head covers them; verify again after the next anchor.
+   */
+  readonly unanchored?: { readonly rows: number; readonly fromSeq: number; readonly oldest: Date };
 }
 
 /** A head recorded outside the database and checked already (a signed anchor's content). */
@@ -235,6 +245,10 @@ export interface VerifyOptions {
   readonly anchor?: AnchoredHead;
   /** Rows read per page. @default 5000 */
   readonly pageSize?: number;
+  /** The verifier's clock, against which rows after the anchor are judged. @default - the system clock */
+  readonly now?: Date;
+  /** How long a row may stand after the anchor. @default UNANCHORED_GRACE_MS (10 minutes) */
+  readonly unanchoredGraceMs?: number;
 }
 
 /**
@@ -302,7 +316,13 @@ export async function verifyAuditLog(db: Queryable, options: VerifyOptions = {})
   }
 
   problems.push(...(await crossCheck(db, last?.seq ?? 0)));
-  if (options.anchor !== undefined) problems.push(...(await checkAnchor(db, options.anchor)));
+  let unanchored: AuditVerification["unanchored"];
+  if (options.anchor !== undefined) {
+    problems.push(...(await checkAnchor(db, options.anchor)));
+    const after = await checkUnanchored(db, options.anchor, options.now ?? new Date(), options.unanchoredGraceMs ?? UNANCHORED_GRACE_MS);
+    problems.push(...after.problems);
+    unanchored = after.pending;
+  }
   if (options.expectHead !== undefined) {
     const want = options.expectHead;
     const { rows } = await db.query<{ hash: string }>("SELECT hash FROM airlock.audit_log WHERE seq = $1", [want.seq]);
@@ -318,37 +338,7 @@ export async function verifyAuditLog(db: Queryable, options: VerifyOptions = {})
       });
     }
   }
-  return { ok: problems.length === 0, rows: count, head: last === undefined ? null : { seq: last.seq, hash: last.hash }, problems };
-}
-
-/** The anchored head against the log: still there, unchanged, and nothing dated into its past. */
-async function checkAnchor(db: Queryable, anchor: AnchoredHead): Promise<AuditProblem[]> {
-  const problems: AuditProblem[] = [];
-  const at = `the anchor of ${anchor.time.toISOString()} (${anchor.source})`;
-  if (anchor.sequence > 0) {
-    const { rows } = await db.query<{ hash: string }>("SELECT hash FROM airlock.audit_log WHERE seq = $1", [anchor.sequence]);
-    const found = rows[0]?.hash;
-    if (found === undefined) {
-      problems.push({ seq: anchor.sequence, kind: "anchor", message: `row ${anchor.sequence}, the head signed in ${at}, is no longer in the log; rows were removed (cut from its end, or deleted and the rest renumbered)` });
-    } else if (found !== anchor.hash) {
-      problems.push({
-        seq: anchor.sequence,
-        kind: "anchor",
-        message: `row ${anchor.sequence} has hash ${found.slice(0, 12)}…, not ${anchor.hash.slice(0, 12)}… signed in ${at}; the chain up to it was rewritten (rows inserted, deleted or changed, hashes recomputed)`,
-      });
-    }
-  } else if (anchor.hash !== GENESIS_HASH) {
-    problems.push({ seq: 0, kind: "anchor", message: `${at} signs an empty log with a hash other than the genesis hash; the anchor is malformed` });
-  }
-  const { rows } = await db.query<{ seq: string | number; at: Date | string }>(
-    "SELECT seq, at FROM airlock.audit_log WHERE seq > $1 AND at < $2 ORDER BY seq LIMIT 100",
-    [anchor.sequence, anchor.time.toISOString()],
-  );
-  for (const r of rows) {
-    const when = (r.at instanceof Date ? r.at : new Date(r.at)).toISOString();
-    problems.push({ seq: Number(r.seq), kind: "backdated", message: `row ${Number(r.seq)} comes after the head signed in ${at} but is dated ${when}, before it; it was written later and dated into the anchored past` });
-  }
-  return problems;
+  return { ok: problems.length === 0, rows: count, head: last === undefined ? null : { seq: last.seq, hash: last.hash }, problems, ...(unanchored === undefined ? {} : { unanchored }) };
 }
 
 /** The seq of the row whose hash is `hash` (only asked when the chain breaks). */

@@ -244,6 +244,8 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayHan
         slack: { client: options.slackClient, channel: slack.channelId, approvers: slack.approverIds },
         ...(options.now === undefined ? {} : { now: options.now }),
         ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+        // Each decision is anchored as soon as it commits; the schedule's anchor is the retry.
+        ...(options.anchor === undefined ? {} : { anchor: options.anchor }),
       });
       services.set(key, s);
     }

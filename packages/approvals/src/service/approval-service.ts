@@ -16,6 +16,7 @@ import type { Tier } from "@airlock/core";
 // Subpath imports keep the gateway's Lambda bundle free of the manifest compiler (zod, yaml, IAM data).
 import { canonicalJson, sha256 } from "@airlock/core/hash";
 import { appendAudit, jsonSafe } from "../audit/log.ts";
+import { anchorNow, type AnchorLocation } from "../audit/anchor.ts";
 import type { Database, Queryable } from "../audit/db.ts";
 import { ApprovalError } from "../errors.ts";
 import { containsRedaction, redactArguments } from "../redact.ts";
@@ -74,6 +75,11 @@ export interface ApprovalServiceOptions {
    * @default - `APPROVAL_RECEIPT.ttlSeconds` of `@airlock/core/contracts` (15 minutes), the runtime's receipt lifetime
    */
   readonly executionWindowMs?: number;
+  /**
+   * Where to anchor the audit head right after each decision commits (the gateway passes its own).
+   * @default - no anchor of its own: only the schedule's
+   */
+  readonly anchor?: AnchorLocation;
 }
 
 export class ApprovalService {
@@ -87,6 +93,7 @@ export class ApprovalService {
   readonly #outbox: SlackOutbox;
   readonly #interactions: InteractionContext;
   readonly #executionWindowMs: number;
+  readonly #anchor: AnchorLocation | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: ApprovalServiceOptions) {
@@ -108,6 +115,7 @@ export class ApprovalService {
     this.#now = options.now ?? (() => new Date());
     this.#warn = options.onWarning ?? ((m) => console.warn(m));
     this.#executionWindowMs = options.executionWindowMs ?? DEFAULT_EXECUTION_WINDOW_MS;
+    this.#anchor = options.anchor;
     this.#store = new RequestStore({ db: options.db, agent: options.model.name, traceUrl: options.traceUrl });
     this.#outbox = new SlackOutbox({
       store: this.#store,
@@ -272,6 +280,8 @@ export class ApprovalService {
       outcome.existing !== undefined
         ? outcome.existing
         : { requestId: req.id, decision: input.decision, decidedBy: input.actor, ...(edited === undefined ? {} : { editedArguments: edited }), via: input.via, decidedAt };
+    // Signed at once, so a superuser cannot rewrite the decision in the schedule's window.
+    await anchorNow(this.#db, this.#anchor, this.#warn);
     const after = outcome.after ?? (await this.getRequest(req.id));
     if (after !== undefined) await this.#outbox.deliverOutcome(after, decision);
     return { outcome: "recorded", decision };

@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ApprovalService, readAudit, readLatestAnchor, verifyAuditLog, writeAnchor, type AnchorLocation, type Database, type Queryable } from "../../src/index.ts";
 import { KmsStandIn, S3StandIn } from "./aws-standins.ts";
-import type { AuditVerification } from "../../src/audit/log.ts";
+import { UNANCHORED_GRACE_MS, type AuditVerification } from "../../src/audit/log.ts";
 import { SlackReceiver } from "./slack-receiver.ts";
 import { APPROVER, CHANNEL } from "./slack-requests.ts";
 import { testModel } from "./model.ts";
@@ -79,11 +79,30 @@ export function tamperSuite(label: string, open: () => Promise<TamperStore>): vo
       assert.deepEqual(problems(v), [], "the honest history verifies against its anchor");
       return { store, h };
     }
-    /** `airlock audit verify` with the anchor: the newest signed head, then the chain against it. */
-    async function verify(store: TamperStore): Promise<AuditVerification> {
+    /** `airlock audit verify` with the anchor: the newest signed head, then the chain against it (at `now`). */
+    async function verify(store: TamperStore, now?: Date): Promise<AuditVerification> {
       const read = await readLatestAnchor(at!);
       assert.deepEqual(read.problems, []);
-      return verifyAuditLog(store.admin, { anchor: read.anchor! });
+      return verifyAuditLog(store.admin, { anchor: read.anchor!, ...(now === undefined ? {} : { now }) });
+    }
+    /** A second service on the store; with `anchored`, it anchors each decision as the gateway's does. */
+    async function serviceOf(store: TamperStore, anchored: boolean): Promise<ApprovalService> {
+      return new ApprovalService({ db: store.service, model: await testModel(), release: "rel-1", slack: { client: slack.client(slackUrl!), channel: CHANNEL, approvers: [APPROVER] }, onWarning: () => {}, ...(anchored ? { anchor: at! } : {}) });
+    }
+    /** A request decided `rejected` after the scheduled anchor, by `service`; its id. */
+    async function rejectedLater(service: ApprovalService, n: number): Promise<string> {
+      const r = await service.requestApproval({ tool: "send_customer_reply", arguments: { ticket: `T-${n}`, body: "Refund 900." } });
+      if (r.status !== "pending") throw new Error("not pending");
+      assert.equal((await service.decide({ requestId: r.id, decision: "rejected", actor: APPROVER, via: "http" })).outcome, "recorded");
+      return r.id;
+    }
+    /** The superuser turns request `id`'s rejection into an approval: tables, then the chain, every hash recomputed. */
+    async function turnAround(store: TamperStore, id: string): Promise<void> {
+      await asSuperuser(store.admin, async (tx) => {
+        await tx.query("UPDATE airlock.approval_decisions SET decision = 'approved' WHERE request_id = $1", [id]);
+        await tx.query("UPDATE airlock.approval_requests SET status = 'approved' WHERE id = $1", [id]);
+      });
+      await rewriteLog(store.admin, (rows) => rows.map((r) => (r.kind === "approval.decided" && r.requestId === id ? { ...r, payload: { ...r.payload, decision: "approved" } } : r)));
     }
     const stops: (() => Promise<void>)[] = [];
     test.after(async () => {
@@ -185,7 +204,8 @@ export function tamperSuite(label: string, open: () => Promise<TamperStore>): vo
           await forgeAppend(tx, { kind: "approval.decided", agent: "support-agent", actionType: "customer.reply", requestId: h.pending, actor: APPROVER, payload: { decision: "approved", via: "http", release: "rel-1" } }, when);
         });
         const v = await verify(store);
-        assert.deepEqual(v.problems.map((p) => p.kind), ["backdated"]);
+        // Dated an hour back, it is also older than the grace after the newest anchor.
+        assert.deepEqual(v.problems.map((p) => p.kind), ["backdated", "unanchored"]);
         assert.match(problems(v)[0]!, /^backdated: row \d+ comes after the head signed in the anchor of .+ but is dated .+, before it; it was written later and dated into the anchored past$/);
       } finally {
         await done(store);
@@ -251,6 +271,50 @@ export function tamperSuite(label: string, open: () => Promise<TamperStore>): vo
         const v = await verify(store);
         assert.equal(v.ok, false, "a mid-chain insertion passed verification");
         if (process.env.AIRLOCK_SHOW_PROBLEMS) console.log("a mid-chain insertion:", problems(v));
+        assert.ok(v.problems.some((p) => p.kind === "anchor"), problems(v).join("\n"));
+      } finally {
+        await done(store);
+      }
+    });
+
+    test("given a decision made after the scheduled anchor through a service that anchors each decision (the gateway's), when the superuser turns the rejection into an approval with every hash recomputed, then verify names the anchored head", async () => {
+      const { store } = await given();
+      try {
+        const id = await rejectedLater(await serviceOf(store, true), 5);
+        await turnAround(store, id);
+        const v = await verify(store);
+        assert.equal(v.ok, false, "a rewrite after the scheduled anchor passed verification");
+        assert.deepEqual(v.problems.map((p) => p.kind), ["anchor"]);
+      } finally {
+        await done(store);
+      }
+    });
+
+    test("given a decision after the newest anchor that was never anchored (the writer failed), when the superuser rewrites it and verify runs past the grace, then verify names the unanchored rows; within the grace it counts them", async () => {
+      const { store } = await given();
+      try {
+        const id = await rejectedLater(await serviceOf(store, false), 6);
+        await turnAround(store, id);
+        const within = await verify(store);
+        assert.deepEqual(problems(within), []);
+        assert.equal(within.unanchored?.rows, 2);
+        const later = await verify(store, new Date(Date.now() + UNANCHORED_GRACE_MS + 60_000));
+        assert.deepEqual(later.problems.map((p) => p.kind), ["unanchored"]);
+        assert.match(problems(later)[0]!, /^unanchored: 2 rows from row \d+ on, after the newest signed anchor \(row \d+, .+\), are older than 10 minutes: no signed head covers them/);
+        // Dated ahead to stay inside the grace: named too.
+        await asSuperuser(store.admin, (tx) => tx.query("UPDATE airlock.audit_log SET at = at + interval '1 day' WHERE seq = (SELECT max(seq) FROM airlock.audit_log)"));
+        assert.ok((await verify(store)).problems.some((p) => p.kind === "unanchored" && p.message.includes("dated ahead")));
+      } finally {
+        await done(store);
+      }
+    });
+
+    test("when the superuser rewrites the log from genesis and the schedule then anchors, then the writer refuses to sign the rewritten head and verify still fails", async () => {
+      const { store, h } = await given();
+      try {
+        await turnAround(store, h.rejected);
+        await assert.rejects(writeAnchor(store.service, at!), /^Error: refusing to sign the audit log's head: row \d+, the head of the newest anchor already written, has hash [0-9a-f]{12}…, not [0-9a-f]{12}…; the log was rewritten or cut since/);
+        const v = await verify(store);
         assert.ok(v.problems.some((p) => p.kind === "anchor"), problems(v).join("\n"));
       } finally {
         await done(store);

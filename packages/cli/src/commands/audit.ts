@@ -3,13 +3,13 @@
  * deleted or reordered row, every audit row unlike the request, decision or execution it records,
  * and, with the gateway's anchor bucket and key, every departure from the newest signed head kept
  * outside the database (a cut tail, a splice, a rewrite from genesis, a row dated into the anchored
- * past). Reads the embedded store's data directory or a server (connection string); never writes.
+ * past, a row left unanchored past the grace). Reads the embedded store's data directory or a server (connection string); never writes.
  * Exit 0 when intact, 1 when tampered, 2 for bad input.
  *
  * `airlock audit migrate --database-url URL`: applies the versioned migrations to a server (Supabase
  * or RDS) as an owner role, once, before the approval gateway's service role first connects.
  */
-import { ApprovalError, chooseStore, migrate, openDatabase, openExistingStore, redactUrl, verifyAuditLog } from "@airlock/approvals";
+import { ApprovalError, chooseStore, migrate, openDatabase, openExistingStore, redactUrl, UNANCHORED_GRACE_MS, verifyAuditLog } from "@airlock/approvals";
 import { APPROVALS_ENV } from "@airlock/core/contracts";
 import { UsageError, type Io } from "../io.ts";
 import { parseCommand, pickSubcommand } from "../options.ts";
@@ -48,7 +48,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const anchoredText =
       v.anchor === null
         ? "not checked against a signed anchor: pass --anchor-bucket and --anchor-key-id (the gateway's), or keep the head elsewhere and pass it back with --expect-head, to detect rows cut from the end or a rewrite"
-        : `against the signed anchor of row ${v.anchor.sequence} at ${v.anchor.time} (${v.anchor.source})`;
+        : `against the signed anchor of row ${v.anchor.sequence} at ${v.anchor.time} (${v.anchor.source})${
+            v.unanchored === undefined
+              ? ""
+              : `; ${v.unanchored.rows} later row${v.unanchored.rows === 1 ? "" : "s"} (from row ${v.unanchored.fromSeq}, since ${v.unanchored.oldest.toISOString()}) not anchored yet, within the ${UNANCHORED_GRACE_MS / 60_000}-minute grace: verify again after the next anchor`
+          }`;
     if (parsed.values.json) {
       io.out(`${JSON.stringify({ store: store.label, ...v }, null, 2)}\n`);
     } else if (v.ok) {
