@@ -643,6 +643,9 @@ describe("guardrails on the example plan", () => {
         "dynamodb:GetItem arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
         "dynamodb:Query arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
         "dynamodb:Query arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets/index/by-customer",
+        "dynamodb:Query arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets/index/by-status",
+        // record_reply's and ticket_queue's (one statement each).
+        "dynamodb:UpdateItem arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
         "dynamodb:UpdateItem arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets",
         // The sandbox runner's (the example's code-executing tool).
         "ecs:DescribeTasks arn:aws:ecs:us-east-1:123456789012:task/acme-agents-cluster/*",

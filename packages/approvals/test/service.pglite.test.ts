@@ -230,7 +230,7 @@ describe("approval service on the embedded store", () => {
       assert.ok(e instanceof ApprovalError);
       assert.equal(
         e.message,
-        '`action.tool`: "wire_money" is not a tool of agent support-agent; use one of: add_ticket_label, analyze_ticket_history, issue_refund, post_status_update, read_ticket, record_reply, search_knowledge_base, send_customer_reply',
+        '`action.tool`: "wire_money" is not a tool of agent support-agent; use one of: add_ticket_label, analyze_ticket_history, issue_refund, post_status_update, read_ticket, record_reply, search_knowledge_base, send_customer_reply, ticket_queue',
       );
       return true;
     });

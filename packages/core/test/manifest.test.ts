@@ -223,6 +223,9 @@ describe("compile", () => {
         Action: ["ses:SendEmail"],
         Resource: ["arn:aws:ses:us-east-1:123456789012:configuration-set/support-replies", "arn:aws:ses:us-east-1:123456789012:identity/acme.example.com"],
       },
+      // The service loop's queue (ticket_queue): Query on the status index only, UpdateItem on the table.
+      { Sid: "TicketQueueDynamodb0", Effect: "Allow", Action: ["dynamodb:Query"], Resource: ["arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets/index/by-status"] },
+      { Sid: "TicketQueueDynamodb1", Effect: "Allow", Action: ["dynamodb:UpdateItem"], Resource: ["arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets"] },
     ]);
     assert.ok(!JSON.stringify(model.taskRoleStatements).includes("*"));
     assert.deepEqual(model.findings, []);

@@ -58,6 +58,8 @@ describe("AgentDeployment for the support agent", () => {
           Action: ["ses:SendEmail"],
           Resource: ["arn:aws:ses:us-east-1:123456789012:configuration-set/support-replies", "arn:aws:ses:us-east-1:123456789012:identity/acme.example.com"],
         },
+        { Sid: "TicketQueueDynamodb0", Effect: "Allow", Action: ["dynamodb:Query"], Resource: ["arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets/index/by-status"] },
+        { Sid: "TicketQueueDynamodb1", Effect: "Allow", Action: ["dynamodb:UpdateItem"], Resource: ["arn:aws:dynamodb:us-east-1:123456789012:table/support-tickets"] },
         // Outward tools wait for a person: the agent may invoke its own alias of the platform's
         // approval gateway, and nothing more.
         { Sid: "ApprovalsInvokeOwnAlias", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: ["arn:aws:lambda:us-east-1:123456789012:function:airlock-test-platform-approvals:support-agent"] },
