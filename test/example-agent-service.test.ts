@@ -18,6 +18,7 @@ import { SERVICE_DEFAULTS } from "../examples/support-agent/agent/src/config.ts"
 import type { AgentEvent } from "../examples/support-agent/agent/src/events.ts";
 import { idleWait, runService } from "../examples/support-agent/agent/src/service.ts";
 import { QUEUE, queueTool } from "../examples/support-agent/agent/src/tools/queue.ts";
+import { ECS_TASK_STOP } from "../packages/core/src/aws/ticket-queue.ts";
 import { hardenedContainer } from "../packages/pulumi/src/agent/container.ts";
 import { DynamoDbStandIn } from "./helpers/dynamodb-standin.ts";
 import { AGENT_ENTRY, agentEnv, exampleAgentModel, REGION, releaseDir, TICKETS } from "./helpers/example-agent.ts";
@@ -253,6 +254,9 @@ describe("the example agent's service loop", () => {
   it("given ECS's stop timeout, then the grace after SIGTERM leaves time to give the ticket back", () => {
     const container = hardenedContainer({ name: "agent", image: "x", user: "10001:10001", environment: {}, secrets: {}, logGroupName: "/g", region: REGION, streamPrefix: "agent" } as never);
     assert.ok(SERVICE_DEFAULTS.stopGraceMs + 5_000 <= (container.stopTimeout as number) * 1_000, `grace ${SERVICE_DEFAULTS.stopGraceMs} ms against stopTimeout ${String(container.stopTimeout)} s`);
+    // The container's stop timeout is one Fargate takes (core/src/aws/ticket-queue.ts).
+    assert.ok((container.stopTimeout as number) <= ECS_TASK_STOP.maxFargateStopTimeoutSeconds);
+    assert.equal(ECS_TASK_STOP.defaultStopTimeoutSeconds, 30);
   });
 });
 
