@@ -185,8 +185,13 @@ describe("the example workflow runs the evals with repeats, posts the table and 
     const check = lines.find((l) => l.includes("npx airlock evals check"))!;
     assert.match(check, /npx airlock evals check eval-report\.json --release "\$RELEASE"/);
     assert.match(check, /--format markdown > eval-gate\.md/);
-    assert.match(run, /baseline=\(--previous "\$PREVIOUS_REPORT" --previous-release "\$PREVIOUS"\)/);
-    const used = [...(check + run.match(/baseline=\(.*\)/)![0]).matchAll(/\s--([a-z-]+)/g)].map((m) => m[1]!);
+    assert.match(check, /--policy "\$POLICY"/, "the release's quarantine, as the deployment's gate applies it");
+    assert.match(run, /for report in \$PREVIOUS_REPORTS; do baseline\+=\(--previous "\$report"\); done/);
+    assert.match(run, /baseline\+=\(--previous-release "\$PREVIOUS" --previous-policy "\$PREVIOUS_POLICY"\)/);
+    const deployCheck = step("deploy", /airlock evals check/).run!.replace(/\\\n\s*/g, " ");
+    assert.match(deployCheck, /release\.mjs "stacks\/Pulumi\.\$STACK\.yaml" > \/dev\/null\n.*--policy eval-policy\.json/);
+    const used = [...[check, deployCheck, ...run.split("\n").filter((l) => l.includes("baseline+="))].join(" ").matchAll(/[\s(]--([a-z-]+)/g)].map((m) => m[1]!);
+    assert.ok(["previous", "previous-release", "previous-policy", "policy", "format", "release", "min-pass-rate"].every((o) => used.includes(o)), used.join(" "));
     const known = Object.keys(EVALS_CHECK.options);
     assert.deepEqual(used.filter((o) => !known.includes(o)), [], `options of airlock evals check: ${known.join(", ")}`);
     const format = (EVALS_CHECK.options as Record<string, { choices?: readonly string[] }>).format;
@@ -262,11 +267,16 @@ describe("promptfoo's repeated results, as the example's config makes them", () 
 describe("release.mjs: the release a change deploys and its baseline", () => {
   it("given a base commit that ran another release, when read, then that release and its report are the baseline; the same release or none gives no baseline", async () => {
     const { activeRelease, baselineRelease } = (await import(new URL("../examples/support-agent/evals/release.mjs", import.meta.url).href)) as any;
-    const releases = { v1: { image: "r@sha256:1", evalReport: "reports/v1.json" }, v2: { image: "r@sha256:2", evalReport: "reports/v2.json" } };
+    const flaky = { case: "cites the knowledge-base article it used", reason: "KB search stub times out, #77" };
+    const releases = { v1: { image: "r@sha256:1", evalReport: ["reports/v1-a.json", "reports/v1-b.json"] }, v2: { image: "r@sha256:2", evalReport: "reports/v2.json", evalQuarantine: [flaky] } };
     const config = { "airlock-support-agent:activeRelease": "v2", "airlock-support-agent:releases": releases };
     const candidate = activeRelease(config);
-    assert.deepEqual(candidate, { id: "v2", image: "r@sha256:2", evalReport: "reports/v2.json" });
-    assert.deepEqual(baselineRelease(candidate, config, { ...config, "airlock-support-agent:activeRelease": "v1" }), { id: "v1", evalReport: "reports/v1.json" });
+    assert.deepEqual(candidate, { id: "v2", image: "r@sha256:2", quarantine: [flaky] });
+    assert.deepEqual(baselineRelease(candidate, config, { ...config, "airlock-support-agent:activeRelease": "v1" }), {
+      id: "v1",
+      evalReports: ["reports/v1-a.json", "reports/v1-b.json"],
+      quarantine: [],
+    });
     assert.equal(baselineRelease(candidate, config, config), undefined);
     assert.equal(baselineRelease(candidate, config, undefined), undefined);
     assert.throws(() => activeRelease({ ...config, "airlock-support-agent:activeRelease": "v9" }, "stacks/Pulumi.prod.yaml"), {
