@@ -96,6 +96,7 @@ function assertCommon(r: ScenarioRun, decisions: { approvals: number; rejections
   assert.deepEqual(shapes, spans, `the EMF lines' spans${story(r)}`);
   const traceIds = new Set(r.output.spans.map((s) => s.traceId));
   assert.equal(traceIds.size, 1, `one trace per ticket, got ${[...traceIds].join(", ")}`);
+  assert.deepEqual(r.posthog.filter((e) => typeof e.uuid !== "string").map((e) => e.event), [], "every PostHog event carries the uuid PostHog dedupes re-sent batches on");
   const generations = r.posthog.filter((e) => e.event === POSTHOG_EVENTS.generation);
   const phSpans = r.posthog.filter((e) => e.event === POSTHOG_EVENTS.span);
   assert.equal(generations.length, r.output.spans.filter((s) => s.kind === "model").length, "one $ai_generation per model call");

@@ -173,7 +173,18 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const gateway = [...world.gateway.invocations];
     const slack = [...world.gateway.slack.calls];
     const ticketAfter = services.dynamodb.get(TICKETS.table, { [TICKETS.key]: ticket.id });
-    const posthog = world.posthog.events().filter((e) => !queueTraces.has(String(e.properties.$ai_trace_id)));
+    // posthog-node re-sends a batch whose request timed out (fetchRetryCount), so under load the
+    // receiver can get an event twice; PostHog dedupes on the event's uuid ("emit both events with
+    // the same deterministic uuid so PostHog can dedupe them", @posthog/types capture.d.ts), and so
+    // does this count. An event without a uuid is kept, and fails the scenario's uuid check.
+    const seen = new Set<string>();
+    const posthog = world.posthog.events().filter((e) => {
+      if (queueTraces.has(String(e.properties.$ai_trace_id))) return false;
+      if (e.uuid === undefined) return true;
+      if (seen.has(e.uuid)) return false;
+      seen.add(e.uuid);
+      return true;
+    });
     const posthogRaw = JSON.stringify(world.posthog.requests);
     await world.stop();
 
