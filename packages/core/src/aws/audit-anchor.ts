@@ -60,6 +60,29 @@ export const AUDIT_ANCHOR_FACTS = {
       "The Content-MD5 or x-amz-sdk-checksum-algorithm header is required for any request to upload an object with a retention period configured using Amazon S3 Object Lock.",
     checked: FACTS_CHECKED,
   },
+  /**
+   * A default retention in days is a positive whole number: S3's own answer to 0, quoted in an
+   * S3-compatible server's issue that matches it (not an AWS page).
+   */
+  retentionPositive: {
+    url: "https://github.com/versity/versitygw/issues/1738",
+    quote: "<Code>InvalidArgument</Code><Message>Default retention period must be a positive integer value.</Message><ArgumentName>Days</ArgumentName>",
+    checked: FACTS_CHECKED,
+    verified: false,
+  },
+  /** At most 36500 days (100 years), as an S3-compatible server enforces to match S3. */
+  retentionMaximum: {
+    url: "https://github.com/versity/versitygw/pull/2195",
+    quote: "Enforce maximum default retention periods when parsing PutObjectLockConfiguration requests. Reject Days values greater than 36500 and Years values greater than 100 with InvalidArgument errors.",
+    checked: FACTS_CHECKED,
+    verified: false,
+  },
+  /** GetPublicKey returns the DER SubjectPublicKeyInfo, which verifies signatures outside KMS. */
+  publicKey: {
+    url: "https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/kms/aws.sdk.kotlin.services.kms.model/-get-public-key-response/public-key.html",
+    quote: "The exported public key. The value is a DER-encoded X.509 public key, also known as SubjectPublicKeyInfo (SPKI), as defined in RFC 5280.",
+    checked: FACTS_CHECKED,
+  },
 } as const satisfies Record<string, FactSource>;
 
 /** Bytes of the digest the anchor signs (SHA-256), within Sign's limit. */
@@ -68,3 +91,5 @@ export const ANCHOR_DIGEST_BYTES = 32;
 export const KMS_SIGN_MAX_MESSAGE_BYTES = 4096;
 /** Days an anchor version stays locked by default (compliance mode). */
 export const DEFAULT_ANCHOR_RETENTION_DAYS = 400;
+/** The longest default retention S3 takes, in days (`AUDIT_ANCHOR_FACTS.retentionMaximum`). */
+export const MAX_ANCHOR_RETENTION_DAYS = 36_500;

@@ -30,9 +30,9 @@ import { AgentSecrets } from "../secrets/agent-secrets.ts";
 import type { SharedFunction } from "../secrets/secret-functions.ts";
 import { LAMBDA_RUNTIME } from "../secrets/lambda-runtime.ts";
 import { resolveLogRetention, secureLogGroup, type ResolvedLogRetention } from "../observability/secure-log-group.ts";
-import { DEFAULT_CREDENTIAL_MAX_AGE_DAYS, DEFAULT_RESERVED_CONCURRENCY, resolveApprovalRoutes, type ResolvedApprovalSettings } from "../platform/approvals.ts";
+import { checkCredentialMaxAgeDays, checkReservedConcurrency, DEFAULT_CREDENTIAL_MAX_AGE_DAYS, DEFAULT_RESERVED_CONCURRENCY, resolveApprovalRoutes, type ResolvedApprovalSettings } from "../platform/approvals.ts";
 import { assetFile } from "../assets.ts";
-import { anchorSchedule, anchorWriterStatements, auditAnchor } from "./audit-anchor.ts";
+import { anchorSchedule, anchorWriterStatements, auditAnchor, resolveAnchorRetentionDays } from "./audit-anchor.ts";
 
 /** Pulumi type token of {@link ApprovalGateway}. */
 export const APPROVAL_GATEWAY_TOKEN = COMPONENT_TOKENS.approvalGateway;
@@ -84,6 +84,11 @@ export interface PlatformApprovals {
    * @default 10 - needs an account concurrency of at least 110
    */
   readonly reservedConcurrency?: number | "none";
+  /**
+   * Days each signed audit anchor stays locked (see `ApprovalGatewayArgs.anchorRetentionDays`):
+   * keep the default in production, 1 for a throw-away stack. @default 400
+   */
+  readonly anchorRetentionDays?: number;
 }
 
 /** One agent the gateway serves, and its route. */
@@ -101,8 +106,8 @@ export interface ApprovalRoute {
  * Arguments of {@link ApprovalGateway}; {@link AgentPlatform} makes the gateway from its `approvals`.
  * The routes and the retention are checked by the gateway when given raw; the platform checks them
  * once (`resolvePlatformArgs`) and passes the resolved values, used as they are. The platform also
- * checks `credentialMaxAgeDays` and `reservedConcurrency` (`approvals.…`); the gateway only fills
- * their defaults.
+ * checks `credentialMaxAgeDays` and `reservedConcurrency` (`approvals.…`); a gateway built directly
+ * checks them (and `anchorRetentionDays`) itself, with the same rules.
  */
 export interface ApprovalGatewayArgs {
   /** The platform's name: it names the function and the gateway's secrets. */
@@ -128,7 +133,10 @@ export interface ApprovalGatewayArgs {
   readonly logRetentionDays?: number | ResolvedLogRetention;
   /**
    * Days each signed audit anchor stays locked in the anchor bucket (Object Lock, compliance mode:
-   * nobody can delete it or shorten that). @default 400 (DEFAULT_ANCHOR_RETENTION_DAYS)
+   * nobody can delete it or shorten that), 1 to 36500. Keep the default in production; a
+   * throw-away dev or test stack takes 1, so its bucket can be emptied a day after it is destroyed
+   * (the key and the bucket are retained on delete either way: remove them by hand once the last
+   * anchor's retention ends). @default 400 (DEFAULT_ANCHOR_RETENTION_DAYS)
    */
   readonly anchorRetentionDays?: number;
   /** Tags on every taggable child. */
@@ -206,6 +214,10 @@ export class ApprovalGateway extends pulumi.ComponentResource {
     // builds this gateway): then used as they are.
     const resolvedRoutes = resolveApprovalRoutes(args.routes);
     const retention = resolveLogRetention(args.logRetentionDays, "logRetentionDays").days;
+    // The platform checked these already (`approvals.…`); a gateway built directly is checked here.
+    const credentialMaxAgeDays = checkCredentialMaxAgeDays(args.credentialMaxAgeDays ?? DEFAULT_CREDENTIAL_MAX_AGE_DAYS, "credentialMaxAgeDays");
+    const reservedConcurrency = checkReservedConcurrency(args.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY, "reservedConcurrency");
+    const anchorRetentionDays = resolveAnchorRetentionDays(args.anchorRetentionDays);
     // Whom it serves and who decides for each are the component's inputs, so every plan shows
     // them (the function's gateway.json is recorded only by digest) and guardrails can read them.
     const routes = slackRoutes(resolvedRoutes);
@@ -223,7 +235,7 @@ export class ApprovalGateway extends pulumi.ComponentResource {
     const secrets = new AgentSecrets(
       `${name}-secrets`,
       {
-        model: { name: owner, secrets: approvalSecretBindings(args.credentialMaxAgeDays ?? DEFAULT_CREDENTIAL_MAX_AGE_DAYS) },
+        model: { name: owner, secrets: approvalSecretBindings(credentialMaxAgeDays) },
         aws: ctx,
         kmsKeyArn: args.kmsKeyArn,
         readerRoleArns: [role.arn],
@@ -241,7 +253,7 @@ export class ApprovalGateway extends pulumi.ComponentResource {
     statements.addStatements(logStatement(logs.arn));
     // The audit anchor: signed heads outside the database (audit-anchor.ts); the role may sign with
     // that key (and the bucket's policy lets it put under the anchor prefix), nothing more.
-    const anchor = auditAnchor(name, { platformName: args.platformName, aws: ctx, writerRoleArn: role.arn, ...(args.anchorRetentionDays === undefined ? {} : { retentionDays: args.anchorRetentionDays }), tags }, this);
+    const anchor = auditAnchor(name, { platformName: args.platformName, aws: ctx, writerRoleArn: role.arn, retentionDays: anchorRetentionDays, tags }, this);
     statements.addStatements(...anchorWriterStatements(anchor.keyArn));
     this.anchorKeyArn = anchor.keyArn;
     this.anchorBucket = anchor.bucketName;
@@ -260,7 +272,7 @@ export class ApprovalGateway extends pulumi.ComponentResource {
         // Each agent's alias points at a published version of exactly this code and these routes.
         publish: true,
         // Decisions are serialised in Postgres; a small cap keeps the database's connections bounded.
-        ...(args.reservedConcurrency === "none" ? {} : { reservedConcurrentExecutions: args.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY }),
+        ...(reservedConcurrency === "none" ? {} : { reservedConcurrentExecutions: reservedConcurrency }),
         code: new pulumi.asset.AssetArchive({
           "index.mjs": new pulumi.asset.FileAsset(assetFile("approvalGateway")),
           [GATEWAY_CONFIG.file]: new pulumi.asset.StringAsset(gatewayConfig(resolvedRoutes)),

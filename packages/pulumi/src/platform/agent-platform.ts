@@ -9,6 +9,7 @@
  * their defaults; the key (key-policy.ts), network (network.ts), endpoints (endpoints.ts), DNS
  * firewall (dns-firewall.ts) and cluster (cluster.ts) come from builders that take the result.
  */
+import { resolveAnchorRetentionDays } from "../approvals/audit-anchor.ts";
 import * as pulumi from "@pulumi/pulumi";
 import { toolsNeedingApproval, vpcResolverAddress, type AgentModel } from "@airlock/core";
 import { COMPONENT_TOKENS } from "@airlock/core/contracts";
@@ -102,6 +103,8 @@ export class AgentPlatform extends pulumi.ComponentResource {
   constructor(name: string, args: AgentPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked and defaulted before the component registers: bad arguments leave nothing behind.
     const resolved = resolvePlatformArgs(name, args);
+    // The gateway's anchor retention, checked before anything registers (approvals/audit-anchor.ts).
+    const anchorRetentionDays = resolveAnchorRetentionDays(args.approvals?.anchorRetentionDays, "approvals.anchorRetentionDays");
     super(AGENT_PLATFORM_TOKEN, name, {}, opts);
     const { tags, approvals } = resolved;
     this.name = name;
@@ -169,6 +172,7 @@ export class AgentPlatform extends pulumi.ComponentResource {
           routes: approvals.routes,
           credentialMaxAgeDays: approvals.credentialMaxAgeDays,
           reservedConcurrency: approvals.reservedConcurrency,
+          anchorRetentionDays,
           logRetentionDays: resolved.logRetention,
           tags,
         },

@@ -132,13 +132,23 @@ export function resolvePlatformApprovals(agents: readonly AgentModel[], approval
     routesByAgent[model.name] = settings;
     routes.push({ model, settings });
   }
-  const reserved = approvals?.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY;
-  if (reserved !== "none" && (!Number.isInteger(reserved) || reserved < 1 || reserved > 1000)) {
-    throw new Error("`approvals.reservedConcurrency`: give a whole number of executions from 1 to 1000, or \"none\" in an account whose concurrency quota is below 110");
-  }
-  const days = approvals?.credentialMaxAgeDays ?? DEFAULT_CREDENTIAL_MAX_AGE_DAYS;
-  if (!Number.isInteger(days) || days < 1 || days > 730) throw new Error("`approvals.credentialMaxAgeDays`: must be a whole number of days from 1 to 730");
+  const reserved = checkReservedConcurrency(approvals?.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY, "approvals.reservedConcurrency");
+  const days = checkCredentialMaxAgeDays(approvals?.credentialMaxAgeDays ?? DEFAULT_CREDENTIAL_MAX_AGE_DAYS, "approvals.credentialMaxAgeDays");
   return { routesByAgent, routes, credentialMaxAgeDays: days, reservedConcurrency: reserved };
+}
+
+/** The gateway's reserved concurrency, checked (the platform's and a directly built gateway's rule). */
+export function checkReservedConcurrency(reserved: number | "none", field: string): number | "none" {
+  if (reserved !== "none" && (!Number.isInteger(reserved) || reserved < 1 || reserved > 1000)) {
+    throw new Error(`\`${field}\`: give a whole number of executions from 1 to 1000, or "none" in an account whose concurrency quota is below 110`);
+  }
+  return reserved;
+}
+
+/** The gateway credentials' maximum age in days, checked (the platform's and a directly built gateway's rule). */
+export function checkCredentialMaxAgeDays(days: number, field: string): number {
+  if (!Number.isInteger(days) || days < 1 || days > 730) throw new Error(`\`${field}\`: must be a whole number of days from 1 to 730`);
+  return days;
 }
 
 /**
