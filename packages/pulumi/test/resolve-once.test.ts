@@ -16,7 +16,7 @@ import { AgentPlatform, privateRoutesVia } from "../src/platform/index.ts";
 import { AgentDeployment } from "../src/agent/agent-deployment.ts";
 import { AgentObservability } from "../src/observability/agent-observability.ts";
 import { AlertChannel, resolveAlertTargets } from "../src/observability/alert-channel.ts";
-import { DEFAULT_ALARM_SETTINGS, resolveAlarmSettings } from "../src/observability/alarms.ts";
+import { DEFAULT_ALARM_ROLLBACK, DEFAULT_ALARM_SETTINGS, resolveAlarmSettings } from "../src/observability/alarms.ts";
 import { DEFAULT_LOG_RETENTION_DAYS, RETENTION_DAYS, resolveLogRetention } from "../src/observability/secure-log-group.ts";
 import { ApprovalGateway, DEFAULT_CREDENTIAL_MAX_AGE_DAYS, DEFAULT_PENDING_ALARM_MINUTES, DEFAULT_RESERVED_CONCURRENCY, resolveApprovalSettings } from "../src/approvals/approval-gateway.ts";
 import { resolvePlatformApprovals } from "../src/platform/approvals.ts";
@@ -72,8 +72,10 @@ function record(program: () => void) {
 
 describe("resolve…: one function per concern fills the defaults and checks", () => {
   it("alarm settings: given none, then every default; given one, then the rest defaulted; given a bad value, then the field and the range", () => {
-    assert.deepEqual({ ...resolveAlarmSettings() }, { ...DEFAULT_ALARM_SETTINGS });
-    assert.deepEqual({ ...resolveAlarmSettings({ errorRatePercent: 25 }) }, { ...DEFAULT_ALARM_SETTINGS, errorRatePercent: 25 });
+    // The per-tool error rate follows the agent's unless given; no per-tool call alarms; the error rates roll back.
+    const perTool = (rate: number) => ({ toolErrorRatePercent: rate, minCallsForToolErrorRate: DEFAULT_ALARM_SETTINGS.minCallsForErrorRate, maxCallsPerToolPerHour: undefined, rollback: { ...DEFAULT_ALARM_ROLLBACK } });
+    assert.deepEqual({ ...resolveAlarmSettings() }, { ...DEFAULT_ALARM_SETTINGS, ...perTool(DEFAULT_ALARM_SETTINGS.errorRatePercent) });
+    assert.deepEqual({ ...resolveAlarmSettings({ errorRatePercent: 25 }) }, { ...DEFAULT_ALARM_SETTINGS, errorRatePercent: 25, ...perTool(25) });
     assert.deepEqual(DEFAULT_ALARM_SETTINGS, { errorRatePercent: 10, minCallsForErrorRate: 5, errorRatePeriodSeconds: 300, errorRateEvaluationPeriods: 2, maxCostPerHourUsd: 20, costAnomalyBandWidth: 3 });
     const cases: [object, string][] = [
       [{ errorRatePercent: 0 }, "`alarms.errorRatePercent`: must be more than 0 and at most 100"],

@@ -102,9 +102,9 @@ describe("the example planned as stack dev and as stack prod", () => {
     assert.equal(names["support-agent-observability-logs"], "/airlock/prod/agents/support-agent");
     assert.equal(names["support-agent-observability-error-rate"], "airlock-prod-support-agent-error-rate");
     assert.equal(names["support-agent-observability-dashboard"], "airlock-prod-support-agent");
-    // The service's deployment alarm and the stopped-task rule follow the service's new name.
+    // The service's deployment alarms (the agent's and each tool's error rate) and the stopped-task rule follow the service's new name.
     const service = agentResources(prod).find((r) => r.type === "aws:ecs/service:Service")!;
-    assert.deepEqual((service.inputs.alarms as any).alarmNames, ["airlock-prod-support-agent-error-rate"]);
+    assert.deepEqual((service.inputs.alarms as any).alarmNames, ["airlock-prod-support-agent-error-rate", ...prod.agents.find((a) => a.name === "support-agent")!.tools.map((t) => `airlock-prod-support-agent-tool-${t.name}-error-rate`)]);
     assert.equal(stackLabel("Prod_EU"), "prod-eu");
   });
 });

@@ -115,15 +115,18 @@ const KIND = "alarm settings";
 export function resolveAlarmSettings(s: AlarmSettings | ResolvedAlarmSettings = {}, field = "alarms"): ResolvedAlarmSettings {
   if (isResolved<ResolvedAlarmSettings>(s, KIND)) return s;
   const d = DEFAULT_ALARM_SETTINGS;
+  // Each field is read once (a per-tool default is the agent-wide value just read).
+  const errorRatePercent = s.errorRatePercent ?? d.errorRatePercent;
+  const minCallsForErrorRate = s.minCallsForErrorRate ?? d.minCallsForErrorRate;
   const r = {
-    errorRatePercent: s.errorRatePercent ?? d.errorRatePercent,
-    minCallsForErrorRate: s.minCallsForErrorRate ?? d.minCallsForErrorRate,
+    errorRatePercent,
+    minCallsForErrorRate,
     errorRatePeriodSeconds: s.errorRatePeriodSeconds ?? d.errorRatePeriodSeconds,
     errorRateEvaluationPeriods: s.errorRateEvaluationPeriods ?? d.errorRateEvaluationPeriods,
     maxCostPerHourUsd: s.maxCostPerHourUsd ?? d.maxCostPerHourUsd,
     costAnomalyBandWidth: s.costAnomalyBandWidth ?? d.costAnomalyBandWidth,
-    toolErrorRatePercent: s.toolErrorRatePercent ?? s.errorRatePercent ?? d.errorRatePercent,
-    minCallsForToolErrorRate: s.minCallsForToolErrorRate ?? s.minCallsForErrorRate ?? d.minCallsForErrorRate,
+    toolErrorRatePercent: s.toolErrorRatePercent ?? errorRatePercent,
+    minCallsForToolErrorRate: s.minCallsForToolErrorRate ?? minCallsForErrorRate,
     maxCallsPerToolPerHour: s.maxCallsPerToolPerHour,
     rollback: resolveRollback(s.rollback, field),
   };
