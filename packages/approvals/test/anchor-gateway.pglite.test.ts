@@ -5,8 +5,8 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { GATEWAY_CONFIG, GATEWAY_OPS } from "@airlock/core/contracts";
-import { readLatestAnchor, verifyAuditLog, type AnchorLocation } from "../src/index.ts";
+import { AUDIT_ANCHOR, GATEWAY_CONFIG, GATEWAY_OPS } from "@airlock/core/contracts";
+import { publicKeyObjectKey, readLatestAnchor, verifyAuditLog, type AnchorLocation } from "../src/index.ts";
 import { createGatewayHandler, type GatewayConfig, type GatewayHandler } from "../src/gateway/lambda.ts";
 import { KmsStandIn, S3StandIn } from "./helpers/aws-standins.ts";
 import { SlackReceiver } from "./helpers/slack-receiver.ts";
@@ -44,7 +44,8 @@ describe("the gateway's anchor operation", () => {
     assert.equal(r.status, "pending");
     const reply = (await h({ op: GATEWAY_OPS.anchor }, { invokedFunctionArn: FUNCTION })) as { anchored: { sequence: number; key: string } };
     assert.equal(reply.anchored.sequence, 1);
-    assert.deepEqual(s3.versions.map((v) => v.key), [reply.anchored.key]);
+    // The anchor, and the signing key's public key beside it (for verifying once the key is gone).
+    assert.deepEqual(s3.versions.map((v) => v.key), [reply.anchored.key, publicKeyObjectKey(AUDIT_ANCHOR.prefix, at.keyId)]);
     const read = await readLatestAnchor(at);
     assert.deepEqual(read.problems, []);
     assert.deepEqual((await verifyAuditLog(store.db, { anchor: read.anchor! })).problems, []);

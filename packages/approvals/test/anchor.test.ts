@@ -9,7 +9,7 @@ import { createHash, verify } from "node:crypto";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { AUDIT_ANCHOR } from "@airlock/core/contracts";
 import { canonicalJson } from "@airlock/core/hash";
-import { anchorDigest, anchorKey, appendAudit, readLatestAnchor, verifyAuditLog, writeAnchor, type AnchorLocation, type Database } from "../src/index.ts";
+import { anchorDigest, anchorKey, appendAudit, publicKeyObjectKey, readLatestAnchor, verifyAuditLog, writeAnchor, type AnchorLocation, type Database } from "../src/index.ts";
 import { GENESIS_HASH } from "../src/audit/log.ts";
 import { KmsStandIn, S3StandIn } from "./helpers/aws-standins.ts";
 import { freshPglite } from "./helpers/stores.ts";
@@ -97,6 +97,31 @@ describe("audit anchor", () => {
     assert.equal((await readLatestAnchor(at)).anchor?.sequence, newest.sequence);
     const versionId = /\(version (\w+)\)/.exec(newest.source)![1]!;
     await assert.rejects(at.s3.send(new DeleteObjectCommand({ Bucket: at.bucket, Key: key, VersionId: versionId })), /object lock/);
+  });
+
+  test("given the public key kept beside the anchors, when the KMS key is deleted, then the anchors still verify offline and a forgery with another key still fails", async () => {
+    const k = [...kms.keys.values()][0]!;
+    const objectKey = publicKeyObjectKey(AUDIT_ANCHOR.prefix, at.keyId);
+    const kept = s3.versions.filter((v) => v.key === objectKey);
+    assert.equal(kept.length, 1, "the writer keeps one copy a day");
+    assert.deepEqual(kept[0]!.body, k.publicKey.export({ type: "spki", format: "der" }));
+    const genuine = (await readLatestAnchor(at)).anchor!;
+    kms.keys.delete(k.keyId);
+    try {
+      const offline = await readLatestAnchor(at);
+      assert.deepEqual(offline.problems, []);
+      assert.deepEqual([offline.anchor?.sequence, offline.anchor?.hash], [genuine.sequence, genuine.hash]);
+      const other = kms.createKey();
+      const head = { sequence: 97, hash: "b".repeat(64), time: new Date() };
+      const forged = { format: AUDIT_ANCHOR.format, version: AUDIT_ANCHOR.version, head: { ...head, time: head.time.toISOString() }, signature: { keyId: at.keyId, algorithm: "ECDSA_SHA_256", value: kms.sign(other, anchorDigest(head)).toString("base64") } };
+      s3.put(anchorKey(AUDIT_ANCHOR.prefix, head), JSON.stringify(forged));
+      const read = await readLatestAnchor(at);
+      assert.equal(read.anchor?.sequence, genuine.sequence);
+      assert.match(read.problems[0]?.message ?? "", /\(row 97\) does not verify with key .+; it is forged or corrupted, and is ignored$/);
+      s3.versions.splice(0, s3.versions.length, ...s3.versions.filter((v) => v.key !== anchorKey(AUDIT_ANCHOR.prefix, head)));
+    } finally {
+      kms.keys.set(k.keyId, k);
+    }
   });
 
   test("given an anchor older than the allowed age, or none at all, the reader says so", async () => {

@@ -11,8 +11,8 @@
  * even when every row's hash is consistent. The facts these rely on are in
  * `@airlock/core`'s `aws/audit-anchor.ts`.
  */
-import { createHash } from "node:crypto";
-import { KMSClient, SignCommand, VerifyCommand } from "@aws-sdk/client-kms";
+import { createHash, createPublicKey, verify as verifySignature, type KeyObject } from "node:crypto";
+import { GetPublicKeyCommand, KMSClient, SignCommand, VerifyCommand } from "@aws-sdk/client-kms";
 import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { AUDIT_ANCHOR, type AuditAnchorDocument } from "@airlock/core/contracts";
 import { canonicalJson } from "@airlock/core/hash";
@@ -133,7 +133,59 @@ export async function writeAnchor(db: Database, at: AnchorLocation): Promise<{ r
   const key = anchorKey(at.prefix ?? AUDIT_ANCHOR.prefix, head);
   // The bucket's default retention locks the version; an upload under Object Lock needs a checksum.
   await at.s3.send(new PutObjectCommand({ Bucket: at.bucket, Key: key, Body: JSON.stringify(doc), ContentType: "application/json", ChecksumAlgorithm: "SHA256" }));
+  await writePublicKey(at);
   return { head, key };
+}
+
+/**
+ * Where the signing key's public key (GetPublicKey's DER SubjectPublicKeyInfo) is kept beside the
+ * anchors: `<prefix>public-key/<key id>.der`, locked like them, so anchors still verify (with
+ * node:crypto) once the key is deleted. Named by the last part of the key's ARN or id.
+ */
+export function publicKeyObjectKey(prefix: string, keyId: string): string {
+  return `${prefix}public-key/${keyId.split("/").pop()}.der`;
+}
+
+/** A new version at least daily, so a locked copy outlives every anchor (each is locked from its own write). */
+const PUBLIC_KEY_REFRESH_MS = 86_400_000;
+const publicKeyWritten = new Map<string, number>();
+
+/** Writes the public key object when this process has not in the last day and the bucket's newest copy is older. */
+async function writePublicKey(at: AnchorLocation): Promise<void> {
+  const objectKey = publicKeyObjectKey(at.prefix ?? AUDIT_ANCHOR.prefix, at.keyId);
+  const cacheKey = `${at.bucket}/${objectKey}`;
+  const now = Date.now();
+  if (now - (publicKeyWritten.get(cacheKey) ?? 0) < PUBLIC_KEY_REFRESH_MS) return;
+  const listed = await at.s3.send(new ListObjectVersionsCommand({ Bucket: at.bucket, Prefix: objectKey, MaxKeys: 1000 }));
+  const newest = Math.max(0, ...(listed.Versions ?? []).filter((v) => v.Key === objectKey).map((v) => v.LastModified?.getTime() ?? 0));
+  if (now - newest >= PUBLIC_KEY_REFRESH_MS) {
+    const out = await at.kms.send(new GetPublicKeyCommand({ KeyId: at.keyId }));
+    if (out.PublicKey === undefined) throw new Error(`KMS GetPublicKey for key ${at.keyId} returned no public key`);
+    await at.s3.send(new PutObjectCommand({ Bucket: at.bucket, Key: objectKey, Body: Buffer.from(out.PublicKey), ContentType: "application/octet-stream", ChecksumAlgorithm: "SHA256" }));
+  }
+  publicKeyWritten.set(cacheKey, now);
+}
+
+/**
+ * The public key kept beside the anchors for `at.keyId`, when there is one: every version must hold
+ * the same DER (only the gateway writes under the prefix); a disagreement is a problem.
+ */
+async function readPublicKey(at: AnchorLocation): Promise<{ readonly key?: KeyObject; readonly problem?: string }> {
+  const objectKey = publicKeyObjectKey(at.prefix ?? AUDIT_ANCHOR.prefix, at.keyId);
+  const listed = await at.s3.send(new ListObjectVersionsCommand({ Bucket: at.bucket, Prefix: objectKey, MaxKeys: 1000 }));
+  const versions = (listed.Versions ?? []).filter((v) => v.Key === objectKey);
+  const ders = new Set<string>();
+  for (const v of versions) {
+    const got = await at.s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: objectKey, ...(v.VersionId === undefined || v.VersionId === "null" ? {} : { VersionId: v.VersionId }) }));
+    ders.add(Buffer.from((await got.Body?.transformToByteArray()) ?? []).toString("base64"));
+  }
+  if (ders.size === 0) return {};
+  if (ders.size > 1) return { problem: `s3://${at.bucket}/${objectKey} holds ${ders.size} different public keys among its versions; the anchors are checked with KMS Verify instead` };
+  try {
+    return { key: createPublicKey({ key: Buffer.from([...ders][0]!, "base64"), format: "der", type: "spki" }) };
+  } catch (e) {
+    return { problem: `s3://${at.bucket}/${objectKey} is not a DER public key (${(e as Error).message}); the anchors are checked with KMS Verify instead` };
+  }
 }
 
 /**
@@ -184,6 +236,9 @@ export async function readLatestAnchor(at: AnchorLocation, options: { readonly m
   const prefix = at.prefix ?? AUDIT_ANCHOR.prefix;
   const where = `s3://${at.bucket}/${prefix}`;
   const problems: AuditProblem[] = [];
+  // Offline when the public key is kept beside the anchors (the key may be gone); else KMS Verify.
+  const publicKey = await readPublicKey(at);
+  if (publicKey.problem !== undefined) problems.push({ seq: 0, kind: "anchor", message: publicKey.problem });
   const listed = await at.s3.send(new ListObjectVersionsCommand({ Bucket: at.bucket, Prefix: prefix, MaxKeys: options.tries ?? 20 }));
   // Versions, not objects: a delete marker on top of the newest anchor does not hide it.
   const versions = (listed.Versions ?? []).filter((v) => v.Key !== undefined && isAnchorKey(prefix, v.Key)).sort((a, b) => (a.Key! < b.Key! ? -1 : a.Key! > b.Key! ? 1 : (b.LastModified?.getTime() ?? 0) - (a.LastModified?.getTime() ?? 0)));
@@ -196,7 +251,7 @@ export async function readLatestAnchor(at: AnchorLocation, options: { readonly m
       continue;
     }
     const head: AnchorHead = { sequence: doc.head.sequence, hash: doc.head.hash, time: new Date(doc.head.time) };
-    if (!(await signatureHolds(at, head, doc.signature.value))) {
+    if (!(await signatureHolds(at, head, doc.signature.value, publicKey.key))) {
       problems.push({ seq: doc.head.sequence, kind: "anchor", message: `anchor ${source} (row ${doc.head.sequence}) does not verify with key ${at.keyId}; it is forged or corrupted, and is ignored` });
       continue;
     }
@@ -214,8 +269,16 @@ export async function readLatestAnchor(at: AnchorLocation, options: { readonly m
   return { problems };
 }
 
-/** KMS Verify of the digest with the operator's key; false for an invalid signature. */
-async function signatureHolds(at: AnchorLocation, head: AnchorHead, signature: string): Promise<boolean> {
+/**
+ * The signature over the head: with the kept public key (node:crypto, ECDSA P-256 over SHA-256 of
+ * the same canonical JSON whose digest KMS signed), else KMS Verify of the digest with the
+ * operator's key; false for an invalid signature.
+ */
+async function signatureHolds(at: AnchorLocation, head: AnchorHead, signature: string, publicKey?: KeyObject): Promise<boolean> {
+  if (publicKey !== undefined) {
+    const signed = { format: AUDIT_ANCHOR.format, version: AUDIT_ANCHOR.version, head: { sequence: head.sequence, hash: head.hash, time: head.time.toISOString() } };
+    return verifySignature("sha256", Buffer.from(canonicalJson(signed)), publicKey, Buffer.from(signature, "base64"));
+  }
   try {
     const out = await at.kms.send(
       new VerifyCommand({

@@ -1,6 +1,6 @@
 /**
  * Loopback stand-ins for the two AWS APIs the audit anchor uses, driven by the real SDK v3 clients:
- * - KMS (JSON 1.1, `TrentService.Sign` / `Verify`): asymmetric ECC_NIST_P256 keys made with
+ * - KMS (JSON 1.1, `TrentService.Sign` / `Verify` / `GetPublicKey`): asymmetric ECC_NIST_P256 keys made with
  *   node:crypto; Sign and Verify with MessageType DIGEST are real ECDSA over P-256 on the 32-byte
  *   digest (no second hash, as KMS does), so a signature from another key, or over another head,
  *   fails exactly as it would against KMS (KMSInvalidSignatureException);
@@ -166,6 +166,9 @@ export class KmsStandIn {
     const message = Buffer.from(body.Message ?? "", "base64");
     this.calls.push({ target, keyId: body.KeyId ?? "", ...(body.MessageType === undefined ? {} : { messageType: body.MessageType }), messageBytes: message.length });
     if (key === undefined) return fail("NotFoundException", `Key '${body.KeyId}' does not exist`);
+    if (target === "TrentService.GetPublicKey") {
+      return reply(200, { KeyId: key.arn, KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY", SigningAlgorithms: ["ECDSA_SHA_256"], PublicKey: key.publicKey.export({ type: "spki", format: "der" }).toString("base64") });
+    }
     if (body.SigningAlgorithm !== "ECDSA_SHA_256") return fail("InvalidKeyUsageException", `${body.SigningAlgorithm} is not a signing algorithm of an ECC_NIST_P256 key`);
     if (message.length > 4096) return fail("ValidationException", "Message must have length less than or equal to 4096");
     // DIGEST: the message is the digest; RAW: KMS hashes it first.
