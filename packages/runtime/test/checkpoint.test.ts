@@ -156,15 +156,17 @@ describe("the human checkpoint through the real gateway on loopback", () => {
     const cp = checkpoint();
     const { outcome } = await decided(cp, REPLY, (rid) => standin.click(rid, "airlock.approve"));
     const receipt = (outcome as { receipt: Receipt }).receipt;
-    standin.clockOffsetMs = APPROVAL_RECEIPT.ttlSeconds * 1000 + 1_000;
-    try {
-      const forged: Receipt = { ...receipt, expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
-      const r = await cp.execute(forged, () => assert.fail("an expired approval must not run"));
-      assert.equal(!r.ok && r.reason, "receipt-refused");
-      assert.match(!r.ok ? r.content : "", /expired at .*; ask again/);
-    } finally {
-      standin.clockOffsetMs = 0;
-    }
+    // The service measures the window on the database's clock (the decision's own): move the decision back past it.
+    await standin.db.transaction(async (tx) => {
+      await tx.query("SET LOCAL session_replication_role = replica");
+      const back = `${APPROVAL_RECEIPT.ttlSeconds + 1} seconds`;
+      await tx.query(`UPDATE airlock.approval_decisions SET decided_at = decided_at - interval '${back}' WHERE request_id = $1`, [receipt.requestId]);
+      await tx.query(`UPDATE airlock.approval_requests SET decided_at = decided_at - interval '${back}' WHERE id = $1`, [receipt.requestId]);
+    });
+    const forged: Receipt = { ...receipt, expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
+    const r = await cp.execute(forged, () => assert.fail("an expired approval must not run"));
+    assert.equal(!r.ok && r.reason, "receipt-refused");
+    assert.match(!r.ok ? r.content : "", /expired at .*; ask again/);
     // And locally, a receipt past its own expiry is not even sent
     const before = standin.ops(GATEWAY_OPS.consume).length;
     const local = await checkpoint({ now: () => new Date(Date.parse(receipt.expiresAt) + 1) }).execute(receipt, () => assert.fail());
