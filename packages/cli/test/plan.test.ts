@@ -56,7 +56,9 @@ describe("airlock plan", () => {
   it("prints the resource tree, the permission map and the findings as text", async () => {
     const io = bufferIo(ROOT);
     assert.equal(await main(["plan", "--stack", "prod", "--no-guardrails"], io), 0, io.stderr);
-    assert.match(io.stdout, /^Plan for airlock-support-agent \(stack prod\): \d+ resources in 9 components/);
+    // prod declares the eval gate's GitHub side (EvalGate), the tenth component.
+    assert.match(io.stdout, /^Plan for airlock-support-agent \(stack prod\): \d+ resources in 10 components/);
+    assert.match(io.stdout, /\n {2}□ airlock:github:EvalGate {2}eval-gate\n(?: {4}\+ .+\n)* {4}\+ github:index\/repositoryRuleset:RepositoryRuleset {2}eval-gate-branch\n/);
     assert.match(io.stdout, /\n {2}□ airlock:agent:AgentDeployment {2}support-agent\n/);
     assert.match(io.stdout, /\n {4}\+ aws:ecs\/service:Service {2}support-agent-service\n/);
     assert.match(io.stdout, /\n {2}read_ticket \[read\]\n {4}aws:dynamodb \(read\)\n {6}actions: {3}dynamodb:GetItem\n {6}resource: {2}arn:aws:dynamodb:us-east-1:123456789012:table\/support-tickets\n {4}aws:dynamodb \(read\)\n {6}actions: {3}dynamodb:Query\n/);
