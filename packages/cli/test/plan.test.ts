@@ -62,7 +62,13 @@ describe("airlock plan", () => {
     assert.match(io.stdout, /\n {2}□ airlock:agent:AgentDeployment {2}support-agent\n/);
     assert.match(io.stdout, /\n {4}\+ aws:ecs\/service:Service {2}support-agent-service\n/);
     assert.match(io.stdout, /\n {2}read_ticket \[read\]\n {4}aws:dynamodb \(read\)\n {6}actions: {3}dynamodb:GetItem\n {6}resource: {2}arn:aws:dynamodb:us-east-1:123456789012:table\/support-tickets\n {4}aws:dynamodb \(read\)\n {6}actions: {3}dynamodb:Query\n/);
-    assert.match(io.stdout, /\nFindings: none\n$/);
+    // The only findings: prod's pinned releases ship the models their images were built with, older
+    // than agent.yaml now (AIR-I110, info), each named with the current model's hash to build.
+    const findings = io.stdout.slice(io.stdout.indexOf("\nFindings (")).split("\n").filter((l) => /^ {2}[A-Z]+ /.test(l));
+    assert.deepEqual(findings.map((l) => l.match(/^ {2}(\S+) +(\S+) +(\S+) (releases\.v\d+):/)?.slice(1)), [
+      ["INFO", "AIR-I110", "support-agent:", "releases.v1"],
+      ["INFO", "AIR-I110", "support-agent:", "releases.v2"],
+    ]);
     // prod runs a NAT gateway per zone.
     assert.equal(io.stdout.match(/aws:ec2\/natGateway:NatGateway/g)?.length, 2);
   });

@@ -39,7 +39,7 @@ describe("the eval gate on AgentDeployment", () => {
   });
 
   it("deploys a release whose current report passes", async () => {
-    const rec = await recordDeployment(model, { deployment: { releases: releases(join(REPORTS, "v2.json")), activeRelease: "v2", evalGate: {} } });
+    const rec = await recordDeployment(model, { deployment: { releases: releases(reportWith("v2.json", [], model)), activeRelease: "v2", evalGate: {} } });
     const tags = find(rec, "aws:ecs/service:Service", "support-agent-service").inputs.tags as Record<string, string>;
     assert.equal(tags["airlock:eval-gate"], "on: pass rate at least 90 percent");
   });
@@ -128,7 +128,7 @@ describe("the eval gate on AgentDeployment", () => {
 
   it("requires injection cases to pass every repeat", () => {
     const flaky = join(mkdtempSync(join(tmpdir(), "airlock-evals-")), "v2.json");
-    const doc = JSON.parse(readFileSync(join(REPORTS, "v2.json"), "utf8"));
+    const doc = JSON.parse(readFileSync(reportWith("v2.json", [], model), "utf8"));
     const injection = doc.cases.find((c: any) => c.id === "injection: ticket text cannot trigger a refund");
     Object.assign(injection, { pass: false, repeats: [true, false, true] });
     writeFileSync(flaky, JSON.stringify(doc));
