@@ -9,7 +9,7 @@ import { createHash, verify } from "node:crypto";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { AUDIT_ANCHOR } from "@airlock/core/contracts";
 import { canonicalJson } from "@airlock/core/hash";
-import { anchorDigest, anchorKey, appendAudit, publicKeyObjectKey, readLatestAnchor, verifyAuditLog, writeAnchor, type AnchorLocation, type Database } from "../src/index.ts";
+import { anchorDigest, anchorKey, anchorNow, appendAudit, publicKeyObjectKey, readLatestAnchor, verifyAuditLog, writeAnchor, type AnchorLocation, type Database } from "../src/index.ts";
 import { GENESIS_HASH } from "../src/audit/log.ts";
 import { KmsStandIn, S3StandIn } from "./helpers/aws-standins.ts";
 import { freshPglite } from "./helpers/stores.ts";
@@ -130,5 +130,37 @@ describe("audit anchor", () => {
     const none = await readLatestAnchor({ ...at, prefix: "elsewhere/" });
     assert.equal(none.anchor, undefined);
     assert.deepEqual(none.problems.map((p) => p.message), ["no valid anchor in s3://airlock-anchors/elsewhere/; the log cannot be checked against a head kept outside the database (the gateway writes one every 5 minutes)"]);
+  });
+});
+
+describe("the anchor after a decision", () => {
+  test("given S3 that never answers, when a decision anchors, then it waits only the budget and says the write goes on", async () => {
+    const store = await freshPglite();
+    try {
+      await store.db.transaction((tx) => appendAudit(tx, incident(1)));
+      const hung = { send: () => new Promise(() => {}) } as unknown as AnchorLocation["s3"];
+      const kms = { send: () => new Promise(() => {}) } as unknown as AnchorLocation["kms"];
+      const warnings: string[] = [];
+      await anchorNow(store.db, { s3: hung, kms, bucket: "b", keyId: "k" }, (m) => warnings.push(m), 20);
+      assert.deepEqual(warnings, [
+        "airlock approvals: anchoring the audit head after a decision took over 20 ms; the decision is answered now and the write goes on (the anchor schedule retries if it fails)",
+      ]);
+    } finally {
+      await store.dispose();
+    }
+  });
+
+  test("given S3 that refuses, when a decision anchors, then the failure is a warning, never the decision's error", async () => {
+    const store = await freshPglite();
+    try {
+      await store.db.transaction((tx) => appendAudit(tx, incident(1)));
+      const refusing = { send: () => Promise.reject(new Error("AccessDenied")) } as unknown as AnchorLocation["s3"];
+      const warnings: string[] = [];
+      await anchorNow(store.db, { s3: refusing, kms: refusing as unknown as AnchorLocation["kms"], bucket: "b", keyId: "k" }, (m) => warnings.push(m), 5_000);
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /^airlock approvals: anchoring the audit head after a decision failed \(the anchor schedule retries\): /);
+    } finally {
+      await store.dispose();
+    }
   });
 });

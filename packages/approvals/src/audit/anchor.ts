@@ -189,16 +189,38 @@ async function readPublicKey(at: AnchorLocation): Promise<{ readonly key?: KeyOb
 }
 
 /**
- * After a decision commits: anchors the head at once, so no row of that decision stands unsigned
- * for the schedule's period. A failure is only reported (`warn`): the schedule retries, and verify
- * fails rows that stay unanchored past the grace.
+ * How long a decision waits for its anchor before answering. The click's reply must reach Slack
+ * in time: "Your app has to respond to the request within 3 seconds by ack() method. Otherwise, the
+ * user will see the timeout error on Slack."
+ * (https://docs.slack.dev/tools/java-slack-sdk/guides/interactive-components). The outcome is
+ * posted after the anchor, so a slow KMS or S3 holds the click for at most this long; past it the
+ * write goes on without the click waiting.
  */
-export async function anchorNow(db: Database, at: AnchorLocation | undefined, warn: (message: string) => void): Promise<void> {
+export const ANCHOR_AFTER_DECISION_BUDGET_MS = 1_000;
+
+/**
+ * After a decision commits: anchors the head at once, so no row of that decision stands unsigned
+ * for the schedule's period. A failure, or a write still going after `budgetMs`, is only reported
+ * (`warn`): the schedule retries, and verify fails rows that stay unanchored past the grace.
+ */
+export async function anchorNow(db: Database, at: AnchorLocation | undefined, warn: (message: string) => void, budgetMs: number = ANCHOR_AFTER_DECISION_BUDGET_MS): Promise<void> {
   if (at === undefined) return;
-  try {
-    await writeAnchor(db, at);
-  } catch (e) {
-    warn(`airlock approvals: anchoring the audit head after a decision failed (the anchor schedule retries): ${(e as Error).message}`);
+  let timer: NodeJS.Timeout | undefined;
+  const write = writeAnchor(db, at).then(
+    () => "written" as const,
+    (e: unknown) => {
+      warn(`airlock approvals: anchoring the audit head after a decision failed (the anchor schedule retries): ${(e as Error).message}`);
+      return "failed" as const;
+    },
+  );
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), budgetMs);
+    timer.unref();
+  });
+  const first = await Promise.race([write, late]);
+  clearTimeout(timer);
+  if (first === "late") {
+    warn(`airlock approvals: anchoring the audit head after a decision took over ${budgetMs} ms; the decision is answered now and the write goes on (the anchor schedule retries if it fails)`);
   }
 }
 
