@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, cpSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from "node:fs";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { main } from "../src/main.ts";
 import { bufferIo } from "../src/io.ts";
 import { chooseRollbackTarget } from "../src/commands/rollback.ts";
@@ -9,10 +9,16 @@ import { planTarget } from "../src/plan/plan.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 
+const copies: string[] = [];
+after(() => {
+  for (const dir of copies) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A copy of the root project inside the repo (so packages resolve), with its own stack file. */
 function projectCopy(stackYaml: string): string {
   mkdirSync(join(ROOT, ".airlock"), { recursive: true });
   const dir = mkdtempSync(join(ROOT, ".airlock", "rollback-"));
+  copies.push(dir);
   writeFileSync(join(dir, "Pulumi.yaml"), readFileSync(join(ROOT, "Pulumi.yaml"), "utf8").replace("main: examples/support-agent/index.ts", "main: ../../examples/support-agent/index.ts"));
   mkdirSync(join(dir, "stacks"));
   writeFileSync(join(dir, "stacks", "Pulumi.dev.yaml"), stackYaml);

@@ -3,7 +3,7 @@
  * for the agents whose outward tools wait for a person; each agent reaches it through its own alias.
  */
 import { strict as assert } from "node:assert";
-import { mkdirSync, mkdtempSync, writeFileSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync, symlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { loadManifest, type AgentModel } from "@airlock/core";
@@ -182,9 +182,10 @@ describe("platform approvals: bad input", () => {
 });
 
 describe("the gateway's bundle", () => {
-  it("is one ES module that loads and exports the handler", async () => {
+  it("is one ES module that loads and exports the handler", async (t) => {
     mkdirSync(join(ROOT, ".airlock"), { recursive: true });
     const dir = mkdtempSync(join(ROOT, ".airlock", "bundle-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, "index.mjs"), assetText("approvalGateway"));
     writeFileSync(join(dir, "gateway.json"), "{}");
     // The Lambda runtime provides the AWS SDK; here the repository's copy stands in for it.
