@@ -86,7 +86,7 @@ describe("the lifecycle policy of a built repository", () => {
       rules: [
         { rulePriority: 1, description: "keeps every image of model aaaaaaaaaaaa, which release v1, v4 pins", selection: { tagStatus: "tagged", tagPrefixList: ["aaaaaaaaaaaa"], countType: "imageCountMoreThan", countNumber: 100000 }, action: { type: "expire" } },
         { rulePriority: 2, description: "keeps every image of model bbbbbbbbbbbb, which release v2 pins", selection: { tagStatus: "tagged", tagPrefixList: ["bbbbbbbbbbbb"], countType: "imageCountMoreThan", countNumber: 100000 }, action: { type: "expire" } },
-        { rulePriority: 3, description: `keeps the ${KEEP_BUILT_IMAGES} newest images besides those kept above; older ones expire`, selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 30 }, action: { type: "expire" } },
+        { rulePriority: 3, description: `keeps the ${KEEP_BUILT_IMAGES} newest images, counting those kept above; older ones expire`, selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 30 }, action: { type: "expire" } },
       ],
     });
   });
@@ -152,7 +152,7 @@ describe("a stack that builds the agent's image and its sandbox's", () => {
         [
           "info",
           "support-agent: airlock/test/support-agent",
-          "the repository's lifecycle policy keeps every image of model cccccccccccc (release v1) and the 30 newest images; older images expire. An image of it that another stack pins by digest (a promotion) is not known here and may expire: declare it as a release of this stack too, or copy it to that stack's repository",
+          "the repository's lifecycle policy keeps every image of model cccccccccccc (release v1) and the 30 newest images; older images expire (ECR counts the images of pinned models among those 30 newest, so fewer other builds stay). An image of it that another stack pins by digest (a promotion) is not known here and may expire: declare it as a release of this stack too, or copy it to that stack's repository",
         ],
         ["info", "support-agent: airlock/test/support-agent-sandbox", "the repository's lifecycle policy keeps the 30 newest images; older images expire. The sandbox task definition runs the image built now; no release pins another"],
       ],

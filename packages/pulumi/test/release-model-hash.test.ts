@@ -58,7 +58,9 @@ describe("each release's model hash", () => {
       listed[0]!.message,
       `release \`v1\` runs the model its image ships (hash ${OLDER.slice(0, 12)}…), not the one compiled from agent.yaml now (${model.hash.slice(0, 12)}…): ` +
         `its prompt, tools and argument policies are its image's; its task role, egress, approval routes and ${TASK_ENV.approvalTiers} are the current compile's. ` +
-        `Its eval report is judged by its image digest alone. To run the current model, declare an image built from agent.yaml as a new release (modelHash ${model.hash})`,
+        `Its eval report is judged by its image digest alone. ` +
+        `If its runtime predates the sandbox task tags (@airlock/runtime before b5030a9), it loses its sandbox tool under this task role: its sandbox tasks start untagged, and the role describes and stops only tagged ones. ` +
+        `To run the current model, declare an image built from agent.yaml as a new release, its modelHash the \`hash\` its agent-model.json carries (${model.hash} for a build of agent.yaml now)`,
     );
     assert.deepEqual(atV1.findings, atV2.findings, "the listing does not depend on which release is active");
   });
@@ -83,9 +85,9 @@ describe("releases.<id>.modelHash is checked before any resource", () => {
     model = await exampleModel();
   });
 
-  it("is required with the release's own image, and the error gives the current compile's hash", () => {
+  it("is required with the release's own image, and the error says to read it from the image, never a recompute of agent.yaml", () => {
     assert.throws(() => validateReleases(model, { releases: { v1: { image: IMAGE("1") } } }, "us-east-1"), {
-      message: `\`releases.v1.modelHash\`: the release pins its own image, so say which model that image ships (the runtime refuses to start when it is not the task's): give the \`hash\` of the image's agent-model.json; for an image built from agent.yaml as it is now, that is ${model.hash}`,
+      message: `\`releases.v1.modelHash\`: the release pins its own image, so say which model that image ships (the runtime refuses to start when it is not the task's): give the \`hash\` the agent-model.json your image ships carries, read from the image, never recomputed from agent.yaml (an image built by an older Airlock ships an older algorithm's hash); for the example's images: docker run --rm --entrypoint cat <image> /app/agent-model.json | jq -r .hash`,
     });
   });
 

@@ -79,7 +79,10 @@ export function builtImageTag(model: AgentModel, inputs: BuildInputs): string {
 
 /** Characters of the model hash that start a built image's tag (and the lifecycle policy's prefixes). */
 const TAG_PREFIX = 12;
-/** Images of a built repository kept besides those a declared release pins. */
+/**
+ * The newest images of a built repository the last rule keeps. ECR counts every image in it,
+ * those a higher-priority rule already keeps (a pinned model's) included, so these take places among them.
+ */
 export const KEEP_BUILT_IMAGES = 30;
 /** The count that keeps every image of a pinned model: more than a repository could hold. */
 const KEEP_ALL = ECR_IMAGES_PER_REPOSITORY;
@@ -88,7 +91,9 @@ const KEEP_ALL = ECR_IMAGES_PER_REPOSITORY;
  * The lifecycle policy of a repository Airlock builds into: one rule per model a declared release
  * pins an image of (its tags start with that model's hash; a rule that never reaches its count
  * keeps them, and no lower-priority rule may expire an image a higher one selects), then the
- * newest {@link KEEP_BUILT_IMAGES} images of any tag; the rest expire (ECR_LIFECYCLE_FACTS).
+ * newest {@link KEEP_BUILT_IMAGES} images of any tag, counted over every image in the repository
+ * (ECR's lower-priority rule still counts the images a higher one kept, so images of pinned models
+ * take places among those 30); the rest expire (ECR_LIFECYCLE_FACTS).
  */
 export function builtImageLifecyclePolicy(pinned: Readonly<Record<string, readonly string[]>>): { rules: Record<string, unknown>[] } {
   const models = Object.keys(pinned).sort();
@@ -100,7 +105,7 @@ export function builtImageLifecyclePolicy(pinned: Readonly<Record<string, readon
   }));
   rules.push({
     rulePriority: models.length + 1,
-    description: `keeps the ${KEEP_BUILT_IMAGES} newest images${models.length > 0 ? " besides those kept above" : ""}; older ones expire`,
+    description: `keeps the ${KEEP_BUILT_IMAGES} newest images${models.length > 0 ? ", counting those kept above" : ""}; older ones expire`,
     selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: KEEP_BUILT_IMAGES },
     action: { type: "expire" },
   });
@@ -147,7 +152,9 @@ function lifecycleFinding(a: PushArgs): Finding {
     severity: "info",
     subject: `${a.model.name}: ${a.repositoryName}`,
     message:
-      `the repository's lifecycle policy keeps ${[...kept, `the ${KEEP_BUILT_IMAGES} newest images`].join(" and ")}; older images expire. ` +
+      `the repository's lifecycle policy keeps ${[...kept, `the ${KEEP_BUILT_IMAGES} newest images`].join(" and ")}; older images expire` +
+      (kept.length > 0 ? ` (ECR counts the images of pinned models among those ${KEEP_BUILT_IMAGES} newest, so fewer other builds stay)` : "") +
+      ". " +
       (a.target !== undefined
         ? "The sandbox task definition runs the image built now; no release pins another"
         : "An image of it that another stack pins by digest (a promotion) is not known here and may expire: declare it as a release of this stack too, or copy it to that stack's repository"),

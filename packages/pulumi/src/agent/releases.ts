@@ -47,7 +47,8 @@ export interface ReleaseSpec {
   readonly evalQuarantine?: readonly EvalQuarantine[];
   /**
    * The hash of the model the release's image ships: the `hash` in its `agent-model.json` (64 hex;
-   * the example's build prints `model <name> <hash>`). It is the task's `AIRLOCK_MODEL_HASH`, and
+   * the example's build prints `model <name> <hash>`), read from the image, never recomputed: an
+   * image built before a change of the hash algorithm ships, and re-checks, the older one's. It is the task's `AIRLOCK_MODEL_HASH`, and
    * the runtime refuses to start when its image's model does not hash to it. Required with
    * `image`. A release that ships another model than the one compiled now still starts (a rollback
    * to it works), but it runs under the current compile's task role, egress and approval routes:
@@ -252,7 +253,7 @@ function checkModelHash(model: AgentModel, id: string, r: ReleaseSpec): void {
   if (r.modelHash === undefined) {
     if (r.image !== undefined) {
       throw new Error(
-        `\`${field}\`: the release pins its own image, so say which model that image ships (the runtime refuses to start when it is not the task's): give the \`hash\` of the image's agent-model.json; for an image built from agent.yaml as it is now, that is ${model.hash}`,
+        `\`${field}\`: the release pins its own image, so say which model that image ships (the runtime refuses to start when it is not the task's): give the \`hash\` the agent-model.json your image ships carries, read from the image, never recomputed from agent.yaml (an image built by an older Airlock ships an older algorithm's hash); for the example's images: docker run --rm --entrypoint cat <image> /app/agent-model.json | jq -r .hash`,
       );
     }
     return;

@@ -139,6 +139,11 @@ function olderModelFinding(model: AgentModel, id: string, modelHash: string): vo
     message:
       `release \`${id}\` runs the model its image ships (hash ${modelHash.slice(0, 12)}…), not the one compiled from agent.yaml now (${model.hash.slice(0, 12)}…): ` +
       `its prompt, tools and argument policies are its image's; its task role, egress, approval routes and ${TASK_ENV.approvalTiers} are the current compile's. ` +
-      `Its eval report is judged by its image digest alone. To run the current model, declare an image built from agent.yaml as a new release (modelHash ${model.hash})`,
+      `Its eval report is judged by its image digest alone. ` +
+      // Review 2 S-A: the shared task role describes and stops only sandbox tasks tagged with the agent (not loosened for old runtimes).
+      (model.sandbox !== undefined
+        ? `If its runtime predates the sandbox task tags (@airlock/runtime before b5030a9), it loses its sandbox tool under this task role: its sandbox tasks start untagged, and the role describes and stops only tagged ones. `
+        : "") +
+      `To run the current model, declare an image built from agent.yaml as a new release, its modelHash the \`hash\` its agent-model.json carries (${model.hash} for a build of agent.yaml now)`,
   });
 }
