@@ -11,6 +11,8 @@
  * starts a deployment of the last completed revision, as the circuit breaker or a deployment
  * alarm does (rolloutStateReason "…rolling back to deploymentId …", an event per step), and
  * `forgetFailed()` drops the failed one from `deployments`, as ECS does once the rollback is done.
+ * `afterPolls(n, step)` runs a step once the service has been described n more times, so a test
+ * of `--wait` scripts a deployment that completes (or rolls back) while the command polls.
  *
  * ```ts
  * const ecs = new EcsServicesStandIn();
@@ -69,6 +71,7 @@ export class EcsServicesStandIn {
   #server: Server | undefined;
   #services = new Map<string, StandInService>();
   #taskDefinitions = new Map<string, Record<string, string>>();
+  #scripts: { name: string; left: number; step: () => void }[] = [];
   #seq = 0;
   #clock = 1_764_633_600; // a fixed epoch second: nothing here depends on the time
 
@@ -146,6 +149,15 @@ export class EcsServicesStandIn {
     s.deployments = s.deployments.filter((d) => d.rolloutState !== "FAILED");
   }
 
+  /**
+   * Runs `step` (e.g. `() => ecs.complete(name)`) right after the service's `polls`-th
+   * DescribeServices answer from now: the first `polls` reads see the state before it.
+   */
+  afterPolls(name: string, polls: number, step: () => void): void {
+    this.#service(name);
+    this.#scripts.push({ name, left: polls, step });
+  }
+
   /** Calls of one operation. */
   ops(operation: string): ServicesApiCall[] {
     return this.calls.filter((c) => c.operation === operation);
@@ -185,7 +197,7 @@ export class EcsServicesStandIn {
       if (input.cluster !== CLUSTER && input.cluster !== CLUSTER_ARN) return error(400, "ClusterNotFoundException", "Cluster not found.");
       const names = (input.services ?? []) as string[];
       const found = names.map((n) => this.#services.get(n.split("/").pop()!)).filter((s): s is StandInService => s !== undefined);
-      return {
+      const answer = {
         status: 200,
         body: {
           services: found.map((s) => ({
@@ -203,6 +215,12 @@ export class EcsServicesStandIn {
           failures: names.filter((n) => !this.#services.has(n.split("/").pop()!)).map((n) => ({ arn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${CLUSTER}/${n}`, reason: "MISSING" })),
         },
       };
+      // The answer is made; now the scripted steps of the services it described move on.
+      for (const script of this.#scripts.filter((x) => found.some((s) => s.name === x.name))) {
+        if (--script.left === 0) script.step();
+      }
+      this.#scripts = this.#scripts.filter((x) => x.left > 0);
+      return answer;
     }
     if (operation === "DescribeTaskDefinition") {
       const tags = this.#taskDefinitions.get(input.taskDefinition);

@@ -2,10 +2,14 @@
 // verify` checks a service after a deploy, then: a completed deployment of the intended release
 // exits 0; a deployment the circuit breaker or an alarm rolled back exits 1 and says so, with the
 // reason and what to bring back in line (also once ECS no longer lists the failed deployment); a
-// deployment still in progress exits 1; bad flags and unknown services exit 2.
+// deployment still in progress exits 1; bad flags and unknown services exit 2. With `--wait`, the
+// command reads the service again with a bounded backoff (a fake clock: no test waits) until the
+// deployment completes, is rolled back, or the wait ends ("still in progress after N s", exit 1).
 import { strict as assert } from "node:assert";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { main } from "../src/main.ts";
+import { run } from "../src/commands/deploy.ts";
+import type { WaitClock } from "../src/deploy/wait.ts";
 import { bufferIo } from "../src/io.ts";
 import { CLUSTER, EcsServicesStandIn, taskDefinitionArn } from "../../../test/helpers/ecs-services-standin.ts";
 
@@ -119,5 +123,91 @@ describe("airlock deploy verify", () => {
     const cluster = bufferIo("/", ecs.env());
     assert.equal(await main(["deploy", "verify", "--cluster", "other", "--service", service, "--release", "v3"], cluster), 2);
     assert.ok(cluster.stderr.includes("`--cluster`: ECS has no cluster other in eu-west-1"), cluster.stderr);
+  });
+
+  /** A clock that moves only when the command sleeps, recording each sleep. */
+  const fakeClock = () => {
+    let t = 0;
+    const sleeps: number[] = [];
+    const clock: WaitClock = { now: () => t, sleep: async (ms) => void (sleeps.push(ms), (t += ms)) };
+    return { clock, sleeps };
+  };
+  const waitFor = async (clock: WaitClock, ...argv: string[]) => {
+    const io = bufferIo("/", ecs.env());
+    const code = await run(["verify", "--cluster", CLUSTER, "--service", service, ...argv], io, clock);
+    return { code, io };
+  };
+  const describes = () => ecs.ops("DescribeServices").filter((c) => c.input.services?.includes(service)).length;
+
+  it("--wait: a deployment that completes after two reads exits 0 on the third, after sleeps of 5 s then 10 s, each revision described once", async () => {
+    ecs.afterPolls(service, 2, () => ecs.complete(service));
+    const { clock, sleeps } = fakeClock();
+    const before = describes();
+    const tdBefore = ecs.ops("DescribeTaskDefinition").length;
+    const { code, io } = await waitFor(clock, "--release", "v3", "--wait", "900", "--json");
+    assert.equal(code, 0, io.stderr);
+    const report = JSON.parse(io.stdout);
+    assert.equal(report.verdict, "ok");
+    assert.equal(report.primary.release, "v3");
+    assert.equal(report.primary.rolloutState, "COMPLETED");
+    assert.deepEqual({ polls: report.polls, waitedSeconds: report.waitedSeconds }, { polls: 3, waitedSeconds: 15 });
+    assert.deepEqual(sleeps, [5_000, 10_000]);
+    assert.equal(describes() - before, 3);
+    // Progress on stderr (stdout stays the JSON): the in-progress reads and when the next comes.
+    assert.deepEqual(io.stderr.trimEnd().split("\n"), [
+      "deploy verify: in-progress: ECS deployment in progress. Reading the service again in 5 s.",
+      "deploy verify: in-progress: ECS deployment in progress. Reading the service again in 10 s.",
+    ]);
+    // v3's and v2's revisions were described once each, not once per read.
+    assert.deepEqual(ecs.ops("DescribeTaskDefinition").slice(tdBefore).map((c) => c.input.taskDefinition), [V3, V2]);
+  });
+
+  it("--wait: a deployment the circuit breaker rolls back while the command waits exits 1 as rolled-back at once, not after the wait", async () => {
+    ecs.afterPolls(service, 1, () => ecs.rollBack(service, "ECS deployment circuit breaker: tasks failed to start."));
+    const { clock, sleeps } = fakeClock();
+    const { code, io } = await waitFor(clock, "--release", "v3", "--wait", "900", "--json");
+    assert.equal(code, 1);
+    const report = JSON.parse(io.stdout);
+    assert.equal(report.verdict, "rolled-back");
+    assert.equal(report.failedDeployment.release, "v3");
+    assert.equal(report.failedDeployment.rolloutStateReason, "ECS deployment circuit breaker: tasks failed to start.");
+    assert.equal(report.primary.release, "v2");
+    assert.equal(report.polls, 2);
+    assert.deepEqual(sleeps, [5_000]);
+  });
+
+  it("--wait: a deployment still moving when the wait ends exits 1, still in progress after N s; the backoff stops at 30 s and never sleeps past the end", async () => {
+    const { clock, sleeps } = fakeClock();
+    const { code, io } = await waitFor(clock, "--release", "v3", "--wait", "100");
+    assert.equal(code, 1);
+    const first = io.stdout.split("\n")[0]!;
+    assert.match(first, /^IN-PROGRESS: Still in progress after 100 s: The service is moving to release v3 but the deployment has not completed/);
+    assert.match(io.stdout, /--wait 200/);
+    assert.deepEqual(sleeps, [5_000, 10_000, 20_000, 30_000, 30_000, 5_000]);
+    assert.equal(sleeps.reduce((a, b) => a + b), 100_000);
+    const json = await waitFor(fakeClock().clock, "--release", "v3", "--wait", "60", "--json");
+    assert.equal(json.code, 1);
+    const report = JSON.parse(json.io.stdout);
+    assert.equal(report.verdict, "in-progress");
+    assert.equal(report.waitedSeconds, 60);
+  });
+
+  it("--wait: a completed deployment needs one read and no sleep", async () => {
+    ecs.complete(service);
+    const { clock, sleeps } = fakeClock();
+    const { code } = await waitFor(clock, "--release", "v3", "--wait", "900");
+    assert.equal(code, 0);
+    assert.deepEqual(sleeps, []);
+  });
+
+  it("--wait: a value that is not whole seconds from 1 to 3600 exits 2 naming the flag, before any AWS call", async () => {
+    for (const value of ["0", "-5", "15m", "1.5", "3601", "", "99999999"]) {
+      const before = ecs.calls.length;
+      const { code, io } = await verify("--release", "v3", `--wait=${value}`);
+      assert.equal(code, 2, value);
+      assert.ok(io.stderr.includes(`\`--wait\`: "${value}" is not a wait; give whole seconds from 1 to 3600 (e.g. --wait 900), or leave it out to read the service once`), `${value}: ${io.stderr}`);
+      assert.doesNotMatch(io.stderr, /\n\s+at /, "no stack trace");
+      assert.equal(ecs.calls.length, before, `${value}: no call made`);
+    }
   });
 });

@@ -2,14 +2,16 @@
  * `airlock deploy verify`: after `pulumi up` or `airlock rollback`, whether the agent's ECS service
  * runs the intended task definition revision (or release) and its deployment completed, read with
  * DescribeServices. Exit 0 ok, 1 not (rolled back, failed, in progress, another revision), 2 bad
- * input. The client follows AWS's own environment (region, credentials, `AWS_ENDPOINT_URL_ECS` for a
- * stand-in).
+ * input. With `--wait <seconds>` it reads the service again (bounded backoff, deploy/wait.ts) until
+ * the deployment settles or the wait ends ("still in progress after N s", exit 1). The client
+ * follows AWS's own environment (region, credentials, `AWS_ENDPOINT_URL_ECS` for a stand-in).
  */
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { UsageError, type Io } from "../io.ts";
 import { parseCommand, pickSubcommand } from "../options.ts";
 import { DEPLOY_VERIFY } from "./specs.ts";
-import { formatVerifyReport, NotFoundError, verifyDeployment, type IntendedDeployment } from "../deploy/verify.ts";
+import { formatVerifyReport, NotFoundError, verifyDeployment, type IntendedDeployment, type VerifyReport } from "../deploy/verify.ts";
+import { MAX_WAIT_SECONDS, SYSTEM_CLOCK, waitForDeployment, type WaitClock } from "../deploy/wait.ts";
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const TASK_DEFINITION = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/)?[A-Za-z0-9_-]{1,255}:\d+$/;
@@ -44,14 +46,33 @@ export function intendedFromFlags(values: { cluster?: string; service?: string; 
   return { cluster, service, region, ...(release !== undefined ? { release } : {}), ...(taskDefinition !== undefined ? { taskDefinition } : {}) };
 }
 
-export async function run(argv: string[], io: Io): Promise<number> {
+/** `--wait`: a whole number of seconds from 1 to {@link MAX_WAIT_SECONDS}, or undefined (read once). */
+export function waitFromFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!(seconds >= 1 && seconds <= MAX_WAIT_SECONDS)) {
+    throw new UsageError(`\`--wait\`: "${value}" is not a wait; give whole seconds from 1 to ${MAX_WAIT_SECONDS} (e.g. --wait 900), or leave it out to read the service once`);
+  }
+  return seconds;
+}
+
+/**
+ * Runs `airlock deploy verify`.
+ *
+ * @param clock - the wait's clock and sleep (tests pass their own; nothing else changes)
+ */
+export async function run(argv: string[], io: Io, clock: WaitClock = SYSTEM_CLOCK): Promise<number> {
   const [, rest] = pickSubcommand("deploy", ["verify"], argv);
   const parsed = parseCommand(DEPLOY_VERIFY, rest);
   const intended = intendedFromFlags(parsed.values, io.env);
+  const wait = waitFromFlag(parsed.values.wait);
   const ecs = ecsClientFor(intended.region, io.env);
-  let report;
+  let report: VerifyReport;
   try {
-    report = await verifyDeployment(ecs, intended);
+    report =
+      wait === undefined
+        ? await verifyDeployment(ecs, intended)
+        : await waitForDeployment(ecs, intended, wait, clock, (r, ms) => io.err(`deploy verify: ${r.verdict}: ${r.primary?.rolloutStateReason ?? r.summary} Reading the service again in ${ms / 1000} s.`));
   } catch (e) {
     if (e instanceof NotFoundError) throw new UsageError(e.message);
     const err = e as Error & { name?: string };

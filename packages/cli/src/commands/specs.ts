@@ -246,10 +246,17 @@ export const DEPLOY_VERIFY = defineCommand({
     release: { type: "string", arg: "<id>", defaultText: "give this or --task-definition", description: "the release the stack deployed: the running revision's `airlock:release` tag must name it" },
     "task-definition": { type: "string", arg: "<arn|family:revision>", defaultText: "give this or --release", description: "the task definition revision the stack deployed" },
     region: { type: "string", arg: "<region>", defaultText: "$AWS_REGION", description: "the service's AWS region" },
+    wait: {
+      type: "string",
+      arg: "<seconds>",
+      defaultText: "read the service once",
+      description: "read the service again (every 5 s, doubling to 30 s) until the deployment COMPLETED, FAILED or was rolled back, for at most this long (1 to 3600); still moving then: exit 1, \"still in progress after N s\"",
+    },
     json: JSON_OUT,
   },
   examples: [
     ["airlock deploy verify --cluster agents --service support-agent-prod --release v3", "did v3 deploy, or did ECS roll it back?"],
+    ["airlock deploy verify --cluster agents --service support-agent-prod --release v3 --wait 900", "after `pulumi up`: wait up to 15 minutes for the deployment (and its bake time) to settle"],
     ["airlock deploy verify --cluster agents --service support-agent-prod --task-definition support-agent-prod:7 --json", "the same against a revision, as JSON"],
   ],
   notes: [

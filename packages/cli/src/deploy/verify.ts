@@ -125,8 +125,11 @@ export function judgeDeployment(service: Service, intended: IntendedDeployment, 
 /**
  * Reads the service and judges it. A service or cluster ECS does not know is an Error whose message
  * says so (the command turns it into exit 2).
+ *
+ * @param tags - task definition ARN → its `airlock:release` tag (undefined: none), filled as read;
+ *   a caller reading the service again passes the same map, so each revision is described once
  */
-export async function verifyDeployment(ecs: ECSClient, intended: IntendedDeployment): Promise<VerifyReport> {
+export async function verifyDeployment(ecs: ECSClient, intended: IntendedDeployment, tags: Map<string, string | undefined> = new Map()): Promise<VerifyReport> {
   const out = await ecs.send(new DescribeServicesCommand({ cluster: intended.cluster, services: [intended.service] }));
   const service = out.services?.find((s) => s.serviceName === intended.service || s.serviceArn === intended.service);
   if (service === undefined || service.status === "INACTIVE") {
@@ -136,8 +139,11 @@ export async function verifyDeployment(ecs: ECSClient, intended: IntendedDeploym
   const releases = new Map<string, string>();
   if (intended.release !== undefined) {
     for (const td of new Set((service.deployments ?? []).map((d) => d.taskDefinition).filter((t): t is string => t !== undefined))) {
-      const d = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: td, include: ["TAGS"] }));
-      const tag = d.tags?.find((t) => t.key === TAGS.release)?.value;
+      if (!tags.has(td)) {
+        const d = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: td, include: ["TAGS"] }));
+        tags.set(td, d.tags?.find((t) => t.key === TAGS.release)?.value);
+      }
+      const tag = tags.get(td);
       if (tag !== undefined) releases.set(td, tag);
     }
   }
