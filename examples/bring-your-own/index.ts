@@ -12,7 +12,11 @@
  * Stack config `airlock-bring-your-own:github` (optional): the GitHub side of the eval gate
  * (EvalGate), its AWS resources (the OIDC provider, the deploy role) through the same explicit
  * provider; `{ repository, reviewers, oidcProviderArn?, deployPolicyArns | deployPolicy, … }`. A team
- * whose account already trusts GitHub Actions gives that provider's ARN as `oidcProviderArn`.
+ * whose account already trusts GitHub Actions gives that provider's ARN as `oidcProviderArn` (IAM
+ * has one provider per URL in an account: creating a second fails with EntityAlreadyExists).
+ * Stack config `airlock-bring-your-own:anchorRetentionDays` (optional): days each approvals audit
+ * anchor stays locked (default 400); the dev stack sets 1, since a destroyed stack keeps its anchor
+ * key and bucket.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -33,6 +37,7 @@ import {
 export default async function program() {
   const config = new pulumi.Config();
   const approvals = config.requireObject<ApprovalSettings>("approvals");
+  const anchorRetentionDays = config.getNumber("anchorRetentionDays");
   validateApprovalSettings(approvals, "approvals");
   const github = readEvalGateConfig(config.getObject("github"), "github");
   const model = await loadManifest(fileURLToPath(new URL("./agent.yaml", import.meta.url)));
@@ -93,7 +98,7 @@ export default async function program() {
       },
       cluster: { clusterArn: cluster.arn },
       kmsKey: { keyArn },
-      approvals: { agents: { [model.name]: approvals } },
+      approvals: { agents: { [model.name]: approvals }, ...(anchorRetentionDays !== undefined ? { anchorRetentionDays } : {}) },
     },
     opts,
   );

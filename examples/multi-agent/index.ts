@@ -15,6 +15,9 @@
  *                                (releases: id → { image, description?, evalReport, environment?, bad? };
  *                                 approvals: { slack: { channelId, approverIds }, pendingAlarmMinutes? },
  *                                 required for agents with outward tools that need a person)
+ *   airlock-multi-agent:anchorRetentionDays  optional: days each approvals audit anchor stays locked
+ *                                (default 400); the dev stack sets 1, since a destroyed stack keeps its
+ *                                anchor key and bucket
  *   airlock-multi-agent:github   optional: the GitHub side of the platform's eval gate (EvalGate: the
  *                                ruleset requiring the evals check and a review, the `production`
  *                                environment, the OIDC deploy role pinned to it), declared by the one
@@ -73,9 +76,10 @@ export default async function program() {
     validateApprovalSettings(route, `agents.${model.name}.approvals`); // errors name the stack config's path
     approvals[model.name] = route;
   }
+  const anchorRetentionDays = config.getNumber("anchorRetentionDays");
   const platform = new AgentPlatform("acme-agents", {
     agents: models,
-    approvals: { agents: approvals },
+    approvals: { agents: approvals, ...(anchorRetentionDays !== undefined ? { anchorRetentionDays } : {}) },
     natGateways: pulumi.getStack() === "prod" ? "per-zone" : "one",
     // Internal APIs in private address space are reached over the company's transit gateway.
     privateRoutes: privateRoutesVia(models, { transitGatewayId: config.require("transitGatewayId") }),

@@ -6,6 +6,8 @@
  *   airlock-support-agent:releases       map of release id → { image, environment?, description? }
  *   airlock-support-agent:activeRelease  the release the service runs
  *   airlock-support-agent:approvals      Slack channel and approvers for outward actions
+ *   airlock-support-agent:anchorRetentionDays  days each approvals audit anchor stays locked (default 400);
+ *                                        the dev stack sets 1, since a destroyed stack keeps its anchor key and bucket
  *   airlock-support-agent:github         the GitHub side of the eval gate (EvalGate: the ruleset requiring the
  *                                        evals check and a review, the `production` environment, the OIDC
  *                                        deploy role pinned to it); left out by every stack but the one that
@@ -55,7 +57,7 @@ export default async function program() {
 
   const platform = new AgentPlatform("acme-agents", {
     agents: [model],
-    approvals: { agents: { [model.name]: approvals } },
+    approvals: { agents: { [model.name]: approvals }, ...anchorRetention(config) },
     natGateways: pulumi.getStack() === "prod" ? "per-zone" : "one",
     // Internal APIs in private address space are reached over the company's transit gateway.
     privateRoutes: privateRoutesVia([model], { transitGatewayId: config.require("transitGatewayId") }),
@@ -78,6 +80,12 @@ export default async function program() {
     permissionMap: model.permissions,
     deployRoleArn: gate?.roleArn,
   };
+}
+
+/** `anchorRetentionDays` from the stack config, when set (the platform checks it: 1..36500). */
+function anchorRetention(config: pulumi.Config): { anchorRetentionDays?: number } {
+  const days = config.getNumber("anchorRetentionDays");
+  return days !== undefined ? { anchorRetentionDays: days } : {};
 }
 
 /** In CI, the report the evals job just produced replaces the stack's for the release being deployed. */
