@@ -28,7 +28,8 @@ export interface ToolGuardOptions extends ModelHashSource {
   readonly policy?: ArgumentPolicy;
   /**
    * Where refused calls are traced (a `Tracer` or a `Run` of `@airlock/trace`): one tool call with
-   * outcome `error` and class `ToolRefusedError`.
+   * outcome `refused` (metric `Refusals`, not `Errors`: a refusal is expected, not a failure) and
+   * class `ToolRefusedError`.
    * @default - refusals are not traced
    */
   readonly tracer?: CallWrapper;

@@ -10,7 +10,7 @@ import type { CallWrapper } from "@airlock/trace";
 import type { AskOptions, HumanCheckpoint, Receipt } from "./checkpoint.ts";
 import type { ToolGuard } from "./guard.ts";
 import type { SandboxRunner } from "./sandbox-runner.ts";
-import { refusal, ToolRefusedError, type ToolRefusal } from "./tool-result.ts";
+import { refusal, sandboxFailureOutcome, ToolRefusedError, type ToolRefusal } from "./tool-result.ts";
 
 export interface AgentRuntimeOptions {
   readonly guard: ToolGuard;
@@ -121,7 +121,8 @@ export class AgentRuntime {
     if (checkpoint === undefined) {
       return refusal(name, "approval-unavailable", `The call to "${name}" needs a person's approval and this agent has no approval gateway configured; it was not run.`);
     }
-    // The wait is a span of its own; a refusal (rejected, timed out) is its error outcome.
+    // The wait is a span of its own; a person's denial or the deadline passing is its `refused`
+    // outcome (an expected one, not in `Errors`); a gateway that cannot be asked stays an `error`.
     let asked;
     try {
       asked = await this.#traced(approvalSpanName(name), decision.arguments, async () => {
@@ -201,8 +202,9 @@ export interface SandboxToolResult {
 async function inSandbox(sandbox: SandboxRunner, tool: string, args: Readonly<Record<string, unknown>>): Promise<SandboxToolResult> {
   const r = await sandbox.run(tool, args);
   if (!r.ok) {
-    const { failure: _f, taskArn: _t, exitCode: _x, ...refused } = r;
-    throw new ToolRefusedError(refused);
+    const { failure, taskArn: _t, exitCode: _x, ...refused } = r;
+    // The model's own code failing is `refused`; the sandbox or its infrastructure failing, `error`.
+    throw new ToolRefusedError(refused, sandboxFailureOutcome(failure));
   }
   return { value: r.value, stdout: r.stdout, stderr: r.stderr, ...(r.truncated ? { truncated: true as const } : {}) };
 }

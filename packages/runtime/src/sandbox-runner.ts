@@ -39,7 +39,7 @@ import { AirlockRuntimeError } from "./errors.ts";
 import { DEFAULT_SANDBOX_OUTPUT_BYTES } from "./sandbox-entry.ts";
 import { decodeSandboxStream, SANDBOX_EXIT, type SandboxPayload } from "./sandbox-frame.ts";
 import { readLogStream, sandboxLogStream, type LogsReader } from "./sandbox-logs.ts";
-import { refusal, ToolRefusedError, type ToolRefusal } from "./tool-result.ts";
+import { refusal, sandboxFailureOutcome, ToolRefusedError, type ToolRefusal } from "./tool-result.ts";
 
 /**
  * ECS: "A total of 8192 characters are allowed for overrides. This limit includes the JSON
@@ -156,7 +156,7 @@ class SandboxRunError extends ToolRefusedError {
     readonly outcome: SandboxRefusal,
     readonly summary: SpanSummary,
   ) {
-    super(outcome);
+    super(outcome, sandboxFailureOutcome(outcome.failure));
   }
 }
 

@@ -3,6 +3,9 @@
  * exception. Each says what happened and what the model may do next, so the agent's loop goes on.
  */
 
+import { CALL_OUTCOMES, OUTCOME_PROPERTY, type CallOutcome } from "@airlock/core/contracts";
+import type { SandboxFailure } from "./sandbox-runner.ts";
+
 /** Why a call did not run. */
 export type RefusalReason =
   /** The model asked for a tool the manifest does not declare. */
@@ -39,10 +42,46 @@ export function refusal(tool: string, reason: RefusalReason, content: string, re
   return { ok: false, reason, content, isError: true, tool, ...(requestId === undefined ? {} : { requestId }) };
 }
 
-/** The error a refused call is traced with (its class and message are the trace's error fields). */
+/**
+ * The reasons that are expected outcomes, traced `refused` (metric `Refusals`), not `error`: the
+ * guard's refusals (the model asked for something the manifest or the policy does not allow), a
+ * person's denial or the approval's deadline passing, a receipt the gateway will not spend.
+ * `approval-unavailable` (the gateway failing) and `sandbox-failed` (decided per failure by the
+ * sandbox: only the model's own code failing is refused) are errors.
+ */
+const REFUSED_REASONS: ReadonlySet<RefusalReason> = new Set<RefusalReason>(["undeclared-tool", "invalid-arguments", "forbidden", "rejected", "timeout", "receipt-refused"]);
+
+/** How a refusal is traced: `refused` for an expected outcome, `error` for a failure (see {@link ToolRefusedError}). */
+export function refusalOutcome(r: Pick<ToolRefusal, "reason">): CallOutcome {
+  return REFUSED_REASONS.has(r.reason) ? CALL_OUTCOMES.refused : CALL_OUTCOMES.error;
+}
+
+/**
+ * The failures that are the model's own doing, traced `refused` (metric `Refusals`), not `error`:
+ * its code threw, or its input or output is over a cap. The rest (the task did not start or
+ * stopped, the run timed out, the output is lost or unreadable, the image refused the input) may
+ * be the release's or the infrastructure's fault and stay errors, which the deployment alarms see.
+ */
+const MODEL_FAILURES: ReadonlySet<SandboxFailure> = new Set<SandboxFailure>(["code-failed", "input-too-large", "output-too-large"]);
+
+/** How a sandbox run that gave no result is traced: `refused` for the model's own failure, else `error`. */
+export function sandboxFailureOutcome(failure: SandboxFailure): CallOutcome {
+  return MODEL_FAILURES.has(failure) ? CALL_OUTCOMES.refused : CALL_OUTCOMES.error;
+}
+
+/**
+ * The error a refused call is traced with (its class and message are the trace's error fields).
+ * Its `OUTCOME_PROPERTY` tells the tracer the outcome: `refused` (not counted in `Errors`, so no
+ * deployment alarm rolls a release back for it) or `error`; by default {@link refusalOutcome}.
+ */
 export class ToolRefusedError extends Error {
   override readonly name = "ToolRefusedError";
-  constructor(readonly refusal: ToolRefusal) {
+  readonly [OUTCOME_PROPERTY]: CallOutcome;
+  constructor(
+    readonly refusal: ToolRefusal,
+    outcome: CallOutcome = refusalOutcome(refusal),
+  ) {
     super(`${refusal.reason}: ${refusal.content}`);
+    this[OUTCOME_PROPERTY] = outcome;
   }
 }

@@ -196,7 +196,7 @@ describe("the Claude API tool-use loop with the runtime", () => {
     const tools = world.records.filter((r) => r.kind === "tool").map((r) => [r.name, r.outcome]);
     assert.deepEqual(tools, [
       ["read_ticket", "ok"],
-      ["wire_money", "error"],
+      ["wire_money", "refused"],
       [approvalSpanName("send_customer_reply"), "ok"],
       ["send_customer_reply", "ok"],
     ]);

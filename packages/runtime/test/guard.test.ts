@@ -97,7 +97,7 @@ describe("guard.check", () => {
       'Tool "drop_table" is not available to this agent, and the call was not run. The tools you can call are: add_ticket_label, analyze_ticket_history, issue_refund, post_status_update, read_ticket, record_reply, search_knowledge_base, send_customer_reply, ticket_queue.',
     );
     const r = records.slice(before);
-    assert.deepEqual(r.map((x) => [x.kind, x.name, x.outcome, x.error?.class]), [["tool", "drop_table", "error", "ToolRefusedError"]]);
+    assert.deepEqual(r.map((x) => [x.kind, x.name, x.outcome, x.error?.class]), [["tool", "drop_table", "refused", "ToolRefusedError"]]);
     assert.match(r[0]!.error!.message, /^undeclared-tool: Tool "drop_table" is not available/);
     assert.ok(lines.some((l) => l.includes('"drop_table"')), "an EMF line names the refused tool");
   });

@@ -233,11 +233,13 @@ describe("the sandbox runner's trace span", () => {
     assert.equal(span!.outcome, "ok");
     assert.deepEqual(span!.output, { taskArn: r.taskArn, durationMs: r.durationMs, exitCode: 0, outputBytes: r.outputBytes });
     assert.ok(!JSON.stringify(records).includes(token), "the token reached the trace");
-    // A failed run is the span's error outcome, still without the code's secrets
+    // The model's own code failing is the span's `refused` outcome (not an error the deployment
+    // alarms count), still without the code's secrets
     const failed = refused(await runner({ tracer }).run("run_js", { code: `throw new Error("bad " + args.token)`, token }));
     assert.equal(failed.failure, "code-failed");
     const [, errSpan] = records;
-    assert.equal(errSpan!.outcome, "error");
+    assert.equal(errSpan!.outcome, "refused");
+    assert.equal(errSpan!.error?.class, "ToolRefusedError");
     assert.ok(!JSON.stringify(errSpan).includes(token), "the token reached the failed span");
   });
 });

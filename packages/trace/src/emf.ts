@@ -1,3 +1,4 @@
+import { CALL_OUTCOMES } from "@airlock/core/contracts";
 import { DIMENSIONS, DIMENSION_SETS, METRICS, METRIC_UNITS } from "./constants.ts";
 import type { CallRecord } from "./record.ts";
 
@@ -40,7 +41,8 @@ function members(record: CallRecord, includeArgs: boolean): Record<string, unkno
   else doc[DIMENSIONS.model] = dimensionValue(record.model ?? record.name);
 
   doc[METRICS.calls] = 1;
-  doc[METRICS.errors] = record.outcome === "error" ? 1 : 0;
+  doc[METRICS.errors] = record.outcome === CALL_OUTCOMES.error ? 1 : 0;
+  doc[METRICS.refusals] = record.outcome === CALL_OUTCOMES.refused ? 1 : 0;
   doc[METRICS.latencyMs] = record.latencyMs;
   doc[METRICS.inputTokens] = record.usage.inputTokens;
   doc[METRICS.outputTokens] = record.usage.outputTokens;

@@ -1,3 +1,4 @@
+import { CALL_OUTCOMES, type CallOutcome } from "@airlock/core/contracts";
 import { PostHog } from "posthog-node";
 import { POSTHOG_EVENTS, TRACE_LIB } from "./constants.ts";
 import type { CallRecord, RunRecord } from "./record.ts";
@@ -85,10 +86,16 @@ function common(r: { agent: string; release: string; stack?: string; distinctId?
   };
 }
 
-function errorProps(r: { outcome: "ok" | "error"; error?: { class: string; message: string } }): Record<string, unknown> {
-  return r.outcome === "error"
-    ? { $ai_is_error: true, $ai_error: r.error ? `${r.error.class}: ${r.error.message}` : "error" }
-    : { $ai_is_error: false };
+/**
+ * `$ai_is_error` only for a failure (outcome `error`). A refused call (an expected outcome) is not
+ * an error; it says why in `airlock_refusal` (class and message), so PostHog's error views match
+ * the `Errors` metric.
+ */
+function errorProps(r: { outcome: CallOutcome; error?: { class: string; message: string } }): Record<string, unknown> {
+  const described = r.error ? `${r.error.class}: ${r.error.message}` : r.outcome;
+  if (r.outcome === CALL_OUTCOMES.error) return { $ai_is_error: true, $ai_error: described };
+  if (r.outcome === CALL_OUTCOMES.refused) return { $ai_is_error: false, airlock_outcome: r.outcome, airlock_refusal: described };
+  return { $ai_is_error: false };
 }
 
 /** The event a call becomes: `$ai_generation` for a model call, `$ai_span` for a tool call. */

@@ -1,4 +1,5 @@
 import type { CallCost, TokenUsage } from "./prices.ts";
+import type { CallOutcome } from "@airlock/core/contracts";
 import type { ErrorInfo } from "./redact.ts";
 
 /** What the tracer knows about one finished tool or model call. Inputs and outputs are already redacted. */
@@ -28,7 +29,12 @@ export interface CallRecord {
   readonly usage: TokenUsage;
   /** Undefined for a model with no price in the table; zero for tools. */
   readonly cost: CallCost | undefined;
-  readonly outcome: "ok" | "error";
+  /**
+   * `error` when the call threw (counted in `Errors`); `refused` when what it threw carries
+   * `OUTCOME_PROPERTY` = `refused`, an expected outcome (counted in `Refusals`); else `ok`.
+   * A refused call keeps its `error` fields (class and message).
+   */
+  readonly outcome: CallOutcome;
   readonly error?: ErrorInfo;
   readonly httpStatus?: number;
   readonly stopReason?: string;

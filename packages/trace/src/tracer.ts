@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { CALL_OUTCOMES, OUTCOME_PROPERTY, type CallOutcome } from "@airlock/core/contracts";
 import { EMF_NAMESPACE } from "./constants.ts";
 import { emfLine, type LineSink } from "./emf.ts";
 import { callEvent, createPostHogClient, runEvent, type PostHogLike, type PostHogSettings } from "./posthog.ts";
@@ -13,6 +14,13 @@ import type { ModelCall, Run, RunOptions, TelemetryStage, Tracer, TracerOptions 
 
 export type * from "./types.ts";
 
+
+/** How a call that threw `value` ended: `refused` when the value says so (`OUTCOME_PROPERTY`), else `error`. */
+function thrownOutcome(value: unknown): CallOutcome {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[OUTCOME_PROPERTY] === CALL_OUTCOMES.refused
+    ? CALL_OUTCOMES.refused
+    : CALL_OUTCOMES.error;
+}
 
 function roundMs(ms: number): number {
   return Math.round(ms * 1000) / 1000;
@@ -314,7 +322,7 @@ class TracerCore implements Tracer {
       ...(c.kind === "model" && model ? { model: model.model, provider: model.provider ?? this.defaultProvider } : {}),
       usage,
       cost,
-      outcome: c.failed ? "error" : "ok",
+      outcome: c.failed ? thrownOutcome(c.value) : CALL_OUTCOMES.ok,
       ...(c.failed ? { error: errorInfo(c.value, this.limits) } : {}),
       ...(httpStatus !== undefined ? { httpStatus } : {}),
       ...(stopReason !== undefined ? { stopReason } : {}),

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
 import { DIMENSIONS, DIMENSION_SETS, EMF_NAMESPACE, METRICS, METRIC_UNITS, createTracer, emfDocument, emfLine, type CallRecord } from "@airlock/trace";
+import { CALL_OUTCOMES, OUTCOME_PROPERTY } from "@airlock/core/contracts";
 import { lineCollector, steppingClock } from "./helpers/receiver.ts";
 
 /** Units the EMF specification accepts (CloudWatch MetricDatum units). */
@@ -71,6 +72,7 @@ const START = Date.UTC(2026, 10, 25, 12, 0, 0);
 const METRIC_DEFS = [
   { Name: "Calls", Unit: "Count" },
   { Name: "Errors", Unit: "Count" },
+  { Name: "Refusals", Unit: "Count" },
   { Name: "LatencyMs", Unit: "Milliseconds" },
   { Name: "InputTokens", Unit: "Count" },
   { Name: "OutputTokens", Unit: "Count" },
@@ -100,12 +102,13 @@ describe("EMF lines", () => {
     assert.deepEqual(METRICS, {
       calls: "Calls",
       errors: "Errors",
+      refusals: "Refusals",
       latencyMs: "LatencyMs",
       inputTokens: "InputTokens",
       outputTokens: "OutputTokens",
       costUsd: "CostUsd",
     });
-    assert.deepEqual(METRIC_UNITS, { Calls: "Count", Errors: "Count", LatencyMs: "Milliseconds", InputTokens: "Count", OutputTokens: "Count", CostUsd: "None" });
+    assert.deepEqual(METRIC_UNITS, { Calls: "Count", Errors: "Count", Refusals: "Count", LatencyMs: "Milliseconds", InputTokens: "Count", OutputTokens: "Count", CostUsd: "None" });
     assert.deepEqual(DIMENSIONS, { stack: "Stack", agent: "Agent", tool: "Tool", model: "Model" });
     assert.deepEqual(DIMENSION_SETS, { tool: [["Stack", "Agent"], ["Stack", "Agent", "Tool"]], model: [["Stack", "Agent"], ["Stack", "Agent", "Model"]] });
   });
@@ -135,6 +138,7 @@ describe("EMF lines", () => {
       Tool: "github.create_issue",
       Calls: 1,
       Errors: 0,
+      Refusals: 0,
       LatencyMs: 250,
       InputTokens: 0,
       OutputTokens: 0,
@@ -204,6 +208,31 @@ describe("EMF lines", () => {
     assert.equal(doc.ErrorClass, "UpstreamError");
     assert.equal(doc.ErrorMessage, "401 from upstream with key [REDACTED:AnthropicApiKey]");
     assert.ok(!sink.lines[0]!.includes(key));
+  });
+
+  test("given a thrown value marked refused (OUTCOME_PROPERTY), then the line counts a refusal, not an error, with its class and redacted message", async () => {
+    const sink = lineCollector();
+    const tracer = createTracer({ agent: "ops", release: "r1", stack: "test", emf: { sink } });
+    const key = `sk-ant-api03-${"Q".repeat(93)}`;
+    class PolicyRefusal extends Error {
+      readonly [OUTCOME_PROPERTY] = CALL_OUTCOMES.refused;
+    }
+    class OtherMark extends Error {
+      readonly [OUTCOME_PROPERTY] = "something-else";
+    }
+
+    await assert.rejects(tracer.wrapToolCall("billing.refund", { amount: 20_000 }, () => Promise.reject(new PolicyRefusal(`forbidden for ${key}`))), PolicyRefusal);
+    await assert.rejects(tracer.wrapToolCall("billing.refund", {}, () => Promise.reject(new OtherMark("unknown mark"))), OtherMark);
+
+    const docs = sink.lines.map((l) => JSON.parse(l));
+    assert.deepEqual(sink.lines.flatMap(emfProblems), []);
+    assert.deepEqual(
+      docs.map((d) => [d.Outcome, d.Errors, d.Refusals, d.ErrorClass, d.ErrorMessage]),
+      [
+        ["refused", 0, 1, "PolicyRefusal", "forbidden for [REDACTED:AnthropicApiKey]"],
+        ["error", 1, 0, "OtherMark", "unknown mark"],
+      ],
+    );
   });
 
   test("the fast line writer produces exactly the serialised document", async () => {

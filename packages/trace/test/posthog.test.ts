@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
+import { CALL_OUTCOMES, OUTCOME_PROPERTY } from "@airlock/core/contracts";
 import { createTracer, type Tracer } from "@airlock/trace";
 import { closedPortUrl, lineCollector, startReceiver, steppingClock, type Receiver, type ReceivedEvent } from "./helpers/receiver.ts";
 
@@ -206,6 +207,26 @@ describe("PostHog LLM analytics events", () => {
     });
     assert.equal(gen?.distinct_id, "airlock-agent:a");
     assert.equal(gen?.properties.$process_person_profile, false);
+    await tracer.shutdown();
+  });
+
+  test("given a refused tool call, then its $ai_span is not an error and says why in airlock_refusal", async () => {
+    const captured: { event: string; properties?: Record<string, unknown> }[] = [];
+    const client = { capture: (e: { event: string; properties?: Record<string, unknown> }) => void captured.push(e), flush: async () => undefined, shutdown: async () => undefined };
+    const tracer = createTracer({ agent: "a", release: "r", emf: false, posthog: { client } });
+    const refused = Object.assign(new Error("forbidden: above the limit"), { name: "ToolRefusedError", [OUTCOME_PROPERTY]: CALL_OUTCOMES.refused });
+
+    await assert.rejects(tracer.wrapToolCall("issue_refund", { amount_cents: 20_000 }, () => Promise.reject(refused)));
+    await assert.rejects(tracer.wrapToolCall("issue_refund", {}, () => Promise.reject(new Error("billing API 503"))));
+
+    const props = captured.map((e) => e.properties ?? {});
+    assert.deepEqual(
+      props.map((p) => [p.$ai_is_error, p.$ai_error, p.airlock_outcome, p.airlock_refusal]),
+      [
+        [false, undefined, "refused", "ToolRefusedError: forbidden: above the limit"],
+        [true, "Error: billing API 503", undefined, undefined],
+      ],
+    );
     await tracer.shutdown();
   });
 

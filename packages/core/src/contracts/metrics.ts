@@ -30,8 +30,17 @@ export const AGENT_METRICS = {
   names: {
     /** 1 per call. Sum = number of calls. */
     calls: "Calls",
-    /** 1 when the call threw, else 0. Sum / Calls = error rate. */
+    /**
+     * 1 when the call failed (outcome `error`: the tool threw, the model API or the infrastructure
+     * failed), else 0. Sum / Calls = error rate, which the deployment alarms roll a release back on.
+     * An expected outcome (`refused`) is not an error.
+     */
     errors: "Errors",
+    /**
+     * 1 when the call was refused (outcome `refused`: a policy refusal, a person's denial or an
+     * approval timeout, the model's own code failing in the sandbox), else 0. Never alarmed for rollback.
+     */
+    refusals: "Refusals",
     /** Wall-clock latency of the wrapped function, in milliseconds. */
     latencyMs: "LatencyMs",
     /** Input tokens billed (uncached input; cache reads and writes are in the PostHog event). 0 for tools. */
@@ -45,6 +54,7 @@ export const AGENT_METRICS = {
   units: {
     Calls: "Count",
     Errors: "Count",
+    Refusals: "Count",
     LatencyMs: "Milliseconds",
     InputTokens: "Count",
     OutputTokens: "Count",
@@ -69,6 +79,26 @@ export const AGENT_METRICS = {
     ],
   },
 } as const;
+
+/**
+ * How a traced call ended (the `Outcome` member of its EMF line). `error` is a failure of the tool,
+ * the model API or the infrastructure, counted in `Errors`; `refused` is an expected outcome the
+ * agent handles (the model is told, the loop goes on), counted in `Refusals`.
+ */
+export const CALL_OUTCOMES = {
+  ok: "ok",
+  error: "error",
+  refused: "refused",
+} as const;
+
+export type CallOutcome = (typeof CALL_OUTCOMES)[keyof typeof CALL_OUTCOMES];
+
+/**
+ * The property a thrown value carries to tell the tracer how the call ended: a value whose
+ * `airlockOutcome` is `CALL_OUTCOMES.refused` is traced as `refused`, anything else thrown as
+ * `error`. The runtime's `ToolRefusedError` sets it; the tracer reads it.
+ */
+export const OUTCOME_PROPERTY = "airlockOutcome";
 
 export type AgentMetricName = (typeof AGENT_METRICS.names)[keyof typeof AGENT_METRICS.names];
 
