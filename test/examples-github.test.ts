@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { planTarget } from "@airlock/cli";
-import { EVALS_CHECK } from "../packages/cli/src/commands/specs.ts";
+import { DEPLOY_VERIFY, EVALS_CHECK } from "../packages/cli/src/commands/specs.ts";
+import { MAX_WAIT_SECONDS } from "../packages/cli/src/deploy/wait.ts";
 import { GITHUB_VARIABLES } from "@airlock/core/contracts";
 import { readEvalGateConfig, recordProgram } from "@airlock/pulumi";
 import type { PlanDocument, PlannedResource } from "@airlock/core";
@@ -159,8 +160,8 @@ describe("the other examples declare the gate from the same block", () => {
 });
 
 describe("the example workflow runs the evals with repeats, posts the table and deploys through the gate", () => {
-  type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string };
-  const jobs = workflow.jobs as Record<string, { name?: string; permissions?: unknown; environment?: string; needs?: string; if?: string; steps: Step[]; env?: Record<string, string> }>;
+  type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; "continue-on-error"?: unknown; "timeout-minutes"?: number; shell?: string };
+  const jobs = workflow.jobs as Record<string, { name?: string; permissions?: unknown; environment?: string; needs?: string; if?: string; steps: Step[]; env?: Record<string, string>; "timeout-minutes"?: number }>;
   const step = (job: string, pattern: RegExp): Step => {
     const found = jobs[job]!.steps.filter((s) => pattern.test(s.run ?? ""));
     assert.equal(found.length, 1, `${job}: ${found.length} steps run ${pattern}`);
@@ -240,6 +241,67 @@ describe("the example workflow runs the evals with repeats, posts the table and 
     assert.equal(creds.with!["role-to-assume"], `\${{ vars.${settings.roleArnVariable} }}`);
     assert.equal(deploy.env!.GITHUB_TOKEN, "${{ secrets.AIRLOCK_GITHUB_ADMIN_TOKEN }}");
     assert.ok(!JSON.stringify(workflow).includes("aws-access-key-id"), "no stored AWS keys");
+  });
+});
+
+describe("the deploy job checks what ECS did after `pulumi up` (review 2 S-C)", () => {
+  type Step = { name?: string; uses?: string; run?: string; "continue-on-error"?: unknown; "timeout-minutes"?: number; shell?: string; if?: string };
+  const deploy = workflow.jobs.deploy as { steps: Step[]; "timeout-minutes": number; permissions: unknown };
+  const index = (pattern: RegExp) => {
+    const found = deploy.steps.flatMap((s, i) => (pattern.test(s.run ?? "") ? [i] : []));
+    assert.equal(found.length, 1, `deploy: ${found.length} steps run ${pattern}`);
+    return found[0]!;
+  };
+
+  it("given the deploy job, when read, then `airlock deploy verify --wait 900` runs right after `pulumi up`, against the stack's outputs and the gated release, and its exit 1 fails the job", () => {
+    const up = index(/^pulumi up /);
+    const verify = index(/npx airlock deploy verify/);
+    assert.equal(verify, up + 1, "verify is the step after pulumi up");
+    assert.equal(up, deploy.steps.length - 2, "and pulumi up comes after the preview and the eval gate");
+    assert.ok(index(/^pulumi preview /) < up && index(/airlock evals check/) < up);
+    const step = deploy.steps[verify]!;
+    const run = step.run!;
+    assert.match(run, /^pulumi stack output --stack "\$STACK" --json > stack-outputs\.json\n/);
+    assert.match(run, /cluster="\$\(jq -er \.cluster stack-outputs\.json\)"/);
+    assert.match(run, /service="\$\(jq -er \.service stack-outputs\.json\)"/);
+    assert.match(run, /npx airlock deploy verify --cluster "\$cluster" --service "\$service" --release "\$RELEASE" --wait 900$/m);
+    // The stack must have deployed the release the evals gated, or verify would check the wrong one.
+    assert.match(run, /deployed="\$\(jq -er \.activeRelease stack-outputs\.json\)"\nif \[ "\$deployed" != "\$RELEASE" \]; then\n.*\n\s*exit 1\nfi/);
+    // Exit handling: GitHub runs `bash -e`; nothing here swallows a non-zero exit.
+    assert.equal(step["continue-on-error"], undefined);
+    assert.equal(step.if, undefined, "runs only when pulumi up succeeded");
+    assert.equal(step.shell, undefined, "the default shell, bash -e");
+    assert.doesNotMatch(run, /set \+e|\|\| *(true|:)|; *true\b/);
+    // Every option is one the command has, and the wait fits its bound, the step's and the job's timeouts.
+    const used = [...run.matchAll(/ --([a-z-]+)/g)].map((m) => m[1]!).filter((o) => run.indexOf(`deploy verify`) < run.indexOf(`--${o}`));
+    assert.deepEqual(used.filter((o) => !Object.keys(DEPLOY_VERIFY.options).includes(o)), [], used.join(" "));
+    const wait = Number(/--wait (\d+)/.exec(run)![1]);
+    assert.ok(wait <= MAX_WAIT_SECONDS && wait < step["timeout-minutes"]! * 60 && step["timeout-minutes"]! < deploy["timeout-minutes"], `${wait} s, step ${step["timeout-minutes"]} min, job ${deploy["timeout-minutes"]} min`);
+    // Reading the stack's outputs needs no more than the deploy job already has.
+    assert.deepEqual(deploy.permissions, { contents: "read", "id-token": "write" });
+  });
+
+  it("given the root program under prod's config, when recorded, then it returns the outputs the verify step reads: cluster, service, activeRelease", async () => {
+    const config = Object.fromEntries(Object.entries(prodConfig as Record<string, unknown>).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    const program = ((await import("../examples/support-agent/index.ts")) as { default: () => Promise<unknown> }).default;
+    const rec = await recordProgram({ project: "airlock-support-agent", stack: "prod", config, program });
+    const service = rec.resources.find((r) => r.type === "aws:ecs/service:Service")!;
+    assert.equal(rec.outputs.service, service.inputs.name);
+    assert.equal(rec.outputs.activeRelease, prodConfig["airlock-support-agent:activeRelease"]);
+    assert.equal(typeof rec.outputs.cluster, "string");
+    assert.ok(String(service.inputs.cluster).endsWith(`/${rec.outputs.cluster}`), `${service.inputs.cluster} is cluster ${rec.outputs.cluster}`);
+  });
+
+  it("given every action the workflow uses, when read, then each is pinned by a commit SHA with its version beside it (review 2 N-E)", () => {
+    const text = readFileSync(join(REPOSITORY_ROOT, "examples/.github/workflows/support-agent-deploy.yml"), "utf8");
+    const uses = [...text.matchAll(/^\s*(?:- )?uses: (\S+)(.*)$/gm)].map((m) => ({ ref: m[1]!, comment: m[2]!.trim() }));
+    assert.ok(uses.some((u) => u.ref.startsWith("pulumi/actions@")));
+    for (const u of uses) {
+      assert.match(u.ref, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${u.ref} is pinned by a commit SHA`);
+      assert.match(u.comment, /^# v\d+\.\d+\.\d+$/, `${u.ref} names its version`);
+    }
+    // v6.6.1 is the commit the v6 tag points at (git ls-remote https://github.com/pulumi/actions, 2026-12-02).
+    assert.ok(uses.some((u) => u.ref === "pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58" && u.comment === "# v6.6.1"));
   });
 });
 
