@@ -12,7 +12,10 @@
  * ```
  *
  * Only one stack of a repository declares it: the ruleset, the environment and the Actions
- * variable are the repository's, and an account holds one IAM OIDC provider per issuer.
+ * variable are the repository's. The IAM OIDC provider for token.actions.githubusercontent.com is
+ * one per AWS account, not per repository or stack: in an account that already has one (made by
+ * another stack, another repository's gate or any tool), give its ARN as `oidcProviderArn`, or the
+ * create fails with EntityAlreadyExists ("Provider with url … already exists").
  */
 import * as github from "@pulumi/github";
 import type * as pulumi from "@pulumi/pulumi";
