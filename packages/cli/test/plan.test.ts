@@ -28,7 +28,8 @@ describe("airlock plan", () => {
     assert.deepEqual(urns, [...urns].sort(), "resources are sorted by URN");
     const service = plan.resources.find((r: any) => r.type === "aws:ecs/service:Service");
     assert.equal(service.parent, plan.resources.find((r: any) => r.type === "airlock:agent:AgentDeployment").urn);
-    assert.equal(service.inputs.taskDefinition, plan.resources.find((r: any) => r.name === "support-agent-release-v2").urn.length > 0 ? "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent-dev:2" : "");
+    // The dev stack runs v3 (v1 and v2 are marked bad: one-shot images), its third revision.
+    assert.equal(service.inputs.taskDefinition, plan.resources.find((r: any) => r.name === "support-agent-release-v3").urn.length > 0 ? "arn:aws:ecs:us-east-1:123456789012:task-definition/support-agent-dev:3" : "");
     // The permission map covers every tool, tool → system → actions → resources.
     assert.deepEqual([...new Set(plan.permissions.filter((p: any) => !p.tool.startsWith("(reads the value)")).map((p: any) => p.tool))], ["analyze_ticket_history", "issue_refund", "read_ticket", "record_reply", "search_knowledge_base", "send_customer_reply", "ticket_queue"]);
     assert.deepEqual(
@@ -62,8 +63,8 @@ describe("airlock plan", () => {
     assert.match(io.stdout, /\n {2}□ airlock:agent:AgentDeployment {2}support-agent\n/);
     assert.match(io.stdout, /\n {4}\+ aws:ecs\/service:Service {2}support-agent-service\n/);
     assert.match(io.stdout, /\n {2}read_ticket \[read\]\n {4}aws:dynamodb \(read\)\n {6}actions: {3}dynamodb:GetItem\n {6}resource: {2}arn:aws:dynamodb:us-east-1:123456789012:table\/support-tickets\n {4}aws:dynamodb \(read\)\n {6}actions: {3}dynamodb:Query\n/);
-    // The only findings: prod's pinned releases ship the models their images were built with, older
-    // than agent.yaml now (AIR-I110, info), each named with the current model's hash to build.
+    // The only findings: prod's bad releases v1 and v2 ship the models their images were built with,
+    // older than agent.yaml now (AIR-I110, info); v3, the active one, ships the current compile's.
     const findings = io.stdout.slice(io.stdout.indexOf("\nFindings (")).split("\n").filter((l) => /^ {2}[A-Z]+ /.test(l));
     assert.deepEqual(findings.map((l) => l.match(/^ {2}(\S+) +(\S+) +(\S+) (releases\.v\d+):/)?.slice(1)), [
       ["INFO", "AIR-I110", "support-agent:", "releases.v1"],
