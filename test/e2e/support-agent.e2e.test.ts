@@ -15,7 +15,7 @@
  */
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { SANDBOX_ENV, TASK_ENV } from "@airlock/core/contracts";
+import { AGENT_METRICS, CALL_OUTCOMES, SANDBOX_ENV, TASK_ENV } from "@airlock/core/contracts";
 import { POSTHOG_EVENTS } from "@airlock/trace";
 import { APPROVER } from "../../packages/approvals/test/helpers/slack-requests.ts";
 import { toolResults } from "./harness/model-script.ts";
@@ -94,6 +94,13 @@ function assertCommon(r: ScenarioRun, decisions: { approvals: number; rejections
   // The trace: every call a span, in the order made, in one trace; PostHog got the same spans.
   const shapes = r.output.spans.map(spanShape);
   assert.deepEqual(shapes, spans, `the EMF lines' spans${story(r)}`);
+  // Each line's Errors and Refusals follow its outcome: a refusal, a denial or a timeout (`~`) is
+  // not in the error-rate series the deployment alarms roll a release back on.
+  assert.deepEqual(
+    r.output.spans.map((s) => [spanShape(s), s.line[AGENT_METRICS.names.errors], s.line[AGENT_METRICS.names.refusals]]),
+    r.output.spans.map((s) => [spanShape(s), s.outcome === CALL_OUTCOMES.error ? 1 : 0, s.outcome === CALL_OUTCOMES.refused ? 1 : 0]),
+    `the EMF lines' Errors and Refusals${story(r)}`,
+  );
   const traceIds = new Set(r.output.spans.map((s) => s.traceId));
   assert.equal(traceIds.size, 1, `one trace per ticket, got ${[...traceIds].join(", ")}`);
   assert.deepEqual(r.posthog.filter((e) => typeof e.uuid !== "string").map((e) => e.event), [], "every PostHog event carries the uuid PostHog dedupes re-sent batches on");
@@ -185,7 +192,7 @@ describe("the whole path on loopback: the example agent's process, the real appr
       r.audit.map((a) => a.kind),
       ["approval.requested", "approval.decided"],
     );
-    assertCommon(r, { approvals: 0, rejections: 1, edits: 0 }, ["model", "read_ticket", "model", "search_knowledge_base", "search_knowledge_base", "model", "approval-wait:send_customer_reply!", "model"]);
+    assertCommon(r, { approvals: 0, rejections: 1, edits: 0 }, ["model", "read_ticket", "model", "search_knowledge_base", "search_knowledge_base", "model", "approval-wait:send_customer_reply~", "model"]);
   });
 
   it("given a drafted reply, when the approver edits the body in the modal and submits it, then the customer receives the edited text, once, and never the draft", async () => {
@@ -213,7 +220,7 @@ describe("the whole path on loopback: the example agent's process, the real appr
     assert.ok(!r.dynamodbOps.includes("DeleteItem"));
     const refused = r.output.spans.find((s) => s.name === "delete_ticket");
     assert.equal(refused?.errorClass, "ToolRefusedError");
-    assertCommon(r, { approvals: 0, rejections: 0, edits: 0 }, ["model", "read_ticket", "model", "delete_ticket!", "model"]);
+    assertCommon(r, { approvals: 0, rejections: 0, edits: 0 }, ["model", "read_ticket", "model", "delete_ticket~", "model"]);
   });
 
   it("given a refund above the manifest's $100.00 condition, when the model asks for it, then the argument policy forbids it without asking anyone: no request to the gateway, no Slack post", async () => {
@@ -223,7 +230,7 @@ describe("the whole path on loopback: the example agent's process, the real appr
     assert.match(told.text, /^The call to "issue_refund" is forbidden by this agent's policy: .+ It was not run and no one was asked; do not retry it with the same arguments\.$/);
     assert.deepEqual([r.gateway.length, r.slack.filter((c) => c.method === "chat.postMessage").length, r.audit.length], [0, 0, 0], "no one was asked");
     assert.equal(r.acts.length, 0);
-    assertCommon(r, { approvals: 0, rejections: 0, edits: 0 }, ["model", "read_ticket", "model", "issue_refund!", "model"]);
+    assertCommon(r, { approvals: 0, rejections: 0, edits: 0 }, ["model", "read_ticket", "model", "issue_refund~", "model"]);
   });
 
   it("given a drafted reply, when nobody decides before the agent's deadline, then the call comes back to the model as timed out and nothing is sent", async () => {
@@ -238,7 +245,7 @@ describe("the whole path on loopback: the example agent's process, the real appr
       r.audit.map((a) => a.kind),
       ["approval.requested"],
     );
-    assertCommon(r, { approvals: 0, rejections: 0, edits: 0 }, ["model", "read_ticket", "model", "search_knowledge_base", "search_knowledge_base", "model", "approval-wait:send_customer_reply!", "model"]);
+    assertCommon(r, { approvals: 0, rejections: 0, edits: 0 }, ["model", "read_ticket", "model", "search_knowledge_base", "search_knowledge_base", "model", "approval-wait:send_customer_reply~", "model"]);
   });
 
   it("given the model writes analysis code, when it calls the code-executing tool, then the code runs as a sandbox task with no public IP and no AWS credentials, and the model answers from its output", async () => {

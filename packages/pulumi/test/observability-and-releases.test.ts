@@ -167,7 +167,7 @@ describe("alarms, dashboard and log masking", () => {
   it("draws a dashboard of calls, errors, latency, cost and the running release", () => {
     const body = json(find(rec, "aws:cloudwatch/dashboard:Dashboard", "support-agent-observability-dashboard"), "dashboardBody");
     assert.deepEqual(body.widgets.map((w: any) => w.properties.title), [
-      "Calls and errors",
+      "Calls, errors and refusals",
       "Error rate (%)",
       "Latency (ms)",
       "Cost (USD per hour)",
@@ -177,6 +177,10 @@ describe("alarms, dashboard and log masking", () => {
       "Alarms",
     ]);
     assert.match(body.widgets[6].properties.query, /^SOURCE '\/airlock\/test\/agents\/support-agent' \| filter ispresent\(Release\)/);
+    assert.match(body.widgets[6].properties.query, /sum\(Errors\) as errors, sum\(Refusals\) as refusals by Release/);
+    // Refusals are drawn beside the errors, and the error rate is Errors / Calls alone.
+    assert.deepEqual(body.widgets[0].properties.metrics.map((m: any[]) => m[1]), ["Calls", "Errors", "Refusals"]);
+    assert.equal(body.widgets[1].properties.metrics[0][0].expression, "IF(calls > 0, 100 * errors / calls, 0)");
     // The agent's four alarms and one error-rate alarm per tool.
     assert.equal(body.widgets[7].properties.alarms.length, 4 + all(rec, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name.includes("-observability-tool-")).length);
   });

@@ -3,7 +3,7 @@
  * the agent's stdout (what CloudWatch Logs receives from the container) and the events PostHog's
  * ingestion endpoint received; and the search for planted credentials in every byte of it.
  */
-import { AGENT_METRICS, DIMENSIONS } from "@airlock/core/contracts";
+import { AGENT_METRICS, CALL_OUTCOMES, DIMENSIONS, type CallOutcome } from "@airlock/core/contracts";
 import { POSTHOG_EVENTS } from "@airlock/trace";
 import type { ReceivedEvent } from "../../../packages/trace/test/helpers/receiver.ts";
 
@@ -12,7 +12,8 @@ export interface EmfSpan {
   readonly kind: "tool" | "model";
   /** The tool, or the model id. */
   readonly name: string;
-  readonly outcome: "ok" | "error";
+  /** `error` (counted in `Errors`), `refused` (an expected outcome, counted in `Refusals`) or `ok`. */
+  readonly outcome: CallOutcome;
   readonly errorClass?: string;
   readonly errorMessage?: string;
   readonly traceId: string;
@@ -62,7 +63,7 @@ export function readAgentOutput(stdout: string): AgentOutput {
     spans.push({
       kind,
       name: kind === "tool" ? str(d[DIMENSIONS.tool]) : str(d[DIMENSIONS.model]),
-      outcome: d.Outcome === "error" ? "error" : "ok",
+      outcome: d.Outcome === CALL_OUTCOMES.error || d.Outcome === CALL_OUTCOMES.refused ? d.Outcome : CALL_OUTCOMES.ok,
       ...(typeof d.ErrorClass === "string" ? { errorClass: d.ErrorClass } : {}),
       ...(typeof d.ErrorMessage === "string" ? { errorMessage: d.ErrorMessage } : {}),
       traceId: str(d.TraceId),
@@ -77,9 +78,13 @@ export function readAgentOutput(stdout: string): AgentOutput {
   return { spans, other };
 }
 
-/** A span as `kind:name` (`model`, `tool:read_ticket`, …) with `!` when it failed: the trace's shape at a glance. */
+/**
+ * A span as `model` or the tool's name, with `!` when it failed (outcome `error`, in the error-rate
+ * alarms) and `~` when it was refused (an expected outcome, `Refusals`): the trace's shape at a glance.
+ */
 export function spanShape(s: Pick<EmfSpan, "kind" | "name" | "outcome">): string {
-  return s.kind === "model" ? `model${s.outcome === "error" ? "!" : ""}` : `${s.name}${s.outcome === "error" ? "!" : ""}`;
+  const mark = s.outcome === CALL_OUTCOMES.error ? "!" : s.outcome === CALL_OUTCOMES.refused ? "~" : "";
+  return `${s.kind === "model" ? "model" : s.name}${mark}`;
 }
 
 /** The PostHog events of one trace, as `event:name` shapes (`$ai_generation`, `$ai_span:read_ticket`, `$ai_trace:…`). */

@@ -1,4 +1,8 @@
-/** The agent's CloudWatch dashboard: calls, errors, latency, cost and the release that is running, in one stack. */
+/**
+ * The agent's CloudWatch dashboard: calls, errors and refusals, latency, cost and the release that
+ * is running, in one stack. Refusals (policy refusals, denials, approval timeouts, the model's own
+ * code failing) are drawn beside the errors but are not in the error rate the alarms use.
+ */
 import { DIMENSIONS, EMF_NAMESPACE, METRICS } from "@airlock/trace/constants";
 
 export interface DashboardInputs {
@@ -17,7 +21,14 @@ export function dashboardBody(d: DashboardInputs): string {
   const m = (name: string, stat: string, label?: string) => [EMF_NAMESPACE, name, ...series, { stat, ...(label ? { label } : {}) }];
   const widget = (x: number, y: number, w: number, h: number, properties: Record<string, unknown>, type = "metric") => ({ type, x, y, width: w, height: h, properties });
   const widgets = [
-    widget(0, 0, 12, 6, { title: "Calls and errors", region: d.region, view: "timeSeries", stat: "Sum", period: 300, metrics: [m(METRICS.calls, "Sum", "Calls"), m(METRICS.errors, "Sum", "Errors")] }),
+    widget(0, 0, 12, 6, {
+      title: "Calls, errors and refusals",
+      region: d.region,
+      view: "timeSeries",
+      stat: "Sum",
+      period: 300,
+      metrics: [m(METRICS.calls, "Sum", "Calls"), m(METRICS.errors, "Sum", "Errors"), m(METRICS.refusals, "Sum", "Refusals (expected: not in the error rate)")],
+    }),
     widget(12, 0, 12, 6, {
       title: "Error rate (%)",
       region: d.region,
@@ -52,7 +63,7 @@ export function dashboardBody(d: DashboardInputs): string {
         title: "Running release (calls per release, last hour)",
         region: d.region,
         view: "table",
-        query: `SOURCE '${d.logGroupName}' | filter ispresent(Release) | stats count(*) as calls, sum(Errors) as errors by Release | sort calls desc`,
+        query: `SOURCE '${d.logGroupName}' | filter ispresent(Release) | stats count(*) as calls, sum(${METRICS.errors}) as errors, sum(${METRICS.refusals}) as refusals by Release | sort calls desc`,
       },
       "log",
     ),
