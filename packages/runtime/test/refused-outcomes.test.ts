@@ -8,10 +8,10 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { AGENT_METRICS, DIMENSIONS, TASK_ENV } from "@airlock/core/contracts";
+import { AGENT_METRICS, DIMENSIONS, OUTCOME_PROPERTY, TASK_ENV } from "@airlock/core/contracts";
 import { loadManifest } from "@airlock/core";
 import { createTracer } from "@airlock/trace";
-import { approvalSpanName, createAgentRuntime, createCheckpoint, createToolGuard, refusal, type SandboxOutcome, type SandboxRunner, type ShippedModel } from "../src/index.ts";
+import { approvalSpanName, createAgentRuntime, createCheckpoint, createToolGuard, refusal, refusalOutcome, sandboxFailureOutcome, ToolRefusedError, type RefusalReason, type SandboxFailure, type SandboxOutcome, type SandboxRunner, type ShippedModel } from "../src/index.ts";
 import { aliasArn, LambdaStandIn } from "./helpers/lambda-standin.ts";
 import { shippedModel } from "./helpers/model.ts";
 
@@ -132,5 +132,37 @@ describe("expected outcomes are not errors in the deployment alarms' series", ()
     test("given the sandbox task did not start, then the call is still an error the alarms see", async () => {
       assert.deepEqual(await traced("start-failed"), [["analyze_ticket_history", "error", 1, 0]]);
     });
+  });
+
+  test("which refusals are expected (refused) and which are failures (error), reason by reason and sandbox failure by failure", () => {
+    const reasons: Record<RefusalReason, string> = {
+      "undeclared-tool": "refused",
+      "invalid-arguments": "refused",
+      forbidden: "refused",
+      rejected: "refused",
+      timeout: "refused",
+      "receipt-refused": "refused",
+      // The approval gateway could not be asked: infrastructure.
+      "approval-unavailable": "error",
+      // Decided by the sandbox failure (below), never by the reason alone.
+      "sandbox-failed": "error",
+    };
+    for (const [reason, outcome] of Object.entries(reasons)) {
+      const r = refusal("t", reason as RefusalReason, "no");
+      assert.equal(refusalOutcome(r), outcome, reason);
+      assert.equal(new ToolRefusedError(r)[OUTCOME_PROPERTY], outcome, reason);
+    }
+    const failures: Record<SandboxFailure, string> = {
+      "code-failed": "refused",
+      "input-too-large": "refused",
+      "output-too-large": "refused",
+      "start-failed": "error",
+      stopped: "error",
+      timeout: "error",
+      refused: "error",
+      "output-invalid": "error",
+      "output-missing": "error",
+    };
+    for (const [failure, outcome] of Object.entries(failures)) assert.equal(sandboxFailureOutcome(failure as SandboxFailure), outcome, failure);
   });
 });
