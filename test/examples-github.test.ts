@@ -16,6 +16,7 @@ import { MAX_WAIT_SECONDS } from "../packages/cli/src/deploy/wait.ts";
 import { GITHUB_VARIABLES } from "@airlock/core/contracts";
 import { readEvalGateConfig, recordProgram } from "@airlock/pulumi";
 import type { PlanDocument, PlannedResource } from "@airlock/core";
+import { actionFacts, actionTakesResource } from "../packages/core/src/iam/dataset.ts";
 import { REPOSITORY_ROOT } from "../scripts/plan-all.ts";
 
 const read = (path: string): any => parse(readFileSync(join(REPOSITORY_ROOT, path), "utf8"));
@@ -33,6 +34,7 @@ const GATE_TYPES = [
   "airlock:github:EvalGate",
   "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
   "aws:iam/role:Role",
+  "aws:iam/rolePolicy:RolePolicy",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   "github:index/actionsVariable:ActionsVariable",
   "github:index/repositoryEnvironment:RepositoryEnvironment",
@@ -64,6 +66,24 @@ describe("the root project's prod stack declares the eval gate's GitHub side", (
       },
     ]);
     assert.equal(one(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "eval-gate-deploy-e7bb624e").inputs.policyArn, gateConfig.deployPolicyArns[0]);
+    // The workflow's `airlock deploy verify` (review 2 S-C): the program adds to the stack's deploy
+    // policy reads of the agent's own service (its ARN, no wildcard) and its revisions' tags on "*".
+    const verify = one(plan, "aws:iam/rolePolicy:RolePolicy", "eval-gate-deploy").inputs;
+    assert.equal(verify.role, "eval-gate-deploy");
+    const service = one(plan, "aws:ecs/service:Service", "support-agent-service");
+    const serviceArn = `arn:aws:ecs:us-east-1:123456789012:service/${String(service.inputs.cluster).split("/").pop()}/${service.inputs.name}`;
+    assert.equal(serviceArn, "arn:aws:ecs:us-east-1:123456789012:service/acme-agents-cluster/support-agent-prod");
+    assert.deepEqual(JSON.parse(String(verify.policy)), {
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "DeployVerifyService", Effect: "Allow", Action: ["ecs:DescribeServices"], Resource: serviceArn },
+        { Sid: "DeployVerifyTaskDefinitions", Effect: "Allow", Action: ["ecs:DescribeTaskDefinition"], Resource: "*" },
+      ],
+    });
+    // Against the IAM dataset: DescribeServices takes that service ARN; DescribeTaskDefinition takes no resource type, so "*".
+    const describeServices = (await actionFacts("ecs:DescribeServices"))!;
+    assert.ok(await actionTakesResource(describeServices, serviceArn));
+    assert.deepEqual({ ...(await actionFacts("ecs:DescribeTaskDefinition"))!, resourceTypes: undefined }, { action: "ecs:DescribeTaskDefinition", accessLevel: "Read", resourceTypes: undefined, wildcardOnly: true });
     const rules = one(plan, "github:index/repositoryRuleset:RepositoryRuleset", "eval-gate-branch").inputs.rules as any;
     assert.deepEqual(rules.requiredStatusChecks.requiredChecks, [{ context: "evals", integrationId: 15368 }]);
     const env = one(plan, "github:index/repositoryEnvironment:RepositoryEnvironment", "eval-gate-production").inputs;
@@ -290,6 +310,14 @@ describe("the deploy job checks what ECS did after `pulumi up` (review 2 S-C)", 
     assert.equal(rec.outputs.activeRelease, prodConfig["airlock-support-agent:activeRelease"]);
     assert.equal(typeof rec.outputs.cluster, "string");
     assert.ok(String(service.inputs.cluster).endsWith(`/${rec.outputs.cluster}`), `${service.inputs.cluster} is cluster ${rec.outputs.cluster}`);
+
+    // A stack that gives its own deploy policy keeps its statements; the verify reads come after them.
+    const own = { Version: "2012-10-17", Statement: [{ Sid: "Deploy", Effect: "Allow", Action: ["ecs:UpdateService"], Resource: "arn:aws:ecs:us-east-1:123456789012:service/x/y" }] };
+    const withOwn = { ...config, "airlock-support-agent:github": JSON.stringify({ ...gateConfig, deployPolicy: own }) };
+    const rec2 = await recordProgram({ project: "airlock-support-agent", stack: "prod", config: withOwn, program });
+    const policy = JSON.parse(String(rec2.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "eval-gate-deploy")!.inputs.policy));
+    assert.deepEqual(policy.Statement.map((st: { Sid: string }) => st.Sid), ["Deploy", "DeployVerifyService", "DeployVerifyTaskDefinitions"]);
+    assert.deepEqual(policy.Statement[0], own.Statement[0]);
   });
 
   it("given every action the workflow uses, when read, then each is pinned by a commit SHA with its version beside it (review 2 N-E)", () => {

@@ -35,6 +35,7 @@ import {
   validateApprovalSettings,
   validateDeploymentArgs,
   type ApprovalSettings,
+  type EvalGateConfig,
   type ReleaseSpec,
 } from "@airlock/pulumi";
 
@@ -66,7 +67,8 @@ export default async function program() {
   const agent = new AgentDeployment(model.name, { platform, model, releases, activeRelease, desiredCount, evalGate });
   // GitHub enforces the gate before anything reaches this program: the evals check and a review to
   // merge, a reviewer to deploy, and AWS credentials only for jobs in the production environment.
-  const gate = github !== undefined ? evalGateFromConfig("eval-gate", github) : undefined;
+  // The deploy job reads back what ECS did (`airlock deploy verify --wait` after `pulumi up`).
+  const gate = github !== undefined ? evalGateFromConfig("eval-gate", withDeployVerify(github, serviceArnOf(platform.clusterArn, agent.serviceName))) : undefined;
 
   return {
     cluster: platform.clusterName,
@@ -86,6 +88,33 @@ export default async function program() {
 function anchorRetention(config: pulumi.Config): { anchorRetentionDays?: number } {
   const days = config.getNumber("anchorRetentionDays");
   return days !== undefined ? { anchorRetentionDays: days } : {};
+}
+
+/** A service's ARN in the long format (`…:service/<cluster>/<service>`, the IAM resource type's). */
+function serviceArnOf(clusterArn: pulumi.Output<string>, serviceName: pulumi.Output<string>): pulumi.Output<string> {
+  return pulumi.all([clusterArn, serviceName]).apply(([cluster, service]) => `${cluster.replace(":cluster/", ":service/")}/${service}`);
+}
+
+/**
+ * The stack's deploy policy (`github.deployPolicy`, if any) plus what the workflow's `airlock deploy
+ * verify` reads: DescribeServices on this agent's service, DescribeTaskDefinition (the revisions'
+ * release tags), which takes no resource ARN, on "*" (DEPLOY_VERIFY_PERMISSION_FACTS).
+ */
+function withDeployVerify(gate: EvalGateConfig, serviceArn: pulumi.Output<string>): EvalGateConfig {
+  const given = gate.args.deployPolicy;
+  const deployPolicy = pulumi.all([serviceArn, given]).apply(([arn, text]) => {
+    const doc: { Statement?: unknown } = text !== undefined ? JSON.parse(text) : { Version: "2012-10-17" };
+    const statements = doc.Statement === undefined ? [] : Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+    return JSON.stringify({
+      ...doc,
+      Statement: [
+        ...statements,
+        { Sid: "DeployVerifyService", Effect: "Allow", Action: ["ecs:DescribeServices"], Resource: arn },
+        { Sid: "DeployVerifyTaskDefinitions", Effect: "Allow", Action: ["ecs:DescribeTaskDefinition"], Resource: "*" },
+      ],
+    });
+  });
+  return { ...gate, args: { ...gate.args, deployPolicy } };
 }
 
 /** In CI, the report the evals job just produced replaces the stack's for the release being deployed. */
