@@ -108,14 +108,16 @@ describe("the example's plan builds the image", () => {
   it("given the release without an image, then its task definition runs the built image with the hash of the model the context ships, and each pinned release the hash its stack records", () => {
     const defs = dev.resources.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.name.startsWith("support-agent-release-"));
     const container = (name: string) => (JSON.parse(String(defs.find((d) => d.name === name)!.inputs.containerDefinitions)) as { image: string; environment: { name: string; value: string }[] }[])[0]!;
-    assert.match(container("support-agent-release-v3").image, /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/airlock\/dev\/support-agent@sha256:0{64}$/);
+    // v4 has no image: it runs what the program builds (the mocks' digest); v3 is that build pinned by digest.
+    assert.match(container("support-agent-release-v4").image, /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/airlock\/dev\/support-agent@sha256:0{64}$/);
+    assert.match(container("support-agent-release-v3").image, /\/airlock\/dev\/support-agent@sha256:04f72791/);
     assert.match(container("support-agent-release-v2").image, /support-agent@sha256:4c1a7e2b/);
     const shipped = readShippedModel(join(AGENT_DIR, "image", MODEL_FILE));
     const hashOf = (name: string) => container(name).environment.find((e) => e.name === TASK_ENV.modelHash)?.value;
-    assert.equal(hashOf("support-agent-release-v3"), shipped.hash);
+    assert.equal(hashOf("support-agent-release-v4"), shipped.hash);
     // A pinned release runs the model its image ships (review B1), recorded in the stack as `modelHash`.
     const recorded = [...readFileSync(join(EXAMPLE_AGENT_DIR, "../../stacks/Pulumi.dev.yaml"), "utf8").matchAll(/modelHash: ([0-9a-f]{64})/g)].map((m) => m[1]);
-    for (const d of defs.filter((x) => x.name !== "support-agent-release-v3")) assert.ok(recorded.includes(hashOf(d.name)), `${d.name} runs ${hashOf(d.name)}, not a hash the stack records`);
+    for (const d of defs.filter((x) => x.name !== "support-agent-release-v4")) assert.ok(recorded.includes(hashOf(d.name)), `${d.name} runs ${hashOf(d.name)}, not a hash the stack records`);
   });
 
   it("given the prod stack, then nothing is built: it runs reviewed images by digest only", async () => {
