@@ -74,9 +74,9 @@ describe("runbook for the example, with its plan", () => {
   });
 
   it("reads the traces with Logs Insights queries on the tracer's EMF fields", () => {
-    assert.deepEqual(blockAfter(md, "Errors and latency by tool and release:"), [
+    assert.deepEqual(blockAfter(md, "Errors, refusals and latency by tool and release:"), [
       'filter Agent = "support-agent" and ispresent(Tool)',
-      "| stats sum(Calls) as calls, sum(Errors) as errors, avg(LatencyMs) as avgMs, pct(LatencyMs, 95) as p95Ms by Tool, Release",
+      "| stats sum(Calls) as calls, sum(Errors) as errors, sum(Refusals) as refusals, avg(LatencyMs) as avgMs, pct(LatencyMs, 95) as p95Ms by Tool, Release",
       "| sort errors desc",
     ]);
     // Every field the queries use is a dimension or metric the tracer writes (or its Release member).

@@ -139,18 +139,18 @@ function cell(s: string): string {
   return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
-/** The Logs Insights queries on the tracer's EMF fields (`Agent`, `Tool`, `Model`, `Release`, `Errors`, `LatencyMs`, `CostUsd`; see @airlock/trace constants). */
+/** The Logs Insights queries on the tracer's EMF fields (`Agent`, `Tool`, `Model`, `Release`, `Errors`, `Refusals` (refused, denied or timed-out calls: not errors), `LatencyMs`, `CostUsd`; see @airlock/trace constants). */
 export function tracesQueries(model: AgentModel): { recent: string; errorsByTool: string; cost: string } {
   return {
     recent: [
-      "fields @timestamp, Release, Tool, Model, Errors, LatencyMs, CostUsd",
+      "fields @timestamp, Release, Tool, Model, Errors, Refusals, LatencyMs, CostUsd",
       `| filter Agent = "${model.name}"`,
       "| sort @timestamp desc",
       "| limit 200",
     ].join("\n"),
     errorsByTool: [
       `filter Agent = "${model.name}" and ispresent(Tool)`,
-      "| stats sum(Calls) as calls, sum(Errors) as errors, avg(LatencyMs) as avgMs, pct(LatencyMs, 95) as p95Ms by Tool, Release",
+      "| stats sum(Calls) as calls, sum(Errors) as errors, sum(Refusals) as refusals, avg(LatencyMs) as avgMs, pct(LatencyMs, 95) as p95Ms by Tool, Release",
       "| sort errors desc",
     ].join("\n"),
     cost: [
@@ -277,7 +277,7 @@ export function renderRunbook(model: AgentModel, options: RunbookOptions = {}): 
   push(`Every tool and model call writes one EMF line to \`${n.logGroup}\` (credentials are masked by the log group's data protection policy). In CloudWatch Logs Insights:`, "");
   const q = tracesQueries(model);
   push("Recent calls:", "", code(q.recent.split("\n"), "sql"), "");
-  push("Errors and latency by tool and release:", "", code(q.errorsByTool.split("\n"), "sql"), "");
+  push("Errors, refusals and latency by tool and release:", "", code(q.errorsByTool.split("\n"), "sql"), "");
   push("Model cost per hour:", "", code(q.cost.split("\n"), "sql"), "");
   push("From a terminal:", "");
   push(
