@@ -5,7 +5,7 @@
  */
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { simulateIam } from "./helpers/iam-simulation.ts";
 import type { PlanDocument, PlannedResource } from "@airlock/core";
 import { examplePlan } from "./example-plan.ts";
 
@@ -49,17 +49,8 @@ function inlinePoliciesOf(plan: PlanDocument, roleArn: string): object[] {
   return plan.resources.filter((x) => x.type === "aws:iam/rolePolicy:RolePolicy" && x.inputs.role === name).map((x) => JSON.parse(String(x.inputs.policy)));
 }
 
-async function decide(policy: object, action: string, resource: string): Promise<string> {
-  const r = await runSimulation(
-    {
-      request: { principal: `arn:aws:iam::${ACCOUNT}:role/support-agent-task`, action, resource: { resource, accountId: ACCOUNT }, contextVariables: {} },
-      identityPolicies: [{ name: "task", policy }],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-    } as unknown as Parameters<typeof runSimulation>[0],
-    {},
-  );
-  return (r as { overallResult?: string }).overallResult ?? `error: ${JSON.stringify(r).slice(0, 200)}`;
+function decide(policy: object, action: string, resource: string): Promise<string> {
+  return simulateIam({ principal: `arn:aws:iam::${ACCOUNT}:role/support-agent-task`, action, resource, accountId: ACCOUNT, identityPolicies: [{ name: "task", policy }] });
 }
 
 /** Probes per tool: what it is meant to do (its permission entries) and what it must not. */
@@ -136,21 +127,19 @@ describe("simulation table: what each tool of the example can and cannot do (tas
  * One request with an identity policy (or none) and the resource's own policy, as IAM decides it in
  * one account. The caller is a session of `role` (as a Lambda function or an ECS task is).
  */
-async function decideWith(role: string, identity: object | readonly object[] | undefined, resourcePolicy: object | undefined, action: string, resource: string): Promise<string> {
+function decideWith(role: string, identity: object | readonly object[] | undefined, resourcePolicy: object | undefined, action: string, resource: string): Promise<string> {
   const identities = identity === undefined ? [] : Array.isArray(identity) ? identity : [identity];
   const session = role.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/session";
-  const r = await runSimulation(
-    {
-      // AWS sets aws:PrincipalArn to the role's ARN for its sessions; the simulator needs it said.
-      request: { principal: session, action, resource: { resource, accountId: ACCOUNT }, contextVariables: { "aws:SecureTransport": "true", "aws:PrincipalArn": role } },
-      identityPolicies: identities.map((policy, i) => ({ name: `identity-${i}`, policy })),
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(resourcePolicy === undefined ? {} : { resourcePolicy }),
-    } as unknown as Parameters<typeof runSimulation>[0],
-    {},
-  );
-  return (r as { overallResult?: string }).overallResult ?? `error: ${JSON.stringify(r).slice(0, 300)}`;
+  return simulateIam({
+    principal: session,
+    action,
+    resource,
+    accountId: ACCOUNT,
+    // AWS sets aws:PrincipalArn to the role's ARN for its sessions; the simulator needs it said.
+    contextVariables: { "aws:SecureTransport": "true", "aws:PrincipalArn": role },
+    identityPolicies: identities.map((policy, i) => ({ name: `identity-${i}`, policy })),
+    ...(resourcePolicy === undefined ? {} : { resourcePolicy }),
+  });
 }
 
 describe("simulation: the platform's shared functions and the approval gateway, as the example plan writes them", () => {

@@ -10,10 +10,10 @@
  */
 import { strict as assert } from "node:assert";
 import { before, describe, it } from "node:test";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { TAGS, sandboxTaskTags } from "@airlock/core/contracts";
 import type { Recording } from "../src/plan/record.ts";
 import { find, json, modelOf, recordDeployment } from "./harness.ts";
+import { simulateIam, tagContext, type IamContext } from "../../../test/helpers/iam-simulation.ts";
 
 const ACCOUNT = "123456789012";
 const CLUSTER = `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/platform-cluster`;
@@ -35,24 +35,8 @@ function manifest() {
   };
 }
 
-type Context = Record<string, string | string[]>;
-
-async function decide(policy: object, principal: string, action: string, resource: string, contextVariables: Context): Promise<string> {
-  const r = await runSimulation(
-    {
-      request: { principal, action, resource: { resource, accountId: ACCOUNT }, contextVariables },
-      identityPolicies: [{ name: "policy", policy }],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-    } as unknown as Parameters<typeof runSimulation>[0],
-    {},
-  );
-  return (r as { overallResult?: string }).overallResult ?? `error: ${JSON.stringify(r).slice(0, 300)}`;
-}
-
-/** `aws:RequestTag/<k>` (or ResourceTag) per tag, and `aws:TagKeys`, as IAM sees a request's tags. */
-function tagContext(tags: Record<string, string>, kind: "RequestTag" | "ResourceTag"): Context {
-  return { ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:${kind}/${k}`, v])), ...(kind === "RequestTag" ? { "aws:TagKeys": Object.keys(tags) } : {}) };
+function decide(policy: object, principal: string, action: string, resource: string, contextVariables: IamContext): Promise<string> {
+  return simulateIam({ principal, action, resource, accountId: ACCOUNT, contextVariables, identityPolicies: [{ name: "policy", policy }] });
 }
 
 describe("the sandbox's IAM, simulated on the planned policies", () => {
@@ -89,7 +73,7 @@ describe("the sandbox's IAM, simulated on the planned policies", () => {
 
   it("S4: DescribeTasks and StopTask only on the agent's own sandbox tasks, never on another agent's task or an untagged one", async () => {
     const own = tagContext(sandboxTaskTags("data-agent"), "ResourceTag");
-    const others: Context[] = [
+    const others: IamContext[] = [
       tagContext(sandboxTaskTags("billing-agent"), "ResourceTag"),
       // another agent's service task: its agent tag and no sandbox tag
       tagContext({ [TAGS.agent]: "billing-agent", [TAGS.release]: "v3" }, "ResourceTag"),

@@ -7,13 +7,13 @@
 import { strict as assert } from "node:assert";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import type { SecretBinding } from "@airlock/core";
 import { recordProgram, type Recording } from "../src/plan/record.ts";
 import type { AwsContext } from "../src/aws-context.ts";
 import { AgentSecrets, type AgentSecretsArgs } from "../src/secrets/agent-secrets.ts";
 import { SecretFunctions } from "../src/secrets/secret-functions.ts";
 import { all, find, json } from "./harness.ts";
+import { simulateIam } from "../../../test/helpers/iam-simulation.ts";
 
 const ACCOUNT = "123456789012";
 const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/airlock-deployer`;
@@ -132,17 +132,15 @@ async function decide(rec: Recording, secret: string, principal: string, action:
   const resourcePolicy = json(find(rec, T.policy, `support-agent-secrets-${secret}`), "policy");
   // A session of a role: AWS puts the role's ARN in aws:PrincipalArn (the simulator takes it as given).
   const contextVariables = { "aws:SecureTransport": "true", "aws:PrincipalArn": principal, "aws:PrincipalAccount": ACCOUNT };
-  const r = await runSimulation(
-    {
-      request: { principal, action, resource: { resource: secretArn(rec, secret), accountId: ACCOUNT }, contextVariables },
-      identityPolicies: identityPolicy ? [{ name: "identity", policy: identityPolicy }] : [],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy,
-    } as unknown as Parameters<typeof runSimulation>[0],
-    {},
-  );
-  return (r as { overallResult?: string }).overallResult ?? `error: ${JSON.stringify(r).slice(0, 300)}`;
+  return simulateIam({
+    principal,
+    action,
+    resource: secretArn(rec, secret),
+    accountId: ACCOUNT,
+    contextVariables,
+    identityPolicies: identityPolicy ? [{ name: "identity", policy: identityPolicy }] : [],
+    resourcePolicy,
+  });
 }
 
 /** An administrator's identity policy: everything in Secrets Manager. */

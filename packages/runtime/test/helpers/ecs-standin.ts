@@ -55,7 +55,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { simulateIam, tagContext } from "../../../../test/helpers/iam-simulation.ts";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { encodeList, SANDBOX_ENV, SANDBOX_TASK, TASK_ENV } from "@airlock/core/contracts";
@@ -275,7 +275,6 @@ export class EcsStandIn {
   /** Why IAM refuses the call (AWS's message), or undefined when the policy allows every action it takes. */
   async #refusal(service: "ecs" | "logs", operation: string, input: Record<string, any>, id: string): Promise<string | undefined> {
     const checks: [string, string, Record<string, string | string[]>][] = [];
-    const tagged = (tags: Readonly<Record<string, string>>, kind: "RequestTag" | "ResourceTag") => Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:${kind}/${k}`, v]));
     if (service === "logs") checks.push([`logs:${operation}`, `${`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${input.logGroupName}`}:log-stream:${input.logStreamName}`, {}]);
     else if (operation === "RunTask") {
       const tags = tagsOf(input.tags);
@@ -283,22 +282,18 @@ export class EcsStandIn {
       if (input.overrides?.cpu !== undefined) ctx["ecs:task-cpu"] = String(input.overrides.cpu);
       if (input.overrides?.memory !== undefined) ctx["ecs:task-memory"] = String(input.overrides.memory);
       if (input.enableExecuteCommand !== undefined) ctx["ecs:enable-execute-command"] = String(input.enableExecuteCommand);
-      const requestTags = Object.keys(tags).length === 0 ? {} : { ...tagged(tags, "RequestTag"), "aws:TagKeys": Object.keys(tags) };
+      const requestTags = Object.keys(tags).length === 0 ? {} : tagContext(tags, "RequestTag");
       checks.push([`ecs:RunTask`, String(input.taskDefinition), { ...ctx, ...requestTags }]);
       // "If tags are specified in the resource-creating action, AWS performs additional authorization"
       if (Object.keys(tags).length > 0) checks.push(["ecs:TagResource", this.#taskArn(id), { "ecs:CreateAction": "RunTask", ...requestTags }]);
     } else {
       const arns: string[] = operation === "DescribeTasks" ? (input.tasks ?? []) : [input.task];
-      for (const arn of arns) checks.push([`ecs:${operation}`, String(arn), { "ecs:cluster": String(input.cluster), ...tagged(this.tasks.get(arn)?.tags ?? {}, "ResourceTag") }]);
+      for (const arn of arns) checks.push([`ecs:${operation}`, String(arn), { "ecs:cluster": String(input.cluster), ...tagContext(this.tasks.get(arn)?.tags ?? {}, "ResourceTag") }]);
     }
     const { principal, policy } = this.options.iam!;
     for (const [action, resource, contextVariables] of checks) {
-      const r = await runSimulation(
-        { request: { principal, action, resource: { resource, accountId: ACCOUNT }, contextVariables }, identityPolicies: [{ name: "task-role", policy }], serviceControlPolicies: [], resourceControlPolicies: [] } as unknown as Parameters<typeof runSimulation>[0],
-        {},
-      );
-      const result = (r as { overallResult?: string }).overallResult;
-      if (result === undefined) throw new Error(`the IAM simulation of ${action} on ${resource} failed: ${JSON.stringify(r).slice(0, 400)}`);
+      const result = await simulateIam({ principal, action, resource, accountId: ACCOUNT, contextVariables, identityPolicies: [{ name: "task-role", policy }] });
+      if (result.startsWith("error: ")) throw new Error(`the IAM simulation of ${action} on ${resource} failed: ${result.slice("error: ".length)}`);
       if (result !== "Allowed") return `User: ${principal} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
     }
     return undefined;
