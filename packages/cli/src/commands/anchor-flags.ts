@@ -6,6 +6,7 @@
  */
 import { anchorClients, readLatestAnchor, type AnchorLocation, type AnchorReading } from "@airlock/approvals";
 import { AUDIT_ANCHOR, AUDIT_ANCHOR_ENV } from "@airlock/core/contracts";
+import { credentialsFromEnv } from "../aws-env.ts";
 import { UsageError } from "../io.ts";
 import type { ANCHOR_OPTIONS } from "./specs.ts";
 
@@ -27,9 +28,7 @@ export async function readAnchorFromFlags(values: Values, env: Readonly<Record<s
   const kmsEndpoint = env.AWS_ENDPOINT_URL_KMS ?? env.AWS_ENDPOINT_URL;
   const clients = anchorClients({
     ...(region === undefined ? {} : { region }),
-    ...(env.AWS_ACCESS_KEY_ID !== undefined && env.AWS_SECRET_ACCESS_KEY !== undefined
-      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: env.AWS_SESSION_TOKEN }) } }
-      : {}),
+    ...credentialsFromEnv(env),
     ...(s3Endpoint === undefined ? {} : { s3Endpoint }),
     ...(kmsEndpoint === undefined ? {} : { kmsEndpoint }),
   });

@@ -7,13 +7,14 @@
  * follows AWS's own environment (region, credentials, `AWS_ENDPOINT_URL_ECS` for a stand-in).
  */
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { credentialsFromEnv } from "../aws-env.ts";
 import { UsageError, type Io } from "../io.ts";
+import { checkRegion } from "../plan/region.ts";
 import { parseCommand, pickSubcommand } from "../options.ts";
 import { DEPLOY_VERIFY } from "./specs.ts";
 import { formatVerifyReport, NotFoundError, verifyDeployment, type IntendedDeployment, type VerifyReport } from "../deploy/verify.ts";
 import { MAX_WAIT_SECONDS, SYSTEM_CLOCK, waitForDeployment, type WaitClock } from "../deploy/wait.ts";
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const TASK_DEFINITION = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/)?[A-Za-z0-9_-]{1,255}:\d+$/;
 
 /** The ECS client of the command, from the flags and the environment. */
@@ -21,9 +22,7 @@ export function ecsClientFor(region: string, env: Io["env"]): ECSClient {
   const endpoint = env.AWS_ENDPOINT_URL_ECS ?? env.AWS_ENDPOINT_URL;
   return new ECSClient({
     region,
-    ...(env.AWS_ACCESS_KEY_ID !== undefined && env.AWS_SECRET_ACCESS_KEY !== undefined
-      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: env.AWS_SESSION_TOKEN }) } }
-      : {}),
+    ...credentialsFromEnv(env),
     ...(endpoint === undefined ? {} : { endpoint }),
   });
 }
@@ -42,8 +41,8 @@ export function intendedFromFlags(values: { cluster?: string; service?: string; 
   }
   if (release !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(release)) throw new UsageError(`\`--release\`: "${release}" is not a release id`);
   const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (region === undefined || !REGION.test(region)) throw new UsageError(`\`--region\`: ${region === undefined ? "give the service's region (or set AWS_REGION)" : `"${region}" is not an AWS region`}`);
-  return { cluster, service, region, ...(release !== undefined ? { release } : {}), ...(taskDefinition !== undefined ? { taskDefinition } : {}) };
+  if (region === undefined) throw new UsageError("`--region`: give the service's region (or set AWS_REGION)");
+  return { cluster, service, region: checkRegion("--region", region), ...(release !== undefined ? { release } : {}), ...(taskDefinition !== undefined ? { taskDefinition } : {}) };
 }
 
 /** `--wait`: a whole number of seconds from 1 to {@link MAX_WAIT_SECONDS}, or undefined (read once). */
