@@ -101,12 +101,20 @@ export interface BuildInputs {
 
 /**
  * sha256 over the files the build sends (path, mode, content or link target, in path order), the
- * Dockerfile, the platform and the target.
+ * Dockerfile, the platform and the target. `files` is {@link contextFileEntries} of the context,
+ * given when several images are built from one context so it is read once.
  */
-export function buildContextHash(inputs: BuildInputs): string {
+export function buildContextHash(inputs: BuildInputs, files: readonly string[] = contextFileEntries(inputs.context)): string {
+  return sha256(
+    [`dockerfile\0${sha256(readFileSync(inputs.dockerfile))}`, `platform\0${inputs.platform ?? ""}`, `target\0${inputs.target ?? ""}`, ...files].join("\n"),
+  );
+}
+
+/** The files a build of `context` sends, as `.dockerignore` selects them: one entry each (path, mode, content or link target), in path order. */
+export function contextFileEntries(context: string): string[] {
   let ignoreText = "";
   try {
-    ignoreText = readFileSync(join(inputs.context, ".dockerignore"), "utf8");
+    ignoreText = readFileSync(join(context, ".dockerignore"), "utf8");
   } catch {
     // No .dockerignore: the whole directory is sent.
   }
@@ -116,7 +124,7 @@ export function buildContextHash(inputs: BuildInputs): string {
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
       const abs = join(dir, name);
-      const rel = relative(inputs.context, abs).split(sep).join("/");
+      const rel = relative(context, abs).split(sep).join("/");
       const st = lstatSync(abs);
       const ignored = isIgnored(rules, rel);
       if (st.isDirectory()) {
@@ -129,8 +137,6 @@ export function buildContextHash(inputs: BuildInputs): string {
       entries.push(`${rel}\0${(st.mode & 0o777).toString(8)}\0${body}`);
     }
   };
-  walk(inputs.context);
-  return sha256(
-    [`dockerfile\0${sha256(readFileSync(inputs.dockerfile))}`, `platform\0${inputs.platform ?? ""}`, `target\0${inputs.target ?? ""}`, ...entries].join("\n"),
-  );
+  walk(context);
+  return entries;
 }

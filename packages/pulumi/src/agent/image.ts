@@ -14,7 +14,7 @@ import { ECR_IMAGES_PER_REPOSITORY, type AgentModel, type Finding } from "@airlo
 import { stackLabel, stackScopedName } from "../naming.ts";
 import { recordPlanFinding } from "../registry.ts";
 import { ecrRepositoryArn } from "../iam/index.ts";
-import { buildContextHash, type BuildInputs } from "./build-context.ts";
+import { buildContextHash, contextFileEntries, type BuildInputs } from "./build-context.ts";
 import { DEFAULT_SCRATCH_PATHS, parseEcrImage } from "./container.ts";
 import { scratchImageProblems } from "./dockerfile.ts";
 import { releaseModelHash, type ReleaseSpec } from "./releases.ts";
@@ -73,8 +73,8 @@ export function ecrRepositoryName(agent: string, stack: string = stackLabel()): 
  * ./build-context.ts), so a code-only change gets a new tag and the IMMUTABLE repository accepts
  * the push. It starts with the model's hash, which the lifecycle policy keeps by prefix.
  */
-export function builtImageTag(model: AgentModel, inputs: BuildInputs): string {
-  return `${model.hash.slice(0, TAG_PREFIX)}-${buildContextHash(inputs).slice(0, 12)}`;
+export function builtImageTag(model: AgentModel, inputs: BuildInputs, files?: readonly string[]): string {
+  return `${model.hash.slice(0, TAG_PREFIX)}-${buildContextHash(inputs, files).slice(0, 12)}`;
 }
 
 /** Characters of the model hash that start a built image's tag (and the lifecycle policy's prefixes). */
@@ -135,11 +135,13 @@ export function buildImage(name: string, model: AgentModel, releases: Readonly<R
   for (const [id, r] of Object.entries(releases)) {
     if (r.image !== undefined && parseEcrImage(r.image)?.repository === repositoryName) (pinned[releaseModelHash(model, r)] ??= []).push(id);
   }
-  const agent = pushImage(`${name}-image`, { model, repositoryName, context, dockerfile, platform, pinned }, tags, parent);
+  // The context's files are read once for both images' tags.
+  const files = contextFileEntries(context);
+  const agent = pushImage(`${name}-image`, { model, repositoryName, context, files, dockerfile, platform, pinned }, tags, parent);
   const target = sandboxBuildTarget(model);
   if (target === undefined) return agent;
   // The sandbox task definition runs only the image built now: no release pins a sandbox image.
-  const sandbox = pushImage(`${name}-sandbox-image`, { model, repositoryName: ecrRepositoryName(`${model.name}-sandbox`), context, dockerfile, platform, target, pinned: {} }, tags, parent);
+  const sandbox = pushImage(`${name}-sandbox-image`, { model, repositoryName: ecrRepositoryName(`${model.name}-sandbox`), context, files, dockerfile, platform, target, pinned: {} }, tags, parent);
   return { ...agent, sandbox };
 }
 
@@ -165,6 +167,8 @@ interface PushArgs {
   readonly model: AgentModel;
   readonly repositoryName: string;
   readonly context: string;
+  /** The context's files (contextFileEntries), read once for every image built from it. */
+  readonly files: readonly string[];
   readonly dockerfile: string;
   readonly platform: string;
   readonly target?: string;
@@ -181,7 +185,7 @@ function pushImage(name: string, a: PushArgs, tags: Record<string, string>, pare
   new aws.ecr.LifecyclePolicy(name, { repository: repo.name, policy: JSON.stringify(builtImageLifecyclePolicy(a.pinned)) }, { parent });
   recordPlanFinding(lifecycleFinding(a));
   const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent });
-  const tag = builtImageTag(a.model, { context: a.context, dockerfile: a.dockerfile, platform: a.platform, ...(a.target !== undefined ? { target: a.target } : {}) });
+  const tag = builtImageTag(a.model, { context: a.context, dockerfile: a.dockerfile, platform: a.platform, ...(a.target !== undefined ? { target: a.target } : {}) }, a.files);
   const image = new docker.Image(
     name,
     {
